@@ -1,0 +1,10 @@
+#!/usr/bin/env node
+// The CLI is compiled to dist/ by `npm install` (the `prepare` script) or `npm run build`.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+const entry = new URL('../dist/pipelines/cli/main.js', import.meta.url);
+if (!existsSync(fileURLToPath(entry))) {
+  process.stderr.write('firestat 尚未编译：请先运行 npm install 或 npm run build\n');
+  process.exit(2);
+}
+await import(entry.href);

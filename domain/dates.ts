@@ -1,0 +1,65 @@
+import { squeeze } from './text.js';
+
+/** A calendar date as `YYYY-MM-DD` (Asia/Shanghai wall date; no time zone arithmetic). */
+export type IsoDate = string;
+
+const excelEpoch1900 = Date.UTC(1899, 11, 30);
+const dayMs = 86_400_000;
+
+/** Excel serials accepted as dates: 1990-01-01 … 2099-12-31. Other numbers are not dates. */
+const serialMin = 32874;
+const serialMax = 73050;
+
+function iso(y: number, m: number, d: number): IsoDate | undefined {
+  if (!(y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return undefined;
+  const t = new Date(Date.UTC(y, m - 1, d));
+  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return undefined;
+  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}
+
+/** The calendar date of a `Date` whose UTC fields hold the wall-clock value (as readers give). */
+export function isoFromDate(value: Date): IsoDate | undefined {
+  if (Number.isNaN(value.getTime())) return undefined;
+  return iso(value.getUTCFullYear(), value.getUTCMonth() + 1, value.getUTCDate());
+}
+
+/** The calendar date of an Excel 1900-system serial number (time of day ignored). */
+export function isoFromSerial(serial: number): IsoDate | undefined {
+  if (!(serial >= serialMin && serial <= serialMax)) return undefined;
+  return isoFromDate(new Date(excelEpoch1900 + Math.floor(serial) * dayMs));
+}
+
+const datePatterns: readonly RegExp[] = [
+  // 2024年3月5日, 2024年03月05号
+  /^((?:19|20)\d{2})年(\d{1,2})月(\d{1,2})[日号]?$/,
+  // 2024-3-5, 2024/03/05, 2024.3.5, optionally followed by a time
+  /^((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/,
+  // 20240305
+  /^((?:19|20)\d{2})(\d{2})(\d{2})$/,
+];
+
+/**
+ * Reads a date written in any of the ways DESIGN.md lists: a `Date` from the reader, an Excel
+ * serial (number or digits), `2024年3月5日`, `2024.3.5`, `2024/03/05`, `2024-3-5`, `20240305`.
+ * Returns undefined when the value is not a real calendar date (2024-02-30 is not).
+ */
+export function parseDate(value: unknown): IsoDate | undefined {
+  if (value instanceof Date) return isoFromDate(value);
+  if (typeof value === 'number') return isoFromSerial(value);
+  if (typeof value !== 'string') return undefined;
+  const s = squeeze(value);
+  if (/^\d{5}(\.\d+)?$/.test(s)) return isoFromSerial(Number(s));
+  // A time after the date, written with a space, was squeezed together: 2024-03-0510:00.
+  const withTime = /^((?:19|20)\d{2})[-/.](\d{1,2})[-/.](\d{1,2})(\d{1,2}:\d{2}(?::\d{2})?)$/.exec(s);
+  if (withTime) return iso(Number(withTime[1]), Number(withTime[2]), Number(withTime[3]));
+  for (const re of datePatterns) {
+    const m = re.exec(s);
+    if (m) return iso(Number(m[1]), Number(m[2]), Number(m[3]));
+  }
+  return undefined;
+}
+
+/** Year, month and day of an ISO date. */
+export function dateParts(date: IsoDate): { year: number; month: number; day: number } {
+  return { year: Number(date.slice(0, 4)), month: Number(date.slice(5, 7)), day: Number(date.slice(8, 10)) };
+}

@@ -1,0 +1,38 @@
+import type { FormDefinition } from './form-definition.js';
+
+/** B1 局本级执法工作月报 — each bureau unit, monthly. */
+export const bureauMonthlyForm: FormDefinition = {
+  code: 'B1',
+  name: '局本级执法工作月报',
+  keywords: ['局本级执法工作月报', '执法工作月报', '局本级'],
+  kind: 'aggregate',
+  table: 'b1_bureau_monthly',
+  tableComment: 'B1 局本级执法工作月报：每个局本级科室每月一行的执法工作量',
+  senders: ['bureau'],
+  frequency: 'monthly',
+  dueDays: 10,
+  unitField: 'unit',
+  periodField: 'month',
+  fields: [
+    { id: 'unit', label: '单位', type: 'unit', required: true, synonyms: ['科室', '填报单位', '部门', '单位名称'] },
+    { id: 'month', label: '月份', type: 'period', required: false, synonyms: ['统计月份', '统计期间', '月', '时间'] },
+    { id: 'officers_deployed', label: '出动执法人员', unit: '人次', type: 'count', required: false, synonyms: ['出动执法人员数', '出动人员', '出动执法人次'] },
+    { id: 'inspections', label: '消防监督检查', unit: '份', type: 'count', required: false, synonyms: ['监督检查', '消防监督检查数', '监督检查份数'] },
+    { id: 'hazards_found', label: '发现隐患', unit: '处', type: 'count', required: false, synonyms: ['发现隐患数', '发现火灾隐患', '发现火灾隐患数'] },
+    { id: 'hazards_rectified', label: '督促整改隐患', unit: '处', type: 'count', required: false, synonyms: ['督促整改隐患数', '整改隐患', '整改隐患数', '督促整改'] },
+    { id: 'correction_notices', label: '责令改正通知书', unit: '份', type: 'count', required: false, synonyms: ['下发责令改正通知书', '责令限期改正通知书', '责令改正通知书数'] },
+    { id: 'major_hazard_notices', label: '重大火灾隐患整改通知书', unit: '份', type: 'count', required: false, synonyms: ['下发重大火灾隐患整改通知书', '重大隐患整改通知书'] },
+    { id: 'major_hazards_rectified', label: '整改重大火灾隐患', unit: '件', type: 'count', required: false, synonyms: ['整改重大隐患', '重大火灾隐患整改'] },
+    { id: 'complaints_handled', label: '处理投诉', unit: '件', type: 'count', required: false, synonyms: ['处理投诉举报', '投诉举报', '处理投诉数'] },
+    { id: 'licences', label: '行政许可', unit: '件', type: 'count', required: false, synonyms: ['实施行政许可', '依法实施行政许可', '行政许可数'] },
+    { id: 'penalties', label: '行政处罚', unit: '件', type: 'count', required: false, synonyms: ['行政处罚数', '行政处罚案件'] },
+    { id: 'three_stops', label: '责令三停', unit: '家', type: 'count', required: false, synonyms: ['责令三停单位', '三停'] },
+    { id: 'seals', label: '责令查封', unit: '家', type: 'count', required: false, synonyms: ['查封', '临时查封'] },
+    { id: 'fire_investigations_general', group: '火灾调查', label: '一般程序', unit: '件', type: 'count', required: false, synonyms: ['火灾调查一般程序'] },
+    { id: 'fire_investigations_simple', group: '火灾调查', label: '简易程序', unit: '件', type: 'count', required: false, synonyms: ['火灾调查简易程序'] },
+    { id: 'fire_investigations_minor', group: '火灾调查', label: '轻微火灾', unit: '件', type: 'count', required: false, synonyms: ['火灾调查轻微火灾', '轻微火灾'] },
+    { id: 'case_transfers', label: '案件移送通知书', unit: '份', type: 'count', required: false, synonyms: ['出具案件移送通知书', '案件移送'] },
+    { id: 'publicity_people', label: '宣传教育', unit: '人次', type: 'count', required: false, synonyms: ['宣传教育人次', '宣传培训', '消防宣传教育'] },
+    { id: 'trainings', label: '培训', unit: '场次', type: 'count', required: false, synonyms: ['文书制作培训', '业务培训', '培训场次'] },
+  ],
+};

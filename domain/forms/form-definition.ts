@@ -1,0 +1,106 @@
+/**
+ * The vocabulary in which forms are declared. A form is data: its fields, their Chinese headers
+ * and synonyms, types and units drive reading, validation, the warehouse tables, the templates
+ * and the docs. Adding a form or a header variant is a change to a form file, not to code paths.
+ */
+
+/** How a field's cells are read and stored. */
+export type FieldType =
+  /** Whole number ≥ 0 (INTEGER). Empty cell means 0 in aggregate forms. */
+  | 'count'
+  /** Money in 元, ≥ 0, at most 2 decimals (DECIMAL(14,2)). */
+  | 'amount'
+  /** A calendar date (DATE). */
+  | 'date'
+  /** Free text (VARCHAR). */
+  | 'text'
+  /** One of `choices` (VARCHAR). */
+  | 'choice'
+  /** Any number of `choices`, separated by 、，,；; or line breaks (VARCHAR[]). */
+  | 'choices'
+  /** 是/否 (BOOLEAN). */
+  | 'yesno'
+  /** A reporting unit, resolved through the registry (VARCHAR: the unit's official name). */
+  | 'unit'
+  /** A month or quarter written in any of the usual ways (stored as year/quarter/month). */
+  | 'period';
+
+/** Whether a count adds up over time (flow) or is a head count taken at a moment (stock). */
+export type Measure = 'flow' | 'stock';
+
+/** One column of a form. */
+export interface FieldDefinition {
+  /** Stable snake_case id; the warehouse column name and the `metric` in long views. */
+  readonly id: string;
+  /** Canonical Chinese header without the unit, e.g. `检查社会单位数` or, under a group, `一般程序`. */
+  readonly label: string;
+  /** Upper header of a two-level header, e.g. `赋权执法案件` over `一般程序`. */
+  readonly group?: string;
+  /** Unit of measure shown in brackets in the header: `家`, `处`, `起`, `元`. */
+  readonly unit?: string;
+  readonly type: FieldType;
+  /** Must the cell be filled? Counts in aggregate forms default to 0 when empty, so are never required. */
+  readonly required: boolean;
+  /** Other headers people write for this column (compared after normalization). */
+  readonly synonyms?: readonly string[];
+  /** Allowed values for `choice`/`choices`, with the variants people write mapped to them. */
+  readonly choices?: readonly string[];
+  /** Variants accepted for a choice value: `{ '个体': '个人' }`. */
+  readonly choiceAliases?: Readonly<Record<string, string>>;
+  /** For counts: flow (sums over time) or stock (head count: latest value). Default flow. */
+  readonly measure?: Measure;
+  /** Holds personal data: kept in the warehouse, never published. */
+  readonly personal?: boolean;
+  /** The name the year-end report uses, where it differs from the label (`检查社会单位`). */
+  readonly reportLabel?: string;
+  /** Chinese column comment for the warehouse and docs; defaults to the full label with unit. */
+  readonly comment?: string;
+}
+
+/** Which kind of unit sends a form. */
+export type UnitKind = 'township' | 'bureau';
+
+/** A submission form. */
+export interface FormDefinition {
+  /** Short stable code: `T1`, `B1`, `L1`, `L2`, `R1`. */
+  readonly code: string;
+  /** Official Chinese name: `镇街消防执法工作统计表`. */
+  readonly name: string;
+  /** Words that, found in a title, sheet or file name, point to this form. */
+  readonly keywords: readonly string[];
+  /** `aggregate`: one row per unit and period of counts. `ledger`: one row per case/hazard/review. */
+  readonly kind: 'aggregate' | 'ledger';
+  /** Warehouse table holding the form's rows. */
+  readonly table: string;
+  /** Chinese comment for the table. */
+  readonly tableComment: string;
+  /** Who sends it. */
+  readonly senders: readonly UnitKind[];
+  /** Specific senders when only some units of a kind send it (unit official names). */
+  readonly senderUnits?: readonly string[];
+  /** How often a unit sends it; the period a submission covers. */
+  readonly frequency: 'monthly' | 'quarterly';
+  /** Days after the period ends that a submission is due. */
+  readonly dueDays: number;
+  /** Field naming the submitting unit on each row, if any. */
+  readonly unitField?: string;
+  /** Field naming each row's period (aggregate forms), if any. */
+  readonly periodField?: string;
+  /** Ledgers: the fields that identify one real-world record across resubmissions. */
+  readonly naturalKey?: readonly string[];
+  /** Ledgers: the date field that places a row in a quarter. */
+  readonly dateField?: string;
+  /** Fields in canonical column order. */
+  readonly fields: readonly FieldDefinition[];
+}
+
+/** The canonical header text of a field: `赋权执法案件·一般程序（起）`. */
+export function canonicalHeader(field: FieldDefinition): string {
+  const base = field.group ? `${field.group}·${field.label}` : field.label;
+  return field.unit ? `${base}（${field.unit}）` : base;
+}
+
+/** The field's label without unit, joined with its group: `赋权执法案件·一般程序`. */
+export function fullLabel(field: FieldDefinition): string {
+  return field.group ? `${field.group}·${field.label}` : field.label;
+}

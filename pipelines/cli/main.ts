@@ -1,0 +1,96 @@
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { systemClock } from '../../domain/clock.js';
+import { UnitRegistry } from '../../domain/units.js';
+import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
+import { Warehouse } from '../../warehouse/warehouse.js';
+import { ingest, type FileOutcome, type IngestResult } from '../ingest/ingest.js';
+import { ConfigError, loadConfig } from './config.js';
+import { render, runQuery, type SqlFormat } from './sql-command.js';
+
+const program = new Command();
+program
+  .name('firestat')
+  .description('区消防救援局执法统计：采集镇街与局本级报表，校验后装入 DuckDB 数据仓库')
+  .option('-c, --config <file>', '配置文件（默认 ./firestat.config.json，可不存在）')
+  .showHelpAfterError();
+
+function config() {
+  return loadConfig(program.opts<{ config?: string }>().config);
+}
+
+/** A one-line Chinese summary of a run, then one line per refused file. */
+export function summarize(result: IngestResult): string {
+  const c = result.counts;
+  const lines = [
+    `运行 #${result.runId}：发现 ${c.files_seen} 个文件 — 入库 ${c.files_loaded}，未变 ${c.files_unchanged}，替换旧文件 ${c.files_replaced}，退回 ${c.files_refused}；新增数据 ${c.rows_loaded} 行`,
+  ];
+  for (const o of result.outcomes) {
+    if (o.status === 'loaded' && o.replacedIds?.length) lines.push(`  替换  ${o.path}（替换了编号 ${o.replacedIds.join('、')}）`);
+    if (o.status === 'replaced') lines.push(`  作废  ${o.path}（已有更新的同期文件）`);
+  }
+  for (const o of result.outcomes.filter((x: FileOutcome) => x.status === 'rejected')) {
+    lines.push(`  退回  ${o.path}：${o.reason ?? ''}`);
+  }
+  return lines.join('\n');
+}
+
+program
+  .command('ingest')
+  .description('读取收件箱中的新文件，校验后装入数据仓库；退回的文件写出退回说明')
+  .option('--inbox <dir>', '收件箱目录（默认配置中的 inbox，或 ./inbox）')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
+  .option('--reports <dir>', '退回说明目录（默认数据仓库旁的 reports/）')
+  .option('--quiet', '只输出汇总')
+  .action(async (opts: { inbox?: string; warehouse?: string; reports?: string; quiet?: boolean }) => {
+    const cfg = config();
+    const inbox = opts.inbox ?? cfg.inbox;
+    const warehousePath = opts.warehouse ?? cfg.warehouse;
+    if (!existsSync(inbox)) throw new ConfigError(`收件箱目录不存在：${inbox}`);
+    const registry = cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
+    const warehouse = await Warehouse.open({ path: warehousePath });
+    try {
+      const result = await ingest({
+        source: new FolderInbox(inbox),
+        warehouse,
+        registry,
+        reportsDir: opts.reports ?? cfg.reportsDir ?? join(dirname(warehousePath), 'reports'),
+        clock: systemClock,
+        limits: cfg.limitsResolved,
+        maxSecondsPerFile: cfg.maxSecondsPerFile,
+      });
+      process.stdout.write(`${summarize(result)}\n`);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+program
+  .command('sql')
+  .description('对数据仓库执行一条 SQL 查询（只读）')
+  .argument('<query>', 'SQL 查询，如 "SELECT * FROM year_figures"')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
+  .addOption(new Option('--format <format>', '输出格式').choices(['table', 'csv', 'json', 'markdown']).default('table'))
+  .action(async (query: string, opts: { warehouse?: string; format: SqlFormat }) => {
+    const cfg = config();
+    const path = opts.warehouse ?? cfg.warehouse;
+    if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+    const warehouse = await Warehouse.open({ path, readOnly: true });
+    try {
+      const { columns, rows } = await runQuery(warehouse, query);
+      process.stdout.write(`${render(opts.format, columns, rows)}\n`);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+export { program };
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  const message = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`firestat: ${message}\n`);
+  process.exitCode = e instanceof ConfigError ? 2 : 1;
+}

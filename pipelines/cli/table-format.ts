@@ -1,0 +1,58 @@
+/** Display width of a string in a terminal: CJK and full-width characters take two columns. */
+export function displayWidth(text: string): number {
+  let w = 0;
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 32 || (cp >= 0x300 && cp <= 0x36f)) continue;
+    w += isWide(cp) ? 2 : 1;
+  }
+  return w;
+}
+
+function isWide(cp: number): boolean {
+  return (
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0x303e) ||
+    (cp >= 0x3041 && cp <= 0x33ff) ||
+    (cp >= 0x3400 && cp <= 0x4dbf) ||
+    (cp >= 0x4e00 && cp <= 0x9fff) ||
+    (cp >= 0xa000 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1f64f) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  );
+}
+
+function pad(text: string, width: number, right: boolean): string {
+  const fill = ' '.repeat(Math.max(0, width - displayWidth(text)));
+  return right ? fill + text : text + fill;
+}
+
+function show(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v) || typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Rows as an aligned text table (Chinese aligned by display width; numbers right-aligned). */
+export function formatTable(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  const cells = rows.map((r) => columns.map((c) => show(r[c]).replace(/\s+/g, ' ')));
+  const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || typeof r[c] === 'number'));
+  const widths = columns.map((c, i) => Math.max(displayWidth(c), ...cells.map((row) => displayWidth(row[i]!))));
+  const line = (vals: readonly string[], header: boolean) =>
+    vals.map((v, i) => pad(v, widths[i]!, !header && numeric[i]!)).join('  ').trimEnd();
+  const out = [line(columns, true), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const row of cells) out.push(line(row, false));
+  out.push(`(${rows.length} 行)`);
+  return out.join('\n');
+}
+
+/** Rows as CSV (RFC 4180), with a header line. */
+export function formatCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
+  const esc = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  return [columns.map(esc).join(','), ...rows.map((r) => columns.map((c) => esc(show(r[c]))).join(','))].join('\n');
+}

@@ -1,0 +1,75 @@
+import { findPeriod, periodContains, periodLabel, type Period } from '../../domain/periods.js';
+import { squeeze } from '../../domain/text.js';
+import type { Unit, UnitRegistry } from '../../domain/units.js';
+
+/** A place outside the table that states the unit and/or period: a folder, the file name, a sheet name, a title. */
+export interface Statement {
+  /** Chinese description of where it was said: `文件名“龙兴镇2024Q1.xlsx”`. */
+  readonly source: string;
+  readonly units: readonly Unit[];
+  readonly period?: Period;
+  readonly year?: number;
+}
+
+/** Reads what a text (folder, file or sheet name, title) says about unit and period. */
+export function statementOf(source: string, text: string, registry: UnitRegistry, contextYear?: number): Statement {
+  const yearMatch = /(?<![0-9])((?:19|20)\d{2})(?![0-9])|((?:19|20)\d{2})(?=年|Q|q|[-./]|0[1-9]|1[0-2])/.exec(squeeze(text));
+  const year = yearMatch ? Number(yearMatch[1] ?? yearMatch[2]) : undefined;
+  const period = findPeriod(text, year ?? contextYear);
+  const units = registry.findIn(text);
+  return { source, units, ...(period ? { period } : {}), ...(year !== undefined ? { year } : {}) };
+}
+
+/** A contradiction between two statements, in Chinese. */
+export interface Contradiction {
+  readonly message: string;
+}
+
+/** The one unit all statements agree on, or a contradiction naming two that differ. */
+export function agreeOnUnit(statements: readonly Statement[]): { unit?: Unit; source?: string } | Contradiction {
+  let chosen: { unit: Unit; source: string } | undefined;
+  for (const s of statements) {
+    for (const unit of s.units) {
+      if (!chosen) chosen = { unit, source: s.source };
+      else if (chosen.unit.code !== unit.code) {
+        return {
+          message: `报送单位前后不一致：${chosen.source}写的是“${chosen.unit.name}”，${s.source}写的是“${unit.name}”。请核对后只保留正确的单位`,
+        };
+      }
+    }
+  }
+  return chosen ?? {};
+}
+
+/**
+ * The innermost period of statements that must all nest (a quarter may contain a month; two
+ * different quarters contradict each other).
+ */
+export function agreeOnPeriod(statements: readonly Statement[]): { period?: Period; source?: string } | Contradiction {
+  let inner: { period: Period; source: string } | undefined;
+  const seen: { period: Period; source: string }[] = [];
+  for (const s of statements) {
+    if (!s.period) continue;
+    for (const other of seen) {
+      if (!periodContains(other.period, s.period) && !periodContains(s.period, other.period)) {
+        return {
+          message: `统计期间前后不一致：${other.source}写的是“${periodLabel(other.period)}”，${s.source}写的是“${periodLabel(s.period)}”。请核对后改正`,
+        };
+      }
+    }
+    seen.push({ period: s.period, source: s.source });
+    if (!inner || periodContains(inner.period, s.period)) inner = { period: s.period, source: s.source };
+  }
+  return inner ?? {};
+}
+
+export function isContradiction(x: object): x is Contradiction {
+  return 'message' in x;
+}
+
+/** The first year any statement mentions. */
+export function statedYear(statements: readonly Statement[]): number | undefined {
+  for (const s of statements) if (s.period) return s.period.year;
+  for (const s of statements) if (s.year !== undefined) return s.year;
+  return undefined;
+}

@@ -1,0 +1,134 @@
+import type { Readable } from 'node:stream';
+
+/**
+ * A cell as a reader hands it on. Dates are JavaScript `Date`s holding the wall-clock
+ * calendar value in UTC fields (2024-03-05 00:00 → `Date.UTC(2024, 2, 5)`), never shifted by
+ * the machine's time zone. Empty cells are `null`. Formula cells carry their cached result.
+ */
+export type CellValue = string | number | boolean | Date | null;
+
+/** One row of a sheet, as it stands in the file. */
+export interface SheetRow {
+  /** 1-based row number in the sheet (CSV: 1-based line/record number). */
+  readonly rowNumber: number;
+  /** Cells from column A; `cells[0]` is column A. Trailing empty cells may be omitted. */
+  readonly cells: readonly CellValue[];
+}
+
+/** One table-bearing sheet of a workbook (a CSV file is a workbook of one sheet). */
+export interface SheetStream {
+  /** Sheet name as the producer wrote it (CSV: the file name without extension). */
+  readonly name: string;
+  /** 0-based position among the workbook's sheets. */
+  readonly index: number;
+  /** Rows in order. Must be consumed before the next sheet is requested. */
+  readonly rows: AsyncIterable<SheetRow>;
+}
+
+/** A notice from a reader that is not fatal (a hidden sheet skipped, an encoding guessed). */
+export interface ReaderNotice {
+  readonly code: 'hidden_sheet_skipped' | 'chart_sheet_skipped' | 'encoding_detected' | 'other';
+  readonly sheet?: string;
+  /** Chinese text for the sender/analyst. */
+  readonly message: string;
+}
+
+/** Bounds every reader enforces so that no file can exhaust memory or hang the run. */
+export interface ReadLimits {
+  /** Largest accepted input file in bytes. Default 256 MiB. */
+  readonly maxFileBytes: number;
+  /** Largest total uncompressed size of a zip package (xlsx). Default 1 GiB. */
+  readonly maxUncompressedBytes: number;
+  /** Largest uncompressed size of any one zip entry. Default 512 MiB. */
+  readonly maxEntryBytes: number;
+  /** Largest uncompressed size of xl/sharedStrings.xml (held in memory by the reader). Default 64 MiB. */
+  readonly maxSharedStringsBytes: number;
+  /** Largest compression ratio of any zip entry (uncompressed / compressed). Default 200. */
+  readonly maxCompressionRatio: number;
+  /** Most rows read from one sheet. Default 2,000,000. */
+  readonly maxRowsPerSheet: number;
+  /** Most columns read from one row; cells beyond are an error. Default 512. */
+  readonly maxColumns: number;
+  /** Longest single cell text in characters. Default 32,767 (Excel's own limit). */
+  readonly maxCellChars: number;
+}
+
+export const defaultReadLimits: ReadLimits = {
+  maxFileBytes: 256 * 1024 * 1024,
+  maxUncompressedBytes: 1024 * 1024 * 1024,
+  maxEntryBytes: 512 * 1024 * 1024,
+  maxSharedStringsBytes: 64 * 1024 * 1024,
+  maxCompressionRatio: 200,
+  maxRowsPerSheet: 2_000_000,
+  maxColumns: 512,
+  maxCellChars: 32_767,
+};
+
+/** What a reader is given: a file it can open as often as it needs. */
+export interface ReadableFile {
+  /** Path relative to the inbox, with `/` separators; used in messages. */
+  readonly path: string;
+  /** Size in bytes. */
+  readonly bytes: number;
+  /** Opens a fresh stream over the whole file. */
+  open(): Readable;
+  /** Absolute local path when the file is on disk (readers that need random access use it). */
+  readonly localPath?: string;
+}
+
+/** Why a reader refused a file. Stable codes; `message` is Chinese, for the sender. */
+export type ReadErrorCode =
+  | 'unsupported_format'
+  | 'encrypted'
+  | 'corrupt'
+  | 'too_large'
+  | 'too_many_rows'
+  | 'too_many_columns'
+  | 'empty'
+  | 'encoding';
+
+/** A file that cannot be read. Terminal: sending the same bytes again fails the same way. */
+export class ReadError extends Error {
+  constructor(
+    readonly code: ReadErrorCode,
+    message: string,
+    readonly sheet?: string,
+    readonly cell?: string,
+  ) {
+    super(message);
+    this.name = 'ReadError';
+  }
+}
+
+/** The sheets of one file plus non-fatal notices. */
+export interface WorkbookStream {
+  /** Sheets in workbook order (hidden and chart sheets are not yielded; a notice says so). */
+  readonly sheets: AsyncIterable<SheetStream>;
+  /** Filled while `sheets` is consumed. */
+  readonly notices: ReaderNotice[];
+}
+
+/** A reader for one family of file formats. */
+export interface WorkbookReader {
+  /** Lower-case extensions this reader handles, with the dot: `.xlsx`. */
+  readonly extensions: readonly string[];
+  /** Opens the file. Errors (also those raised while iterating) are `ReadError`s. */
+  read(file: ReadableFile, limits: ReadLimits): WorkbookStream;
+}
+
+/** Converts a 1-based column number to its letters: 1 → A, 27 → AA. */
+export function columnLetters(column: number): string {
+  let n = column;
+  let out = '';
+  while (n > 0) {
+    const rem = (n - 1) % 26;
+    out = String.fromCharCode(65 + rem) + out;
+    n = Math.floor((n - 1) / 26);
+  }
+  return out;
+}
+
+/** A1-style address of a 1-based row and column. */
+export function cellAddress(row: number, column: number): string {
+  return `${columnLetters(column)}${row}`;
+}

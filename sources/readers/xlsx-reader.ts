@@ -1,0 +1,163 @@
+import { ReadError } from './reader.js';
+import type {
+  ReadLimits,
+  ReadableFile,
+  ReaderNotice,
+  SheetRow,
+  SheetStream,
+  WorkbookReader,
+  WorkbookStream,
+} from './reader.js';
+import { XlsxPackage } from './xlsx-package.js';
+import { readSheetRows } from './xlsx-sheet.js';
+import type { SheetContext } from './xlsx-sheet.js';
+import { localCopyOf } from './xlsx-spool.js';
+import { loadDateStyles, loadSharedStrings, loadWorkbook } from './xlsx-workbook.js';
+import type { SheetEntry } from './xlsx-workbook.js';
+
+/**
+ * Reads .xlsx/.xlsm workbooks sheet by sheet with bounded memory.
+ *
+ * The zip guard runs first; then the workbook, styles and shared strings are read, and each
+ * visible worksheet's XML is streamed straight from the zip (random access, so sheets come in tab
+ * order whatever the member order). exceljs's streaming `WorkbookReader` is not used: on the corpus
+ * it mis-orders and mis-names sheets, throws TypeErrors on prefixed namespaces and LibreOffice member
+ * order, drops CDATA, reads phonetic text instead of the value, cannot read rows without `r=`, and
+ * does not find parts outside `xl/`. Its XML parser (saxes) is used directly instead.
+ */
+export class XlsxReader implements WorkbookReader {
+  readonly extensions: readonly string[] = ['.xlsx', '.xlsm'];
+
+  /** Opens the file lazily: nothing is read until `sheets` is iterated. */
+  read(file: ReadableFile, limits: ReadLimits): WorkbookStream {
+    const notices: ReaderNotice[] = [];
+    return { notices, sheets: readSheets(file, limits, notices) };
+  }
+}
+
+async function* readSheets(file: ReadableFile, limits: ReadLimits, notices: ReaderNotice[]): AsyncGenerator<SheetStream> {
+  const open = new Set<SheetRowsIterator>();
+  let copy: Awaited<ReturnType<typeof localCopyOf>> | undefined;
+  let pkg: XlsxPackage | undefined;
+  try {
+    if (file.bytes > limits.maxFileBytes) {
+      throw new ReadError('too_large', `文件过大（${file.bytes} 字节，上限 ${limits.maxFileBytes} 字节），请拆分后报送。`);
+    }
+    copy = await localCopyOf(file, limits);
+    pkg = await XlsxPackage.open(copy.path, limits);
+    const workbook = await loadWorkbook(pkg);
+    const dateStyles = await loadDateStyles(pkg, workbook.stylesPart);
+    const sharedStrings = await loadSharedStrings(pkg, workbook.sharedStringsPart, limits.maxCellChars);
+    let yielded = 0;
+    for (const sheet of workbook.sheets) {
+      const part = readablePart(sheet, pkg, notices);
+      if (!part) continue;
+      await abandonAll(open);
+      const context: SheetContext = { sheetName: sheet.name, sharedStrings, dateStyles, date1904: workbook.date1904, limits };
+      yield { name: sheet.name, index: sheet.index, rows: sheetRows(pkg, part, context, open) };
+      yielded++;
+    }
+    await abandonAll(open);
+    if (yielded === 0) {
+      throw new ReadError('empty', '工作簿中没有可读取的可见工作表（全部隐藏、只有图表或没有工作表）。');
+    }
+  } catch (err) {
+    throw asReadError(err);
+  } finally {
+    await abandonAll(open);
+    pkg?.close();
+    await copy?.cleanup();
+  }
+}
+
+/** The part to stream for a sheet, or undefined (with a notice) when the sheet is not read. */
+function readablePart(sheet: SheetEntry, pkg: XlsxPackage, notices: ReaderNotice[]): string | undefined {
+  if (sheet.visibility !== 'visible') {
+    const how = sheet.visibility === 'veryHidden' ? '深度隐藏（veryHidden）' : '隐藏';
+    notices.push({
+      code: 'hidden_sheet_skipped',
+      sheet: sheet.name,
+      message: `工作表“${sheet.name}”是${how}的，已跳过，其中数据未读取。如需报送，请取消隐藏后重新报送。`,
+    });
+    return undefined;
+  }
+  if (sheet.kind === 'chartsheet') {
+    notices.push({ code: 'chart_sheet_skipped', sheet: sheet.name, message: `工作表“${sheet.name}”是图表工作表，没有表格数据，已跳过。` });
+    return undefined;
+  }
+  if (sheet.kind !== 'worksheet' && sheet.kind !== '') {
+    notices.push({
+      code: 'other',
+      sheet: sheet.name,
+      message: `工作表“${sheet.name}”是对话框或宏表（${sheet.kind}），不是普通工作表，已跳过。`,
+    });
+    return undefined;
+  }
+  if (!sheet.part || !pkg.has(sheet.part)) {
+    throw new ReadError('corrupt', `文件已损坏：找不到工作表“${sheet.name}”的数据部件。请用 Excel/WPS 打开后重新另存为 .xlsx。`, sheet.name);
+  }
+  return sheet.part;
+}
+
+function sheetRows(pkg: XlsxPackage, part: string, context: SheetContext, open: Set<SheetRowsIterator>): AsyncIterable<SheetRow> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      const rows = new SheetRowsIterator(readSheetRows(pkg.chunks(part), part, context), context.sheetName);
+      open.add(rows);
+      return rows;
+    },
+  };
+}
+
+async function abandonAll(open: Set<SheetRowsIterator>): Promise<void> {
+  const pending = [...open];
+  open.clear();
+  await Promise.all(pending.map((rows) => rows.abandon()));
+}
+
+/**
+ * Row iteration that can be cut off when the consumer moves on to the next sheet (or stops):
+ * the member stream is closed, and a later `next()` fails loudly instead of looking like the end.
+ */
+class SheetRowsIterator implements AsyncIterableIterator<SheetRow> {
+  private finished = false;
+  private abandoned = false;
+
+  constructor(
+    private readonly inner: AsyncGenerator<SheetRow>,
+    private readonly sheet: string,
+  ) {}
+
+  async next(): Promise<IteratorResult<SheetRow>> {
+    if (this.abandoned) {
+      throw new Error(`SheetStream.rows of “${this.sheet}” used after the next sheet was requested or the workbook closed`);
+    }
+    const step = await this.inner.next();
+    if (step.done) this.finished = true;
+    return step;
+  }
+
+  async return(): Promise<IteratorResult<SheetRow>> {
+    this.finished = true;
+    await this.inner.return(undefined);
+    return { done: true, value: undefined };
+  }
+
+  /** Closes the member stream; rows not yet read are never silently treated as the end. */
+  async abandon(): Promise<void> {
+    if (this.finished) return;
+    this.abandoned = true;
+    await this.inner.return(undefined).catch(() => undefined);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<SheetRow> {
+    return this;
+  }
+}
+
+function asReadError(err: unknown): ReadError {
+  if (err instanceof ReadError) return err;
+  if (err instanceof RangeError) return new ReadError('too_large', `文件内容过大，无法读取。（${err.message}）`);
+  const detail = err instanceof Error ? err.message : String(err);
+  return new ReadError('corrupt', `读取 Excel 文件时出错，文件可能已损坏。（${detail}）`);
+}

@@ -1,0 +1,302 @@
+import { ReadError, cellAddress } from './reader.js';
+import type { CellValue, ReadLimits, SheetRow } from './reader.js';
+import { parseIsoCellDate, serialToDate } from './xlsx-dates.js';
+import { OversizeText, TextCollector } from './xlsx-workbook.js';
+import type { SharedString } from './xlsx-workbook.js';
+import { XmlPartParser } from './xlsx-xml.js';
+import type { XmlSink } from './xlsx-xml.js';
+
+/**
+ * Streams the rows of one worksheet part. Rows and cells lacking `r=` take the next position
+ * (calamine issue 261); empty cells, however styled or wide the dimension, cost nothing;
+ * only cells holding a value count against `maxColumns`.
+ */
+
+/** What a worksheet needs from its workbook. */
+export interface SheetContext {
+  readonly sheetName: string;
+  readonly sharedStrings: readonly SharedString[];
+  /** By cell style index: does the number format show a date? */
+  readonly dateStyles: readonly boolean[];
+  readonly date1904: boolean;
+  readonly limits: ReadLimits;
+}
+
+/** Yields the rows of a worksheet part as its bytes arrive. */
+export async function* readSheetRows(
+  source: AsyncIterable<Uint8Array>,
+  part: string,
+  context: SheetContext,
+): AsyncGenerator<SheetRow> {
+  const builder = new RowBuilder(context);
+  const parser = new XmlPartParser(part, builder);
+  try {
+    for await (const chunk of source) {
+      parser.write(chunk);
+      yield* builder.drain();
+    }
+    parser.end();
+    yield* builder.drain();
+  } catch (err) {
+    throw inSheet(err, context.sheetName);
+  }
+}
+
+function inSheet(err: unknown, sheet: string): ReadError {
+  if (err instanceof ReadError) {
+    return err.sheet ? err : new ReadError(err.code, `工作表“${sheet}”：${err.message}`, sheet, err.cell);
+  }
+  if (err instanceof RangeError) {
+    return new ReadError('too_large', `工作表“${sheet}”内容过大，无法读取。（${err.message}）`, sheet);
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return new ReadError('corrupt', `工作表“${sheet}”读取失败，文件可能已损坏。（${detail}）`, sheet);
+}
+
+/** SpreadsheetML `<sheetData>` → `SheetRow`s, one state machine per sheet. */
+class RowBuilder implements XmlSink {
+  private ready: SheetRow[] = [];
+  private inSheetData = false;
+  private inRow = false;
+  private rowNumber = 0;
+  private rowCount = 0;
+  private cells: CellValue[] = [];
+  private column = 0;
+
+  private inCell = false;
+  private type = 'n';
+  private style = 0;
+  private readonly value: TextCollector;
+  private readonly inline: TextCollector;
+  private hasValue = false;
+  private hasInline = false;
+  private collecting: 'value' | 'inline' | undefined;
+  private inInline = false;
+  private phonetic = 0;
+
+  constructor(private readonly context: SheetContext) {
+    this.value = new TextCollector(context.limits.maxCellChars);
+    this.inline = new TextCollector(context.limits.maxCellChars);
+  }
+
+  /** Rows completed since the last call. */
+  drain(): SheetRow[] {
+    const rows = this.ready;
+    this.ready = [];
+    return rows;
+  }
+
+  open(name: string, attributes: Readonly<Record<string, string>>): void {
+    if (name === 'sheetData') this.inSheetData = true;
+    if (!this.inSheetData) return;
+    switch (name) {
+      case 'row':
+        this.startRow(attributes['r']);
+        break;
+      case 'c':
+        if (this.inRow) this.startCell(attributes);
+        break;
+      case 'v':
+        if (this.inCell) this.collecting = 'value';
+        break;
+      case 'is':
+        if (this.inCell) {
+          this.inInline = true;
+          this.hasInline = true;
+        }
+        break;
+      case 'rPh':
+        if (this.inInline) this.phonetic++;
+        break;
+      case 't':
+        if (this.inInline && this.phonetic === 0) this.collecting = 'inline';
+        break;
+    }
+  }
+
+  text(text: string): void {
+    if (this.collecting === 'value') {
+      this.hasValue = true;
+      this.value.add(text);
+    } else if (this.collecting === 'inline') {
+      this.inline.add(text);
+    }
+  }
+
+  close(name: string): void {
+    if (!this.inSheetData) return;
+    switch (name) {
+      case 'v':
+        if (this.collecting === 'value') this.hasValue = true;
+        this.collecting = undefined;
+        break;
+      case 't':
+        if (this.collecting === 'inline') this.collecting = undefined;
+        break;
+      case 'rPh':
+        if (this.phonetic > 0) this.phonetic--;
+        break;
+      case 'is':
+        this.inInline = false;
+        break;
+      case 'c':
+        if (this.inCell) this.endCell();
+        break;
+      case 'row':
+        if (this.inRow) this.endRow();
+        break;
+      case 'sheetData':
+        this.inSheetData = false;
+        break;
+    }
+  }
+
+  private startRow(r: string | undefined): void {
+    const given = Number(r);
+    // A missing, invalid (r="0") or backwards number is replaced by the next position.
+    this.rowNumber = Number.isInteger(given) && given > this.rowNumber ? given : this.rowNumber + 1;
+    this.inRow = true;
+    this.cells = [];
+    this.column = 0;
+  }
+
+  private endRow(): void {
+    this.inRow = false;
+    this.rowCount++;
+    if (this.rowCount > this.context.limits.maxRowsPerSheet) {
+      throw new ReadError(
+        'too_many_rows',
+        `工作表“${this.context.sheetName}”行数过多（超过 ${this.context.limits.maxRowsPerSheet} 行），请拆分后报送。`,
+        this.context.sheetName,
+      );
+    }
+    this.ready.push({ rowNumber: this.rowNumber, cells: this.cells });
+  }
+
+  private startCell(attributes: Readonly<Record<string, string>>): void {
+    const given = columnOf(attributes['r']);
+    this.column = given ?? this.column + 1;
+    this.type = attributes['t'] ?? 'n';
+    this.style = Number(attributes['s'] ?? 0) || 0;
+    this.inCell = true;
+    this.hasValue = false;
+    this.hasInline = false;
+    this.value.reset();
+    this.inline.reset();
+  }
+
+  private endCell(): void {
+    this.inCell = false;
+    this.collecting = undefined;
+    this.inInline = false;
+    this.phonetic = 0;
+    const value = this.cellValue();
+    if (value === null) return;
+    const { maxColumns } = this.context.limits;
+    if (this.column > maxColumns) {
+      const address = this.address();
+      throw new ReadError(
+        'too_many_columns',
+        `工作表“${this.context.sheetName}”的单元格 ${address} 有数据，超出了允许的列数（${maxColumns} 列）。请删除表格右侧多余的内容后再报送。`,
+        this.context.sheetName,
+        address,
+      );
+    }
+    while (this.cells.length < this.column - 1) this.cells.push(null);
+    this.cells[this.column - 1] = value;
+  }
+
+  private cellValue(): CellValue {
+    switch (this.type) {
+      case 's':
+        return this.hasValue ? this.sharedString(this.takeText(this.value)) : null;
+      case 'inlineStr':
+        return nonEmpty(this.takeText(this.hasInline ? this.inline : this.value));
+      case 'str':
+      case 'e':
+        return this.hasValue ? nonEmpty(this.takeText(this.value)) : null;
+      case 'b':
+        return this.hasValue ? booleanOf(this.takeText(this.value)) : null;
+      case 'd':
+        return this.hasValue ? isoDateOf(this.takeText(this.value)) : null;
+      default:
+        if (this.hasValue) return this.number(this.takeText(this.value).trim());
+        return this.hasInline ? nonEmpty(this.takeText(this.inline)) : null;
+    }
+  }
+
+  private takeText(collector: TextCollector): string {
+    const text = collector.take();
+    if (text instanceof OversizeText) throw this.oversize(text.length);
+    return text;
+  }
+
+  private sharedString(raw: string): CellValue {
+    const index = Number(raw.trim());
+    if (raw.trim() === '') return null;
+    const text = Number.isInteger(index) ? this.context.sharedStrings[index] : undefined;
+    if (text === undefined) {
+      const address = this.address();
+      throw new ReadError(
+        'corrupt',
+        `工作表“${this.context.sheetName}”的单元格 ${address} 引用了不存在的共享字符串（#${raw.trim()}），文件已损坏。`,
+        this.context.sheetName,
+        address,
+      );
+    }
+    if (text instanceof OversizeText) throw this.oversize(text.length);
+    return nonEmpty(text);
+  }
+
+  private number(raw: string): CellValue {
+    if (raw === '') return null;
+    const number = Number(raw);
+    if (!Number.isFinite(number) || !/^[-+]?(\d|\.\d)/.test(raw)) return raw;
+    if (this.context.dateStyles[this.style]) return serialToDate(number, this.context.date1904) ?? number;
+    return number;
+  }
+
+  private oversize(length: number): ReadError {
+    const address = this.address();
+    return new ReadError(
+      'too_large',
+      `工作表“${this.context.sheetName}”的单元格 ${address} 内容过长（${length} 个字符，上限 ${this.context.limits.maxCellChars} 个），可能是异常或恶意构造的文件。`,
+      this.context.sheetName,
+      address,
+    );
+  }
+
+  private address(): string {
+    return cellAddress(this.rowNumber, this.column);
+  }
+}
+
+/** Column number of an A1 reference (`B3` → 2, `$AA$1` → 27); undefined when absent or odd. */
+function columnOf(ref: string | undefined): number | undefined {
+  if (!ref) return undefined;
+  let column = 0;
+  for (const ch of ref) {
+    if (ch === '$') continue;
+    const code = ch.toUpperCase().charCodeAt(0);
+    if (code < 65 || code > 90) break;
+    column = column * 26 + (code - 64);
+    if (column > 1_000_000) return undefined;
+  }
+  return column > 0 ? column : undefined;
+}
+
+function nonEmpty(text: string): CellValue {
+  return text === '' ? null : text;
+}
+
+function booleanOf(raw: string): CellValue {
+  const text = raw.trim().toLowerCase();
+  if (text === '1' || text === 'true') return true;
+  if (text === '0' || text === 'false') return false;
+  return nonEmpty(raw);
+}
+
+function isoDateOf(raw: string): CellValue {
+  if (raw.trim() === '') return null;
+  return parseIsoCellDate(raw) ?? raw;
+}

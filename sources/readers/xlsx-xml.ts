@@ -1,0 +1,96 @@
+import { SaxesParser } from 'saxes';
+import type { SaxesTagPlain } from 'saxes';
+import { ReadError } from './reader.js';
+
+/**
+ * Push-style XML parsing of one package part (saxes, the parser exceljs itself uses).
+ * Element names reach the sink without their prefix, because producers bind the SpreadsheetML
+ * namespace to `x:` (EasyExcel), `ns2:` (Tencent Docs) or nothing, and Strict OOXML changes the URI.
+ */
+
+/** Receives the parts of a document that the xlsx reader cares about. */
+export interface XmlSink {
+  open(name: string, attributes: Readonly<Record<string, string>>): void;
+  close(name: string): void;
+  /** Character data, including CDATA sections and whitespace between elements. */
+  text(text: string): void;
+}
+
+/** The local part of a qualified name: `x:row` → `row`. */
+export function localName(qname: string): string {
+  const colon = qname.indexOf(':');
+  return colon < 0 ? qname : qname.slice(colon + 1);
+}
+
+/** An attribute by local name, whatever prefix the producer bound (`r:id`, `ns:id`). */
+export function prefixedAttribute(attributes: Readonly<Record<string, string>>, name: string): string | undefined {
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key.endsWith(`:${name}`)) return value;
+  }
+  return undefined;
+}
+
+/** Feeds the bytes of one part to saxes; every problem becomes a `ReadError('corrupt')`. */
+export class XmlPartParser {
+  private readonly parser = new SaxesParser({ xmlns: false });
+  private decoder: TextDecoder | undefined;
+
+  constructor(
+    private readonly partName: string,
+    sink: XmlSink,
+  ) {
+    this.parser.on('opentag', (tag: SaxesTagPlain) => sink.open(localName(tag.name), tag.attributes));
+    this.parser.on('closetag', (tag: SaxesTagPlain) => sink.close(localName(tag.name)));
+    this.parser.on('text', (text: string) => sink.text(text));
+    this.parser.on('cdata', (text: string) => sink.text(text));
+    this.parser.on('doctype', () => {
+      // OOXML forbids DTDs; refusing them outright disarms entity expansion and XXE attacks.
+      throw new ReadError('corrupt', `文件包含不允许的 XML 文档类型声明（DOCTYPE，部件“${this.partName}”），可能是恶意构造的文件，已拒绝读取。`);
+    });
+    this.parser.on('error', (err: Error) => {
+      throw new ReadError('corrupt', `文件已损坏：部件“${this.partName}”不是有效的 XML。（${err.message}）`);
+    });
+  }
+
+  /** Parses the next chunk; handlers run synchronously inside this call. */
+  write(chunk: Uint8Array): void {
+    this.decoder ??= new TextDecoder(encodingOf(chunk));
+    this.guard(() => this.parser.write(this.decoder?.decode(chunk, { stream: true }) ?? ''));
+  }
+
+  /** Signals the end of the part; an unterminated document fails here. */
+  end(): void {
+    this.guard(() => {
+      const rest = this.decoder?.decode() ?? '';
+      if (rest) this.parser.write(rest);
+      this.parser.close();
+    });
+  }
+
+  private guard(step: () => void): void {
+    try {
+      step();
+    } catch (err) {
+      if (err instanceof ReadError) throw err;
+      if (err instanceof RangeError) {
+        throw new ReadError('too_large', `部件“${this.partName}”中的内容过大，无法读取。（${err.message}）`);
+      }
+      const detail = err instanceof Error ? err.message : String(err);
+      throw new ReadError('corrupt', `文件已损坏：部件“${this.partName}”无法解析。（${detail}）`);
+    }
+  }
+}
+
+/** Parts are UTF-8 unless a UTF-16 byte-order mark says otherwise (TextDecoder drops the BOM). */
+function encodingOf(first: Uint8Array): string {
+  if (first[0] === 0xff && first[1] === 0xfe) return 'utf-16le';
+  if (first[0] === 0xfe && first[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+/** Parses a whole part from its chunks into `sink`. */
+export async function parseXmlPart(chunks: AsyncIterable<Uint8Array>, partName: string, sink: XmlSink): Promise<void> {
+  const parser = new XmlPartParser(partName, sink);
+  for await (const chunk of chunks) parser.write(chunk);
+  parser.end();
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import { initial } from './0001-initial.js';
+
+/**
+ * Every schema migration, by name; names sort in the order they run. A migration that has run
+ * is never edited: a change to the schema is a new entry.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

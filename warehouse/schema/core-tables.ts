@@ -1,0 +1,96 @@
+import { sqlString } from './fact-tables.js';
+
+interface TableSpec {
+  readonly name: string;
+  readonly comment: string;
+  readonly columns: readonly (readonly [name: string, type: string, comment: string])[];
+  readonly constraints?: readonly string[];
+}
+
+/** The bookkeeping tables: units, runs, submissions and their problems. */
+export const coreTables: readonly TableSpec[] = [
+  {
+    name: 'units',
+    comment: '报送单位名录：22 个镇街与局本级各科室，带报送起止日期',
+    columns: [
+      ['code', 'VARCHAR PRIMARY KEY', '单位编码（稳定，不随名称变化）'],
+      ['name', 'VARCHAR NOT NULL', '单位正式名称'],
+      ['kind', 'VARCHAR NOT NULL', '单位类别：township 镇街 / bureau 局本级'],
+      ['aliases', 'VARCHAR[]', '常见简称与其他写法'],
+      ['valid_from', 'DATE NOT NULL', '开始报送日期（含）'],
+      ['valid_to', 'DATE', '停止报送日期（含）；为空表示仍在报送'],
+    ],
+  },
+  {
+    name: 'runs',
+    comment: '每次采集运行的记录：起止时间、状态与各类文件数',
+    columns: [
+      ['run_id', 'BIGINT PRIMARY KEY', '运行编号（只增不减）'],
+      ['started_at', 'TIMESTAMP NOT NULL', '开始时间（北京时间）'],
+      ['finished_at', 'TIMESTAMP', '结束时间（北京时间）；为空表示未正常结束'],
+      ['status', 'VARCHAR NOT NULL', '状态：running 运行中 / completed 完成 / failed 失败'],
+      ['files_seen', 'INTEGER', '本次发现的文件数'],
+      ['files_loaded', 'INTEGER', '新入库的文件数'],
+      ['files_unchanged', 'INTEGER', '内容未变、跳过的文件数'],
+      ['files_replaced', 'INTEGER', '因新文件到达而被替换的旧文件数'],
+      ['files_refused', 'INTEGER', '被退回的文件数'],
+      ['rows_loaded', 'BIGINT', '新入库的数据行数'],
+      ['error', 'VARCHAR', '运行失败时的错误信息'],
+    ],
+  },
+  {
+    name: 'submissions',
+    comment: '每个收到的报送文件一行：文件指纹、单位、报表、期间、状态与退回原因',
+    columns: [
+      ['submission_id', 'BIGINT PRIMARY KEY', '报送文件编号（只增不减）'],
+      ['run_id', 'BIGINT', '处理该文件的运行编号'],
+      ['path', 'VARCHAR NOT NULL', '文件在收件箱中的相对路径'],
+      ['bytes', 'BIGINT NOT NULL', '文件大小（字节）'],
+      ['sha256', 'VARCHAR NOT NULL', '文件内容的 SHA-256 指纹'],
+      ['modified_at', 'TIMESTAMP', '文件修改时间（北京时间）'],
+      ['received_at', 'TIMESTAMP NOT NULL', '收到时间（北京时间）：文件修改时间或来源给出的到达时间'],
+      ['loaded_at', 'TIMESTAMP NOT NULL', '处理时间（北京时间）'],
+      ['unit', 'VARCHAR', '报送单位正式名称'],
+      ['unit_code', 'VARCHAR', '报送单位编码'],
+      ['form', 'VARCHAR', '报表代码：T1/B1/L1/L2/R1'],
+      ['year', 'INTEGER', '统计年度'],
+      ['quarter', 'INTEGER', '统计季度（1-4）；跨季度时为空'],
+      ['month', 'INTEGER', '统计月份（1-12）；按季度报送时为空'],
+      ['period_from', 'INTEGER', '期间起始月份'],
+      ['period_to', 'INTEGER', '期间截止月份'],
+      ['status', 'VARCHAR NOT NULL', '状态：loaded 已入库 / replaced 已被新文件替换 / rejected 已退回'],
+      ['rows', 'INTEGER', '入库数据行数'],
+      ['reason', 'VARCHAR', '退回原因（中文，指明单元格与数值）'],
+      ['replaced_by', 'BIGINT', '替换本文件的新文件编号'],
+      ['sheets', 'VARCHAR[]', '读取的工作表'],
+      ['report_path', 'VARCHAR', '退回说明文件的路径'],
+    ],
+  },
+  {
+    name: 'submission_problems',
+    comment: '报送文件中发现的每个问题：错误导致退回，警告照常入库',
+    columns: [
+      ['submission_id', 'BIGINT NOT NULL', '报送文件编号'],
+      ['seq', 'INTEGER NOT NULL', '问题序号'],
+      ['severity', 'VARCHAR NOT NULL', '严重程度：error 错误 / warning 警告 / notice 提示'],
+      ['code', 'VARCHAR NOT NULL', '问题代码'],
+      ['sheet', 'VARCHAR', '工作表名'],
+      ['cell', 'VARCHAR', '单元格地址，如 J4'],
+      ['field', 'VARCHAR', '字段'],
+      ['found', 'VARCHAR', '实际填写的值'],
+      ['expected', 'VARCHAR', '应填写的内容'],
+      ['message', 'VARCHAR NOT NULL', '问题说明（中文）'],
+    ],
+  },
+];
+
+/** DDL for the core tables, with comments. */
+export function coreTablesDdl(): string[] {
+  const out: string[] = ['CREATE SEQUENCE submission_id_seq START 1', 'CREATE SEQUENCE run_id_seq START 1'];
+  for (const t of coreTables) {
+    out.push(`CREATE TABLE ${t.name} (\n  ${t.columns.map(([n, ty]) => `${n} ${ty}`).join(',\n  ')}\n)`);
+    out.push(`COMMENT ON TABLE ${t.name} IS ${sqlString(t.comment)}`);
+    for (const [n, , c] of t.columns) out.push(`COMMENT ON COLUMN ${t.name}.${n} IS ${sqlString(c)}`);
+  }
+  return out;
+}

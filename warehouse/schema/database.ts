@@ -1,0 +1,72 @@
+/**
+ * Kysely's view of the bookkeeping tables. Fact tables are generated from the form definitions
+ * and written through the appender, so they are not listed here.
+ */
+export interface UnitsTable {
+  code: string;
+  name: string;
+  kind: string;
+  aliases: string[];
+  valid_from: string;
+  valid_to: string | null;
+}
+
+export interface RunsTable {
+  run_id: number;
+  started_at: string;
+  finished_at: string | null;
+  status: string;
+  files_seen: number | null;
+  files_loaded: number | null;
+  files_unchanged: number | null;
+  files_replaced: number | null;
+  files_refused: number | null;
+  rows_loaded: number | null;
+  error: string | null;
+}
+
+export interface SubmissionsTable {
+  submission_id: number;
+  run_id: number | null;
+  path: string;
+  bytes: number;
+  sha256: string;
+  modified_at: string | null;
+  received_at: string;
+  loaded_at: string;
+  unit: string | null;
+  unit_code: string | null;
+  form: string | null;
+  year: number | null;
+  quarter: number | null;
+  month: number | null;
+  period_from: number | null;
+  period_to: number | null;
+  status: 'loaded' | 'replaced' | 'rejected';
+  rows: number | null;
+  reason: string | null;
+  replaced_by: number | null;
+  sheets: string[] | null;
+  report_path: string | null;
+}
+
+export interface SubmissionProblemsTable {
+  submission_id: number;
+  seq: number;
+  severity: string;
+  code: string;
+  sheet: string | null;
+  cell: string | null;
+  field: string | null;
+  found: string | null;
+  expected: string | null;
+  message: string;
+}
+
+/** The tables Kysely queries are typed against. */
+export interface WarehouseDatabase {
+  units: UnitsTable;
+  runs: RunsTable;
+  submissions: SubmissionsTable;
+  submission_problems: SubmissionProblemsTable;
+}

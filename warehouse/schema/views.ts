@@ -1,0 +1,105 @@
+import type { FormDefinition } from '../../domain/forms/form-definition.js';
+import { fullLabel } from '../../domain/forms/form-definition.js';
+import { sqlString } from './fact-tables.js';
+
+/** A documented view: its SQL, its comment and a comment per column. */
+export interface ViewSpec {
+  readonly name: string;
+  readonly comment: string;
+  readonly sql: string;
+  readonly columns: Readonly<Record<string, string>>;
+}
+
+function currentRows(form: FormDefinition): string {
+  return `SELECT f.*, s.received_at AS submission_received_at FROM ${form.table} f JOIN submissions s ON s.submission_id = f.submission_id AND s.status = 'loaded'`;
+}
+
+/** `quarter_figures`: T1 and B1 in long format per unit and quarter, stock rule applied. */
+export function quarterFiguresView(aggregateForms: readonly FormDefinition[]): ViewSpec {
+  const parts: string[] = [];
+  for (const form of aggregateForms) {
+    for (const f of form.fields.filter((x) => x.type === 'count')) {
+      const value = f.measure === 'stock' ? `arg_max(${f.id}, coalesce(month, quarter * 3))` : `sum(${f.id})`;
+      parts.push(
+        `SELECT year, quarter, unit, ${sqlString(form.code)} AS form, ${sqlString(f.id)} AS metric, ${sqlString(fullLabel(f))} AS label, ${sqlString(f.measure ?? 'flow')} AS measure, CAST(${value} AS BIGINT) AS value FROM cur_${form.code.toLowerCase()} GROUP BY year, quarter, unit`,
+      );
+    }
+  }
+  const ctes = aggregateForms.map((f) => `cur_${f.code.toLowerCase()} AS (${currentRows(f)})`).join(',\n');
+  return {
+    name: 'quarter_figures',
+    comment: '季度数字（长表）：T1、B1 各单位各季度每项指标一行，只取现行（未被替换）的报送；人员数取季度内最新值，其余为季度合计',
+    sql: `WITH ${ctes},\nfigures AS (\n${parts.join('\nUNION ALL\n')}\n)\nSELECT g.year, g.quarter, g.unit, u.kind AS unit_kind, g.form, g.metric, g.label, g.measure, g.value FROM figures g LEFT JOIN units u ON u.name = g.unit`,
+    columns: {
+      year: '年度',
+      quarter: '季度（1-4）',
+      unit: '单位正式名称',
+      unit_kind: '单位类别：township 镇街 / bureau 局本级',
+      form: '报表代码：T1 或 B1',
+      metric: '指标代码（稳定的英文标识）',
+      label: '指标中文名（两级表头写作“赋权执法案件·一般程序”）',
+      measure: 'flow 累加量 / stock 时点数（人员数）',
+      value: '数值',
+    },
+  };
+}
+
+/** `year_figures`: every figure of the year-end report's section 一, by scope. */
+export function yearFiguresView(township: FormDefinition, bureau: FormDefinition): ViewSpec {
+  const labels = [township, bureau].flatMap((form) =>
+    form.fields
+      .filter((f) => f.type === 'count')
+      .map((f) => `(${sqlString(form.code)}, ${sqlString(f.id)}, ${sqlString(f.reportLabel ?? fullLabel(f))}, ${form.fields.indexOf(f)})`),
+  );
+  return {
+    name: 'year_figures',
+    comment: '年度数字：年度报告“一、行政执法总体情况”中的每个数字；scope 为 township（22 个镇街合计）或 bureau（局本级合计）；人员数取各单位年内最新值再相加',
+    sql: `WITH labels(form, metric, report_label, ord) AS (VALUES ${labels.join(', ')}),
+per_unit AS (
+  SELECT year, unit, unit_kind, form, metric, measure,
+         CASE WHEN measure = 'stock' THEN arg_max(value, quarter) ELSE sum(value) END AS value
+  FROM quarter_figures GROUP BY year, unit, unit_kind, form, metric, measure
+)
+SELECT p.year, p.unit_kind AS scope, p.metric, l.report_label AS label, CAST(sum(p.value) AS BIGINT) AS value
+FROM per_unit p JOIN labels l ON l.form = p.form AND l.metric = p.metric
+WHERE (p.form = 'T1' AND p.unit_kind = 'township') OR (p.form = 'B1' AND p.unit_kind = 'bureau')
+GROUP BY p.year, p.unit_kind, p.metric, l.report_label, l.ord
+ORDER BY p.year, scope, l.ord`,
+    columns: {
+      year: '年度',
+      scope: 'township 镇街合计 / bureau 局本级合计',
+      metric: '指标代码',
+      label: '年度报告中的指标名称',
+      value: '全年数值',
+    },
+  };
+}
+
+/** Current ledger rows: latest submission wins for each real-world record. */
+export function ledgerView(form: FormDefinition, name: string, comment: string, extra: Record<string, [sql: string, comment: string]>): ViewSpec {
+  const key = (form.naturalKey ?? []).map((k) => (k === form.unitField ? 'f.unit' : `f.${k}`));
+  const partition = form.code === 'R1' ? [...key.filter((k) => k !== 'f.review_quarter'), 'f.year', 'f.quarter'] : key;
+  const extras = Object.entries(extra).map(([col, [expr]]) => `${expr} AS ${col}`);
+  return {
+    name,
+    comment,
+    sql: `SELECT * EXCLUDE (rn) FROM (
+  SELECT f.*, ${extras.length ? `${extras.join(', ')}, ` : ''}s.received_at AS submission_received_at,
+         row_number() OVER (PARTITION BY ${partition.join(', ')} ORDER BY s.received_at DESC, f.submission_id DESC, f.source_row DESC) AS rn
+  FROM ${form.table} f JOIN submissions s ON s.submission_id = f.submission_id AND s.status = 'loaded'
+) WHERE rn = 1`,
+    columns: {
+      ...Object.fromEntries(Object.entries(extra).map(([col, [, c]]) => [col, c])),
+      submission_received_at: '来源报送文件的收到时间',
+    },
+  };
+}
+
+/** DDL creating a view and its comments. */
+export function viewDdl(view: ViewSpec): string[] {
+  return [
+    `CREATE OR REPLACE VIEW ${view.name} AS\n${view.sql}`,
+    `COMMENT ON VIEW ${view.name} IS ${sqlString(view.comment)}`,
+    ...Object.entries(view.columns).map(([c, text]) => `COMMENT ON COLUMN ${view.name}.${c} IS ${sqlString(text)}`),
+  ];
+}

@@ -1,0 +1,87 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { Kysely, Migrator, sql, type MigrationProvider } from 'kysely';
+import type { UnitRegistry } from '../domain/units.js';
+import { DuckDBDialect } from './dialect/duckdb-dialect.js';
+import { migrations } from './migrations/index.js';
+import type { WarehouseDatabase } from './schema/database.js';
+import { allViewsDdl } from './schema/all-views.js';
+
+/** How to open the warehouse. */
+export interface WarehouseOptions {
+  /** DuckDB file; `:memory:` for a throw-away warehouse (tests). */
+  readonly path: string;
+  /** Open for reading only (analysts' queries); no migrations run. Default false. */
+  readonly readOnly?: boolean;
+}
+
+const inCodeMigrations: MigrationProvider = { getMigrations: async () => migrations };
+
+/**
+ * The DuckDB warehouse: one file, one writing process. Opening it for writing brings the schema
+ * to the latest migration and (re)creates the documented views.
+ */
+export class Warehouse {
+  private constructor(
+    readonly path: string,
+    private readonly instance: DuckDBInstance,
+    /** The raw connection, for the appender and DuckDB-specific statements. */
+    readonly connection: DuckDBConnection,
+    /** Typed queries over the bookkeeping tables. */
+    readonly db: Kysely<WarehouseDatabase>,
+  ) {}
+
+  /** Opens (and for writing, creates and migrates) the warehouse. */
+  static async open(options: WarehouseOptions): Promise<Warehouse> {
+    if (options.path !== ':memory:' && !options.readOnly) mkdirSync(dirname(options.path), { recursive: true });
+    const instance = await DuckDBInstance.create(options.path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
+    const connection = await instance.connect();
+    const db = new Kysely<WarehouseDatabase>({ dialect: new DuckDBDialect({ database: connection }) });
+    const warehouse = new Warehouse(options.path, instance, connection, db);
+    if (!options.readOnly) await warehouse.migrate();
+    return warehouse;
+  }
+
+  private async migrate(): Promise<void> {
+    const migrator = new Migrator({ db: this.db, provider: inCodeMigrations });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) {
+      const failed = results?.find((r) => r.status === 'Error');
+      throw new Error(`数据仓库结构升级失败${failed ? `（${failed.migrationName}）` : ''}：${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const statement of allViewsDdl()) await this.connection.run(statement);
+  }
+
+  /** Writes the unit registry into `units`, replacing what was there. */
+  async syncUnits(registry: UnitRegistry): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('units').execute();
+      for (const u of registry.units) {
+        await trx
+          .insertInto('units')
+          .values({
+            code: u.code,
+            name: u.name,
+            kind: u.kind,
+            aliases: sql`${sql.val(JSON.stringify(u.aliases))}::JSON::VARCHAR[]` as unknown as string[],
+            valid_from: u.validFrom,
+            valid_to: u.validTo,
+          })
+          .execute();
+      }
+    });
+  }
+
+  /** Runs SQL and returns plain row objects (JSON-friendly values). */
+  async query(text: string): Promise<Record<string, unknown>[]> {
+    const reader = await this.connection.runAndReadAll(text);
+    return reader.getRowObjectsJson() as Record<string, unknown>[];
+  }
+
+  /** Closes the connection and releases the file. */
+  async close(): Promise<void> {
+    await this.db.destroy();
+    this.instance.closeSync();
+  }
+}
