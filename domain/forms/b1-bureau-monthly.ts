@@ -4,7 +4,7 @@ import type { FormDefinition } from './form-definition.js';
 export const bureauMonthlyForm: FormDefinition = {
   code: 'B1',
   name: '局本级执法工作月报',
-  keywords: ['局本级执法工作月报', '执法工作月报', '局本级'],
+  keywords: ['局本级执法工作月报', '执法工作月报', '局本级', '月报'],
   kind: 'aggregate',
   table: 'b1_bureau_monthly',
   tableComment: 'B1 局本级执法工作月报：每个局本级科室每月一行的执法工作量',

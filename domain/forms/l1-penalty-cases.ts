@@ -4,7 +4,7 @@ import type { FormDefinition } from './form-definition.js';
 export const penaltyCasesForm: FormDefinition = {
   code: 'L1',
   name: '行政处罚案件台账',
-  keywords: ['行政处罚案件台账', '处罚案件台账', '行政处罚台账', '案件台账'],
+  keywords: ['行政处罚案件台账', '处罚案件台账', '行政处罚台账', '案件台账', '处罚'],
   kind: 'ledger',
   table: 'l1_cases',
   tableComment: 'L1 行政处罚案件台账：每起行政处罚案件一行（按决定日期计入季度）',

@@ -4,7 +4,7 @@ import type { FormDefinition } from './form-definition.js';
 export const hazardLedgerForm: FormDefinition = {
   code: 'L2',
   name: '火灾隐患整改台账',
-  keywords: ['火灾隐患整改台账', '隐患整改台账', '隐患台账'],
+  keywords: ['火灾隐患整改台账', '隐患整改台账', '隐患台账', '隐患'],
   kind: 'ledger',
   table: 'l2_hazards',
   tableComment: 'L2 火灾隐患整改台账：每处火灾隐患一行（按检查日期计入发现季度，按整改完成日期计入整改季度）',

@@ -4,7 +4,7 @@ import type { FormDefinition } from './form-definition.js';
 export const caseReviewsForm: FormDefinition = {
   code: 'R1',
   name: '案卷评查表',
-  keywords: ['案卷评查表', '案卷评查', '评查表'],
+  keywords: ['案卷评查表', '案卷评查', '评查表', '评查'],
   kind: 'ledger',
   table: 'r1_case_reviews',
   tableComment: 'R1 案卷评查表：法制科每季度评查的每份行政处罚案卷一行',

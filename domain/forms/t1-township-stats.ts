@@ -4,7 +4,7 @@ import type { FormDefinition } from './form-definition.js';
 export const townshipStatsForm: FormDefinition = {
   code: 'T1',
   name: '镇街消防执法工作统计表',
-  keywords: ['镇街消防执法工作统计表', '消防执法工作统计表', '镇街消防执法', '执法工作统计'],
+  keywords: ['镇街消防执法工作统计表', '消防执法工作统计表', '镇街消防执法', '执法工作统计', '统计表'],
   kind: 'aggregate',
   table: 't1_township_stats',
   tableComment: 'T1 镇街消防执法工作统计表：每个镇街每季度（或每月）一行的执法工作量',

@@ -12,6 +12,7 @@ import type { Warehouse } from '../../warehouse/warehouse.js';
 import { HeaderMatcher } from '../normalize/header-matcher.js';
 import { ProblemList, type Problem } from '../parse/problem.js';
 import { SubmissionParser, type ParsedRecord } from '../parse/submission-parser.js';
+import { guessFromPath } from '../parse/statements.js';
 import { refusalReason, writeRefusalReport } from './refusal-report.js';
 
 /** What happened to one file in a run. */
@@ -139,7 +140,15 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
   const submissionId = await store.nextSubmissionId();
   let problems = new ProblemList();
 
-  const refuse = async (parsed?: { form?: string; formName?: string; unit?: { name: string; code: string }; period?: Period; sha256?: string; sheets?: string[] }): Promise<FileOutcome> => {
+  const refuse = async (found?: { form?: string; formName?: string; unit?: { name: string; code: string }; period?: Period; sha256?: string; sheets?: string[] }): Promise<FileOutcome> => {
+    // What the contents did not say, the path may: the 调度 matrix files the refusal under it.
+    const fromPath = guessFromPath(file.path, ctx.registry, forms);
+    const parsed = {
+      ...found,
+      ...(!found?.form && fromPath.form ? { form: fromPath.form.code, formName: `${fromPath.form.code} ${fromPath.form.name}` } : {}),
+      ...(!found?.unit && fromPath.unit ? { unit: fromPath.unit } : {}),
+      ...(!found?.period && fromPath.period ? { period: fromPath.period } : {}),
+    };
     const reason = refusalReason(problems.items, problems.omittedCount);
     const period = parsed?.period;
     const reportPath = await writeRefusalReport(ctx.reportsDir, {

@@ -1,6 +1,7 @@
 import { findPeriod, periodContains, periodLabel, type Period } from '../../domain/periods.js';
 import { squeeze } from '../../domain/text.js';
 import type { Unit, UnitRegistry } from '../../domain/units.js';
+import type { FormDefinition } from '../../domain/forms/form-definition.js';
 
 /** A place outside the table that states the unit and/or period: a folder, the file name, a sheet name, a title. */
 export interface Statement {
@@ -72,4 +73,36 @@ export function statedYear(statements: readonly Statement[]): number | undefined
   for (const s of statements) if (s.period) return s.period.year;
   for (const s of statements) if (s.year !== undefined) return s.year;
   return undefined;
+}
+
+/**
+ * What a file's path alone says (folders and file name): used to file a refused submission under
+ * its unit, form and period when its contents could not be read, so the 调度 matrix can show it.
+ * Returns only what is stated without contradiction.
+ */
+export function guessFromPath(path: string, registry: UnitRegistry, forms: readonly FormDefinition[]): { unit?: Unit; period?: Period; form?: FormDefinition } {
+  const segments = path.split('/');
+  const name = (segments.pop() ?? '').replace(/\.[^.]+$/, '');
+  const texts = [...segments, name];
+  const first = texts.map((t) => statementOf(t, t, registry));
+  const year = statedYear(first);
+  const statements = texts.map((t) => statementOf(t, t, registry, year));
+  const unit = agreeOnUnit(statements);
+  const period = agreeOnPeriod(statements);
+  const joined = squeeze(texts.join('/'));
+  let form: FormDefinition | undefined;
+  let best = 0;
+  for (const f of forms) {
+    for (const k of f.keywords) {
+      if (k.length > best && joined.includes(squeeze(k))) {
+        form = f;
+        best = k.length;
+      }
+    }
+  }
+  return {
+    ...(!isContradiction(unit) && unit.unit ? { unit: unit.unit } : {}),
+    ...(!isContradiction(period) && period.period ? { period: period.period } : {}),
+    ...(form ? { form } : {}),
+  };
 }

@@ -187,11 +187,13 @@ export class SubmissionParser {
     const counted = layout.columns.filter((c) => c.field.type === 'count' || c.field.type === 'amount');
     const lastHeaderIndex = head.findIndex((r) => r.rowNumber === headerRow);
 
+    const errorsBefore = this.result.problems.errors;
     const handle = (row: SheetRow): ParsedRecord | undefined => {
       const kind = classify(row);
       if (kind === 'blank' || kind === 'notes') return undefined;
       if (kind === 'total') {
-        this.checkTotal(sheetName, row, counted, sums);
+        // With rows refused above, their sum says nothing about the 合计 row.
+        if (this.result.problems.errors === errorsBefore) this.checkTotal(sheetName, row, counted, sums);
         return undefined;
       }
       const values: Record<string, FieldValue> = {};

@@ -42,6 +42,7 @@ export interface CsvWorkbookStream extends WorkbookStream {
 
 /** Reads `.csv` and `.txt` files as a workbook with one sheet named after the file. */
 export class CsvReader implements WorkbookReader {
+  /** `.txt` is what Excel writes for "Unicode 文本" (UTF-16LE, tab-separated). */
   readonly extensions: readonly string[] = ['.csv', '.txt'];
 
   /** Opens `file`; nothing is read until `sheets` is iterated. */

@@ -1,4 +1,5 @@
 import { open as openFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import type { Entry, ZipFile } from 'yauzl';
 import { ReadError } from './reader.js';
 import type { ReadLimits } from './reader.js';
@@ -85,21 +86,24 @@ export async function openGuardedPackage(localPath: string, limits: ReadLimits):
  * (the fuzzed .docx in the corpus has bytes prepended); its local headers name its parts.
  */
 async function explainUnreadableZip(localPath: string, err: unknown): Promise<never> {
+  const foreign = await foreignByRawNames(localPath).catch(() => undefined);
+  throw foreign ?? err;
+}
+
+async function foreignByRawNames(localPath: string): Promise<ReadError | undefined> {
   const handle = await openFile(localPath, 'r');
   try {
     const { size } = await handle.stat();
-    if (size <= MAX_RAW_SCAN_BYTES) {
-      const bytes = Buffer.alloc(size);
-      await handle.read(bytes, 0, size, 0);
-      if (!bytes.includes('xl/workbook')) {
-        if (bytes.includes('word/document.xml')) throw new ReadError('unsupported_format', WORD_MESSAGE);
-        if (bytes.includes('ppt/presentation.xml')) throw new ReadError('unsupported_format', POWERPOINT_MESSAGE);
-      }
-    }
+    if (size > MAX_RAW_SCAN_BYTES) return undefined;
+    const bytes = Buffer.alloc(size);
+    await handle.read(bytes, 0, size, 0);
+    if (bytes.includes('xl/workbook')) return undefined;
+    if (bytes.includes('word/document.xml')) return new ReadError('unsupported_format', WORD_MESSAGE);
+    if (bytes.includes('ppt/presentation.xml')) return new ReadError('unsupported_format', POWERPOINT_MESSAGE);
+    return undefined;
   } finally {
     await handle.close();
   }
-  throw err;
 }
 
 /** Looks at the first bytes: zip, OLE2 (encrypted xlsx or legacy .xls) or something else. */
@@ -140,11 +144,7 @@ async function sniffContainer(localPath: string, limits: ReadLimits): Promise<vo
   }
 }
 
-async function containsBytes(
-  handle: import('node:fs/promises').FileHandle,
-  size: number,
-  needle: Buffer,
-): Promise<boolean> {
+async function containsBytes(handle: FileHandle, size: number, needle: Buffer): Promise<boolean> {
   const chunkSize = 1024 * 1024;
   const buf = Buffer.alloc(chunkSize + needle.length);
   let carry = 0;

@@ -206,12 +206,17 @@ function bindObjectParameter(statement: DuckDBPreparedStatement, index: number, 
   }
 
   if (Array.isArray(value)) {
-    const expected = statement.parameterType(index)
     const items = value.map((item: unknown) => toDuckDBValue(item))
 
-    // With a LIST context (`= any($1)` on a typed column, a LIST column) bind as that
-    // type; otherwise DuckDB infers the list type from the first item.
-    statement.bindList(index, items, expected.typeId === DuckDBTypeId.LIST ? expected : undefined)
+    // With a LIST context (a LIST column, `= any($1)` on a typed column) bind as that
+    // type; otherwise DuckDB infers the list type from the first item. (Asking for
+    // the full type of an untyped parameter throws, hence the type id check first.)
+    if (statement.parameterTypeId(index) === DuckDBTypeId.LIST) {
+      const expected = statement.parameterType(index)
+      statement.bindList(index, items, expected.typeId === DuckDBTypeId.LIST ? expected : undefined)
+    } else {
+      statement.bindList(index, items)
+    }
     return
   }
 
