@@ -12,6 +12,7 @@ import { XlsxPackage } from './xlsx-package.js';
 import { readSheetRows } from './xlsx-sheet.js';
 import type { SheetContext } from './xlsx-sheet.js';
 import { localCopyOf } from './xlsx-spool.js';
+import type { LocalCopy } from './xlsx-spool.js';
 import { loadDateStyles, loadSharedStrings, loadWorkbook } from './xlsx-workbook.js';
 import type { SheetEntry } from './xlsx-workbook.js';
 
@@ -35,9 +36,16 @@ export class XlsxReader implements WorkbookReader {
   }
 }
 
+/** Row iterations of the current sheet, and whether the package is already closed. */
+interface Session {
+  readonly open: Set<SheetRowsIterator>;
+  closed: boolean;
+}
+
 async function* readSheets(file: ReadableFile, limits: ReadLimits, notices: ReaderNotice[]): AsyncGenerator<SheetStream> {
-  const open = new Set<SheetRowsIterator>();
-  let copy: Awaited<ReturnType<typeof localCopyOf>> | undefined;
+  const session: Session = { open: new Set(), closed: false };
+  const { open } = session;
+  let copy: LocalCopy | undefined;
   let pkg: XlsxPackage | undefined;
   try {
     if (file.bytes > limits.maxFileBytes) {
@@ -54,7 +62,7 @@ async function* readSheets(file: ReadableFile, limits: ReadLimits, notices: Read
       if (!part) continue;
       await abandonAll(open);
       const context: SheetContext = { sheetName: sheet.name, sharedStrings, dateStyles, date1904: workbook.date1904, limits };
-      yield { name: sheet.name, index: sheet.index, rows: sheetRows(pkg, part, context, open) };
+      yield { name: sheet.name, index: sheet.index, rows: sheetRows(pkg, part, context, session) };
       yielded++;
     }
     await abandonAll(open);
@@ -64,6 +72,7 @@ async function* readSheets(file: ReadableFile, limits: ReadLimits, notices: Read
   } catch (err) {
     throw asReadError(err);
   } finally {
+    session.closed = true;
     await abandonAll(open);
     pkg?.close();
     await copy?.cleanup();
@@ -99,14 +108,20 @@ function readablePart(sheet: SheetEntry, pkg: XlsxPackage, notices: ReaderNotice
   return sheet.part;
 }
 
-function sheetRows(pkg: XlsxPackage, part: string, context: SheetContext, open: Set<SheetRowsIterator>): AsyncIterable<SheetRow> {
+function sheetRows(pkg: XlsxPackage, part: string, context: SheetContext, session: Session): AsyncIterable<SheetRow> {
   return {
     [Symbol.asyncIterator]: () => {
+      if (session.closed) throw misuse(context.sheetName);
       const rows = new SheetRowsIterator(readSheetRows(pkg.chunks(part), part, context), context.sheetName);
-      open.add(rows);
+      session.open.add(rows);
       return rows;
     },
   };
+}
+
+/** A consumer bug, not a file problem, hence not a `ReadError`. */
+function misuse(sheet: string): Error {
+  return new Error(`SheetStream.rows of “${sheet}” used after the next sheet was requested or the workbook closed`);
 }
 
 async function abandonAll(open: Set<SheetRowsIterator>): Promise<void> {
@@ -129,9 +144,7 @@ class SheetRowsIterator implements AsyncIterableIterator<SheetRow> {
   ) {}
 
   async next(): Promise<IteratorResult<SheetRow>> {
-    if (this.abandoned) {
-      throw new Error(`SheetStream.rows of “${this.sheet}” used after the next sheet was requested or the workbook closed`);
-    }
+    if (this.abandoned) throw misuse(this.sheet);
     const step = await this.inner.next();
     if (step.done) this.finished = true;
     return step;

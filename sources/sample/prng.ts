@@ -9,7 +9,10 @@ export class Prng {
   private d: number;
 
   /** A generator for `seed`; `stream` derives independent generators from one seed. */
-  constructor(seed: number, stream = '') {
+  constructor(
+    private readonly seed: number,
+    private readonly stream = '',
+  ) {
     let h = (seed >>> 0) ^ 0x9e3779b9;
     for (let i = 0; i < stream.length; i++) h = Math.imul(h ^ stream.charCodeAt(i), 0x85ebca6b) >>> 0;
     const next = (): number => {
@@ -76,8 +79,8 @@ export class Prng {
     return out;
   }
 
-  /** A derived generator whose sequence does not disturb this one. */
-  fork(stream: string): Prng {
-    return new Prng(Math.floor(this.next() * 4294967296), stream);
+  /** A generator derived from the same seed and a name: independent of this one's state and of call order. */
+  fork(name: string): Prng {
+    return new Prng(this.seed, `${this.stream}/${name}`);
   }
 }

@@ -590,6 +590,33 @@ describe('DuckDBDialect', () => {
       expect(n).toBe(5000)
     })
 
+    it('stores decimals exactly on both the fast (double) and the exact path', async () => {
+      await sql`create table amounts (i integer, small decimal(18, 2), big decimal(38, 10))`.execute(h.db)
+      const texts = Array.from({ length: 2000 }, (_, i) => {
+        const whole = String(Math.floor(Math.abs(Math.sin(i)) * 10 ** (i % 16)))
+        return `${i % 3 === 0 ? '-' : ''}${whole}.${String(i % 100).padStart(2, '0')}`
+      })
+      const big = '1234567890123456789012345678.0123456789'
+
+      await appendRows(
+        h.connection,
+        'amounts',
+        [
+          { name: 'i', type: 'integer' },
+          { name: 'small', type: 'decimal', width: 18, scale: 2 },
+          { name: 'big', type: 'decimal', width: 38, scale: 10 },
+        ],
+        texts.map((text, i) => [i, text, i === 0 ? big : text]),
+      )
+
+      const { rows } = await sql<{ small: string; big: string }>`
+        select small::varchar as small, big::varchar as big from amounts order by i
+      `.execute(h.db)
+      expect(rows.map((r) => r.small)).toEqual(texts.map((t) => t.replace(/^-0\.00$/, '0.00')))
+      expect(rows[0]?.big).toBe(big)
+      expect(rows[1]?.big).toBe(`${texts[1]}00000000`)
+    })
+
     it('rounds decimals exactly, half away from zero', () => {
       expect(scaledDecimal('12345.675', 2)).toBe(1234568n)
       expect(scaledDecimal('-0.005', 2)).toBe(-1n)
