@@ -1,13 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
-import { systemClock } from '../../domain/clock.js';
-import { UnitRegistry } from '../../domain/units.js';
-import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
-import { Warehouse } from '../../warehouse/warehouse.js';
-import { ingest, type FileOutcome, type IngestResult } from '../ingest/ingest.js';
+import type { FileOutcome, IngestResult } from '../ingest/ingest.js';
 import { ConfigError, loadConfig } from './config.js';
-import { render, runQuery, type SqlFormat } from './sql-command.js';
+import type { SqlFormat } from './sql-command.js';
 
 const program = new Command();
 program
@@ -45,6 +41,14 @@ program
   .option('--quiet', '只输出汇总')
   .action(async (opts: { inbox?: string; warehouse?: string; reports?: string; quiet?: boolean }) => {
     const cfg = config();
+    // Loaded here, not at start-up, so `--help` and other commands stay quick.
+    const [{ systemClock }, { UnitRegistry }, { FolderInbox }, { Warehouse }, { ingest }] = await Promise.all([
+      import('../../domain/clock.js'),
+      import('../../domain/units.js'),
+      import('../../sources/inbox/folder-inbox.js'),
+      import('../../warehouse/warehouse.js'),
+      import('../ingest/ingest.js'),
+    ]);
     const inbox = opts.inbox ?? cfg.inbox;
     const warehousePath = opts.warehouse ?? cfg.warehouse;
     if (!existsSync(inbox)) throw new ConfigError(`收件箱目录不存在：${inbox}`);
@@ -76,6 +80,7 @@ program
     const cfg = config();
     const path = opts.warehouse ?? cfg.warehouse;
     if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+    const [{ Warehouse }, { render, runQuery }] = await Promise.all([import('../../warehouse/warehouse.js'), import('./sql-command.js')]);
     const warehouse = await Warehouse.open({ path, readOnly: true });
     try {
       const { columns, rows } = await runQuery(warehouse, query);
@@ -86,6 +91,11 @@ program
   });
 
 export { program };
+
+if (process.env.FIRESTAT_REPORT_RSS === '1') {
+  // For tests and the benchmark: the peak memory of the whole process.
+  process.on('exit', () => process.stderr.write(`firestat-peak-rss-kib ${process.resourceUsage().maxRSS}\n`));
+}
 
 try {
   await program.parseAsync(process.argv);

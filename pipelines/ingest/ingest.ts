@@ -206,7 +206,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     return refuse({ sha256 });
   }
 
-  const parser = new SubmissionParser(reader.read(file, limits), { registry: ctx.registry, matcher: ctx.matcher, path: file.path });
+  const parser = new SubmissionParser((await reader.load()).read(file, limits), { registry: ctx.registry, matcher: ctx.matcher, path: file.path });
   const deadline = Date.now() + (ctx.maxSecondsPerFile ?? 120) * 1000;
   let writer: FactWriter | undefined;
   await warehouse.connection.run('BEGIN TRANSACTION');

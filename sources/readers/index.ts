@@ -1,10 +1,22 @@
 import { extname } from 'node:path';
-import { CsvReader } from './csv-reader.js';
 import type { WorkbookReader } from './reader.js';
-import { XlsxReader } from './xlsx-reader.js';
+
+/** A reader, loaded on first use: a night with nothing new never pays for exceljs or papaparse. */
+interface LazyReader {
+  readonly extensions: readonly string[];
+  readonly load: () => Promise<WorkbookReader>;
+}
+
+function lazy(extensions: readonly string[], make: () => Promise<WorkbookReader>): LazyReader {
+  let loaded: Promise<WorkbookReader> | undefined;
+  return { extensions, load: () => (loaded ??= make()) };
+}
 
 /** The readers the pipeline uses, one per family of formats. */
-export const readers: readonly WorkbookReader[] = [new XlsxReader(), new CsvReader()];
+export const readers: readonly LazyReader[] = [
+  lazy(['.xlsx', '.xlsm'], async () => new (await import('./xlsx-reader.js')).XlsxReader()),
+  lazy(['.csv', '.txt'], async () => new (await import('./csv-reader.js')).CsvReader()),
+];
 
 /** Formats people send that no reader handles, with how to resave them (Chinese). */
 const resaveAdvice: Record<string, string> = {
@@ -20,7 +32,7 @@ const resaveAdvice: Record<string, string> = {
 };
 
 /** The reader for a file, or the Chinese reason there is none. */
-export function readerFor(path: string): WorkbookReader | { refusal: string } {
+export function readerFor(path: string): LazyReader | { refusal: string } {
   const ext = extname(path).toLowerCase();
   const reader = readers.find((r) => r.extensions.includes(ext));
   if (reader) return reader;

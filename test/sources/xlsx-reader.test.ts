@@ -111,7 +111,7 @@ describe('XlsxReader on exceljs-written submissions', () => {
       ws.mergeCells('C2:D2');
       ws.getCell('E2').value = '委托执法案件';
       ws.mergeCells('E2:F2');
-      ws.getRow(3).values = [null, null, null, '一般程序', '简易程序', '一般程序', '简易程序'].slice(1);
+      ws.getRow(3).values = [null, null, '一般程序', '简易程序', '一般程序', '简易程序'];
       ws.getRow(4).values = ['龙兴镇', '12', 3, null, 1, 0];
       ws.getRow(6).values = ['填表人：张三  联系电话：13800000000'];
     });
@@ -304,15 +304,10 @@ describe('XlsxReader on crafted packages', () => {
   });
 
   it('refuses DTDs (billion laughs) before expanding anything', async () => {
-    const file = crafted({
-      sharedStrings: [],
-      sheets: [{ name: 'S', rows: '<row><c><v>1</v></c></row>' }],
-    });
     const members = craftXlsx({ sheets: [{ name: 'S', rows: '' }] }).map(
       (m): ZipMember =>
         m.name.endsWith('workbook.xml') ? { ...m, data: String(m.data).replace('?>', '?><!DOCTYPE x [<!ENTITY a "aaaa">]>') } : m,
     );
-    expect((await readAll(file)).sheets).toHaveLength(1);
     const error = await readError(readAll(writeTemp(buildZip(members))));
     expect(error.code).toBe('corrupt');
     expect(error.message).toContain('DOCTYPE');

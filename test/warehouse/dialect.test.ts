@@ -617,6 +617,30 @@ describe('DuckDBDialect', () => {
       expect(rows[1]?.big).toBe(`${texts[1]}00000000`)
     })
 
+    it("converts Dates to wall-clock time exactly like DuckDB's own cast, across DST changes", async () => {
+      await sql`create table clock (i integer, wall timestamp, day date, instant timestamptz)`.execute(h.db)
+      const start = Date.parse('2024-03-09T00:00:00Z')
+      // Every 7 minutes (and a few odd milliseconds) across New York's switch to DST.
+      const instants = Array.from({ length: 900 }, (_, i) => new Date(start + i * 7 * 60_000 + (i % 5) * 123))
+      const columns: readonly ColumnSpec[] = [
+        { name: 'i', type: 'integer' },
+        { name: 'wall', type: 'timestamp' },
+        { name: 'day', type: 'date' },
+        { name: 'instant', type: 'timestamptz' },
+      ]
+
+      for (const zone of ['America/New_York', 'Asia/Shanghai']) {
+        await sql`delete from clock`.execute(h.db)
+        await appendRows(h.connection, 'clock', columns, instants.map((d, i) => [i, d, d, d]), { timeZone: zone })
+
+        const { rows } = await sql<{ n: number }>`
+          select count(*) as n from clock
+          where wall <> timezone(${zone}, instant) or day <> cast(timezone(${zone}, instant) as date)
+        `.execute(h.db)
+        expect(rows).toEqual([{ n: 0 }])
+      }
+    })
+
     it('rounds decimals exactly, half away from zero', () => {
       expect(scaledDecimal('12345.675', 2)).toBe(1234568n)
       expect(scaledDecimal('-0.005', 2)).toBe(-1n)
