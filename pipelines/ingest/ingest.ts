@@ -138,6 +138,8 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     received_at: receivedAt,
   };
   const submissionId = await store.nextSubmissionId();
+  const started = performance.now();
+  const elapsed = () => Math.round(performance.now() - started);
   let problems = new ProblemList();
 
   const refuse = async (found?: { form?: string; formName?: string; unit?: { name: string; code: string }; period?: Period; sha256?: string; sheets?: string[] }): Promise<FileOutcome> => {
@@ -176,6 +178,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
         reason,
         sheets: parsed?.sheets ?? [],
         report_path: reportPath,
+        duration_ms: elapsed(),
       },
       problems.items,
     );
@@ -293,6 +296,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
         replaced_by: supersededBy ?? null,
         sheets: r.sheets,
         report_path: null,
+        duration_ms: elapsed(),
       },
       problems.items,
     );

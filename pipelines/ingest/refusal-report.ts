@@ -17,7 +17,8 @@ export interface RefusalReportInput {
 
 /** One line per problem, located: `工作表“Sheet1” C5 单元格：…`. */
 export function problemLine(p: Problem): string {
-  const where = locationText({ ...(p.sheet ? { sheet: p.sheet } : {}) });
+  const named = p.sheet !== undefined && p.message.includes(`工作表“${p.sheet}”`);
+  const where = locationText({ ...(p.sheet && !named ? { sheet: p.sheet } : {}) });
   return where ? `${where}：${p.message}` : p.message;
 }
 

@@ -111,7 +111,12 @@ export class SubmissionParser {
       }
     } catch (e) {
       if (e instanceof ReadError) {
-        this.error(`read_${e.code}`, e.message, { ...(e.sheet ? { sheet: e.sheet } : {}), ...(e.cell ? { cell: e.cell } : {}) });
+        // The report names the file already; a reader's own "file：" prefix would say it twice.
+        const name = this.ctx.path.split('/').pop() ?? '';
+        const message = e.message.replace(new RegExp(`^(${escapeRegExp(this.ctx.path)}|${escapeRegExp(name)})[：:]\\s*`), '');
+        // A CSV's only "sheet" is the file itself.
+        const sheet = e.sheet && e.sheet !== name.replace(/\.[^.]+$/, '') ? e.sheet : undefined;
+        this.error(`read_${e.code}`, message, { ...(sheet ? { sheet } : {}), ...(e.cell ? { cell: e.cell } : {}) });
       } else {
         this.error('read_failed', `文件无法读取：${e instanceof Error ? e.message : String(e)}`);
       }
@@ -394,4 +399,8 @@ async function drain(iterator: AsyncIterator<SheetRow>): Promise<void> {
   for (let n = await iterator.next(); !n.done; n = await iterator.next()) {
     /* skip */
   }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -83,6 +83,14 @@ export class SheetBuilder {
     return this.rows.length;
   }
 
+  /** Overwrites one cell (1-based row and column). */
+  set(row: number, column: number, value: SampleCell): void {
+    const cells = this.rows[row - 1];
+    if (!cells) throw new Error(`row ${row} does not exist`);
+    while (cells.length < column) cells.push(null);
+    cells[column - 1] = value;
+  }
+
   blank(): number {
     return this.row([]);
   }

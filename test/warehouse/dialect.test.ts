@@ -426,6 +426,9 @@ describe('DuckDBDialect', () => {
         async up(db) {
           await db.insertInto('station').values({ id: 1, name: '城南站' }).execute()
         },
+        async down(db) {
+          await db.deleteFrom('station').where('id', '=', 1).execute()
+        },
       },
     }
 
@@ -458,8 +461,12 @@ describe('DuckDBDialect', () => {
       const more = await migrateToLatest(h.db, migrations)
       expect(more.results?.map((r) => r.migrationName)).toEqual(['0002_station_seed'])
 
-      const down = await createMigrator(h.db, { '0001_station': migrations['0001_station'] as Migration, '0002_station_seed': { async up() {} } }).migrateDown()
+      const down = await createMigrator(h.db, migrations).migrateDown()
       expect(down.error).toBeUndefined()
+      expect(down.results).toEqual([{ migrationName: '0002_station_seed', direction: 'Down', status: 'Success' }])
+      expect(await h.db.selectFrom('station').selectAll().execute()).toEqual([])
+      const applied = await sql<{ name: string }>`select name from kysely_migration`.execute(h.db)
+      expect(applied.rows).toEqual([{ name: '0001_station' }])
     })
 
     it('throws MigrationError and keeps nothing when a migration fails', async () => {

@@ -32,8 +32,9 @@ export class DuckDBAdapter extends DialectAdapterBase {
    *   (write-write conflict on the catalog or on `kysely_migration`'s primary key):
    *   one run fails and rolls back, nothing is applied twice.
    *
-   * A row lock in `kysely_migration_lock` (what Kysely's MySQL/SQLite-style dialects
-   * would need) would add nothing and could be left stuck by a crashed process.
+   * A lock row in `kysely_migration_lock` would add nothing to that and could be
+   * left stuck by a crashed process. (Kysely still creates the table and its single
+   * row; they are harmless.)
    */
   async acquireMigrationLock(_db: Kysely<unknown>, _options: MigrationLockOptions): Promise<void> {}
 

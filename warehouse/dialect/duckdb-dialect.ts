@@ -29,8 +29,11 @@ import { DuckDBQueryCompiler } from './duckdb-query-compiler.js'
  * ```
  *
  * Values: see `bindParameters` (JS → DuckDB) and `duckDBRowValueConverter`
- * (DuckDB → JS). In short: BIGINT → `number` when safe, DATE ⇄ `'YYYY-MM-DD'`,
- * TIMESTAMP ⇄ `Date` (UTC), DECIMAL → `number`.
+ * (DuckDB → JS). In short: BIGINT → `number` when safe (else `bigint`), DECIMAL →
+ * `number`, DATE → `'YYYY-MM-DD'`, TIMESTAMP → `'YYYY-MM-DD HH:MM:SS[.ffffff]'`
+ * (zoneless wall-clock time), TIMESTAMPTZ → `Date`. Strings bind as VARCHAR and
+ * DuckDB casts them to the column's type; a bound `Date` is an instant that DuckDB
+ * converts to a DATE / TIMESTAMP in the `timeZone` configured here.
  */
 export class DuckDBDialect implements Dialect {
   readonly #config: DuckDBDialectConfig

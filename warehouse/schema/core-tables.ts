@@ -64,6 +64,7 @@ export const coreTables: readonly TableSpec[] = [
       ['replaced_by', 'BIGINT', '替换本文件的新文件编号'],
       ['sheets', 'VARCHAR[]', '读取的工作表'],
       ['report_path', 'VARCHAR', '退回说明文件的路径'],
+      ['duration_ms', 'INTEGER', '读取与校验该文件的耗时（毫秒）'],
     ],
   },
   {

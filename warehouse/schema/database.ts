@@ -48,6 +48,7 @@ export interface SubmissionsTable {
   replaced_by: number | null;
   sheets: string[] | null;
   report_path: string | null;
+  duration_ms: number | null;
 }
 
 export interface SubmissionProblemsTable {
