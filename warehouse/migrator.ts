@@ -1,11 +1,11 @@
-import { Migrator } from 'kysely'
-import type { Kysely, Migration, MigrationProvider, MigrationResult, MigrationResultSet } from 'kysely'
+import { Migrator } from 'kysely';
+import type { Kysely, Migration, MigrationProvider, MigrationResult, MigrationResultSet } from 'kysely';
 
 /**
  * Migrations keyed by name. Kysely runs them in the *alphabetical* order of the
  * names, so prefix them sortably: `'0001_core_tables'`, `'0002_fact_tables'`, …
  */
-export type MigrationRecord = Readonly<Record<string, Migration>>
+export type MigrationRecord = Readonly<Record<string, Migration>>;
 
 /**
  * A {@link MigrationProvider} over migrations defined in code.
@@ -16,27 +16,27 @@ export type MigrationRecord = Readonly<Record<string, Migration>>
  * modules statically and listing them in a record works everywhere.
  */
 export class InCodeMigrationProvider implements MigrationProvider {
-  readonly #migrations: MigrationRecord
+  readonly #migrations: MigrationRecord;
 
   /** @param migrations - every migration there is, keyed by name. */
   constructor(migrations: MigrationRecord) {
-    this.#migrations = Object.freeze({ ...migrations })
+    this.#migrations = Object.freeze({ ...migrations });
   }
 
   /** The migrations given to the constructor. */
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { ...this.#migrations }
+    return { ...this.#migrations };
   }
 }
 
 /** Options of {@link createMigrator} and {@link migrateToLatest}. */
 export interface WarehouseMigratorOptions {
   /** Bookkeeping table of applied migrations. Defaults to `kysely_migration`. */
-  readonly migrationTableName?: string
+  readonly migrationTableName?: string;
   /** Kysely's lock table (created but not used on DuckDB). Defaults to `kysely_migration_lock`. */
-  readonly migrationLockTableName?: string
+  readonly migrationLockTableName?: string;
   /** Schema for both bookkeeping tables. Defaults to DuckDB's current schema (`main`). */
-  readonly migrationTableSchema?: string
+  readonly migrationTableSchema?: string;
 }
 
 /**
@@ -45,10 +45,10 @@ export interface WarehouseMigratorOptions {
  * migrations and their bookkeeping rows run in one transaction.
  */
 export class MigrationError extends Error {
-  override readonly name = 'MigrationError'
+  override readonly name = 'MigrationError';
 
   /** Per-migration outcome as reported by Kysely (may be empty if bookkeeping failed). */
-  readonly results: readonly MigrationResult[]
+  readonly results: readonly MigrationResult[];
 
   /**
    * @param message - human-readable summary.
@@ -56,8 +56,8 @@ export class MigrationError extends Error {
    * @param cause - the underlying error.
    */
   constructor(message: string, results: readonly MigrationResult[], cause: unknown) {
-    super(message, { cause })
-    this.results = results
+    super(message, { cause });
+    this.results = results;
   }
 }
 
@@ -74,7 +74,7 @@ export function createMigrator<DB>(
     db,
     provider: new InCodeMigrationProvider(migrations),
     ...options,
-  })
+  });
 }
 
 /**
@@ -92,17 +92,17 @@ export async function migrateToLatest<DB>(
   migrations: MigrationRecord,
   options: WarehouseMigratorOptions = {},
 ): Promise<MigrationResultSet> {
-  const resultSet = await createMigrator(db, migrations, options).migrateToLatest()
-  const results = resultSet.results ?? []
+  const resultSet = await createMigrator(db, migrations, options).migrateToLatest();
+  const results = resultSet.results ?? [];
 
   if (resultSet.error !== undefined) {
-    const failed = results.find((result) => result.status === 'Error')
-    const cause = resultSet.error
-    const reason = cause instanceof Error ? cause.message : String(cause)
-    const what = failed ? `migration "${failed.migrationName}" failed` : 'migrating failed'
+    const failed = results.find((result) => result.status === 'Error');
+    const cause = resultSet.error;
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const what = failed ? `migration "${failed.migrationName}" failed` : 'migrating failed';
 
-    throw new MigrationError(`${what}: ${reason}`, results, cause)
+    throw new MigrationError(`${what}: ${reason}`, results, cause);
   }
 
-  return resultSet
+  return resultSet;
 }

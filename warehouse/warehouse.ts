@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { Kysely, Migrator, sql, type MigrationProvider } from 'kysely';
+import { forms } from '../domain/forms/index.js';
 import type { UnitRegistry } from '../domain/units.js';
 import { DuckDBDialect } from './dialect/duckdb-dialect.js';
 import { migrations } from './migrations/index.js';
@@ -53,9 +54,27 @@ export class Warehouse {
     for (const statement of allViewsDdl()) await this.connection.run(statement);
   }
 
-  /** Writes the unit registry into `units`, replacing what was there. */
-  async syncUnits(registry: UnitRegistry): Promise<void> {
+  /**
+   * Writes the unit registry and the form catalogue (with due days, after configuration) into
+   * `units`, `forms` and `form_expectations`, replacing what was there.
+   */
+  async syncUnits(registry: UnitRegistry, dueDays: Readonly<Record<string, number>> = {}): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('forms').execute();
+      await trx.deleteFrom('form_expectations').execute();
+      for (const f of forms) {
+        await trx
+          .insertInto('forms')
+          .values({ code: f.code, name: f.name, kind: f.kind, frequency: f.frequency, due_days: dueDays[f.code] ?? f.dueDays, table_name: f.table })
+          .execute();
+        const expected = registry.units.filter(
+          (u) =>
+            f.senders.includes(u.kind) &&
+            (!f.senderUnits || f.senderUnits.includes(u.name)) &&
+            (u.kind !== 'bureau' || !f.expectedBureauSenders || f.expectedBureauSenders.includes(u.name)),
+        );
+        if (expected.length) await trx.insertInto('form_expectations').values(expected.map((u) => ({ form: f.code, unit_code: u.code }))).execute();
+      }
       await trx.deleteFrom('units').execute();
       for (const u of registry.units) {
         await trx

@@ -76,8 +76,10 @@ export interface FormDefinition {
   readonly tableComment: string;
   /** Who sends it. */
   readonly senders: readonly UnitKind[];
-  /** Specific senders when only some units of a kind send it (unit official names). */
+  /** The only units that may send it (official names); others are refused. */
   readonly senderUnits?: readonly string[];
+  /** Bureau units expected to send it each period (for the 调度 matrix); default every bureau unit if `senders` has `bureau`. */
+  readonly expectedBureauSenders?: readonly string[];
   /** How often a unit sends it; the period a submission covers. */
   readonly frequency: 'monthly' | 'quarterly';
   /** Days after the period ends that a submission is due. */

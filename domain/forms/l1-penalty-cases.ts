@@ -9,7 +9,7 @@ export const penaltyCasesForm: FormDefinition = {
   table: 'l1_cases',
   tableComment: 'L1 行政处罚案件台账：每起行政处罚案件一行（按决定日期计入季度）',
   senders: ['township', 'bureau'],
-  senderUnits: undefined,
+  expectedBureauSenders: ['法制科'],
   frequency: 'quarterly',
   dueDays: 10,
   unitField: 'handling_unit',

@@ -9,6 +9,7 @@ export const hazardLedgerForm: FormDefinition = {
   table: 'l2_hazards',
   tableComment: 'L2 火灾隐患整改台账：每处火灾隐患一行（按检查日期计入发现季度，按整改完成日期计入整改季度）',
   senders: ['township', 'bureau'],
+  expectedBureauSenders: ['防火监督科'],
   frequency: 'quarterly',
   dueDays: 10,
   unitField: 'unit',

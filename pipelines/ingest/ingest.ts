@@ -299,6 +299,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
         duration_ms: elapsed(),
       },
       problems.items,
+      r.columns,
     );
     await warehouse.connection.run('COMMIT');
     open = false;

@@ -4,7 +4,7 @@ import { periodContains, periodKind, periodLabel, type Period } from '../../doma
 import { quote, squeeze } from '../../domain/text.js';
 import type { Unit, UnitRegistry } from '../../domain/units.js';
 import type { CellValue, SheetRow, WorkbookStream } from '../../sources/readers/reader.js';
-import { cellAddress, ReadError } from '../../sources/readers/reader.js';
+import { cellAddress, columnLetters, ReadError } from '../../sources/readers/reader.js';
 import { convertCell, expectedText, type FieldValue } from '../normalize/cell-values.js';
 import type { HeaderMatcher } from '../normalize/header-matcher.js';
 import { headerSearchRows, isLocateFailure, locateTable, type TableLayout } from '../normalize/table-locator.js';
@@ -38,6 +38,8 @@ export interface ParsedSubmission {
   period?: Period;
   rows: number;
   sheets: string[];
+  /** Where each field's column is in each sheet read. */
+  readonly columns: { sheet: string; field: string; column: string; header: string }[];
   readonly problems: ProblemList;
 }
 
@@ -73,7 +75,7 @@ function classify(row: SheetRow): 'blank' | 'total' | 'notes' | 'data' {
  * (`result.problems.hasErrors`) whether the file is loaded or refused.
  */
 export class SubmissionParser {
-  readonly result: ParsedSubmission = { rows: 0, sheets: [], problems: new ProblemList() };
+  readonly result: ParsedSubmission = { rows: 0, sheets: [], columns: [], problems: new ProblemList() };
   private readonly fileStatements: Statement[];
 
   constructor(
@@ -167,6 +169,7 @@ export class SubmissionParser {
     }
     this.result.form = form;
     this.result.sheets.push(sheetName);
+    for (const c of layout.columns) this.result.columns.push({ sheet: sheetName, field: c.field.id, column: columnLetters(c.column), header: c.header });
     const headerRow = layout.headerRowNumbers[layout.headerRowNumbers.length - 1] ?? 0;
     for (const f of layout.missingFields) {
       this.error('missing_column', `缺少栏目“${fullLabel(f)}”：表头（第 ${headerRow} 行）中找不到这一列。请按模板补上该列${form.kind === 'aggregate' ? '，没有数据请填 0' : ''}`, { sheet: sheetName, field: f.id });

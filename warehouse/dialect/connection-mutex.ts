@@ -8,8 +8,8 @@
  * of problem.
  */
 export class ConnectionMutex {
-  #promise: Promise<void> | undefined
-  #resolve: (() => void) | undefined
+  #promise: Promise<void> | undefined;
+  #resolve: (() => void) | undefined;
 
   /**
    * Resolves once the caller holds the lock. Waiters re-check in a loop because
@@ -17,21 +17,21 @@ export class ConnectionMutex {
    */
   async lock(): Promise<void> {
     while (this.#promise !== undefined) {
-      await this.#promise
+      await this.#promise;
     }
 
     this.#promise = new Promise<void>((resolve) => {
-      this.#resolve = resolve
-    })
+      this.#resolve = resolve;
+    });
   }
 
   /** Releases the lock and wakes every waiter (one of them takes it next). */
   unlock(): void {
-    const resolve = this.#resolve
+    const resolve = this.#resolve;
 
-    this.#promise = undefined
-    this.#resolve = undefined
+    this.#promise = undefined;
+    this.#resolve = undefined;
 
-    resolve?.()
+    resolve?.();
   }
 }

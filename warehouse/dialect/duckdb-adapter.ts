@@ -1,5 +1,5 @@
-import { DialectAdapterBase } from 'kysely'
-import type { Kysely, MigrationLockOptions } from 'kysely'
+import { DialectAdapterBase } from 'kysely';
+import type { Kysely, MigrationLockOptions } from 'kysely';
 
 /**
  * Capabilities of DuckDB as Kysely sees them.
@@ -11,12 +11,12 @@ import type { Kysely, MigrationLockOptions } from 'kysely'
 export class DuckDBAdapter extends DialectAdapterBase {
   /** DuckDB rolls back CREATE, ALTER, DROP and COMMENT ON with the transaction. */
   override get supportsTransactionalDdl(): boolean {
-    return true
+    return true;
   }
 
   /** `INSERT/UPDATE/DELETE … RETURNING` is supported. */
   override get supportsReturning(): boolean {
-    return true
+    return true;
   }
 
   /**

@@ -1,5 +1,5 @@
-import type { DuckDBConnection } from '@duckdb/node-api'
-import type { DatabaseConnection } from 'kysely'
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DatabaseConnection } from 'kysely';
 
 /**
  * Config for the {@link DuckDBDialect}.
@@ -23,7 +23,7 @@ export interface DuckDBDialectConfig {
    * serialized on this single connection: DuckDB allows one writer per database
    * file and gains nothing from a pool inside one process.
    */
-  readonly database: DuckDBConnection | (() => Promise<DuckDBConnection>)
+  readonly database: DuckDBConnection | (() => Promise<DuckDBConnection>);
 
   /**
    * IANA time zone to `SET TimeZone` to when the connection is set up, e.g.
@@ -34,13 +34,13 @@ export interface DuckDBDialectConfig {
    * on the machine the pipeline runs on. The setting belongs to the connection, so
    * appenders and raw queries on it see the same zone.
    */
-  readonly timeZone?: string
+  readonly timeZone?: string;
 
   /**
    * Called once with the Kysely connection right after it is created (after
    * `timeZone` is applied), e.g. to `LOAD` an extension or `SET memory_limit`.
    */
-  readonly onCreateConnection?: (connection: DatabaseConnection) => Promise<void>
+  readonly onCreateConnection?: (connection: DatabaseConnection) => Promise<void>;
 
   /**
    * Whether `Kysely.destroy()` closes the DuckDB connection. Defaults to `true`.
@@ -49,5 +49,5 @@ export interface DuckDBDialectConfig {
    * who may hold other connections to it. Close it with `instance.closeSync()` to
    * release an on-disk database file.
    */
-  readonly closeOnDestroy?: boolean
+  readonly closeOnDestroy?: boolean;
 }

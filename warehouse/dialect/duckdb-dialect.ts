@@ -5,13 +5,13 @@ import type {
   Driver,
   Kysely,
   QueryCompiler,
-} from 'kysely'
+} from 'kysely';
 
-import { DuckDBAdapter } from './duckdb-adapter.js'
-import type { DuckDBDialectConfig } from './duckdb-dialect-config.js'
-import { DuckDBDriver } from './duckdb-driver.js'
-import { DuckDBIntrospector } from './duckdb-introspector.js'
-import { DuckDBQueryCompiler } from './duckdb-query-compiler.js'
+import { DuckDBAdapter } from './duckdb-adapter.js';
+import type { DuckDBDialectConfig } from './duckdb-dialect-config.js';
+import { DuckDBDriver } from './duckdb-driver.js';
+import { DuckDBIntrospector } from './duckdb-introspector.js';
+import { DuckDBQueryCompiler } from './duckdb-query-compiler.js';
 
 /**
  * Kysely dialect for DuckDB through `@duckdb/node-api` (DuckDB's "node-neo" client).
@@ -36,30 +36,30 @@ import { DuckDBQueryCompiler } from './duckdb-query-compiler.js'
  * converts to a DATE / TIMESTAMP in the `timeZone` configured here.
  */
 export class DuckDBDialect implements Dialect {
-  readonly #config: DuckDBDialectConfig
+  readonly #config: DuckDBDialectConfig;
 
   /** @param config - see {@link DuckDBDialectConfig}. */
   constructor(config: DuckDBDialectConfig) {
-    this.#config = Object.freeze({ ...config })
+    this.#config = Object.freeze({ ...config });
   }
 
   /** A {@link DuckDBDriver} over the configured connection. */
   createDriver(): Driver {
-    return new DuckDBDriver(this.#config)
+    return new DuckDBDriver(this.#config);
   }
 
   /** A {@link DuckDBQueryCompiler} (PostgreSQL SQL, which DuckDB accepts). */
   createQueryCompiler(): QueryCompiler {
-    return new DuckDBQueryCompiler()
+    return new DuckDBQueryCompiler();
   }
 
   /** A {@link DuckDBAdapter}: transactional DDL, RETURNING, no-op migration lock. */
   createAdapter(): DialectAdapter {
-    return new DuckDBAdapter()
+    return new DuckDBAdapter();
   }
 
   /** A {@link DuckDBIntrospector} reading DuckDB's catalog functions. */
-  createIntrospector(db: Kysely<any>): DatabaseIntrospector {
-    return new DuckDBIntrospector(db)
+  createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new DuckDBIntrospector(db);
   }
 }

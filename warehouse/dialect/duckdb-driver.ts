@@ -1,19 +1,19 @@
-import { AbortedTransactionError, CompiledQuery } from 'kysely'
-import type { DatabaseConnection, Driver, TransactionSettings } from 'kysely'
-import type { DuckDBConnection } from '@duckdb/node-api'
+import { AbortedTransactionError, CompiledQuery } from 'kysely';
+import type { DatabaseConnection, Driver, TransactionSettings } from 'kysely';
+import type { DuckDBConnection } from '@duckdb/node-api';
 
-import { ConnectionMutex } from './connection-mutex.js'
-import { DuckDBDatabaseConnection } from './duckdb-connection.js'
-import type { DuckDBDialectConfig } from './duckdb-dialect-config.js'
+import { ConnectionMutex } from './connection-mutex.js';
+import { DuckDBDatabaseConnection } from './duckdb-connection.js';
+import type { DuckDBDialectConfig } from './duckdb-dialect-config.js';
 
 /** DuckDB's reply to any statement but ROLLBACK once an error has doomed the transaction. */
-const ABORTED_TRANSACTION_MESSAGE = 'Current transaction is aborted'
+const ABORTED_TRANSACTION_MESSAGE = 'Current transaction is aborted';
 
 /** DuckDB's reply to ROLLBACK outside a transaction. */
-const NO_ACTIVE_TRANSACTION_MESSAGE = 'no transaction is active'
+const NO_ACTIVE_TRANSACTION_MESSAGE = 'no transaction is active';
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return error instanceof Error ? error.message : String(error);
 }
 
 /**
@@ -28,44 +28,44 @@ function messageOf(error: unknown): string {
  * implemented because DuckDB has none; Kysely then rejects `trx.savepoint()`.
  */
 export class DuckDBDriver implements Driver {
-  readonly #config: DuckDBDialectConfig
-  readonly #mutex = new ConnectionMutex()
-  #duckdb: DuckDBConnection | undefined
-  #connection: DuckDBDatabaseConnection | undefined
+  readonly #config: DuckDBDialectConfig;
+  readonly #mutex = new ConnectionMutex();
+  #duckdb: DuckDBConnection | undefined;
+  #connection: DuckDBDatabaseConnection | undefined;
 
   /** @param config - see {@link DuckDBDialectConfig}. */
   constructor(config: DuckDBDialectConfig) {
-    this.#config = Object.freeze({ ...config })
+    this.#config = Object.freeze({ ...config });
   }
 
   /** Resolves the configured connection (calling the factory if one was given) and sets it up. */
   async init(): Promise<void> {
-    const { database } = this.#config
+    const { database } = this.#config;
 
-    this.#duckdb = typeof database === 'function' ? await database() : database
-    this.#connection = new DuckDBDatabaseConnection(this.#duckdb)
+    this.#duckdb = typeof database === 'function' ? await database() : database;
+    this.#connection = new DuckDBDatabaseConnection(this.#duckdb);
 
     if (this.#config.timeZone !== undefined) {
       // SET takes no parameters; quote the zone name as a SQL string literal.
-      const zone = this.#config.timeZone.replaceAll("'", "''")
-      await this.#connection.executeQuery(CompiledQuery.raw(`set TimeZone = '${zone}'`))
+      const zone = this.#config.timeZone.replaceAll("'", "''");
+      await this.#connection.executeQuery(CompiledQuery.raw(`set TimeZone = '${zone}'`));
     }
 
     if (this.#config.onCreateConnection) {
-      await this.#config.onCreateConnection(this.#connection)
+      await this.#config.onCreateConnection(this.#connection);
     }
   }
 
   /** Waits until the single connection is free and reserves it for the caller. */
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#mutex.lock()
+    await this.#mutex.lock();
 
     if (this.#connection === undefined) {
-      this.#mutex.unlock()
-      throw new Error('DuckDBDriver used before init() or after destroy()')
+      this.#mutex.unlock();
+      throw new Error('DuckDBDriver used before init() or after destroy()');
     }
 
-    return this.#connection
+    return this.#connection;
   }
 
   /**
@@ -79,12 +79,12 @@ export class DuckDBDriver implements Driver {
     if (settings.isolationLevel !== undefined && settings.isolationLevel !== 'snapshot') {
       throw new Error(
         `DuckDB only provides snapshot isolation; isolation level '${settings.isolationLevel}' is not supported`,
-      )
+      );
     }
 
-    const accessMode = settings.accessMode === undefined ? '' : ` ${settings.accessMode}`
+    const accessMode = settings.accessMode === undefined ? '' : ` ${settings.accessMode}`;
 
-    await connection.executeQuery(CompiledQuery.raw(`begin transaction${accessMode}`))
+    await connection.executeQuery(CompiledQuery.raw(`begin transaction${accessMode}`));
   }
 
   /**
@@ -99,17 +99,17 @@ export class DuckDBDriver implements Driver {
    */
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
     try {
-      await connection.executeQuery(CompiledQuery.raw('select 1'))
+      await connection.executeQuery(CompiledQuery.raw('select 1'));
     } catch (error) {
       if (!messageOf(error).includes(ABORTED_TRANSACTION_MESSAGE)) {
-        throw error
+        throw error;
       }
 
-      await connection.executeQuery(CompiledQuery.raw('rollback'))
-      throw new AbortedTransactionError()
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
+      throw new AbortedTransactionError();
     }
 
-    await connection.executeQuery(CompiledQuery.raw('commit'))
+    await connection.executeQuery(CompiledQuery.raw('commit'));
   }
 
   /**
@@ -121,17 +121,17 @@ export class DuckDBDriver implements Driver {
    */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     try {
-      await connection.executeQuery(CompiledQuery.raw('rollback'))
+      await connection.executeQuery(CompiledQuery.raw('rollback'));
     } catch (error) {
       if (!messageOf(error).includes(NO_ACTIVE_TRANSACTION_MESSAGE)) {
-        throw error
+        throw error;
       }
     }
   }
 
   /** Frees the connection for the next waiting Kysely operation. */
   async releaseConnection(): Promise<void> {
-    this.#mutex.unlock()
+    this.#mutex.unlock();
   }
 
   /**
@@ -140,10 +140,10 @@ export class DuckDBDriver implements Driver {
    */
   async destroy(): Promise<void> {
     if (this.#duckdb !== undefined && this.#config.closeOnDestroy !== false) {
-      this.#duckdb.closeSync()
+      this.#duckdb.closeSync();
     }
 
-    this.#duckdb = undefined
-    this.#connection = undefined
+    this.#duckdb = undefined;
+    this.#connection = undefined;
   }
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, sql } from 'kysely'
+import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, sql } from 'kysely';
 import type {
   ColumnMetadata,
   DatabaseIntrospector,
@@ -7,18 +7,18 @@ import type {
   Kysely,
   SchemaMetadata,
   TableMetadata,
-} from 'kysely'
+} from 'kysely';
 
 /** One row of `duckdb_columns()`, as selected by {@link DuckDBIntrospector.getTables}. */
 interface RawColumn {
-  readonly schema_name: string
-  readonly table_name: string
-  readonly column_name: string
-  readonly data_type: string
-  readonly is_nullable: boolean
-  readonly column_default: string | null
-  readonly comment: string | null
-  readonly is_view: boolean
+  readonly schema_name: string;
+  readonly table_name: string;
+  readonly column_name: string;
+  readonly data_type: string;
+  readonly is_nullable: boolean;
+  readonly column_default: string | null;
+  readonly comment: string | null;
+  readonly is_view: boolean;
 }
 
 /**
@@ -32,11 +32,11 @@ interface RawColumn {
  * its `kysely_migration` tables.
  */
 export class DuckDBIntrospector implements DatabaseIntrospector {
-  readonly #db: Kysely<unknown>
+  readonly #db: Kysely<unknown>;
 
   /** @param db - the Kysely instance to query the catalog through. */
   constructor(db: Kysely<unknown>) {
-    this.#db = db
+    this.#db = db;
   }
 
   /** Schemas of the current database (`main` plus any created ones). */
@@ -46,9 +46,9 @@ export class DuckDBIntrospector implements DatabaseIntrospector {
       from information_schema.schemata
       where catalog_name = current_database()
       order by schema_name
-    `.execute(this.#db)
+    `.execute(this.#db);
 
-    return rows.map((row) => ({ name: row.schema_name }))
+    return rows.map((row) => ({ name: row.schema_name }));
   }
 
   /**
@@ -78,26 +78,26 @@ export class DuckDBIntrospector implements DatabaseIntrospector {
       where c.database_name = current_database()
         and not c.internal
       order by c.schema_name, c.table_name, c.column_index
-    `.execute(this.#db)
+    `.execute(this.#db);
 
-    const internalTables = new Set([DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE])
-    const tables = new Map<string, { table: TableMetadata; columns: ColumnMetadata[] }>()
+    const internalTables = new Set([DEFAULT_MIGRATION_TABLE, DEFAULT_MIGRATION_LOCK_TABLE]);
+    const tables = new Map<string, { table: TableMetadata; columns: ColumnMetadata[] }>();
 
     for (const row of rows) {
       if (!options.withInternalKyselyTables && internalTables.has(row.table_name)) {
-        continue
+        continue;
       }
 
-      const key = `${row.schema_name}.${row.table_name}`
-      let entry = tables.get(key)
+      const key = `${row.schema_name}.${row.table_name}`;
+      let entry = tables.get(key);
 
       if (entry === undefined) {
-        const columns: ColumnMetadata[] = []
+        const columns: ColumnMetadata[] = [];
         entry = {
           table: { name: row.table_name, schema: row.schema_name, isView: row.is_view, columns },
           columns,
-        }
-        tables.set(key, entry)
+        };
+        tables.set(key, entry);
       }
 
       entry.columns.push({
@@ -107,14 +107,14 @@ export class DuckDBIntrospector implements DatabaseIntrospector {
         hasDefaultValue: row.column_default !== null,
         isAutoIncrementing: row.column_default?.startsWith('nextval(') ?? false,
         comment: row.comment ?? undefined,
-      })
+      });
     }
 
-    return [...tables.values()].map((entry) => entry.table)
+    return [...tables.values()].map((entry) => entry.table);
   }
 
   /** `{ tables: await getTables(options) }`. */
   async getMetadata(options?: DatabaseMetadataOptions): Promise<DatabaseMetadata> {
-    return { tables: await this.getTables(options) }
+    return { tables: await this.getTables(options) };
   }
 }

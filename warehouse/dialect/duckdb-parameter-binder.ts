@@ -22,13 +22,13 @@ import {
   DuckDBUUIDValue,
   DuckDBVariantValue,
   blobValue,
-} from '@duckdb/node-api'
-import type { DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api'
+} from '@duckdb/node-api';
+import type { DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
 
-const INT32_MIN = -2_147_483_648
-const INT32_MAX = 2_147_483_647
-const INT64_MIN = -(2n ** 63n)
-const INT64_MAX = 2n ** 63n - 1n
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
 
 /**
  * The value classes of `@duckdb/node-api`. A caller who already holds one of these
@@ -57,10 +57,10 @@ const DUCKDB_VALUE_CLASSES: ReadonlyArray<Function> = [
   DuckDBUnionValue,
   DuckDBUUIDValue,
   DuckDBVariantValue,
-]
+];
 
 function isDuckDBValueObject(value: object): value is Exclude<DuckDBValue, null | boolean | number | bigint | string> {
-  return DUCKDB_VALUE_CLASSES.some((cls) => value instanceof cls)
+  return DUCKDB_VALUE_CLASSES.some((cls) => value instanceof cls);
 }
 
 /**
@@ -72,13 +72,13 @@ function isDuckDBValueObject(value: object): value is Exclude<DuckDBValue, null 
  * is the only zone-correct way to turn an instant into a wall-clock value.
  */
 export function timestampTZValueFromDate(date: Date): DuckDBTimestampTZValue {
-  const millis = date.getTime()
+  const millis = date.getTime();
 
   if (Number.isNaN(millis)) {
-    throw new TypeError('cannot bind an invalid Date')
+    throw new TypeError('cannot bind an invalid Date');
   }
 
-  return new DuckDBTimestampTZValue(BigInt(millis) * 1000n)
+  return new DuckDBTimestampTZValue(BigInt(millis) * 1000n);
 }
 
 /**
@@ -88,7 +88,7 @@ export function timestampTZValueFromDate(date: Date): DuckDBTimestampTZValue {
  */
 export function toDuckDBValue(value: unknown): DuckDBValue {
   if (value === null || value === undefined) {
-    return null
+    return null;
   }
 
   switch (typeof value) {
@@ -96,25 +96,25 @@ export function toDuckDBValue(value: unknown): DuckDBValue {
     case 'number':
     case 'bigint':
     case 'string':
-      return value
+      return value;
 
     case 'object':
       if (value instanceof Date) {
-        return timestampTZValueFromDate(value)
+        return timestampTZValueFromDate(value);
       }
 
       if (value instanceof Uint8Array) {
-        return blobValue(value)
+        return blobValue(value);
       }
 
       if (isDuckDBValueObject(value)) {
-        return value
+        return value;
       }
 
-      return JSON.stringify(value)
+      return JSON.stringify(value);
 
     default:
-      throw new TypeError(`cannot bind a ${typeof value} as a DuckDB parameter`)
+      throw new TypeError(`cannot bind a ${typeof value} as a DuckDB parameter`);
   }
 }
 
@@ -144,86 +144,86 @@ export function bindParameters(statement: DuckDBPreparedStatement, parameters: r
   if (statement.parameterCount !== parameters.length) {
     throw new Error(
       `the statement has ${statement.parameterCount} parameter(s) but ${parameters.length} value(s) were given`,
-    )
+    );
   }
 
-  parameters.forEach((value, i) => bindParameter(statement, i + 1, value))
+  parameters.forEach((value, i) => bindParameter(statement, i + 1, value));
 }
 
 function bindParameter(statement: DuckDBPreparedStatement, index: number, value: unknown): void {
   if (value === null || value === undefined) {
-    statement.bindNull(index)
-    return
+    statement.bindNull(index);
+    return;
   }
 
   switch (typeof value) {
     case 'boolean':
-      statement.bindBoolean(index, value)
-      return
+      statement.bindBoolean(index, value);
+      return;
 
     case 'number':
       if (Number.isSafeInteger(value)) {
         if (value >= INT32_MIN && value <= INT32_MAX) {
-          statement.bindInteger(index, value)
+          statement.bindInteger(index, value);
         } else {
-          statement.bindBigInt(index, BigInt(value))
+          statement.bindBigInt(index, BigInt(value));
         }
       } else {
-        statement.bindDouble(index, value)
+        statement.bindDouble(index, value);
       }
-      return
+      return;
 
     case 'bigint':
       if (value >= INT64_MIN && value <= INT64_MAX) {
-        statement.bindBigInt(index, value)
+        statement.bindBigInt(index, value);
       } else {
-        statement.bindHugeInt(index, value)
+        statement.bindHugeInt(index, value);
       }
-      return
+      return;
 
     case 'string':
-      statement.bindVarchar(index, value)
-      return
+      statement.bindVarchar(index, value);
+      return;
 
     case 'object':
-      bindObjectParameter(statement, index, value)
-      return
+      bindObjectParameter(statement, index, value);
+      return;
 
     default:
-      throw new TypeError(`cannot bind a ${typeof value} as DuckDB parameter $${index}`)
+      throw new TypeError(`cannot bind a ${typeof value} as DuckDB parameter $${index}`);
   }
 }
 
 function bindObjectParameter(statement: DuckDBPreparedStatement, index: number, value: object): void {
   if (value instanceof Date) {
-    statement.bindTimestampTZ(index, timestampTZValueFromDate(value))
-    return
+    statement.bindTimestampTZ(index, timestampTZValueFromDate(value));
+    return;
   }
 
   if (value instanceof Uint8Array) {
-    statement.bindBlob(index, value)
-    return
+    statement.bindBlob(index, value);
+    return;
   }
 
   if (Array.isArray(value)) {
-    const items = value.map((item: unknown) => toDuckDBValue(item))
+    const items = value.map((item: unknown) => toDuckDBValue(item));
 
     // With a LIST context (a LIST column, `= any($1)` on a typed column) bind as that
     // type; otherwise DuckDB infers the list type from the first item. (Asking for
     // the full type of an untyped parameter throws, hence the type id check first.)
     if (statement.parameterTypeId(index) === DuckDBTypeId.LIST) {
-      const expected = statement.parameterType(index)
-      statement.bindList(index, items, expected.typeId === DuckDBTypeId.LIST ? expected : undefined)
+      const expected = statement.parameterType(index);
+      statement.bindList(index, items, expected.typeId === DuckDBTypeId.LIST ? expected : undefined);
     } else {
-      statement.bindList(index, items)
+      statement.bindList(index, items);
     }
-    return
+    return;
   }
 
   if (isDuckDBValueObject(value)) {
-    statement.bindValue(index, value)
-    return
+    statement.bindValue(index, value);
+    return;
   }
 
-  statement.bindVarchar(index, JSON.stringify(value))
+  statement.bindVarchar(index, JSON.stringify(value));
 }

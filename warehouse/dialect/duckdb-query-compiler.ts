@@ -1,4 +1,4 @@
-import { PostgresQueryCompiler } from 'kysely'
+import { PostgresQueryCompiler } from 'kysely';
 
 /**
  * SQL compiler for DuckDB.
@@ -18,10 +18,10 @@ export class DuckDBQueryCompiler extends PostgresQueryCompiler {
    */
   protected override visitOrAction(node: { readonly action: string }): void {
     if (node.action !== 'ignore' && node.action !== 'replace') {
-      throw new Error(`DuckDB does not support INSERT OR ${node.action.toUpperCase()}; only OR IGNORE and OR REPLACE`)
+      throw new Error(`DuckDB does not support INSERT OR ${node.action.toUpperCase()}; only OR IGNORE and OR REPLACE`);
     }
 
-    this.append(`or ${node.action}`)
+    this.append(`or ${node.action}`);
   }
 
   /**
@@ -31,6 +31,6 @@ export class DuckDBQueryCompiler extends PostgresQueryCompiler {
   protected override getAutoIncrement(): string {
     throw new Error(
       "DuckDB has no auto-increment columns: create a sequence and use .defaultTo(sql`nextval('my_seq')`)",
-    )
+    );
   }
 }

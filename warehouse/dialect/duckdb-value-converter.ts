@@ -23,8 +23,8 @@ import {
   DuckDBTimestampSecondsValue,
   DuckDBTimestampTZValue,
   DuckDBTimestampValue,
-} from '@duckdb/node-api'
-import type { DuckDBValue, DuckDBValueConverter } from '@duckdb/node-api'
+} from '@duckdb/node-api';
+import type { DuckDBValue, DuckDBValueConverter } from '@duckdb/node-api';
 
 /**
  * A plain JavaScript value produced for one result cell.
@@ -40,13 +40,13 @@ export type DuckDBRowValue =
   | Uint8Array
   | Date
   | DuckDBRowValue[]
-  | { [key: string]: DuckDBRowValue }
+  | { [key: string]: DuckDBRowValue };
 
-const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** JS `Date` covers ±8.64e15 ms around the epoch; anything beyond cannot be a `Date`. */
-const MAX_DATE_MILLIS = 8_640_000_000_000_000n
+const MAX_DATE_MILLIS = 8_640_000_000_000_000n;
 
 /**
  * BIGINT-family values become `number` when exactly representable, `bigint` otherwise.
@@ -58,14 +58,14 @@ const MAX_DATE_MILLIS = 8_640_000_000_000_000n
  */
 function numberOrBigintFromValue(value: DuckDBValue): number | bigint {
   if (typeof value === 'bigint') {
-    return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value
+    return value >= MIN_SAFE && value <= MAX_SAFE ? Number(value) : value;
   }
 
   if (typeof value === 'number') {
-    return value
+    return value;
   }
 
-  throw new TypeError(`expected an integer DuckDB value, got ${String(value)}`)
+  throw new TypeError(`expected an integer DuckDB value, got ${String(value)}`);
 }
 
 /**
@@ -78,10 +78,10 @@ function numberOrBigintFromValue(value: DuckDBValue): number | bigint {
  */
 function dateStringFromValue(value: DuckDBValue): string {
   if (value instanceof DuckDBDateValue) {
-    return value.toString()
+    return value.toString();
   }
 
-  throw new TypeError('expected a DuckDBDateValue')
+  throw new TypeError('expected a DuckDBDateValue');
 }
 
 /**
@@ -99,10 +99,10 @@ function wallClockStringFromTimestampValue(value: DuckDBValue): string {
     value instanceof DuckDBTimestampMillisecondsValue ||
     value instanceof DuckDBTimestampNanosecondsValue
   ) {
-    return value.toString()
+    return value.toString();
   }
 
-  throw new TypeError('expected a DuckDB timestamp value')
+  throw new TypeError('expected a DuckDB timestamp value');
 }
 
 /**
@@ -111,16 +111,16 @@ function wallClockStringFromTimestampValue(value: DuckDBValue): string {
  */
 function dateFromTimestampTZValue(value: DuckDBValue): Date | string {
   if (!(value instanceof DuckDBTimestampTZValue)) {
-    throw new TypeError('expected a DuckDBTimestampTZValue')
+    throw new TypeError('expected a DuckDBTimestampTZValue');
   }
 
-  const millis = value.micros / 1000n
+  const millis = value.micros / 1000n;
 
   if (millis < -MAX_DATE_MILLIS || millis > MAX_DATE_MILLIS) {
-    return value.toString()
+    return value.toString();
   }
 
-  return new Date(Number(millis))
+  return new Date(Number(millis));
 }
 
 /**
@@ -131,24 +131,24 @@ function dateFromTimestampTZValue(value: DuckDBValue): Date | string {
  */
 function numberFromDecimalValue(value: DuckDBValue): number {
   if (value instanceof DuckDBDecimalValue) {
-    return value.toDouble()
+    return value.toDouble();
   }
 
-  throw new TypeError('expected a DuckDBDecimalValue')
+  throw new TypeError('expected a DuckDBDecimalValue');
 }
 
 /** TIME, TIME_NS and TIMETZ become DuckDB's text form, e.g. `'08:30:00'`. */
 function stringFromTimeValue(value: DuckDBValue): string {
-  return String(value)
+  return String(value);
 }
 
 /** INTERVAL becomes `{ months, days, micros }` with a `number` micros (exact up to ~285 years). */
 function objectFromIntervalValue(value: DuckDBValue): { months: number; days: number; micros: number } {
   if (value instanceof DuckDBIntervalValue) {
-    return { months: value.months, days: value.days, micros: Number(value.micros) }
+    return { months: value.months, days: value.days, micros: Number(value.micros) };
   }
 
-  throw new TypeError('expected a DuckDBIntervalValue')
+  throw new TypeError('expected a DuckDBIntervalValue');
 }
 
 /**
@@ -213,4 +213,4 @@ export const duckDBRowValueConverter: DuckDBValueConverter<DuckDBRowValue> =
     [DuckDBTypeId.TIME_NS]: stringFromTimeValue,
     [DuckDBTypeId.GEOMETRY]: bytesFromGeometryValue,
     [DuckDBTypeId.VARIANT]: fromVariantValue,
-  })
+  });

@@ -118,13 +118,19 @@ export class SubmissionStore {
     await this.db.updateTable('submissions').set({ status: 'replaced', replaced_by: by }).where('submission_id', 'in', ids).execute();
   }
 
-  /** Inserts a submission and its problems. */
-  async insert(submission: NewSubmission, problems: readonly StoredProblem[]): Promise<void> {
+  /** Inserts a submission, its problems and where each field's column was in each sheet. */
+  async insert(submission: NewSubmission, problems: readonly StoredProblem[], columns: readonly { sheet: string; field: string; column: string; header: string }[] = []): Promise<void> {
     const { sheets, ...rest } = submission;
     await this.db
       .insertInto('submissions')
       .values({ ...rest, replaced_by: submission.replaced_by ?? null, sheets: sql`${sql.val(JSON.stringify(sheets ?? []))}::JSON::VARCHAR[]` as unknown as string[] })
       .execute();
+    if (columns.length > 0) {
+      await this.db
+        .insertInto('submission_columns')
+        .values(columns.map((c) => ({ submission_id: submission.submission_id, sheet: c.sheet, field: c.field, column_letter: c.column, header: c.header })))
+        .execute();
+    }
     if (problems.length === 0) return;
     // A file's problems are few (capped per file), so a multi-row insert is right here.
     await this.db

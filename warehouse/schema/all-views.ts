@@ -6,6 +6,7 @@ import {
   townshipStatsForm,
 } from '../../domain/forms/index.js';
 import { factColumns } from './fact-tables.js';
+import { analysisViews } from './analysis-views.js';
 import { ledgerView, quarterFiguresView, viewDdl, yearFiguresView, type ViewSpec } from './views.js';
 
 function withFactComments(view: ViewSpec, table: ReturnType<typeof factColumns>): ViewSpec {
@@ -37,6 +38,7 @@ export function allViews(): ViewSpec[] {
       ledgerView(caseReviewsForm, 'case_reviews', '案卷评查（现行）：每个案件每个评查季度取最新一次报送的记录', {}),
       factColumns(caseReviewsForm),
     ),
+    ...analysisViews,
   ];
 }
 

@@ -83,6 +83,37 @@ export const coreTables: readonly TableSpec[] = [
       ['message', 'VARCHAR NOT NULL', '问题说明（中文）'],
     ],
   },
+  {
+    name: 'forms',
+    comment: '报表目录：五种报表的代码、名称、报送频次与报送期限（由表单定义和配置同步而来）',
+    columns: [
+      ['code', 'VARCHAR PRIMARY KEY', '报表代码：T1/B1/L1/L2/R1'],
+      ['name', 'VARCHAR NOT NULL', '报表名称'],
+      ['kind', 'VARCHAR NOT NULL', 'aggregate 汇总表 / ledger 台账'],
+      ['frequency', 'VARCHAR NOT NULL', '报送频次：monthly 每月 / quarterly 每季度'],
+      ['due_days', 'INTEGER NOT NULL', '期末后第几天为报送截止日'],
+      ['table_name', 'VARCHAR NOT NULL', '存放该报表数据行的表'],
+    ],
+  },
+  {
+    name: 'form_expectations',
+    comment: '应报清单：哪些单位应当报送哪种报表（结合单位的报送起止日期生成调度表）',
+    columns: [
+      ['form', 'VARCHAR NOT NULL', '报表代码'],
+      ['unit_code', 'VARCHAR NOT NULL', '单位编码'],
+    ],
+  },
+  {
+    name: 'submission_columns',
+    comment: '报送文件各工作表中每个栏目所在的列：与数据行的 source_row 一起可定位到单元格',
+    columns: [
+      ['submission_id', 'BIGINT NOT NULL', '报送文件编号'],
+      ['sheet', 'VARCHAR NOT NULL', '工作表名'],
+      ['field', 'VARCHAR NOT NULL', '字段（事实表的列名）'],
+      ['column_letter', 'VARCHAR NOT NULL', '所在列，如 C'],
+      ['header', 'VARCHAR', '表头原文（两级表头以“·”连接）'],
+    ],
+  },
 ];
 
 /** DDL for the core tables, with comments. */

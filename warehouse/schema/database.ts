@@ -64,10 +64,35 @@ export interface SubmissionProblemsTable {
   message: string;
 }
 
+export interface SubmissionColumnsTable {
+  submission_id: number;
+  sheet: string;
+  field: string;
+  column_letter: string;
+  header: string | null;
+}
+
+export interface FormsTable {
+  code: string;
+  name: string;
+  kind: string;
+  frequency: string;
+  due_days: number;
+  table_name: string;
+}
+
+export interface FormExpectationsTable {
+  form: string;
+  unit_code: string;
+}
+
 /** The tables Kysely queries are typed against. */
 export interface WarehouseDatabase {
   units: UnitsTable;
   runs: RunsTable;
   submissions: SubmissionsTable;
   submission_problems: SubmissionProblemsTable;
+  submission_columns: SubmissionColumnsTable;
+  forms: FormsTable;
+  form_expectations: FormExpectationsTable;
 }
