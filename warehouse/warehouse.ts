@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import { Kysely, Migrator, sql, type MigrationProvider } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { forms } from '../domain/forms/index.js';
 import type { UnitRegistry } from '../domain/units.js';
 import { DuckDBDialect } from './dialect/duckdb-dialect.js';
 import { migrations } from './migrations/index.js';
+import { migrateToLatest } from './migrator.js';
 import type { WarehouseDatabase } from './schema/database.js';
 import { allViewsDdl } from './schema/all-views.js';
 
@@ -16,8 +17,6 @@ export interface WarehouseOptions {
   /** Open for reading only (analysts' queries); no migrations run. Default false. */
   readonly readOnly?: boolean;
 }
-
-const inCodeMigrations: MigrationProvider = { getMigrations: async () => migrations };
 
 /**
  * The DuckDB warehouse: one file, one writing process. Opening it for writing brings the schema
@@ -45,12 +44,7 @@ export class Warehouse {
   }
 
   private async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.db, provider: inCodeMigrations });
-    const { error, results } = await migrator.migrateToLatest();
-    if (error) {
-      const failed = results?.find((r) => r.status === 'Error');
-      throw new Error(`数据仓库结构升级失败${failed ? `（${failed.migrationName}）` : ''}：${error instanceof Error ? error.message : String(error)}`);
-    }
+    await migrateToLatest(this.db, migrations);
     for (const statement of allViewsDdl()) await this.connection.run(statement);
   }
 

@@ -32,7 +32,7 @@ export const bureauMonthlyForm: FormDefinition = {
     { id: 'fire_investigations_simple', group: '火灾调查', label: '简易程序', unit: '件', type: 'count', required: false, synonyms: ['火灾调查简易程序'] },
     { id: 'fire_investigations_minor', group: '火灾调查', label: '轻微火灾', unit: '件', type: 'count', required: false, synonyms: ['火灾调查轻微火灾', '轻微火灾'] },
     { id: 'case_transfers', label: '案件移送通知书', unit: '份', type: 'count', required: false, synonyms: ['出具案件移送通知书', '案件移送'] },
-    { id: 'publicity_people', label: '宣传教育', unit: '人次', type: 'count', required: false, synonyms: ['宣传教育人次', '宣传培训', '消防宣传教育'] },
+    { id: 'publicity_people', label: '宣传教育', unit: '人次', reportRounding: 'tenThousands', type: 'count', required: false, synonyms: ['宣传教育人次', '宣传培训', '消防宣传教育'] },
     { id: 'trainings', label: '培训', unit: '场次', type: 'count', required: false, synonyms: ['文书制作培训', '业务培训', '培训场次'] },
   ],
 };

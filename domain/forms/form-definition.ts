@@ -51,6 +51,8 @@ export interface FieldDefinition {
   readonly measure?: Measure;
   /** Holds personal data: kept in the warehouse, never published. */
   readonly personal?: boolean;
+  /** How the year-end report rounds the figure in prose: `300余次`, `10万人次`. Default exact. */
+  readonly reportRounding?: 'hundreds' | 'tenThousands';
   /** The name the year-end report uses, where it differs from the label (`检查社会单位`). */
   readonly reportLabel?: string;
   /** Chinese column comment for the warehouse and docs; defaults to the full label with unit. */

@@ -23,7 +23,7 @@ export const townshipStatsForm: FormDefinition = {
     { id: 'empowered_simple_cases', group: '赋权执法案件', label: '简易程序', unit: '起', type: 'count', required: false, synonyms: ['赋权执法简易程序', '赋权简易程序', '赋权案件简易程序', '赋权执法案件简易程序案件'] },
     { id: 'entrusted_general_cases', group: '委托执法案件', label: '一般程序', unit: '起', type: 'count', required: false, synonyms: ['委托执法一般程序', '委托一般程序', '委托案件一般程序', '委托执法案件一般程序案件'] },
     { id: 'entrusted_simple_cases', group: '委托执法案件', label: '简易程序', unit: '起', type: 'count', required: false, synonyms: ['委托执法简易程序', '委托简易程序', '委托案件简易程序', '委托执法案件简易程序案件'] },
-    { id: 'joint_inspections', label: '联合执法检查', unit: '次', type: 'count', required: false, synonyms: ['联合执法检查次数', '联合执法', '联合检查', '联合执法检查数'] },
+    { id: 'joint_inspections', label: '联合执法检查', unit: '次', reportRounding: 'hundreds', type: 'count', required: false, synonyms: ['联合执法检查次数', '联合执法', '联合检查', '联合执法检查数'] },
     { id: 'fire_staff', label: '消防管理岗人员', unit: '名', type: 'count', required: false, measure: 'stock', synonyms: ['消防管理岗', '消防管理岗人数', '消防管理岗人员数', '消防管理人员'] },
   ],
 };

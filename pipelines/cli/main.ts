@@ -90,6 +90,70 @@ program
     }
   });
 
+async function publishers() {
+  return (await import('../../dashboards/publishers.js')).defaultPublishers();
+}
+
+interface BuildOpts {
+  warehouse?: string;
+  out?: string;
+  year?: string;
+  asOf?: string;
+}
+
+async function runBuild(opts: BuildOpts, warehouseOpen?: import('../../warehouse/warehouse.js').Warehouse): Promise<void> {
+  const cfg = config();
+  const [{ Warehouse }, { build }, { shanghaiDate }] = await Promise.all([
+    import('../../warehouse/warehouse.js'),
+    import('../../dashboards/build.js'),
+    import('../../domain/clock.js'),
+  ]);
+  const path = opts.warehouse ?? cfg.warehouse;
+  if (!warehouseOpen && !existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+  const warehouse = warehouseOpen ?? (await Warehouse.open({ path, readOnly: true }));
+  try {
+    const now = new Date();
+    const asOf = opts.asOf ?? shanghaiDate(now);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new ConfigError(`--as-of 应写作 YYYY-MM-DD，收到 ${asOf}`);
+    const year = Number(opts.year ?? asOf.slice(0, 4));
+    const outDir = opts.out ?? cfg.outDir;
+    const result = await build({ warehouse, outDir, year, generatedAt: now.toISOString(), asOf, publishers: await publishers() });
+    process.stdout.write(`已生成 ${year} 年的 ${result.files.length} 个输出文件（截至 ${asOf}）：${outDir}\n`);
+  } finally {
+    if (!warehouseOpen) await warehouse.close();
+  }
+}
+
+program
+  .command('build')
+  .description('从数据仓库生成汇总、调度、通报和年度数字：JSON、文字稿（写入临时文件后原子替换）')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
+  .option('--out <dir>', '输出目录（默认 ./out）')
+  .option('--year <year>', '年度（默认截止日期所在年度）')
+  .option('--as-of <date>', '截止日期 YYYY-MM-DD，用于判断逾期和未报（默认今天）')
+  .action(async (opts: BuildOpts) => runBuild(opts));
+
+program
+  .command('sample')
+  .description('生成一整年的样例报送文件（确定性的，可重复生成）')
+  .requiredOption('--out <dir>', '输出目录')
+  .option('--year <year>', '年度', '2024')
+  .option('--seed <n>', '随机种子', '1')
+  .action(async (opts: { out: string; year: string; seed: string }) => {
+    const { writeSampleInbox } = await import('../../sources/sample/index.js');
+    const manifest = await writeSampleInbox({ outDir: opts.out, year: Number(opts.year), seed: Number(opts.seed) });
+    process.stdout.write(`已生成 ${manifest.files.length} 个样例文件：${opts.out}\n`);
+  });
+
+program
+  .command('demo')
+  .description('演示：生成样例收件箱，装入数据仓库，输出结果和下一步可看的地方')
+  .option('--dir <dir>', '演示目录', 'demo')
+  .action(async (opts: { dir: string }) => {
+    const { runDemo } = await import('./demo-command.js');
+    await runDemo(opts.dir, (line) => process.stdout.write(`${line}\n`));
+  });
+
 export { program };
 
 if (process.env.FIRESTAT_REPORT_RSS === '1') {

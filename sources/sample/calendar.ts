@@ -54,7 +54,7 @@ function isWeekend(date: IsoDate): boolean {
 }
 
 /** The working days (Monday–Friday) of a month. */
-export function workdays(year: number, month: number): IsoDate[] {
+function workdays(year: number, month: number): IsoDate[] {
   const out: IsoDate[] = [];
   for (let d = 1; d <= daysInMonth(year, month); d++) {
     const date = isoDate(year, month, d);
@@ -96,8 +96,24 @@ export function dueInstant(year: number, toMonth: number, dueDays = 10): Date {
   return shanghaiInstant(addDays(periodEnd(year, toMonth), dueDays), 23, 59, 59);
 }
 
-/** An office-hours arrival `daysAfter` days after a period ends (moved off weekends). */
-export function arrivalAfter(rng: Prng, year: number, toMonth: number, daysAfter: number): Date {
-  const day = nextWorkday(addDays(periodEnd(year, toMonth), daysAfter));
+/** An office-hours arrival on a working day between `minDays` and `maxDays` days after a period ends. */
+export function arrivalBetween(rng: Prng, year: number, toMonth: number, minDays: number, maxDays: number): Date {
+  const end = periodEnd(year, toMonth);
+  const days: IsoDate[] = [];
+  for (let d = minDays; d <= maxDays; d++) {
+    const day = addDays(end, d);
+    if (!isWeekend(day)) days.push(day);
+  }
+  const day = days.length ? rng.pick(days) : addDays(end, maxDays);
+  return officeHours(rng, day);
+}
+
+/** A time during office hours on `day`. */
+export function officeHours(rng: Prng, day: IsoDate): Date {
   return shanghaiInstant(day, rng.pick([8, 9, 9, 10, 10, 11, 14, 15, 15, 16, 17]), rng.int(0, 59), rng.int(0, 59));
+}
+
+/** The Asia/Shanghai calendar date of an instant. */
+export function shanghaiDay(instant: Date): IsoDate {
+  return shanghaiIso(instant).slice(0, 10);
 }

@@ -35,7 +35,7 @@ function fineFor(rng: Prng, procedure: Procedure, partyType: '单位' | '个人'
 
 function makeCase(rng: Prng, year: number, unit: SampleUnit, quota: CaseQuota, decisionDate: IsoDate, parties: CaseParties): PenaltyCase {
   const general = quota.procedure === '一般程序';
-  const personShare = general ? 0.12 : 0.45;
+  const personShare = general ? 0.08 : 0.25;
   const partyType = rng.chance(personShare) ? '个人' : '单位';
   const party = partyType === '个人' ? rng.pick(parties.persons) : rng.pick(parties.entities.get(unit.name) ?? []);
   let decision = decisionDate;

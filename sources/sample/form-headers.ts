@@ -1,4 +1,4 @@
-import type { FieldDefinition, FormDefinition } from '../../domain/forms/form-definition.js';
+import { canonicalHeader, type FieldDefinition, type FormDefinition } from '../../domain/forms/form-definition.js';
 import { headerText } from './cell-styles.js';
 import type { Prng } from './prng.js';
 import type { MergedRange, SampleCell, SheetBuilder } from './sheet-doc.js';
@@ -7,8 +7,12 @@ import type { MergedRange, SampleCell, SheetBuilder } from './sheet-doc.js';
 export interface HeaderStyle {
   /** `two-level`: group headers (`赋权执法案件`) merged over their sub-columns; `flat`: one row. */
   readonly levels: 'two-level' | 'flat';
-  /** Canonical labels, or the synonyms people use (from the form definition). */
-  readonly wording: 'canonical' | 'synonyms';
+  /**
+   * `template`: the canonical header exactly (`赋权执法案件·一般程序（起）`), as a system export writes
+   * it; `canonical`: the canonical label retyped; `synonyms`: the other words people use (from the
+   * form definition).
+   */
+  readonly wording: 'template' | 'canonical' | 'synonyms';
   readonly breaks: boolean;
   readonly brackets: 'full' | 'half' | 'none' | 'mixed';
 }
@@ -30,10 +34,11 @@ function fieldWord(rng: Prng, field: FieldDefinition, style: HeaderStyle, flat: 
 }
 
 /** The column's header text (for a two-level header: the lower cell of a grouped column). */
-export function columnHeader(rng: Prng, column: SheetColumn, style: HeaderStyle, flat = style.levels === 'flat'): string {
+function columnHeader(rng: Prng, column: SheetColumn, style: HeaderStyle, flat = style.levels === 'flat'): string {
   if (column.header !== undefined) return column.header;
   const field = column.field;
   if (!field) return '';
+  if (style.wording === 'template') return flat ? canonicalHeader(field) : field.label;
   const word = fieldWord(rng, field, style, flat);
   return headerText(rng, word, field.group && !flat ? undefined : field.unit, style);
 }

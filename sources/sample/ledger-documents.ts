@@ -53,7 +53,8 @@ function framed(rng: Prng, f: LedgerFrame, formTitle: string, columns: SheetColu
   const q = quarterWords[f.quarter - 1];
   writeAbove(sheet, {
     ...(s.title ? { title: f.unit.kind === 'township' ? `${f.unit.long}${f.year}年第${q}季度${formTitle}` : `重庆市渝北区消防救援局${f.year}年第${q}季度${formTitle}` } : {}),
-    ...(s.fillIn ? { fillIn: { unit: f.unit.kind === 'township' ? f.unit.long : `重庆市渝北区消防救援局${f.unit.name}`, date: f.filledOn, dateStyle: s.dateStyle } } : {}),
+    // Without a title stating the quarter, a fill-in date like 2024年4月5日 would read as the period.
+    ...(s.fillIn ? { fillIn: { unit: f.unit.kind === 'township' ? f.unit.long : `重庆市渝北区消防救援局${f.unit.name}`, date: f.filledOn, dateStyle: s.title ? s.dateStyle : 'dot' } } : {}),
   });
   writeHeader(rng, sheet, columns, s.header);
   let serial = 0;
@@ -106,10 +107,13 @@ export function l1Document(rng: Prng, f: LedgerFrame, cases: readonly PenaltyCas
  * The L2 火灾隐患整改台账 of one unit as at the end of a quarter: each hazard's status as it
  * stood on that day (rectified later → still 未整改 here, with no completion date).
  */
-export function l2Document(rng: Prng, f: LedgerFrame, hazards: readonly Hazard[], asOf: IsoDate): WorkbookDoc {
+export function l2Document(rng: Prng, f: LedgerFrame, hazards: readonly Hazard[], asOf: IsoDate, extra?: { readonly header: string; readonly values: readonly string[] }): WorkbookDoc {
   const s = f.style;
   const fields = formColumns(hazardLedgerForm, s.unitText === 'none' ? ['unit'] : []);
-  const columns = extraColumns(s, fields.map((c) => ({ ...c, width: c.field?.id === 'description' || c.field?.id === 'inspected_entity' ? 28 : 12 })));
+  const columns = extraColumns(s, [
+    ...fields.map((c) => ({ ...c, width: c.field?.id === 'description' || c.field?.id === 'inspected_entity' ? 28 : 12 })),
+    ...(extra ? [{ header: extra.header, width: 12 }] : []),
+  ]);
   const colloquial = s.choices === 'colloquial';
   const rows: (SampleCell[] | 'blank')[] = [];
   let lastMonth = '';
@@ -117,12 +121,13 @@ export function l2Document(rng: Prng, f: LedgerFrame, hazards: readonly Hazard[]
     const month = h.inspectionDate.slice(0, 7);
     if (s.blankRows && lastMonth && month !== lastMonth) rows.push('blank');
     lastMonth = month;
-    const done = rectifiedBy(h, asOf) || (h.rectifiedDate !== null && h.rectifiedDate < h.inspectionDate);
+    const done = rectifiedBy(h, asOf);
     const overdue = !done && h.deadline < asOf;
     const status = done ? (colloquial ? rng.pick(['已整改', '已完成', '整改完毕']) : '已整改') : colloquial ? (overdue ? '逾期未改' : '整改中') : '未整改';
     const cells: SampleCell[] = [];
     if (s.unitText !== 'none') cells.push(s.unitText === 'short' ? f.unit.short : f.unit.name);
     cells.push(date(rng, s, h.inspectionDate), h.entity, h.category, h.description, date(rng, s, h.deadline), done && h.rectifiedDate ? date(rng, s, h.rectifiedDate) : null, status);
+    if (extra) cells.push(rng.pick(extra.values));
     rows.push(cells);
   }
   return framed(rng, f, '火灾隐患整改台账', columns, rng.pick(['Sheet1', '隐患台账', `${quarterWords[f.quarter - 1]}季度`]), rows);

@@ -42,8 +42,13 @@ function review(rng: Prng, c: PenaltyCase, quarter: number): CaseReview {
     };
   }
   const result = rng.weighted<ReviewResult>([['合格', 55], ['基本合格', 33], ['不合格', 12]]);
-  const howMany = result === '合格' ? (rng.chance(0.2) ? 1 : 0) : result === '基本合格' ? rng.int(1, 2) : rng.int(2, 3);
-  const problems = rng.shuffle(problemTypes.slice(0, 3)).slice(0, howMany);
+  // A file that passes may still carry a minor remark; a procedural or evidence fault fails it.
+  const problems: string[] =
+    result === '合格'
+      ? rng.chance(0.2)
+        ? [rng.pick(['文书填写不全面', '其他'])]
+        : []
+      : rng.shuffle(problemTypes.slice(0, 3)).slice(0, result === '基本合格' ? rng.int(1, 2) : rng.int(2, 3));
   if (result !== '合格' && rng.chance(0.1)) problems.push('其他');
   const ordered = problemTypes.filter((p) => problems.includes(p));
   const description = ordered.map((p) => rng.pick(reviewFindings[p] ?? [''])).join('；');

@@ -42,6 +42,8 @@ export interface T1Content {
   readonly titleUnit?: SampleUnit;
   /** Text written instead of a count in the first data row: `{ field: 'joint_inspections', text: '待统计' }`. */
   readonly textInCount?: { readonly field: string; readonly text: string };
+  /** A 合计 row that does not add up (a formula that left out a row), for monthly rows. */
+  readonly wrongTotal?: { readonly field: string; readonly delta: number };
 }
 
 const countFields = townshipStatsForm.fields.filter((f) => f.type === 'count').map((f) => f.id);
@@ -58,7 +60,7 @@ function periodText(style: T1Style['periodColumn'], year: number, quarter: numbe
 }
 
 /** The quarter's figures: flows summed, the head count as at the quarter's end. */
-export function quarterTotals(months: readonly MonthCounts[]): MonthCounts {
+function quarterTotals(months: readonly MonthCounts[]): MonthCounts {
   const out: MonthCounts = {};
   for (const f of countFields) {
     out[f] = f === 'fire_staff' ? (months[months.length - 1]?.[f] ?? 0) : months.reduce((s, m) => s + (m[f] ?? 0), 0);
@@ -103,9 +105,10 @@ export function t1Document(rng: Prng, c: T1Content): WorkbookDoc {
 
   const firstData = sheet.nextRow;
   if (s.rows === 'monthly') {
-    const style = s.periodColumn === 'none' ? 'short' : s.periodColumn;
-    monthsOfQuarter(c.quarter).forEach((m, i) => sheet.row(dataRow(i + 1, periodText(style, c.year, c.quarter, m), c.months[i] ?? {}, false)));
-    sheet.row(dataRow(null, null, quarterTotals(c.months), true));
+    monthsOfQuarter(c.quarter).forEach((m, i) => sheet.row(dataRow(i + 1, periodText(s.periodColumn, c.year, c.quarter, m), c.months[i] ?? {}, false)));
+    const totals = quarterTotals(c.months);
+    if (c.wrongTotal) totals[c.wrongTotal.field] = (totals[c.wrongTotal.field] ?? 0) + c.wrongTotal.delta;
+    sheet.row(dataRow(null, null, totals, true));
   } else {
     sheet.row(dataRow(1, periodText(s.periodColumn, c.year, c.quarter), quarterTotals(c.months), false));
   }

@@ -54,27 +54,5 @@ export const bureauRoles = {
   publicity: '宣传科',
 } as const;
 
-/** Which bureau unit reports each B1 count (officers are split between supervision and investigation). */
-export const bureauFieldOwner: Readonly<Record<keyof typeof bureauTargets, keyof typeof bureauRoles>> = {
-  officers_deployed: 'supervision',
-  inspections: 'supervision',
-  hazards_found: 'supervision',
-  hazards_rectified: 'supervision',
-  correction_notices: 'supervision',
-  major_hazard_notices: 'supervision',
-  major_hazards_rectified: 'supervision',
-  complaints_handled: 'supervision',
-  licences: 'supervision',
-  penalties: 'legal',
-  three_stops: 'supervision',
-  seals: 'supervision',
-  fire_investigations_general: 'investigation',
-  fire_investigations_simple: 'investigation',
-  fire_investigations_minor: 'investigation',
-  case_transfers: 'investigation',
-  publicity_people: 'publicity',
-  trainings: 'legal',
-};
-
 /** 出动执法人员 deployed by 火灾调查科 (the rest by 防火监督科). */
 export const investigationOfficers = 1446;

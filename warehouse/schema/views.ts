@@ -60,7 +60,7 @@ per_unit AS (
          CASE WHEN measure = 'stock' THEN arg_max(value, quarter) ELSE sum(value) END AS value
   FROM quarter_figures GROUP BY year, unit, unit_kind, form, metric, measure
 )
-SELECT p.year, p.unit_kind AS scope, p.metric, l.report_label AS label, CAST(sum(p.value) AS BIGINT) AS value
+SELECT p.year, p.unit_kind AS scope, p.metric, l.report_label AS label, CAST(sum(p.value) AS BIGINT) AS value, l.ord AS position
 FROM per_unit p JOIN labels l ON l.form = p.form AND l.metric = p.metric
 WHERE (p.form = 'T1' AND p.unit_kind = 'township') OR (p.form = 'B1' AND p.unit_kind = 'bureau')
 GROUP BY p.year, p.unit_kind, p.metric, l.report_label, l.ord
@@ -71,6 +71,7 @@ ORDER BY p.year, scope, l.ord`,
       metric: '指标代码',
       label: '年度报告中的指标名称',
       value: '全年数值',
+      position: '在年度报告中的先后顺序',
     },
   };
 }

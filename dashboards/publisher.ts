@@ -1,0 +1,31 @@
+import type {
+  BulletinDocument,
+  DispatchDocument,
+  IndexDocument,
+  QuarterDocument,
+  TownshipDocument,
+  YearDocument,
+} from './data/documents.js';
+
+/** Every document of one build, validated. */
+export interface DocumentSet {
+  readonly index: IndexDocument;
+  readonly year: YearDocument;
+  readonly quarters: readonly QuarterDocument[];
+  readonly dispatch: readonly DispatchDocument[];
+  readonly bulletins: readonly BulletinDocument[];
+  readonly townships: readonly TownshipDocument[];
+}
+
+/** A file to write, relative to the output folder. */
+export interface OutputFile {
+  readonly path: string;
+  readonly content: string | Uint8Array;
+}
+
+/** Turns the documents into files of one kind (JSON, text, workbooks, pages). */
+export interface Publisher {
+  /** Shown in the build summary: `JSON 数据`. */
+  readonly name: string;
+  publish(documents: DocumentSet): Promise<readonly OutputFile[]>;
+}

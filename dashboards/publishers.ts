@@ -1,0 +1,8 @@
+import { JsonPublisher } from './json-publisher.js';
+import type { Publisher } from './publisher.js';
+import { TextPublisher } from './text-publisher.js';
+
+/** The publishers `firestat build` runs, in order. */
+export async function defaultPublishers(): Promise<Publisher[]> {
+  return [new JsonPublisher(), new TextPublisher()];
+}
