@@ -45,9 +45,13 @@ export function bulletinText(input: BulletinInput): string {
       lines.push(`- ${r.label}：本季度无数据。`);
       continue;
     }
-    const top = ranked.slice(0, 3).map((e) => `${e.unit}（${showValue(r.indicator, e.value)}）`).join('、');
-    const bottom = ranked.slice(-3).reverse().map((e) => `${e.unit}（${showValue(r.indicator, e.value)}）`).join('、');
-    lines.push(`- ${r.label}${r.better === 'lower' ? '（越少越好）' : ''}：排名靠前的是${top}；排名靠后的是${bottom}。`);
+    const show = (e: (typeof ranked)[number]) => `${e.unit}（${showValue(r.indicator, e.value)}）`;
+    const label = `${r.label}${r.better === 'lower' ? '（越少越好）' : ''}`;
+    if (ranked.length <= 6) {
+      lines.push(`- ${label}：依次为${ranked.map(show).join('、')}。`);
+    } else {
+      lines.push(`- ${label}：排名靠前的是${ranked.slice(0, 3).map(show).join('、')}；排名靠后的是${ranked.slice(-3).reverse().map(show).join('、')}。`);
+    }
   }
   lines.push('', '## 二、案卷评查发现的问题', '');
   const cq = input.caseQuality;
@@ -78,7 +82,9 @@ export function bulletinText(input: BulletinInput): string {
     for (const status of ['missing', 'rejected', 'late']) {
       const items = input.lateOrMissing.filter((x) => x.status === status);
       if (items.length === 0) continue;
-      lines.push(`- ${statusNames[status]}：${items.map((x) => `${x.unit}（${formNames[x.form] ?? x.form}${x.month ? ` ${x.month}月` : ''}）`).join('、')}。`);
+      const byUnit = new Map<string, string[]>();
+      for (const x of items) byUnit.set(x.unit, [...(byUnit.get(x.unit) ?? []), `${formNames[x.form] ?? x.form}${x.month ? ` ${x.month}月` : ''}`]);
+      lines.push(`- ${statusNames[status]}：${[...byUnit].map(([unit, what]) => `${unit}（${what.join('、')}）`).join('；')}。`);
     }
   }
   lines.push(

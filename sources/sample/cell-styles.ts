@@ -84,7 +84,8 @@ export function yesNoCell(value: boolean, style: YesNoStyle): string {
 export function headerText(rng: Prng, label: string, unit: string | undefined, options: { breaks: boolean; brackets: 'full' | 'half' | 'none' | 'mixed' }): string {
   let text = label;
   if (options.breaks && text.length >= 5 && rng.chance(0.45)) {
-    const at = rng.int(2, text.length - 2);
+    // Alt+Enter where the cell looks balanced: about the middle.
+    const at = Math.ceil(text.length / 2) + rng.int(-1, 0);
     text = `${text.slice(0, at)}\n${text.slice(at)}`;
   } else if (options.breaks && text.length <= 4 && rng.chance(0.15)) {
     text = text.split('').join(' ');

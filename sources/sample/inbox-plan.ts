@@ -31,7 +31,7 @@ export interface PlannedFile {
   readonly doc: WorkbookDoc;
   /** Data rows in the file. */
   readonly rows: number;
-  /** What the file plants (`refused:text-in-count`, `late`, `resubmission:first`, …). */
+  /** What the file plants (`refused:text-in-count`, `late`, `superseded`, `resubmission`, …). */
   readonly plants: string[];
   readonly expected: ExpectedStatus;
   /** The bytes are cut short after writing (a damaged transfer). */
@@ -155,15 +155,15 @@ export function planInbox(rng: Prng, plan: YearPlan): InboxPlan {
         wrong[0]!['units_inspected'] = (wrong[0]!['units_inspected'] ?? 0) + 12;
         wrong[1]!['hazards_found'] = Math.max(0, (wrong[1]!['hazards_found'] ?? 0) - 2);
         wrong[2]!['joint_inspections'] = (wrong[2]!['joint_inspections'] ?? 0) + 1;
-        files.push(t1File(t1(r.fork('t1-first'), { months: wrong }), sent, ['resubmission:first'], 'replaced'));
-        files.push(t1File(t1(r.fork('t1')), correctedAt, ['resubmission:correction'], 'loaded', '（更正）'));
+        files.push(t1File(t1(r.fork('t1-first'), { months: wrong }), sent, ['superseded'], 'replaced'));
+        files.push(t1File(t1(r.fork('t1')), correctedAt, ['resubmission', 'resubmission:correction'], 'loaded', '（更正）'));
       } else if (plants.textInCount.township === name && plants.textInCount.quarter === quarter) {
         files.push(t1File(t1(r.fork('t1-first'), { textInCount: plants.textInCount }), sent, ['refused:text-in-count'], 'rejected'));
-        files.push(t1File(t1(r.fork('t1')), correctedAt, ['resubmission:after-refusal'], 'loaded', '（重新报送）'));
+        files.push(t1File(t1(r.fork('t1')), correctedAt, ['resubmission', 'resubmission:after-refusal'], 'loaded', '（重新报送）'));
       } else if (plants.unitConflict.township === name && plants.unitConflict.quarter === quarter) {
         const other = units.get(plants.unitConflict.other)!;
         files.push(t1File(t1(r.fork('t1-first'), { titleUnit: other }), sent, ['refused:unit-conflict'], 'rejected'));
-        files.push(t1File(t1(r.fork('t1')), correctedAt, ['resubmission:after-refusal'], 'loaded', '_修改版'));
+        files.push(t1File(t1(r.fork('t1')), correctedAt, ['resubmission', 'resubmission:after-refusal'], 'loaded', '_修改版'));
       } else {
         files.push(t1File(t1(r.fork('t1')), sent, [], 'loaded'));
       }
@@ -219,7 +219,7 @@ export function planInbox(rng: Prng, plan: YearPlan): InboxPlan {
       const l2At = new Date(sent.getTime() + 120_000);
       if (plants.damaged.township === name && plants.damaged.quarter === quarter) {
         files.push(l2('', l2At, ['refused:damaged-workbook'], 'rejected', true));
-        files.push(l2('（重发）', later(r, sent, 1, 3), ['resubmission:after-refusal'], 'loaded'));
+        files.push(l2('（重发）', later(r, sent, 1, 3), ['resubmission', 'resubmission:after-refusal'], 'loaded'));
       } else {
         files.push(l2('', l2At, [], 'loaded'));
       }

@@ -44,11 +44,13 @@ export interface SampleFile {
   /** Data rows (not titles, headers, 合计 or notes). */
   readonly rows: number;
   /**
-   * What the file plants: `late`, `resubmission:first`, `resubmission:correction`,
-   * `resubmission:after-refusal`, `refused:text-in-count`, `refused:unit-conflict`,
-   * `refused:damaged-workbook`, `breach:over-cap-fine`, `breach:rectified-before-found`,
-   * `breach:t1-vs-l2`, `warning:total-mismatch`, `warning:unknown-column`, `duplicate`,
-   * `resend:carry-open`, `resend:cumulative`, `quarterly-workbook`.
+   * What the file plants: `late`; `superseded` (a T1 later replaced by its correction);
+   * `resubmission` with `resubmission:correction` or `resubmission:after-refusal`;
+   * `refused:text-in-count`, `refused:unit-conflict`, `refused:damaged-workbook`;
+   * `breach:over-cap-fine`, `breach:rectified-before-found`, `breach:t1-vs-l2`;
+   * `warning:total-mismatch`, `warning:unknown-column`; `duplicate` (same bytes as another file);
+   * `resend:carry-open` / `resend:cumulative` (an L2 repeating earlier hazards with their new
+   * status); `quarterly-workbook` (a B1 with one sheet per month).
    */
   readonly plants: readonly string[];
   /** What the pipeline should do with it. */
