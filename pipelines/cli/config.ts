@@ -12,6 +12,8 @@ export const configSchema = z
     outDir: z.string().min(1).default('out'),
     units: z.string().min(1).optional(),
     maxSecondsPerFile: z.number().positive().default(120),
+    lockWaitSeconds: z.number().min(0).default(5),
+    dueDays: z.partialRecord(z.enum(['T1', 'B1', 'L1', 'L2', 'R1']), z.number().int().min(0).max(366)).default({}),
     limits: z
       .object({
         maxFileBytes: z.number().int().positive(),

@@ -32,43 +32,63 @@ export function summarize(result: IngestResult): string {
   return lines.join('\n');
 }
 
+interface IngestOpts {
+  inbox?: string;
+  warehouse?: string;
+  reports?: string;
+  quiet?: boolean;
+}
+
+/** Ingest (and for `run`, build) through the lock and the working copy. */
+async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, signal?: AbortSignal): Promise<void> {
+  const cfg = config();
+  // Loaded here, not at start-up, so `--help` and other commands stay quick.
+  const [{ systemClock }, { UnitRegistry }, { FolderInbox }, { nightlyRun }, { lineLog }, { progressBar }] = await Promise.all([
+    import('../../domain/clock.js'),
+    import('../../domain/units.js'),
+    import('../../sources/inbox/folder-inbox.js'),
+    import('../run/nightly-run.js'),
+    import('../run/run-log.js'),
+    import('./progress.js'),
+  ]);
+  const inbox = opts.inbox ?? cfg.inbox;
+  const warehousePath = opts.warehouse ?? cfg.warehouse;
+  if (!existsSync(inbox)) throw new ConfigError(`收件箱目录不存在：${inbox}`);
+  const registry = cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
+  const bar = progressBar(process.stderr, opts.quiet === true);
+  // Event lines go to stderr for a person at a terminal only when not quiet; run/schedule always log.
+  const log = withBuild ? lineLog((l) => process.stdout.write(l)) : () => {};
+  const result = await nightlyRun({
+    warehousePath,
+    source: new FolderInbox(inbox),
+    registry,
+    reportsDir: opts.reports ?? cfg.reportsDir ?? join(dirname(warehousePath), 'reports'),
+    clock: systemClock,
+    log,
+    limits: cfg.limitsResolved,
+    maxSecondsPerFile: cfg.maxSecondsPerFile,
+    lockWaitMs: cfg.lockWaitSeconds * 1000,
+    dueDays: cfg.dueDays,
+    onStart: bar.onStart,
+    onFile: bar.onFile,
+    ...(signal ? { signal } : {}),
+    ...(withBuild
+      ? { build: { outDir: opts.out ?? cfg.outDir, publishers: await publishers(), ...(opts.year ? { year: Number(opts.year) } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) } }
+      : {}),
+  });
+  bar.end();
+  process.stdout.write(`${summarize(result.ingest)}\n`);
+  if (result.built) process.stdout.write(`已生成 ${result.built.files.length} 个输出文件：${opts.out ?? cfg.outDir}\n`);
+}
+
 program
   .command('ingest')
   .description('读取收件箱中的新文件，校验后装入数据仓库；退回的文件写出退回说明')
   .option('--inbox <dir>', '收件箱目录（默认配置中的 inbox，或 ./inbox）')
   .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
   .option('--reports <dir>', '退回说明目录（默认数据仓库旁的 reports/）')
-  .option('--quiet', '只输出汇总')
-  .action(async (opts: { inbox?: string; warehouse?: string; reports?: string; quiet?: boolean }) => {
-    const cfg = config();
-    // Loaded here, not at start-up, so `--help` and other commands stay quick.
-    const [{ systemClock }, { UnitRegistry }, { FolderInbox }, { Warehouse }, { ingest }] = await Promise.all([
-      import('../../domain/clock.js'),
-      import('../../domain/units.js'),
-      import('../../sources/inbox/folder-inbox.js'),
-      import('../../warehouse/warehouse.js'),
-      import('../ingest/ingest.js'),
-    ]);
-    const inbox = opts.inbox ?? cfg.inbox;
-    const warehousePath = opts.warehouse ?? cfg.warehouse;
-    if (!existsSync(inbox)) throw new ConfigError(`收件箱目录不存在：${inbox}`);
-    const registry = cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
-    const warehouse = await Warehouse.open({ path: warehousePath });
-    try {
-      const result = await ingest({
-        source: new FolderInbox(inbox),
-        warehouse,
-        registry,
-        reportsDir: opts.reports ?? cfg.reportsDir ?? join(dirname(warehousePath), 'reports'),
-        clock: systemClock,
-        limits: cfg.limitsResolved,
-        maxSecondsPerFile: cfg.maxSecondsPerFile,
-      });
-      process.stdout.write(`${summarize(result)}\n`);
-    } finally {
-      await warehouse.close();
-    }
-  });
+  .option('--quiet', '不显示进度条，只输出汇总')
+  .action(async (opts: IngestOpts) => runNightly(opts, false));
 
 program
   .command('sql')
@@ -134,6 +154,36 @@ program
   .action(async (opts: BuildOpts) => runBuild(opts));
 
 program
+  .command('run')
+  .description('一次完整运行（供 cron/systemd 定时器使用）：采集新文件、装入数据仓库、生成输出；与其他运行互斥')
+  .option('--inbox <dir>', '收件箱目录')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件')
+  .option('--reports <dir>', '退回说明目录')
+  .option('--out <dir>', '输出目录')
+  .option('--year <year>', '生成输出的年度（默认截止日期所在年度中有数据的最近一年）')
+  .option('--as-of <date>', '截止日期 YYYY-MM-DD（默认今天）')
+  .option('--quiet', '不显示进度条')
+  .action(async (opts: IngestOpts & BuildOpts) => runNightly(opts, true));
+
+program
+  .command('schedule')
+  .description('常驻进程：按计划（默认每天 02:00，北京时间）运行 run；收到 SIGTERM/SIGINT 时处理完当前文件后退出')
+  .option('--cron <expr>', 'cron 表达式，可带秒字段，如 "0 0 2 * * *"', '0 2 * * *')
+  .option('--inbox <dir>', '收件箱目录')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件')
+  .option('--reports <dir>', '退回说明目录')
+  .option('--out <dir>', '输出目录')
+  .action(async (opts: IngestOpts & BuildOpts & { cron: string }) => {
+    const [{ startSchedule }, { lineLog }] = await Promise.all([import('../run/scheduler.js'), import('../run/run-log.js')]);
+    const log = lineLog((l) => process.stdout.write(l));
+    await startSchedule({
+      cron: opts.cron,
+      log,
+      run: (signal) => runNightly({ ...opts, quiet: true }, true, signal),
+    });
+  });
+
+program
   .command('sample')
   .description('生成一整年的样例报送文件（确定性的，可重复生成）')
   .requiredOption('--out <dir>', '输出目录')
@@ -166,5 +216,6 @@ try {
 } catch (e) {
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`firestat: ${message}\n`);
-  process.exitCode = e instanceof ConfigError ? 2 : 1;
+  // 2: bad configuration or arguments; 3: another run holds the lock; 1: anything else.
+  process.exitCode = e instanceof ConfigError ? 2 : e instanceof Error && e.name === 'LockBusyError' ? 3 : 1;
 }

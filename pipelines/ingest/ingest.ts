@@ -37,6 +37,8 @@ export interface FileOutcome {
 /** The result of a run: one outcome per file, never an exception half-way. */
 export interface IngestResult {
   readonly runId: number;
+  /** True when the run was stopped by its signal before every file was looked at. */
+  readonly interrupted: boolean;
   readonly outcomes: readonly FileOutcome[];
   readonly counts: RunCounts;
 }
@@ -54,6 +56,12 @@ export interface IngestOptions {
   readonly maxSecondsPerFile?: number;
   /** Called after each file, for progress. */
   readonly onFile?: (outcome: FileOutcome) => void;
+  /** Called once the files to look at are known. */
+  readonly onStart?: (files: number) => void;
+  /** Due days per form code from configuration (default: each form's own). */
+  readonly dueDays?: Readonly<Record<string, number>>;
+  /** Stops the run between files (SIGTERM): the file in hand is finished, the rest wait for the next run. */
+  readonly signal?: AbortSignal;
 }
 
 async function sha256Of(file: SourceFile): Promise<string> {
@@ -73,7 +81,7 @@ class FileTimeout extends Error {}
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const { warehouse, clock } = options;
   const store = new SubmissionStore(warehouse);
-  await warehouse.syncUnits(options.registry);
+  await warehouse.syncUnits(options.registry, options.dueDays);
   const runId = await store.startRun(shanghaiTimestamp(clock()));
   const outcomes: FileOutcome[] = [];
   const matcher = new HeaderMatcher(forms);
@@ -83,7 +91,13 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     for await (const file of options.source.list()) files.push(file);
     // Oldest first, so that when several versions arrive together the newest ends up current.
     files.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    options.onStart?.(files.length);
+    let interrupted = false;
     for (const file of files) {
+      if (options.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       let outcome: FileOutcome;
       if (seen.has(fingerprint(file.path, file.bytes, shanghaiTimestamp(file.modifiedAt)))) {
         outcome = { path: file.path, status: 'unchanged' };
@@ -94,8 +108,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
       options.onFile?.(outcome);
     }
     const counts = countOutcomes(outcomes, files.length);
-    await store.finishRun(runId, shanghaiTimestamp(clock()), counts);
-    return { runId, outcomes, counts };
+    await store.finishRun(runId, shanghaiTimestamp(clock()), counts, undefined, interrupted ? 'interrupted' : 'completed');
+    return { runId, interrupted, outcomes, counts };
   } catch (e) {
     const counts = countOutcomes(outcomes, outcomes.length);
     await store.finishRun(runId, shanghaiTimestamp(clock()), counts, e instanceof Error ? e.message : String(e));

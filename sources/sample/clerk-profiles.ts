@@ -112,7 +112,7 @@ export function contactFor(rng: Prng, contacts: readonly string[], index: number
 }
 
 /** The 22 townships' clerks. */
-export function townshipProfiles(rng: Prng, townships: readonly SampleUnit[], contacts: readonly string[]): TownshipProfile[] {
+export function clerkProfiles(rng: Prng, townships: readonly SampleUnit[], contacts: readonly string[]): TownshipProfile[] {
   const formats = rng.shuffle(townshipFormats);
   return townships.map((unit, i) => {
     const r = rng.fork(`profile/${unit.name}`);

@@ -3,14 +3,15 @@ import { dirname, join } from 'node:path';
 import { periodKind, type Period } from '../../domain/periods.js';
 import { UnitRegistry } from '../../domain/units.js';
 import { dueInstant, shanghaiIso } from './calendar.js';
-import { planInbox, type ExpectedStatus, type FormCode } from './inbox-plan.js';
+import { planInbox } from './inbox-plan.js';
+import type { ExpectedStatus, FormCode } from './planned-file.js';
 import { Prng } from './prng.js';
 import { messFeatures } from './mess-features.js';
 import { renderFile, truncated } from './render-file.js';
 import type { FileFormat } from './sheet-doc.js';
 import { planYear } from './year-plan.js';
 
-export type { ExpectedStatus, FormCode } from './inbox-plan.js';
+export type { ExpectedStatus, FormCode } from './planned-file.js';
 export type { FileFormat } from './sheet-doc.js';
 
 /** Options of {@link writeSampleInbox}. */

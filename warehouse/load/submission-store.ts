@@ -55,10 +55,10 @@ export class SubmissionStore {
   }
 
   /** Ends a run with its counts, or with the error that stopped it. */
-  async finishRun(runId: number, finishedAt: string, counts: RunCounts, error?: string): Promise<void> {
+  async finishRun(runId: number, finishedAt: string, counts: RunCounts, error?: string, status: 'completed' | 'interrupted' = 'completed'): Promise<void> {
     await this.db
       .updateTable('runs')
-      .set({ ...counts, finished_at: finishedAt, status: error ? 'failed' : 'completed', error: error ?? null })
+      .set({ ...counts, finished_at: finishedAt, status: error ? 'failed' : status, error: error ?? null })
       .where('run_id', '=', runId)
       .execute();
   }

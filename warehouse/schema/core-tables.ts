@@ -28,7 +28,7 @@ export const coreTables: readonly TableSpec[] = [
       ['run_id', 'BIGINT PRIMARY KEY', '运行编号（只增不减）'],
       ['started_at', 'TIMESTAMP NOT NULL', '开始时间（北京时间）'],
       ['finished_at', 'TIMESTAMP', '结束时间（北京时间）；为空表示未正常结束'],
-      ['status', 'VARCHAR NOT NULL', '状态：running 运行中 / completed 完成 / failed 失败'],
+      ['status', 'VARCHAR NOT NULL', '状态：running 运行中（或进程被强行终止）/ completed 完成 / interrupted 收到停止信号、处理完当前文件后停止 / failed 失败'],
       ['files_seen', 'INTEGER', '本次发现的文件数'],
       ['files_loaded', 'INTEGER', '新入库的文件数'],
       ['files_unchanged', 'INTEGER', '内容未变、跳过的文件数'],

@@ -1,0 +1,129 @@
+import type { QuarterDocument } from '../data/documents.js';
+import type { ChartRenderer } from './charts.js';
+import { cards, groupedHeader, section, type Card } from './components.js';
+import { change, count, percent, quarterMonths, quarterName } from './format.js';
+import { html, type Html } from './html.js';
+import { page, scope, tableWrap } from './layout.js';
+import { files, sourceAnchor, sourceFor, type Site } from './site.js';
+
+type Row = QuarterDocument['rows'][number];
+
+/** Columns the bureau's row fills (its comparable measures); the others do not apply to it. */
+const bureauComparable = new Set(['units_inspected', 'hazards_found', 'hazards_rectified']);
+
+function summaryTable(site: Site, doc: QuarterDocument, which: 'quarter' | 'yearToDate'): Html {
+  const code = new Map(site.townships.map((t) => [t.unit, t.code]));
+  const hasPenalties = doc.rows.some((r) => r.quarter.bureau_penalties !== undefined);
+  const rateLabel = which === 'quarter' ? '整改率' : '累计整改率';
+  const unitCell = (r: Row) => {
+    const c = code.get(r.unit);
+    if (!c) return html`${r.unit}`;
+    const src = sourceFor(doc.sources, r.unit, 'T1');
+    return html`<a href="${files.township(c)}">${r.unit}</a>${src ? html` <a class="src" href="#${sourceAnchor(src.submissionId)}" title="数据来源：${src.path}">源</a>` : ''}`;
+  };
+  const cell = (r: Row, metric: string) => {
+    if (r.kind === 'bureau' && !bureauComparable.has(metric)) return html`<td class="num na">—</td>`;
+    return html`<td class="num">${count(r[which][metric])}</td>`;
+  };
+  return tableWrap(html`<table class="data summary">
+${groupedHeader(['单位'], doc.columns, [rateLabel, ...(hasPenalties ? ['局本级行政处罚（件）'] : [])])}
+<tbody>${doc.rows.map(
+    (r) => html`<tr class="${r.kind}"><th scope="row">${unitCell(r)}</th>${doc.columns.map((c) => cell(r, c.metric))}<td class="num">${percent(which === 'quarter' ? r.rectificationRate : r.yearToDateRectificationRate)}</td>${
+      hasPenalties ? html`<td class="num${r.kind === 'township' || r.kind === 'township_total' ? ' na' : ''}">${r.kind === 'township' || r.kind === 'township_total' ? '—' : count(r[which].bureau_penalties)}</td>` : ''
+    }</tr>`,
+  )}</tbody>
+</table>`);
+}
+
+function comparison(doc: QuarterDocument, total: Row | undefined): Html {
+  if (!total) return html``;
+  if (!doc.previousQuarter) {
+    return html`<p class="muted">第一季度没有上一季度可比；下表为本季度与年度累计。</p>${tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">指标</th><th scope="col">本季度</th><th scope="col">年度累计</th></tr></thead><tbody>${doc.columns.map(
+      (c) => html`<tr><td>${c.group ? `${c.group}·${c.label}` : c.label}（${c.unit}）</td><td class="num">${count(total.quarter[c.metric])}</td><td class="num">${count(total.yearToDate[c.metric])}</td></tr>`,
+    )}</tbody></table>`)}`;
+  }
+  const prev = doc.previousQuarter;
+  return tableWrap(html`<table class="data narrow">
+<thead><tr><th scope="col">指标</th><th scope="col">上季度</th><th scope="col">本季度</th><th scope="col">变化</th><th scope="col">年度累计（1—${doc.quarter * 3}月）</th></tr></thead>
+<tbody>${doc.columns.map((c) => {
+    const now = total.quarter[c.metric] ?? 0;
+    const before = prev[c.metric] ?? 0;
+    const cls = now > before ? 'up' : now < before ? 'down' : '';
+    return html`<tr><td>${c.group ? `${c.group}·${c.label}` : c.label}（${c.unit}）</td><td class="num">${count(before)}</td><td class="num">${count(now)}</td><td class="num ${cls}">${change(now, before)}</td><td class="num">${count(total.yearToDate[c.metric])}</td></tr>`;
+  })}</tbody>
+</table>`);
+}
+
+function bureauTable(doc: QuarterDocument): Html {
+  const sumOf = (which: 'quarter' | 'yearToDate', m: string) => doc.bureauRows.reduce((a, r) => a + (r[which][m] ?? 0), 0);
+  return tableWrap(html`<table class="data summary">
+${groupedHeader(['科室'], doc.bureauColumns)}
+<tbody>${doc.bureauRows.map((r) => {
+    const src = doc.sources.filter((s) => s.unit === r.unit && s.form === 'B1');
+    return html`<tr><th scope="row">${r.unit}${src.map((s) => html` <a class="src" href="#${sourceAnchor(s.submissionId)}" title="数据来源：${s.path}">源</a>`)}</th>${doc.bureauColumns.map((c) => html`<td class="num">${count(r.quarter[c.metric])}</td>`)}</tr>`;
+  })}
+<tr class="township_total"><th scope="row">局本级合计</th>${doc.bureauColumns.map((c) => html`<td class="num">${count(sumOf('quarter', c.metric))}</td>`)}</tr>
+<tr class="district_total"><th scope="row">1—${doc.quarter * 3}月累计</th>${doc.bureauColumns.map((c) => html`<td class="num">${count(sumOf('yearToDate', c.metric))}</td>`)}</tr>
+</tbody>
+</table>`);
+}
+
+export function quarterPage(site: Site, doc: QuarterDocument, charts: ChartRenderer): string {
+  const y = doc.year;
+  const q = doc.quarter;
+  const period = `${quarterName(y, q)}（${quarterMonths(q)}）`;
+  const ytd = `${y}年1—${q * 3}月累计`;
+  const towns = `${site.townships.length} 个镇街`;
+  const bureau = `局本级 ${doc.bureauRows.length} 个科室`;
+  const total = doc.rows.find((r) => r.kind === 'township_total');
+  const district = doc.rows.find((r) => r.kind === 'district_total');
+  const bureauRow = doc.rows.find((r) => r.kind === 'bureau');
+  const caseMetrics = doc.columns.filter((c) => c.metric.endsWith('_cases')).map((c) => c.metric);
+  const prev = doc.previousQuarter;
+  const vsPrev = (m: string | string[]): string | undefined => {
+    if (!prev || !total) return undefined;
+    const ms = Array.isArray(m) ? m : [m];
+    const now = ms.reduce((a, x) => a + (total.quarter[x] ?? 0), 0);
+    const before = ms.reduce((a, x) => a + (prev[x] ?? 0), 0);
+    return `较上季度 ${change(now, before)}`;
+  };
+  const tq = (m: string) => total?.quarter[m] ?? 0;
+  const headline: Card[] = [
+    { label: '镇街检查社会单位', phrase: `${count(tq('units_inspected'))} 家`, detail: vsPrev('units_inspected') },
+    { label: '镇街发现火灾隐患', phrase: `${count(tq('hazards_found'))} 处`, detail: vsPrev('hazards_found') },
+    { label: '镇街整改火灾隐患', phrase: `${count(tq('hazards_rectified'))} 处`, detail: vsPrev('hazards_rectified') },
+    { label: '镇街整改率', phrase: percent(total?.rectificationRate), detail: `累计 ${percent(total?.yearToDateRectificationRate)}` },
+    { label: '镇街办理案件', phrase: `${caseMetrics.reduce((a, m) => a + tq(m), 0)} 起`, detail: vsPrev(caseMetrics) },
+    { label: '局本级行政处罚', phrase: `${count(bureauRow?.quarter.bureau_penalties)} 件`, detail: `累计 ${count(bureauRow?.yearToDate.bureau_penalties)} 件` },
+    { label: '全区发现隐患', phrase: `${count(district?.quarter.hazards_found)} 处`, detail: `整改率 ${percent(district?.rectificationRate)}` },
+  ];
+  const townRows = doc.rows.filter((r) => r.kind === 'township');
+  const caseLabel = (c: QuarterDocument['casesByType'][number]) => `${c.enforcement}·${c.procedure}`;
+  const body = html`
+${section('headline', '本季度要点', html`${scope(period, `${towns}；局本级`)}${cards(headline)}`)}
+${section('summary', '本季度汇总表', html`${scope(period, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
+${summaryTable(site, doc, 'quarter')}
+<p class="note">局本级一行按可比口径填列消防监督检查（对应“检查社会单位数”）、发现隐患和督促整改隐患，镇街专有的栏目不适用（—）；局本级各项见下方局本级表。消防管理岗人员为期末人数。</p>`)}
+${section('ytd', '年度累计汇总表', html`${scope(ytd, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
+${summaryTable(site, doc, 'yearToDate')}`)}
+${section('compare', '与上季度比较（镇街合计）', html`${scope(period, `${towns}合计`)}${comparison(doc, total)}`)}
+${section('cases', '案件办理情况（按执法类型和程序）', html`${scope(`${period}；${ytd}`, `${towns}；局本级`)}
+<div class="split">
+${tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">执法类型</th><th scope="col">程序</th><th scope="col">本季度（起）</th><th scope="col">年度累计（起）</th></tr></thead><tbody>${doc.casesByType.map(
+    (c) => html`<tr><td>${c.enforcement}</td><td>${c.procedure}</td><td class="num">${count(c.quarter)}</td><td class="num">${count(c.yearToDate)}</td></tr>`,
+  )}</tbody></table>`)}
+${charts.bar({ title: '案件数（按执法类型和程序）', scope: `${period} · ${towns}与局本级`, categories: doc.casesByType.map(caseLabel), series: [{ name: '本季度', values: doc.casesByType.map((c) => c.quarter) }, { name: '年度累计', values: doc.casesByType.map((c) => c.yearToDate) }], labels: true, width: 640, height: 300 })}
+</div>`)}
+${section('by-township', '各镇街隐患发现与整改', html`${scope(period, towns)}
+${charts.bar({ title: '发现与整改火灾隐患（处）', scope: `${period} · ${towns}`, categories: townRows.map((r) => r.unit), series: [{ name: '发现火灾隐患', values: townRows.map((r) => r.quarter.hazards_found ?? 0) }, { name: '整改火灾隐患', values: townRows.map((r) => r.quarter.hazards_rectified ?? 0) }], horizontal: true, width: 900, height: 620 })}`)}
+${section('bureau', '局本级', html`${scope(`${period}；${ytd}`, bureau)}${bureauTable(doc)}`)}
+`;
+  return page(site, {
+    file: files.quarter(y, q),
+    title: `${quarterName(y, q)}汇总`,
+    lead: html`<p>${period} · ${towns}和局本级 · 年度累计为 ${ytd} · 数据截至 ${site.asOf}</p>`,
+    current: { kind: 'quarter', quarter: q },
+    body,
+    sources: doc.sources,
+  });
+}

@@ -1,0 +1,61 @@
+import type { Source } from '../data/documents.js';
+import type { DocumentSet } from '../publisher.js';
+
+/** What every page knows about the whole site: the year, its periods, units and files. */
+export interface Site {
+  readonly year: number;
+  readonly quarters: readonly number[];
+  readonly townships: readonly { readonly unit: string; readonly code: string }[];
+  readonly bureauUnits: readonly string[];
+  readonly generatedAt: string;
+  readonly asOf: string;
+  /** Form code → Chinese name (`T1` → `镇街消防执法工作统计表`). */
+  readonly formNames: ReadonlyMap<string, string>;
+}
+
+export function siteOf(docs: DocumentSet): Site {
+  const forms = docs.dispatch[0]?.forms ?? [];
+  return {
+    year: docs.index.year,
+    quarters: docs.index.quarters,
+    townships: docs.index.townships,
+    bureauUnits: docs.quarters[0]?.bureauRows.map((r) => r.unit) ?? [],
+    generatedAt: docs.index.generatedAt,
+    asOf: docs.index.asOf,
+    formNames: new Map([
+      ['T1', '镇街消防执法工作统计表'],
+      ['B1', '局本级执法工作月报'],
+      ['L1', '行政处罚案件台账'],
+      ['L2', '火灾隐患整改台账'],
+      ['R1', '案卷评查表'],
+      ...forms.map((f) => [f.code, f.name] as [string, string]),
+    ]),
+  };
+}
+
+/** Relative file names of the pages (all in the output folder's root, so it can be moved or zipped). */
+export const files = {
+  index: 'index.html',
+  css: 'assets/site.css',
+  quarter: (year: number, q: number) => `quarter-${year}-Q${q}.html`,
+  dispatch: (year: number, q: number) => `dispatch-${year}-Q${q}.html`,
+  bulletin: (year: number, q: number) => `bulletin-${year}-Q${q}.html`,
+  township: (code: string) => `township-${code}.html`,
+};
+
+/** `T1 镇街消防执法工作统计表`. */
+export function formName(site: Site, code: string | null): string {
+  if (!code) return '未识别';
+  const name = site.formNames.get(code);
+  return name ? `${code} ${name}` : code;
+}
+
+/** Anchor of a source row on the page (`#src-12`). */
+export function sourceAnchor(id: number): string {
+  return `src-${id}`;
+}
+
+/** The current submission of a unit and form among a page's sources, if any. */
+export function sourceFor(sources: readonly Source[], unit: string, form: string): Source | undefined {
+  return sources.find((s) => s.unit === unit && s.form === form);
+}

@@ -1,0 +1,131 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { writeSampleInbox } from '../../sources/sample/index.js';
+import { tempDir } from '../support/ingest-helpers.js';
+
+const bin = new URL('../../bin/firestat.js', import.meta.url).pathname;
+
+/** The seed report's figures, as the report states them (not computed from the generator). */
+const seedBureau: Record<string, number> = {
+  出动执法人员: 9858, 消防监督检查: 4929, 发现隐患: 2838, 督促整改隐患: 2792, 责令改正通知书: 2476, 重大火灾隐患整改通知书: 7,
+  整改重大火灾隐患: 6, 处理投诉: 1283, 行政许可: 619, 行政处罚: 521, 责令三停: 36, 责令查封: 4, '火灾调查·一般程序': 18,
+  '火灾调查·简易程序': 120, '火灾调查·轻微火灾': 346, 案件移送通知书: 1, 宣传教育: 100000, 培训: 4,
+};
+
+function firestat(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const r = spawnSync('node', [bin, ...args], { encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Shanghai' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function start(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn('node', [bin, ...args], { env: { ...process.env, TZ: 'Asia/Shanghai' } });
+  let out = '';
+  child.stdout?.on('data', (d) => (out += String(d)));
+  child.stderr?.on('data', (d) => (out += String(d)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => out, exited };
+}
+
+function bureauFigures(wh: string): Record<string, number> {
+  const r = firestat(['sql', '--warehouse', wh, '--format', 'json', "SELECT label, value FROM year_figures WHERE year = 2024 AND scope = 'bureau'"]);
+  expect(r.status, r.stderr).toBe(0);
+  return Object.fromEntries((JSON.parse(r.stdout) as { label: string; value: number }[]).map((x) => [x.label, x.value]));
+}
+
+/** A read that must see either nothing of a run or all of it: every loaded file has all its rows. */
+function consistentRead(wh: string): { loaded: number; incomplete: number } {
+  const r = firestat(['sql', '--warehouse', wh, '--format', 'json', `
+    WITH facts AS (
+      SELECT submission_id, count(*) AS n FROM (
+        SELECT submission_id FROM t1_township_stats UNION ALL SELECT submission_id FROM b1_bureau_monthly
+        UNION ALL SELECT submission_id FROM l1_cases UNION ALL SELECT submission_id FROM l2_hazards
+        UNION ALL SELECT submission_id FROM r1_case_reviews) GROUP BY submission_id)
+    SELECT count(*) AS loaded, count(*) FILTER (WHERE coalesce(f.n, 0) <> s.rows) AS incomplete
+    FROM submissions s LEFT JOIN facts f USING (submission_id) WHERE s.status IN ('loaded', 'replaced')`]);
+  expect(r.status, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { loaded: number; incomplete: number }[])[0]!;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let inbox: string;
+beforeAll(async () => {
+  inbox = join(tempDir(), 'inbox');
+  await writeSampleInbox({ outDir: inbox, year: 2024, seed: 1 });
+});
+
+describe('running for real', () => {
+  it('lets analysts read during a run, never seeing half of it; a second run waits then exits clearly', async () => {
+    const dir = tempDir();
+    const wh = join(dir, 'warehouse.duckdb');
+    const a = start(['run', '--inbox', inbox, '--warehouse', wh, '--out', join(dir, 'out'), '--year', '2024', '--as-of', '2025-01-20', '--quiet']);
+    await sleep(1500);
+    const b = firestat(['run', '--inbox', inbox, '--warehouse', wh, '--out', join(dir, 'out'), '--quiet']);
+    expect(b.status).toBe(3);
+    expect(b.stderr).toContain('另一个 firestat 运行正在进行');
+    let reads = 0;
+    const seen = new Set<number>();
+    while (existsSync(`${wh}.lock`)) {
+      if (existsSync(wh)) {
+        const r = consistentRead(wh);
+        expect(r.incomplete).toBe(0);
+        seen.add(r.loaded);
+        reads++;
+      }
+      await sleep(300);
+    }
+    expect(await a.exited, a.output()).toBe(0);
+    expect(a.output()).toMatch(/run-end run=1 /);
+    expect(bureauFigures(wh)).toEqual(seedBureau);
+    // The first published state is the whole night, never a part of it.
+    const after = consistentRead(wh);
+    expect(after.incomplete).toBe(0);
+    for (const n of seen) expect([0, after.loaded]).toContain(n);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.work'))).toEqual([]);
+    void reads;
+  });
+
+  it('recovers from kill -9 mid-run: the next run completes with the right figures', async () => {
+    const dir = tempDir();
+    const wh = join(dir, 'warehouse.duckdb');
+    for (const delay of [1200, 3500]) {
+      const victim = start(['ingest', '--inbox', inbox, '--warehouse', wh, '--quiet']);
+      await sleep(delay);
+      victim.child.kill('SIGKILL');
+      await victim.exited;
+      // The published file is untouched by the killed run (absent on the first night).
+      if (existsSync(wh)) expect(consistentRead(wh).incomplete).toBe(0);
+    }
+    expect(existsSync(`${wh}.lock`)).toBe(true);
+    const clean = firestat(['ingest', '--inbox', inbox, '--warehouse', wh, '--quiet']);
+    expect(clean.status, clean.stderr).toBe(0);
+    expect(bureauFigures(wh)).toEqual(seedBureau);
+    const again = firestat(['ingest', '--inbox', inbox, '--warehouse', wh, '--quiet']);
+    expect(again.stdout).toMatch(/入库 0，/);
+    const runs = firestat(['sql', '--warehouse', wh, '--format', 'json', 'SELECT status FROM runs ORDER BY run_id']);
+    expect(JSON.parse(runs.stdout)).toEqual([{ status: 'completed' }, { status: 'completed' }]);
+  });
+
+  it('schedule runs on its cron and stops cleanly on SIGTERM', async () => {
+    const dir = tempDir();
+    const small = join(dir, 'inbox');
+    // A small inbox: one quarter of one township's files.
+    const { cpSync, mkdirSync } = await import('node:fs');
+    mkdirSync(small);
+    for (const f of readdirSync(join(inbox, '2024Q1')).slice(0, 3)) cpSync(join(inbox, '2024Q1', f), join(small, f), { recursive: true });
+    const wh = join(dir, 'warehouse.duckdb');
+    const s = start(['schedule', '--cron', '*/2 * * * * *', '--inbox', small, '--warehouse', wh, '--out', join(dir, 'out')]);
+    const deadline = Date.now() + 30_000;
+    while (!/run-end/.test(s.output()) && Date.now() < deadline) await sleep(200);
+    expect(s.output()).toMatch(/schedule-start cron="\*\/2 \* \* \* \* \*" timezone=Asia\/Shanghai/);
+    expect(s.output()).toMatch(/run-end run=1 /);
+    const stopAt = Date.now();
+    s.child.kill('SIGTERM');
+    expect(await s.exited).toBe(0);
+    expect(Date.now() - stopAt).toBeLessThan(10_000);
+    expect(s.output()).toContain('schedule-stopped');
+    expect(existsSync(`${wh}.lock`)).toBe(false);
+  });
+});
