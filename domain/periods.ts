@@ -102,10 +102,15 @@ const patterns: readonly Pattern[] = [
     re: new RegExp(`${year}[-_]?[Qq]${quarter}(?![0-9])`),
     make: (m) => quarterRange(Number(m[1]), num(m[2])),
   },
-  // 2024年3月, 2024年03月份
+  // 2024年3月, 2024年03月份 (not 2024年3月5日, a day)
   {
-    re: new RegExp(`${year}年${month}月`),
+    re: new RegExp(`${year}年${month}月(?![0-9一二三四五六七八九十]+[日号])`),
     make: (m) => range(Number(m[1]), num(m[2]), num(m[2])),
+  },
+  // 1-3月, 4~6月 with the year from context
+  {
+    re: new RegExp(`(?<![0-9年./-])${month}月?(?:份)?[-~至到—–]+${month}月`),
+    make: (m, y) => (y === undefined ? undefined : range(y, num(m[1]), num(m[2]))),
   },
   // 2024-03, 2024.3, 2024/03 (not followed by a day)
   {

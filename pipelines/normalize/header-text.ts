@@ -1,15 +1,44 @@
 import { squeeze } from '../../domain/text.js';
 
+/** Units people put in brackets after a header: `（处）`, `(万元)`. */
+const unitWords = new Set(['家', '处', '起', '次', '名', '人', '人次', '份', '件', '场', '场次', '个', '元', '万元', '天', '日', '户', '单位', '家次', '条']);
+
+/** Bracketed hints that carry no meaning for matching: `【必填】`, `(选填)`, `（如：2024-03-05）`. */
+const hint = /^(必填|选填|可选|非必填|必选|填写说明.*|如[:：].*|例[:：].*|格式.*|yyyy.*|单选|多选|可多选|下拉选择|[是否/]+|.*[\/／、].*)$/i;
+
+/** A header split into the key it is matched by and the unit it states, if any. */
+export interface HeaderParts {
+  readonly key: string;
+  readonly unit?: string;
+}
+
 /**
- * Reduces a header cell to the key it is matched by: NFKC, no whitespace or line breaks, no
- * bracketed units or hints (`（处）`, `(元)`, `【必填】`), no required-markers or separators.
- * `'发现火灾\n隐患数（处）'` → `'发现火灾隐患数'`.
+ * Reduces a header cell to the key it is matched by — NFKC, no whitespace or line breaks, no
+ * required-markers, numbering, `其中：` or separators — and the unit it states in brackets.
+ * A bracket that is neither a unit nor a hint keeps its words: `赋权执法案件（一般程序）` is
+ * `赋权执法案件一般程序`. `'发现火灾\n隐患数（处）'` → `{ key: '发现火灾隐患数', unit: '处' }`.
  */
-export function headerKey(text: string): string {
-  return squeeze(text)
-    .replace(/\([^()]*\)|\[[^[\]]*\]|【[^【】]*】|<[^<>]*>|〔[^〔〕]*〕/g, '')
+export function headerParts(text: string): HeaderParts {
+  let unit: string | undefined;
+  const s = squeeze(text).replace(/\(([^()]*)\)|\[([^[\]]*)\]|【([^【】]*)】|<([^<>]*)>|〔([^〔〕]*)〕/g, (_m, ...groups: (string | undefined)[]) => {
+    const inner = (groups.slice(0, 5).find((g) => g !== undefined) ?? '').replace(/^单位[:：]/, '');
+    if (unitWords.has(inner)) {
+      unit = inner;
+      return '';
+    }
+    if (hint.test(inner)) return '';
+    return inner;
+  });
+  const key = s
     .replace(/^[*※★]+|[*※★]+$/g, '')
     .replace(/^\d{1,2}[.、]/, '')
+    .replace(/其中[:：]?/g, '')
     .replace(/[·•・.\-_/\\|:：、,，;；'"“”‘’]/g, '')
     .toLowerCase();
+  return unit === undefined ? { key } : { key, unit };
+}
+
+/** The key a header is matched by (see {@link headerParts}). */
+export function headerKey(text: string): string {
+  return headerParts(text).key;
 }

@@ -2,6 +2,7 @@ import type { FieldDefinition, FormDefinition } from '../../domain/forms/form-de
 import type { CellValue, SheetRow } from '../../sources/readers/reader.js';
 import { columnLetters } from '../../sources/readers/reader.js';
 import type { HeaderMatcher } from './header-matcher.js';
+import { headerParts } from './header-text.js';
 
 /** A column of the located table and the field it holds. */
 export interface MappedColumn {
@@ -25,6 +26,8 @@ export interface TableLayout {
   readonly titleTexts: readonly string[];
   /** Fields the form needs that have no column. */
   readonly missingFields: readonly FieldDefinition[];
+  /** Columns whose header states a different scale than the field's (`罚款（万元）` for 元). */
+  readonly unitMismatches: readonly { column: number; header: string; stated: string; field: FieldDefinition }[];
 }
 
 /** Why no table could be located. */
@@ -118,6 +121,7 @@ export function locateTable(
   const columns: MappedColumn[] = [];
   const unknownHeaders: { column: number; text: string }[] = [];
   const byField = new Map<string, MappedColumn>();
+  const unitMismatches: { column: number; header: string; stated: string; field: FieldDefinition }[] = [];
   const headerRow = rows[best.rowIndex + best.depth - 1]?.rowNumber ?? 0;
   for (const [index, label] of best.labels.entries()) {
     if (!label) continue;
@@ -139,6 +143,10 @@ export function locateTable(
     const mapped: MappedColumn = { column, field: hit.field, header: label };
     byField.set(hit.field.id, mapped);
     columns.push(mapped);
+    const stated = headerParts(label).unit;
+    if (stated && hit.field.unit && stated !== hit.field.unit && scaleDiffers(stated, hit.field.unit)) {
+      unitMismatches.push({ column, header: label, stated, field: hit.field });
+    }
   }
 
   const headerRowNumbers = rows.slice(best.rowIndex, best.rowIndex + best.depth).map((r) => r.rowNumber);
@@ -152,10 +160,16 @@ export function locateTable(
   const missingFields = best.form.fields.filter(
     (f) => !byField.has(f.id) && !foundElsewhere.has(f.id) && (best.form.kind === 'aggregate' || f.required),
   );
-  return { form: best.form, headerRowNumbers, columns, unknownHeaders, titleTexts, missingFields };
+  return { form: best.form, headerRowNumbers, columns, unknownHeaders, titleTexts, missingFields, unitMismatches };
 }
 
 /** True when the locate step failed. */
 export function isLocateFailure(x: TableLayout | LocateFailure): x is LocateFailure {
   return 'reason' in x;
+}
+
+/** Units whose numbers differ in scale: reading 万元 as 元 would be off by 10,000. */
+function scaleDiffers(a: string, b: string): boolean {
+  const money = new Set(['元', '万元']);
+  return money.has(a) && money.has(b);
 }

@@ -13,7 +13,9 @@ export interface Statement {
 }
 
 /** Reads what a text (folder, file or sheet name, title) says about unit and period. */
-export function statementOf(source: string, text: string, registry: UnitRegistry, contextYear?: number): Statement {
+export function statementOf(source: string, rawText: string, registry: UnitRegistry, contextYear?: number): Statement {
+  // A fill-in line's date (填报日期：2024年4月5日) says when the form was filled, not what it covers.
+  const text = rawText.replace(/(填报|报送|填表|制表|打印|上报|统计|审核)(日期|时间)[:：]?\s*[0-9０-９]{4}\s*[年./-]\s*[0-9０-９]{1,2}\s*[月./-]\s*[0-9０-９]{1,2}\s*[日号]?/g, ' ');
   const yearMatch = /(?<![0-9])((?:19|20)\d{2})(?![0-9])|((?:19|20)\d{2})(?=年|Q|q|[-./]|0[1-9]|1[0-2])/.exec(squeeze(text));
   const year = yearMatch ? Number(yearMatch[1] ?? yearMatch[2]) : undefined;
   const period = findPeriod(text, year ?? contextYear);

@@ -60,9 +60,13 @@ function cellText(v: CellValue | undefined): string {
   return squeeze(String(v));
 }
 
-function classify(row: SheetRow): 'blank' | 'total' | 'notes' | 'data' {
+/** A row saying there is nothing to report this period: `本季度无行政处罚案件`, `无`. */
+const nothingRow = /^(本季度|本月|本期|当季|当月)?(无|没有|暂无)(行政处罚)?(案件|隐患|记录|数据|案卷|评查)?(情况)?。?$/;
+
+function classify(row: SheetRow): 'blank' | 'total' | 'notes' | 'nothing' | 'data' {
   const texts = row.cells.map(cellText).filter(Boolean);
   if (texts.length === 0) return 'blank';
+  if (texts.length === 1 && nothingRow.test(texts[0]!)) return 'nothing';
   if (texts.slice(0, 3).some((t) => totalRow.test(t))) return 'total';
   if (notesRow.test(texts[0] ?? '')) return 'notes';
   return 'data';
@@ -76,6 +80,8 @@ function classify(row: SheetRow): 'blank' | 'total' | 'notes' | 'data' {
  */
 export class SubmissionParser {
   readonly result: ParsedSubmission = { rows: 0, sheets: [], columns: [], problems: new ProblemList() };
+  /** Aggregate rows' periods across every sheet, so a summary sheet cannot count a month twice. */
+  private readonly seenPeriods: { unit: string; period: Period; sheet: string; rowNumber: number }[] = [];
   private readonly fileStatements: Statement[];
 
   constructor(
@@ -136,7 +142,8 @@ export class SubmissionParser {
       this.error('no_table', '文件中没有找到任何可识别的报表（T1/B1/L1/L2/R1）。请使用标准模板，表头不要改动');
       return;
     }
-    if (r.rows === 0) {
+    // An empty ledger is a real answer (no cases this quarter); an empty statistics table is not.
+    if (r.rows === 0 && r.form.kind === 'aggregate') {
       this.error('no_rows', `“${r.form.name}”中没有数据行。如本期确实没有数据，请在表中填 0 后再报送`);
     }
   }
@@ -174,6 +181,9 @@ export class SubmissionParser {
     for (const f of layout.missingFields) {
       this.error('missing_column', `缺少栏目“${fullLabel(f)}”：表头（第 ${headerRow} 行）中找不到这一列。请按模板补上该列${form.kind === 'aggregate' ? '，没有数据请填 0' : ''}`, { sheet: sheetName, field: f.id });
     }
+    for (const m of layout.unitMismatches) {
+      this.error('unit_scale', `${cellAddress(headerRow, m.column)} 单元格表头“${m.header}”以${m.stated}为单位，本表“${fullLabel(m.field)}”要求以${m.field.unit}填写。请换算后修改表头和数据`, { sheet: sheetName, cell: cellAddress(headerRow, m.column), field: m.field.id });
+    }
     for (const u of layout.unknownHeaders) {
       this.warn('unknown_column', `表头“${u.text}”不是“${form.name}”的栏目，该列已忽略`, { sheet: sheetName, cell: cellAddress(headerRow, u.column) });
     }
@@ -191,14 +201,13 @@ export class SubmissionParser {
     const periodField = form.periodField ? form.fields.find((f) => f.id === form.periodField) : undefined;
     const emptyCountIsZero = form.kind === 'aggregate';
     const sums = new Map<string, number>();
-    const seenPeriods: { period: Period; rowNumber: number }[] = [];
     const counted = layout.columns.filter((c) => c.field.type === 'count' || c.field.type === 'amount');
     const lastHeaderIndex = head.findIndex((r) => r.rowNumber === headerRow);
 
     const errorsBefore = this.result.problems.errors;
     const handle = (row: SheetRow): ParsedRecord | undefined => {
       const kind = classify(row);
-      if (kind === 'blank' || kind === 'notes') return undefined;
+      if (kind === 'blank' || kind === 'notes' || kind === 'nothing') return undefined;
       if (kind === 'total') {
         // With rows refused above, their sum says nothing about the 合计 row.
         if (this.result.problems.errors === errorsBefore) this.checkTotal(sheetName, row, counted, sums);
@@ -264,12 +273,13 @@ export class SubmissionParser {
           this.error('period_span', `第 ${row.rowNumber} 行的统计期间“${periodLabel(rowPeriod)}”既不是一个月也不是一个季度，请按月或按季度填报`, { sheet: sheetName });
           return undefined;
         }
-        const overlap = seenPeriods.find((s) => periodContains(s.period, rowPeriod!) || periodContains(rowPeriod!, s.period));
+        const overlap = this.seenPeriods.find((s) => s.unit === rowUnit!.name && (periodContains(s.period, rowPeriod!) || periodContains(rowPeriod!, s.period)));
         if (overlap) {
-          this.error('period_duplicate', `第 ${row.rowNumber} 行（${periodLabel(rowPeriod)}）与第 ${overlap.rowNumber} 行（${periodLabel(overlap.period)}）的统计期间重复，数据会被重复计算`, { sheet: sheetName });
+          const where = overlap.sheet === sheetName ? `第 ${overlap.rowNumber} 行` : `工作表“${overlap.sheet}”第 ${overlap.rowNumber} 行`;
+          this.error('period_duplicate', `第 ${row.rowNumber} 行（${periodLabel(rowPeriod)}）与${where}（${periodLabel(overlap.period)}）的统计期间重复，数据会被重复计算。如果其中一个是汇总表或合计行，请删除后重新报送`, { sheet: sheetName });
           return undefined;
         }
-        seenPeriods.push({ period: rowPeriod, rowNumber: row.rowNumber });
+        this.seenPeriods.push({ unit: rowUnit.name, period: rowPeriod, sheet: sheetName, rowNumber: row.rowNumber });
       }
       if (periodField) values[periodField.id] = rowPeriod;
 
@@ -309,7 +319,7 @@ export class SubmissionParser {
       next = await iterator.next();
     }
     this.widenPeriod(period ?? this.result.period);
-    for (const s of seenPeriods) this.widenPeriod(s.period);
+    for (const s of this.seenPeriods) if (s.sheet === sheetName) this.widenPeriod(s.period);
     if (unit) this.result.unit ??= unit;
   }
 
