@@ -13,12 +13,12 @@
  * exceljs cannot write it and a CSV export would drop it.
  *
  * Also: control characters that XML 1.0 cannot carry are removed (exceljs would drop them silently
- * anyway; removing them here keeps what we write equal to what a reader reads back), and the text is
- * cut to Excel's limit of 32,767 characters per cell.
+ * anyway), CR and CRLF become LF (an XML reader would turn them into LF), so that what we write is
+ * what a reader reads back; and the text is cut to Excel's limit of 32,767 characters per cell.
  */
 export function safeText(s: string): string {
   // eslint-disable-next-line no-control-regex
-  let text = s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g, '');
+  let text = s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g, '').replace(/\r\n?/g, '\n');
   if (formulaStart.test(text)) text = `'${text}`;
   return text.length > maxCellText ? `${text.slice(0, maxCellText - 1)}…` : text;
 }

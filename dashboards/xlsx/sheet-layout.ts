@@ -148,7 +148,7 @@ export function printSetup(ws: ExcelJS.Worksheet, headerRows: readonly number[],
     fitToHeight: 0,
     horizontalCentered: true,
     margins: { left: 0.5, right: 0.5, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
-    printArea: `A1:${columnLetter(lastColumn)}${Math.max(lastRow, 1)}`,
+    printArea: `A1:${columnLetter(Math.max(lastColumn, 1))}${Math.max(lastRow, 1)}`,
     ...(headerRows.length > 0 ? { printTitlesRow: `${headerRows[0]}:${headerRows[headerRows.length - 1]}` } : {}),
   };
   ws.headerFooter = { ...ws.headerFooter, oddFooter: '&C第 &P 页，共 &N 页' };

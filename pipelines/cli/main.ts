@@ -184,6 +184,28 @@ program
   });
 
 program
+  .command('check')
+  .description('检查数据仓库的完整性：数据行都有来源文件、没有装了一半的文件、同期只有一份现行文件、季度数字可由数据行重算')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件')
+  .action(async (opts: { warehouse?: string }) => {
+    const cfg = config();
+    const path = opts.warehouse ?? cfg.warehouse;
+    if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}`);
+    const [{ Warehouse }, { checkWarehouse, checkReport, warehouseSound }] = await Promise.all([
+      import('../../warehouse/warehouse.js'),
+      import('../../warehouse/check/integrity-check.js'),
+    ]);
+    const warehouse = await Warehouse.open({ path, readOnly: true });
+    try {
+      const results = await checkWarehouse(warehouse);
+      process.stdout.write(`${checkReport(results)}\n`);
+      if (!warehouseSound(results)) process.exitCode = 1;
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+program
   .command('sample')
   .description('生成一整年的样例报送文件（确定性的，可重复生成）')
   .requiredOption('--out <dir>', '输出目录')

@@ -51,8 +51,18 @@ export function formatTable(columns: readonly string[], rows: readonly Record<st
   return out.join('\n');
 }
 
-/** Rows as CSV (RFC 4180), with a header line. */
+/**
+ * A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at the
+ * start) gets a leading apostrophe, so opening the CSV in Excel or WPS shows it as text.
+ * Numbers are numbers and stay as they are.
+ */
+export function neutraliseFormula(value: unknown): string {
+  const text = show(value);
+  return typeof value === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+}
+
+/** Rows as CSV (RFC 4180), with a header line; text that looks like a formula is neutralised. */
 export function formatCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
   const esc = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [columns.map(esc).join(','), ...rows.map((r) => columns.map((c) => esc(show(r[c]))).join(','))].join('\n');
+  return [columns.map(esc).join(','), ...rows.map((r) => columns.map((c) => esc(neutraliseFormula(r[c]))).join(','))].join('\n');
 }

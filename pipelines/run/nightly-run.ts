@@ -10,6 +10,7 @@ import type { Source } from '../../sources/source.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { withWorkingCopy } from '../../warehouse/working-copy.js';
+import { checkWarehouse, warehouseSound, type CheckResult } from '../../warehouse/check/integrity-check.js';
 import { ingest, type FileOutcome, type IngestResult } from '../ingest/ingest.js';
 import { acquireRunLock } from './run-lock.js';
 import type { RunLog } from './run-log.js';
@@ -42,6 +43,8 @@ export interface NightlyRunOptions {
 /** What a run did. */
 export interface NightlyRunResult {
   readonly ingest: IngestResult;
+  /** The integrity checks run at the end (see `firestat check`). */
+  readonly checks: readonly CheckResult[];
   readonly built?: BuildResult;
 }
 
@@ -89,7 +92,13 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
           options.log('build-done', { year, files: built.files.length, out: b.outDir });
         }
       }
-      return { ingest: ingested, ...(built ? { built } : {}) };
+      const checks = await checkWarehouse(warehouse);
+      const failed = checks.filter((c) => !c.ok);
+      options.log(warehouseSound(checks) ? 'check-ok' : 'check-failed', {
+        checks: checks.length,
+        ...(failed.length ? { problems: failed.map((c) => `${c.check}:${c.violations}`).join(',') } : {}),
+      });
+      return { ingest: ingested, checks, ...(built ? { built } : {}) };
     });
     const c = result.ingest.counts;
     options.log(result.ingest.interrupted ? 'run-interrupted' : 'run-end', {

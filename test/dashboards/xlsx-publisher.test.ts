@@ -57,7 +57,8 @@ function file(path: string): OutputFile {
 
 async function open(content: string | Uint8Array): Promise<ExcelJS.Workbook> {
   const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(Buffer.from(content) as unknown as ArrayBuffer);
+  // exceljs's typings predate Node's generic Buffer.
+  await wb.xlsx.load(Buffer.from(content) as unknown as Parameters<typeof wb.xlsx.load>[0]);
   return wb;
 }
 
@@ -136,7 +137,7 @@ describe('safeText', () => {
     expect(safeText('-2+3')).toBe("'-2+3");
     expect(safeText('@SUM(A1:A2)')).toBe("'@SUM(A1:A2)");
     expect(safeText('\t=1')).toBe("'\t=1");
-    expect(safeText('\r=1')).toBe("'\r=1");
+    expect(safeText('\r=1')).toBe("'\n=1");
     expect(safeText('  =1+1')).toBe("'  =1+1");
     expect(safeText('＝1+1')).toBe("'＝1+1");
     expect(safeText('\u0001=1+1')).toBe("'=1+1");
@@ -147,7 +148,7 @@ describe('safeText', () => {
   });
 
   it('drops characters XML cannot carry and keeps within Excel’s cell limit', () => {
-    expect(safeText('a\u0000b\u0007c\td\ne')).toBe('ab c\td\ne'.replace(' ', ''));
+    expect(safeText('a\u0000b\u0007c\td\r\ne')).toBe('abc\td\ne');
     expect(safeText('字'.repeat(40000)).length).toBe(32767);
   });
 });
@@ -198,16 +199,17 @@ describe('XlsxPublisher on the sample year', () => {
     expect([27, 28, 29].map((r) => ws.getCell(r, 2).value)).toEqual(['镇街合计', '局本级', '全区合计']);
     expect(ws.getCell('B29').font?.bold).toBe(true);
     expect(ws.getCell('C27').font?.bold).toBe(true);
-    expect(ws.getCell('C28').font?.bold).toBe(false);
+    expect(ws.getCell('C28').font?.bold).toBeFalsy();
 
     // 全区合计 carries the document's numbers, 整改率 as a percentage, 本级执法案件 from the bureau.
     const district = doc.rows.find((r) => r.kind === 'district_total')!;
     const r = rowOf(ws, 2, '全区合计');
-    for (const c of doc.columns) {
-      const label = c.group ? `${c.label}（${c.unit}）` : `${c.label}（${c.unit}）`;
-      const col = c.group ? headers.findIndex((h, i) => h === label && ws.getCell(3, i + 1).value === c.group) + 1 : colOf(ws, 4, label);
-      expect(ws.getCell(r, col).value, c.metric).toBe(district.quarter[c.metric]);
-    }
+    const columnOf: Record<string, number> = {
+      units_inspected: 3, hazards_found: 4, hazards_rectified: 5, empowered_general_cases: 7, empowered_simple_cases: 8,
+      entrusted_general_cases: 9, entrusted_simple_cases: 10, joint_inspections: 12, fire_staff: 13,
+    };
+    expect(doc.columns.map((c) => c.metric).sort()).toEqual(Object.keys(columnOf).sort());
+    for (const [metric, col] of Object.entries(columnOf)) expect(ws.getCell(r, col).value, metric).toBe(district.quarter[metric]);
     expect(ws.getCell(r, 6).value).toBe(district.rectificationRate);
     expect(ws.getCell(r, 6).numFmt).toBe('0.0%');
     expect(ws.getCell(r, 11).value).toBe(district.quarter['bureau_penalties']);
@@ -238,7 +240,9 @@ describe('XlsxPublisher on the sample year', () => {
     expect(district.yearToDate['units_inspected']).not.toBe(district.quarter['units_inspected']);
 
     const bureau = sheet(wb, '局本级');
-    expect(bureau.getCell(3, 7 + 12).value).toBe('火灾调查');
+    const fire = colOf(bureau, 3, '火灾调查');
+    expect([0, 1, 2].map((i) => flat(bureau.getCell(4, fire + i).value))).toEqual(['一般程序（件）', '简易程序（件）', '轻微火灾（件）']);
+    expect(merges(bureau)).toContain(`${bureau.getCell(3, fire).address}:${bureau.getCell(3, fire + 2).address}`);
     const unit = doc.bureauRows[0]!;
     const ur = rowOf(bureau, 2, unit.unit);
     expect(bureau.getCell(ur, 3).value).toBe('本季度');
@@ -267,6 +271,11 @@ describe('XlsxPublisher on the sample year', () => {
     expect([7, 8, 9, 10].map((c) => ws.getCell(t, c).value)).toEqual([80, 200, 50, 20]);
     expect(at('消防管理岗人员（名）')).toBe(34);
     expect(ws.getCell(rowOf(ws, 2, '全区合计'), 11).value).toBe(521);
+    const bureau = sheet(wb, '局本级');
+    const bt = rowOf(bureau, 2, '合计');
+    expect(bureau.getCell(bt, colOf(bureau, 3, '出动执法人员（人次）')).value).toBe(9858);
+    expect(bureau.getCell(bt, colOf(bureau, 3, '行政处罚（件）')).value).toBe(521);
+    expect(bureau.getCell(bt, colOf(bureau, 3, '宣传教育（人次）')).value).toBe(100000);
     const byQuarter = sheet(wb, '分季度');
     expect([5, 6, 7, 8].map((r) => byQuarter.getCell(r, 2).value)).toEqual(['第一季度', '第二季度', '第三季度', '第四季度']);
     expect(byQuarter.getCell(9, 2).value).toBe('全年');
@@ -394,9 +403,10 @@ describe('XlsxPublisher with submitted text that looks like a formula', () => {
       findingId: 'x', rule: 't1_ledger_mismatch', ruleLabel: '统计表与台账不符', severity: 'warning' as const, unit: '龙兴镇', form: 'T1', message: '', path: null, sheet: null, cell: null, submissionId: null,
     };
     const statuses = ['rejected', 'missing', 'pending', 'on_time'] as const;
+    let k = 0;
     return dispatchDocumentSchema.parse({
       ...base,
-      matrix: base.matrix.map((e, i) => (e.form === 'T1' && i < 4 ? { ...e, status: statuses[i], reason: attacks[0] } : e)),
+      matrix: base.matrix.map((e) => (e.form === 'T1' && k < statuses.length ? { ...e, status: statuses[k++], reason: attacks[0] } : e)),
       openHazards: base.openHazards.map((h, i) => (i === 0 ? { ...h, byCategory: { ...h.byCategory, '=1+1': 1 } } : h)),
       findings: attacks.map((a, i) => ({ ...finding, findingId: `x${i}`, message: a, path: attacks[(i + 1) % attacks.length], sheet: attacks[(i + 2) % attacks.length], cell: attacks[(i + 3) % attacks.length] })),
     });
@@ -415,7 +425,8 @@ describe('XlsxPublisher with submitted text that looks like a formula', () => {
         const cell = ws.getCell(r, c);
         expect(cell.type, `${cell.address} ${String(text)}`).toBe(ExcelJS.ValueType.String);
         expect(cell.formula).toBeUndefined();
-        expect(cell.value).toBe(`'${text}`);
+        expect(cell.value).toBe(safeText(text!));
+        expect(String(cell.value).startsWith("'")).toBe(true);
       }
     });
     // The reasons (备注 and the cell comments) and the category header are neutralised too.
@@ -434,5 +445,29 @@ describe('XlsxPublisher with submitted text that looks like a formula', () => {
     expect(fillOf(pending)).toBe('FFD9D9D9');
     expect(colOf(sheet(wb, '未整改隐患'), 4, "'=1+1")).toBeGreaterThan(5);
     for (const [name, xml] of await members(out[0]!.content)) if (name.startsWith('xl/worksheets/')) expect(xml.toString('utf8')).not.toMatch(/<f[ >]/);
+  });
+});
+
+describe('XlsxPublisher with nothing to report', () => {
+  it('still writes valid, printable workbooks saying so', async () => {
+    const q = docs.quarters[0]!;
+    const d = docs.dispatch[0]!;
+    const b = docs.bulletins[0]!;
+    const set: DocumentSet = {
+      ...docs,
+      quarters: [{ ...q, bureauRows: [], sources: [] }],
+      dispatch: [{ ...d, matrix: [], openHazards: [], findings: [] }],
+      bulletins: [{ ...b, rankings: [], caseQuality: { ...b.caseQuality, byTownship: [], reviewed: 0 }, lateOrMissing: [] }],
+    };
+    const out = await new XlsxPublisher({ district: '某区', bureau: '某区消防救援局' }).publish(set);
+    expect(out).toHaveLength(4);
+    const dispatch = await open(out.find((f) => f.path.startsWith('xlsx/调度表'))!.content);
+    expect(sheet(dispatch, '报送情况').getCell('A1').value).toBe('某区2024年第一季度报表报送情况调度表');
+    expect(sheet(dispatch, '未整改隐患').getCell(4, 1).value).toBe('截至统计日，各单位无未整改的火灾隐患');
+    const bulletin = await open(out.find((f) => f.path.startsWith('xlsx/通报'))!.content);
+    expect(sheet(bulletin, '排名').getCell(4, 1).value).toBe('本季度无排名数据');
+    expect(sheet(bulletin, '案卷质量').getCell(5, 1).value).toBe('本季度无评查案卷');
+    expect(sheet(bulletin, '逾期未报').getCell(4, 1).value).toBe('本季度各单位均按时报送');
+    for (const ws of bulletin.worksheets) expect(ws.pageSetup.printArea, ws.name).toMatch(/^A1:[A-Z]+\d+$/);
   });
 });

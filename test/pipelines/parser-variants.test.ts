@@ -7,10 +7,11 @@ import { l1Header, r1Header, t1Header, writeCsv } from '../support/csv-submissio
 import { deliverFile, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
 
 let warehouse: Warehouse | undefined;
-afterEach(async () => {
+async function reset(): Promise<void> {
   await warehouse?.close();
   warehouse = undefined;
-});
+}
+afterEach(reset);
 
 const when = new Date('2024-04-06T02:00:00Z');
 
@@ -67,8 +68,7 @@ describe('layouts people really send', () => {
       writeCsv(inbox, '2024Q1/法制科/评查.csv', [[...r1Header, '备注'], ['渝北龙兴消行罚决字〔2024〕001号', '龙兴镇', '2024年一季度', '合格', '', '', '抽查']], when),
     );
     expect(r1).toMatchObject({ status: 'loaded', rows: 1 });
-    await warehouse?.close();
-    warehouse = undefined;
+    await reset();
     const t1 = await ingestOne((inbox) => writeCsv(inbox, '2024Q1/龙兴镇/T1.csv', [t1Header, ['龙兴镇', '1-3月', 5, 1, 1, 0, 0, 0, 0, 0, 1]], when));
     expect(t1).toMatchObject({ status: 'loaded', rows: 1 });
   });
@@ -83,16 +83,14 @@ describe('layouts people really send', () => {
     const row = ['渝北龙兴消行罚决字〔2024〕009号', '龙兴镇', '赋权执法', '一般程序', '某公司', '单位', '堵塞通道', '2024-02-01', '2024-02-20', '罚款', 5000, '是', '否', '是'];
     const ok = await ingestOne((inbox) => writeCsv(inbox, '2024Q1/龙兴镇/L1.csv', [header, row], when));
     expect(ok).toMatchObject({ status: 'loaded', rows: 1 });
-    await warehouse?.close();
-    warehouse = undefined;
+    await reset();
     const wan = await ingestOne((inbox) => writeCsv(inbox, '2024Q1/龙兴镇/L1.csv', [header.map((h) => (h === '罚款（元）' ? '罚款（万元）' : h)), row], when));
     expect(wan.status).toBe('rejected');
     expect(wan.reason).toContain('K1 单元格表头“罚款（万元）”以万元为单位');
 
     const t1 = ['镇街', '统计期间', '检查社会单位数', '发现火灾隐患数', '整改火灾隐患数', '赋权执法案件（一般程序）', '赋权执法案件（简易程序）', '委托执法案件', '', '联合执法检查', '消防管理岗人员'];
     const sub = ['', '', '', '', '', '', '', '其中：一般程序', '其中：简易程序', '', ''];
-    await warehouse?.close();
-    warehouse = undefined;
+    await reset();
     const two = await ingestOne((inbox) => xlsx(inbox, '2024Q1/龙兴镇/T1.xlsx', { Sheet1: [t1, sub, ['龙兴镇', '2024年第一季度', 5, 1, 1, 1, 2, 3, 4, 0, 1]] }));
     expect(two).toMatchObject({ status: 'loaded', rows: 1 });
     const v = (await queryRows(warehouse!, 'SELECT empowered_general_cases a, empowered_simple_cases b, entrusted_general_cases c, entrusted_simple_cases d FROM t1_township_stats')).rows;

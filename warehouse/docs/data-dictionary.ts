@@ -1,0 +1,253 @@
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../domain/atomic-write.js';
+import { queryRows } from '../query.js';
+import type { Warehouse } from '../warehouse.js';
+import { groupTitles, readCatalog, schemaVersion, sqlIdent, type CatalogColumn, type CatalogRelation, type RelationGroup } from './catalog.js';
+
+/** Shown instead of an example for a column whose comment marks personal data. */
+export const PERSONAL_EXAMPLE = '（个人信息，不显示示例）';
+/** Shown instead of an example for a free-text column that may quote people's names. */
+export const FREE_TEXT_EXAMPLE = '（自由文本，可能含人名，不显示示例）';
+
+/**
+ * Free-text columns whose examples are withheld, by column name (in whichever table or view they
+ * appear). They are not marked personal in the schema, but they hold what someone typed or quote
+ * it, so a name can turn up in them (DESIGN.md: "names of people in notes are personal data"):
+ *
+ * - `found` (submission_problems): the cell value at fault, verbatim — can be a 当事人 cell;
+ * - `message` (submission_problems, findings) and `reason` (submissions, submission_status):
+ *   explanations that quote the value at fault or a hazard description;
+ * - `description` (l2_hazards, hazards, hazards_open) and `problem_description` (r1_case_reviews,
+ *   case_reviews): inspectors' and reviewers' notes;
+ * - `inspected_entity` (l2_hazards, hazards, hazards_open): 被检查单位 — often a 个体工商户 named
+ *   after its owner.
+ *
+ * Columns with a closed vocabulary or a code (`violation`, `category`, `status`, `case_no`, …)
+ * keep their examples. Whatever the column, the values in the warehouse are not changed.
+ */
+export const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', 'description', 'problem_description', 'inspected_entity']);
+
+/** Why a column shows no example, or undefined when it may show one. */
+export function withheldExample(column: CatalogColumn): string | undefined {
+  if (column.personal) return PERSONAL_EXAMPLE;
+  if (FREE_TEXT_COLUMNS.has(column.name)) return FREE_TEXT_EXAMPLE;
+  return undefined;
+}
+
+/** A column in the dictionary. */
+export interface DictionaryColumn extends CatalogColumn {
+  /** First non-null value, as text (shortened); null when the column has no value yet. */
+  readonly example: string | null;
+  /** Set when the example is withheld: the text shown instead. */
+  readonly withheld?: string;
+}
+
+/** A table or view in the dictionary. */
+export interface DictionaryRelation extends Omit<CatalogRelation, 'columns'> {
+  readonly columns: readonly DictionaryColumn[];
+  readonly rows: number | null;
+}
+
+/** Everything the data dictionary shows. */
+export interface DataDictionary {
+  readonly generatedAt: string;
+  readonly warehousePath: string;
+  readonly schemaVersion: string | null;
+  readonly relations: readonly DictionaryRelation[];
+}
+
+const EXAMPLE_MAX_CHARS = 40;
+/** Rows read at once to find examples; columns still without one are asked for separately. */
+const EXAMPLE_SCAN_ROWS = 200;
+
+function exampleText(v: unknown): string {
+  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const chars = [...flat];
+  return chars.length > EXAMPLE_MAX_CHARS ? `${chars.slice(0, EXAMPLE_MAX_CHARS).join('')}…` : flat;
+}
+
+async function examples(warehouse: Warehouse, relation: CatalogRelation): Promise<Map<string, string>> {
+  // Withheld columns are never read at all.
+  const wanted = relation.columns.filter((c) => withheldExample(c) === undefined).map((c) => c.name);
+  const found = new Map<string, string>();
+  if (!wanted.length) return found;
+  const from = sqlIdent(relation.name);
+  const { rows } = await queryRows(warehouse, `SELECT ${wanted.map(sqlIdent).join(', ')} FROM ${from} LIMIT ${EXAMPLE_SCAN_ROWS}`);
+  for (const row of rows) {
+    for (const c of wanted) if (!found.has(c) && row[c] != null) found.set(c, exampleText(row[c]));
+    if (found.size === wanted.length) return found;
+  }
+  if (rows.length < EXAMPLE_SCAN_ROWS) return found;
+  for (const c of wanted.filter((x) => !found.has(x))) {
+    const r = await queryRows(warehouse, `SELECT ${sqlIdent(c)} AS v FROM ${from} WHERE ${sqlIdent(c)} IS NOT NULL LIMIT 1`);
+    if (r.rows[0]?.v != null) found.set(c, exampleText(r.rows[0].v));
+  }
+  return found;
+}
+
+/** Reads the catalog, row counts and example values from the warehouse. */
+export async function buildDataDictionary(warehouse: Warehouse, options: { generatedAt?: string } = {}): Promise<DataDictionary> {
+  const relations: DictionaryRelation[] = [];
+  for (const relation of await readCatalog(warehouse)) {
+    const ex = await examples(warehouse, relation);
+    const count = await queryRows(warehouse, `SELECT count(*) AS n FROM ${sqlIdent(relation.name)}`);
+    const n = count.rows[0]?.n;
+    relations.push({
+      ...relation,
+      rows: typeof n === 'number' ? n : n == null ? null : Number(n),
+      columns: relation.columns.map((c) => {
+        const withheld = withheldExample(c);
+        return withheld ? { ...c, example: null, withheld } : { ...c, example: ex.get(c.name) ?? null };
+      }),
+    });
+  }
+  return {
+    generatedAt: options.generatedAt ?? new Date().toISOString(),
+    warehousePath: warehouse.path,
+    schemaVersion: await schemaVersion(warehouse),
+    relations,
+  };
+}
+
+const NO_VALUE = '（暂无数据）';
+const NO_COMMENT = '（无说明）';
+const groupOrder: readonly RelationGroup[] = ['core', 'fact', 'view', 'other'];
+
+function groups(d: DataDictionary): [RelationGroup, DictionaryRelation[]][] {
+  return groupOrder.map((g) => [g, d.relations.filter((r) => r.group === g)] as [RelationGroup, DictionaryRelation[]]).filter(([, rs]) => rs.length > 0);
+}
+
+const kindName = (r: DictionaryRelation) => (r.kind === 'view' ? '视图' : '表');
+const rowsText = (r: DictionaryRelation) => (r.rows == null ? '' : `${r.rows} 行`);
+
+const preamble = [
+  '每个表和视图的中文说明，以及每列的名称、类型、中文说明和一个示例值。',
+  '示例值是该列在数据仓库中读到的第一个非空值（过长的截断）。',
+  `说明中带“个人信息”的列（如 l1_cases.party 当事人）不显示示例：${PERSONAL_EXAMPLE}；`,
+  `可能含人名的自由文本列（${[...FREE_TEXT_COLUMNS].join('、')}）也不显示示例：${FREE_TEXT_EXAMPLE}。`,
+];
+
+/** Escapes text for a Markdown table cell (no raw HTML, no column breaks). */
+function mdCell(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ');
+}
+
+function exampleCell(c: DictionaryColumn): string {
+  return c.withheld ?? c.example ?? NO_VALUE;
+}
+
+/** The dictionary as Markdown. */
+export function dataDictionaryMarkdown(d: DataDictionary): string {
+  const out: string[] = [
+    '# firestat 数据字典',
+    '',
+    `生成时间：${d.generatedAt}　数据仓库：${mdCell(d.warehousePath)}　结构版本：${d.schemaVersion ?? '未知'}`,
+    '',
+    ...preamble.map((l) => `> ${mdCell(l)}`),
+    '',
+    '## 目录',
+    '',
+  ];
+  for (const [g, rs] of groups(d)) {
+    out.push(`- ${groupTitles[g]}：${rs.map((r) => `[\`${r.name}\`](#${r.name})`).join('、')}`);
+  }
+  for (const [g, rs] of groups(d)) {
+    out.push('', `## ${groupTitles[g]}`);
+    for (const r of rs) {
+      out.push('', `### ${r.name}`, '', `${kindName(r)}，${rowsText(r)}。${mdCell(r.comment ?? NO_COMMENT)}`, '', '| 列 | 类型 | 说明 | 示例 |', '| --- | --- | --- | --- |');
+      for (const c of r.columns) {
+        out.push(`| \`${c.name}\` | ${mdCell(c.type)} | ${mdCell(c.comment ?? NO_COMMENT)} | ${mdCell(exampleCell(c))} |`);
+      }
+    }
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** Escapes text for HTML element content and attribute values. */
+export function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+}
+
+const css = `
+body{font-family:"PingFang SC","Microsoft YaHei","Noto Sans CJK SC","Source Han Sans SC",sans-serif;margin:0;color:#1f2328;background:#fff;line-height:1.55}
+main{max-width:1180px;margin:0 auto;padding:24px 28px 64px}
+h1{font-size:26px;margin:8px 0 4px}h2{font-size:21px;margin:36px 0 8px;padding-bottom:4px;border-bottom:2px solid #c0392b}
+h3{font-size:17px;margin:26px 0 4px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.meta{color:#57606a;font-size:13px}.note{background:#f6f8fa;border-left:4px solid #c0392b;padding:8px 14px;font-size:14px;margin:14px 0}
+nav ul{padding-left:18px}nav li{margin:4px 0}nav a{margin-right:10px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
+.desc{margin:2px 0 8px}.kind{display:inline-block;font-size:12px;padding:0 6px;border-radius:3px;background:#eef2f7;color:#24476b;margin-right:6px}
+table{border-collapse:collapse;width:100%;font-size:13.5px;margin-bottom:6px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f6f8fa}td.name,td.type{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
+td.withheld,td.none{color:#8c959f}tr.personal td.name{color:#b3261e}
+@media print{h2{page-break-before:always}nav{display:none}}
+`.trim();
+
+/** The dictionary as one self-contained HTML page (inline CSS, no scripts, every text escaped). */
+export function dataDictionaryHtml(d: DataDictionary): string {
+  const e = escapeHtml;
+  const parts: string[] = [
+    '<!DOCTYPE html>',
+    '<html lang="zh-CN">',
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    '<title>firestat 数据字典</title>',
+    `<style>${css}</style>`,
+    '</head>',
+    '<body>',
+    '<main>',
+    '<h1>firestat 数据字典</h1>',
+    `<p class="meta">生成时间：${e(d.generatedAt)}　数据仓库：${e(d.warehousePath)}　结构版本：${e(d.schemaVersion ?? '未知')}</p>`,
+    `<div class="note">${preamble.map(e).join('<br>')}</div>`,
+    '<nav><h2>目录</h2><ul>',
+  ];
+  for (const [g, rs] of groups(d)) {
+    parts.push(`<li>${e(groupTitles[g])}：${rs.map((r) => `<a href="#${e(r.name)}">${e(r.name)}</a>`).join('')}</li>`);
+  }
+  parts.push('</ul></nav>');
+  for (const [g, rs] of groups(d)) {
+    parts.push(`<h2>${e(groupTitles[g])}</h2>`);
+    for (const r of rs) {
+      parts.push(
+        `<section id="${e(r.name)}">`,
+        `<h3>${e(r.name)}</h3>`,
+        `<p class="desc"><span class="kind">${e(kindName(r))}${r.rows == null ? '' : ` · ${e(rowsText(r))}`}</span>${e(r.comment ?? NO_COMMENT)}</p>`,
+        '<table><thead><tr><th>列</th><th>类型</th><th>说明</th><th>示例</th></tr></thead><tbody>',
+      );
+      for (const c of r.columns) {
+        const cls = c.withheld ? 'withheld' : c.example == null ? 'none' : 'example';
+        parts.push(
+          `<tr${c.personal ? ' class="personal"' : ''}><td class="name">${e(c.name)}</td><td class="type">${e(c.type)}</td><td>${e(c.comment ?? NO_COMMENT)}</td><td class="${cls}">${e(exampleCell(c))}</td></tr>`,
+        );
+      }
+      parts.push('</tbody></table>', '</section>');
+    }
+  }
+  parts.push('</main>', '</body>', '</html>');
+  return `${parts.join('\n')}\n`;
+}
+
+/** What {@link writeDataDictionary} wrote. */
+export interface DocsResult {
+  readonly files: readonly string[];
+  readonly dictionary: DataDictionary;
+}
+
+/**
+ * Writes the data dictionary as `data-dictionary.md` and `data-dictionary.html` into `outDir`
+ * (each through a temporary file and a rename, so a reader never sees half a file).
+ */
+export async function writeDataDictionary(options: { warehouse: Warehouse; outDir: string; generatedAt?: string }): Promise<DocsResult> {
+  const dictionary = await buildDataDictionary(options.warehouse, options.generatedAt ? { generatedAt: options.generatedAt } : {});
+  const md = join(options.outDir, 'data-dictionary.md');
+  const html = join(options.outDir, 'data-dictionary.html');
+  await writeFileAtomic(md, dataDictionaryMarkdown(dictionary));
+  await writeFileAtomic(html, dataDictionaryHtml(dictionary));
+  return { files: [md, html], dictionary };
+}

@@ -1,0 +1,254 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { shanghaiDate } from '../../domain/clock.js';
+import { forms } from '../../domain/forms/index.js';
+import { readCatalog, schemaVersion, sqlIdent, type CatalogRelation } from '../docs/catalog.js';
+import { queryRows } from '../query.js';
+import type { Warehouse } from '../warehouse.js';
+
+/**
+ * What is exported: every fact table (all submissions, with lineage columns), the two registers
+ * analysts join against, and the documented views. Left out: `runs`, `submission_problems`,
+ * `submission_columns`, `forms`, `form_expectations` (bookkeeping of the pipeline) and
+ * `hazards_open` (a function of the reference date; `hazards` + a date gives it).
+ */
+export const exportedRelations: readonly string[] = [
+  ...forms.map((f) => f.table),
+  'submissions',
+  'units',
+  'quarter_figures',
+  'year_figures',
+  'cases',
+  'hazards',
+  'case_reviews',
+  'findings',
+  'submission_status',
+  'case_quality',
+  'township_ranking',
+];
+
+/** Hive partition keys, in order, used when a relation has them. */
+const partitionKeys = ['year', 'quarter'] as const;
+
+/** The file written for a relation without partition columns, or with no rows. */
+export const SINGLE_FILE = 'data_0.parquet';
+
+/** Name of the manifest in the export folder. */
+export const MANIFEST_FILE = '_manifest.json';
+
+/** One exported table or view. */
+export interface ExportedRelation {
+  readonly name: string;
+  readonly kind: 'table' | 'view';
+  readonly comment: string | null;
+  /** Rows written. */
+  readonly rows: number;
+  /** Hive partition columns (folders `year=2024/quarter=1/`); empty for a single file. */
+  readonly partitionedBy: readonly string[];
+  /** Glob, relative to the export folder, that reads the whole relation. */
+  readonly glob: string;
+  /** Columns in the Parquet files plus the partition columns. */
+  readonly columns: readonly string[];
+  /** Personal-data columns left out (empty with `includePersonal`). */
+  readonly droppedColumns: readonly string[];
+  readonly files: number;
+  readonly bytes: number;
+}
+
+/** `_manifest.json`. */
+export interface ExportManifest {
+  readonly format: 'firestat-parquet-export';
+  readonly manifestVersion: 1;
+  readonly generatedAt: string;
+  /** Absolute path of the warehouse file exported. */
+  readonly warehouse: string;
+  /** Latest schema migration of the warehouse. */
+  readonly schemaVersion: string | null;
+  /** Reference date of the 调度 views (`submission_status`, `findings`). */
+  readonly asOf: string;
+  /** Whether columns marked `个人信息` were kept. */
+  readonly includePersonal: boolean;
+  readonly relations: readonly ExportedRelation[];
+  readonly totalRows: number;
+  readonly totalBytes: number;
+  /** How to read one relation back. */
+  readonly readWith: string;
+}
+
+/** Options of {@link exportParquet}. */
+export interface ExportOptions {
+  readonly warehouse: Warehouse;
+  /** Folder that will hold one sub-folder per relation; replaced as a whole. */
+  readonly outDir: string;
+  /** Keep columns marked personal data (`l1_cases.party`, `cases.party`). Default false. */
+  readonly includePersonal?: boolean;
+  /** Reference date `YYYY-MM-DD` of the 调度 views; default today in Beijing. */
+  readonly asOf?: string;
+  /** ISO time stamped into the manifest; default now. */
+  readonly generatedAt?: string;
+  /** Relations to export (default {@link exportedRelations}). */
+  readonly relations?: readonly string[];
+}
+
+/** Thrown when the export cannot be done as asked (Chinese message). */
+export class ExportError extends Error {
+  override readonly name = 'ExportError';
+}
+
+function sqlPath(path: string): string {
+  return `'${path.replace(/'/g, "''")}'`;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function filesUnder(dir: string): Promise<{ files: number; bytes: number }> {
+  let files = 0;
+  let bytes = 0;
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      const sub = await filesUnder(p);
+      files += sub.files;
+      bytes += sub.bytes;
+    } else {
+      files += 1;
+      bytes += (await stat(p)).size;
+    }
+  }
+  return { files, bytes };
+}
+
+async function exportOne(warehouse: Warehouse, relation: CatalogRelation, tmpDir: string, includePersonal: boolean): Promise<ExportedRelation> {
+  const dropped = includePersonal ? [] : relation.columns.filter((c) => c.personal).map((c) => c.name);
+  const kept = relation.columns.map((c) => c.name).filter((c) => !dropped.includes(c));
+  const select = `SELECT ${kept.map(sqlIdent).join(', ')} FROM ${sqlIdent(relation.name)}`;
+  const target = join(tmpDir, relation.name);
+  await mkdir(target, { recursive: true });
+  const count = await queryRows(warehouse, `SELECT count(*) AS n FROM ${sqlIdent(relation.name)}`);
+  const expected = Number(count.rows[0]?.n ?? 0);
+  let partitionedBy: string[] = partitionKeys.filter((k) => kept.includes(k));
+  // An empty relation has no partition to write into: a single (empty) file keeps its columns readable.
+  if (expected === 0) partitionedBy = [];
+  const copied = partitionedBy.length
+    ? await queryRows(warehouse, `COPY (${select}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${partitionedBy.map(sqlIdent).join(', ')}), OVERWRITE_OR_IGNORE)`)
+    : await queryRows(warehouse, `COPY (${select}) TO ${sqlPath(join(target, SINGLE_FILE))} (FORMAT parquet, COMPRESSION zstd)`);
+  const written = Number(copied.rows[0]?.Count ?? expected);
+  const size = await filesUnder(target);
+  return {
+    name: relation.name,
+    kind: relation.kind,
+    comment: relation.comment,
+    rows: written,
+    partitionedBy,
+    glob: `${relation.name}/**/*.parquet`,
+    columns: [...kept.filter((c) => !partitionedBy.includes(c)), ...partitionedBy],
+    droppedColumns: dropped,
+    files: size.files,
+    bytes: size.bytes,
+  };
+}
+
+/**
+ * Exports the fact tables, `submissions`, `units` and the documented views as Parquet, each in
+ * its own folder under `outDir`, Hive-partitioned by `year` and `quarter` where the relation has
+ * them (`quarter_figures/year=2024/quarter=1/data_0.parquet`; a NULL key goes to
+ * `__HIVE_DEFAULT_PARTITION__` and reads back as NULL); relations without them (and empty ones)
+ * are one `data_0.parquet`. Columns whose comment marks personal data are left out unless
+ * `includePersonal`. Everything is read in one transaction (one consistent state of the
+ * warehouse), written into a temporary sibling folder with `_manifest.json` last, and only then
+ * renamed into place: readers see the previous export or the new one, never half of one. An
+ * existing `outDir` is replaced only if it is an earlier export (has a `_manifest.json`) or empty.
+ */
+export async function exportParquet(options: ExportOptions): Promise<ExportManifest> {
+  const { warehouse } = options;
+  const includePersonal = options.includePersonal === true;
+  const asOf = options.asOf ?? shanghaiDate(new Date());
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new ExportError(`截止日期应写作 YYYY-MM-DD，收到 ${asOf}`);
+  const outDir = resolve(options.outDir);
+  if (await exists(outDir)) {
+    const entries = await readdir(outDir);
+    if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
+      throw new ExportError(`导出目录 ${outDir} 已存在且不是 firestat 的导出（没有 ${MANIFEST_FILE}），为免误删不予覆盖；请换一个目录或先清空它`);
+    }
+  }
+  const wanted = options.relations ?? exportedRelations;
+  const catalog = new Map((await readCatalog(warehouse)).map((r) => [r.name, r]));
+  const missing = wanted.filter((n) => !catalog.has(n));
+  if (missing.length) throw new ExportError(`数据仓库中没有这些表或视图：${missing.join('、')}（数据仓库结构是否过旧？）`);
+
+  await mkdir(dirname(outDir), { recursive: true });
+  const tmpDir = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  await mkdir(tmpDir);
+  const relations: ExportedRelation[] = [];
+  try {
+    await warehouse.connection.run(`SET VARIABLE as_of = DATE '${asOf}'`);
+    await warehouse.connection.run('BEGIN TRANSACTION');
+    try {
+      for (const name of wanted) relations.push(await exportOne(warehouse, catalog.get(name)!, tmpDir, includePersonal));
+    } catch (e) {
+      await warehouse.connection.run('ROLLBACK').catch(() => {});
+      throw e;
+    }
+    await warehouse.connection.run('COMMIT');
+    const manifest: ExportManifest = {
+      format: 'firestat-parquet-export',
+      manifestVersion: 1,
+      generatedAt: options.generatedAt ?? new Date().toISOString(),
+      warehouse: warehouse.path === ':memory:' ? warehouse.path : resolve(warehouse.path),
+      schemaVersion: await schemaVersion(warehouse),
+      asOf,
+      includePersonal,
+      relations,
+      totalRows: relations.reduce((s, r) => s + r.rows, 0),
+      totalBytes: relations.reduce((s, r) => s + r.bytes, 0),
+      readWith: `SELECT * FROM read_parquet('<导出目录>/<name>/**/*.parquet', hive_partitioning = true)`,
+    };
+    await writeFile(join(tmpDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
+    await swapInto(tmpDir, outDir);
+    return manifest;
+  } catch (e) {
+    await rm(tmpDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Renames `tmpDir` to `outDir`, moving an existing `outDir` aside first and removing it after. */
+async function swapInto(tmpDir: string, outDir: string): Promise<void> {
+  if (!(await exists(outDir))) {
+    await rename(tmpDir, outDir);
+    return;
+  }
+  const old = `${tmpDir}.old`;
+  await rename(outDir, old);
+  try {
+    await rename(tmpDir, outDir);
+  } catch (e) {
+    await rename(old, outDir);
+    throw e;
+  }
+  await rm(old, { recursive: true, force: true });
+}
+
+/** A one-line Chinese summary per relation, for the CLI. */
+export function summarizeExport(manifest: ExportManifest, outDir: string): string {
+  const lines = [
+    `已导出 ${manifest.relations.length} 个表和视图，共 ${manifest.totalRows} 行、${(manifest.totalBytes / 1024).toFixed(0)} KiB：${outDir}`,
+    manifest.includePersonal
+      ? '  注意：含个人信息列（--include-personal），不得对外发布'
+      : `  已去掉个人信息列：${manifest.relations.flatMap((r) => r.droppedColumns.map((c) => `${r.name}.${c}`)).join('、') || '无'}`,
+  ];
+  for (const r of manifest.relations) {
+    const parts = r.partitionedBy.length ? `按 ${r.partitionedBy.join('/')} 分区，${r.files} 个文件` : '单个文件';
+    lines.push(`  ${r.name.padEnd(20)} ${String(r.rows).padStart(8)} 行  ${parts}`);
+  }
+  lines.push(`  读取：SELECT * FROM read_parquet('${relative(process.cwd(), outDir) || '.'}/quarter_figures/**/*.parquet', hive_partitioning = true)`);
+  return lines.join('\n');
+}
