@@ -73,11 +73,11 @@ async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, sign
     onFile: bar.onFile,
     ...(signal ? { signal } : {}),
     ...(withBuild
-      ? { build: { outDir: opts.out ?? cfg.outDir, publishers: await publishers(), ...(opts.year ? { year: Number(opts.year) } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) } }
+      ? { build: { outDir: opts.out ?? cfg.outDir, publishers, ...(opts.year ? { year: Number(opts.year) } : {}), ...(opts.asOf ? { asOf: opts.asOf } : {}) } }
       : {}),
   });
   bar.end();
-  process.stdout.write(`${summarize(result.ingest)}\n`);
+  process.stdout.write(result.ingest ? `${summarize(result.ingest)}\n` : '没有新文件，数据仓库与输出保持不变\n');
   if (result.built) process.stdout.write(`已生成 ${result.built.files.length} 个输出文件：${opts.out ?? cfg.outDir}\n`);
 }
 

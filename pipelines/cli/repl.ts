@@ -223,6 +223,7 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
   let running = false;
   let statements = 0;
   let errors = 0;
+  let lastSaved = saved[saved.length - 1];
 
   const remember = (entry: string, physicalLines: readonly string[], terminator = '') => {
     const one = oneLine(entry);
@@ -237,7 +238,8 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
       if (dup >= 0) history.splice(dup, 1);
       history.unshift(line);
     }
-    if (!historyFile) return;
+    if (!historyFile || line === lastSaved) return;
+    lastSaved = line;
     try {
       mkdirSync(dirname(historyFile), { recursive: true });
       appendFileSync(historyFile, `${line}\n`);

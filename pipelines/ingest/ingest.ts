@@ -32,6 +32,8 @@ export interface FileOutcome {
   /** Warnings kept with a loaded file. */
   readonly warnings?: number;
   readonly reportPath?: string;
+  /** The file's content hash, once read. */
+  readonly sha256?: string;
 }
 
 /** The result of a run: one outcome per file, never an exception half-way. */
@@ -103,6 +105,14 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         outcome = { path: file.path, status: 'unchanged' };
       } else {
         outcome = await ingestFile(file, { ...options, store, runId, matcher });
+        await store.rememberFile({
+          path: file.path,
+          bytes: file.bytes,
+          modifiedAt: shanghaiTimestamp(file.modifiedAt),
+          sha256: outcome.sha256 ?? null,
+          submissionId: outcome.submissionId ?? null,
+          runId,
+        });
       }
       outcomes.push(outcome);
       options.onFile?.(outcome);
@@ -196,7 +206,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       },
       problems.items,
     );
-    return { path: file.path, status: 'rejected', submissionId, reason, reportPath, ...(parsed?.form ? { form: parsed.form } : {}), ...(parsed?.unit ? { unit: parsed.unit.name } : {}) };
+    return { path: file.path, status: 'rejected', submissionId, reason, reportPath, ...(parsed?.sha256 ? { sha256: parsed.sha256 } : {}), ...(parsed?.form ? { form: parsed.form } : {}), ...(parsed?.unit ? { unit: parsed.unit.name } : {}) };
   };
 
   if (file.refusal) {
@@ -215,7 +225,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     problems.add({ severity: 'error', code: 'unreadable', message: `文件无法打开：${e instanceof Error ? e.message : String(e)}` });
     return refuse();
   }
-  if (await store.seenHash(sha256)) return { path: file.path, status: 'unchanged' };
+  if (await store.seenHash(sha256)) return { path: file.path, status: 'unchanged', sha256 };
 
   const reader = readerFor(file.path);
   if ('refusal' in reader) {
@@ -322,6 +332,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       path: file.path,
       status,
       submissionId,
+      sha256,
       form: r.form.code,
       unit: r.unit.name,
       period: periodLabel(r.period),

@@ -1,17 +1,18 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { shanghaiDate, type Clock } from '../../domain/clock.js';
+import { shanghaiDate, shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import type { UnitRegistry } from '../../domain/units.js';
-import { build, type BuildResult } from '../../dashboards/build.js';
+import type { BuildResult } from '../../dashboards/build.js';
 import type { Publisher } from '../../dashboards/publisher.js';
 import type { ReadLimits } from '../../sources/readers/reader.js';
 import type { Source } from '../../sources/source.js';
 import { queryRows } from '../../warehouse/query.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
+import { Warehouse } from '../../warehouse/warehouse.js';
+import { fingerprint, SubmissionStore } from '../../warehouse/load/submission-store.js';
 import { withWorkingCopy } from '../../warehouse/working-copy.js';
-import { checkWarehouse, warehouseSound, type CheckResult } from '../../warehouse/check/integrity-check.js';
-import { ingest, type FileOutcome, type IngestResult } from '../ingest/ingest.js';
+import type { CheckResult } from '../../warehouse/check/integrity-check.js';
+import type { FileOutcome, IngestResult } from '../ingest/ingest.js';
 import { acquireRunLock } from './run-lock.js';
 import type { RunLog } from './run-log.js';
 
@@ -34,7 +35,8 @@ export interface NightlyRunOptions {
   /** Build outputs after ingesting; omitted for `firestat ingest`. */
   readonly build?: {
     readonly outDir: string;
-    readonly publishers: readonly Publisher[];
+    /** Loaded only when a build happens (workbooks pull in exceljs). */
+    readonly publishers: () => Promise<readonly Publisher[]>;
     readonly year?: number;
     readonly asOf?: string;
   };
@@ -42,7 +44,8 @@ export interface NightlyRunOptions {
 
 /** What a run did. */
 export interface NightlyRunResult {
-  readonly ingest: IngestResult;
+  /** Absent when the run found nothing new and left the warehouse as it was. */
+  readonly ingest?: IngestResult;
   /** The integrity checks run at the end (see `firestat check`). */
   readonly checks: readonly CheckResult[];
   readonly built?: BuildResult;
@@ -62,8 +65,13 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
   await mkdir(dirname(options.warehousePath), { recursive: true });
   const release = await acquireRunLock(`${options.warehousePath}.lock`, options.lockWaitMs ?? 5_000, options.clock);
   try {
+    if (await nothingNew(options)) {
+      options.log('run-skipped', { reason: 'nothing new', source: options.source.description });
+      return { checks: [] };
+    }
     options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
     const result = await withWorkingCopy(options.warehousePath, async (warehouse) => {
+      const { ingest } = await import('../ingest/ingest.js');
       const ingested = await ingest({
         source: options.source,
         warehouse,
@@ -88,10 +96,12 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
         const asOf = b.asOf ?? shanghaiDate(options.clock());
         const year = b.year ?? (await yearToBuild(warehouse, asOf));
         if (year !== undefined) {
-          built = await build({ warehouse, outDir: b.outDir, year, generatedAt: options.clock().toISOString(), asOf, publishers: b.publishers });
+          const { build } = await import('../../dashboards/build.js');
+          built = await build({ warehouse, outDir: b.outDir, year, generatedAt: options.clock().toISOString(), asOf, publishers: await b.publishers() });
           options.log('build-done', { year, files: built.files.length, out: b.outDir });
         }
       }
+      const { checkWarehouse, warehouseSound } = await import('../../warehouse/check/integrity-check.js');
       const checks = await checkWarehouse(warehouse);
       const failed = checks.filter((c) => !c.ok);
       options.log(warehouseSound(checks) ? 'check-ok' : 'check-failed', {
@@ -100,9 +110,9 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
       });
       return { ingest: ingested, checks, ...(built ? { built } : {}) };
     });
-    const c = result.ingest.counts;
-    options.log(result.ingest.interrupted ? 'run-interrupted' : 'run-end', {
-      run: result.ingest.runId,
+    const c = result.ingest!.counts;
+    options.log(result.ingest!.interrupted ? 'run-interrupted' : 'run-end', {
+      run: result.ingest!.runId,
       seen: c.files_seen,
       loaded: c.files_loaded,
       unchanged: c.files_unchanged,
@@ -113,5 +123,24 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
     return result;
   } finally {
     await release();
+  }
+}
+
+/**
+ * A night with nothing new must cost almost nothing: compare the source's listing with the files
+ * the published warehouse has seen (path, size, time), without copying or writing anything.
+ */
+async function nothingNew(options: NightlyRunOptions): Promise<boolean> {
+  if (!existsSync(options.warehousePath)) return false;
+  if (options.build && !existsSync(join(options.build.outDir, 'data', 'index.json'))) return false;
+  const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true });
+  try {
+    const seen = await new SubmissionStore(warehouse).seenFingerprints();
+    for await (const f of options.source.list()) {
+      if (!seen.has(fingerprint(f.path, f.bytes, shanghaiTimestamp(f.modifiedAt)))) return false;
+    }
+    return true;
+  } finally {
+    await warehouse.close();
   }
 }

@@ -101,6 +101,7 @@ export class HttpListingSource implements Source {
   private readonly maxBytes: number;
   private readonly log: (line: string) => void;
   private readonly clock: Clock;
+  private readonly credentials: string | undefined;
 
   constructor(private readonly options: HttpListingSourceOptions) {
     let url: URL;
@@ -110,12 +111,18 @@ export class HttpListingSource implements Source {
       throw new HttpSourceError(`文件清单地址“${String(options.listingUrl).slice(0, 100)}”不是有效的网址`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new HttpSourceError(`文件清单地址应以 http:// 或 https:// 开头：${shownUrl(url)}`);
+    // fetch refuses addresses with credentials: they become a Basic Authorization header.
+    let credentials: string | undefined;
+    if (url.username || url.password) {
+      credentials = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
+      url = new URL(url);
+      url.username = '';
+      url.password = '';
+    }
+    this.credentials = credentials;
     this.listingUrl = url;
     this.description = `文件清单 ${shownUrl(url)}`;
-    const identity = new URL(url);
-    identity.username = '';
-    identity.password = '';
-    this.folder = join(options.stateDir, 'http', hash(identity.href, 16));
+    this.folder = join(options.stateDir, 'http', hash(url.href, 16));
     this.label = (options.label ?? url.hostname).replace(/[^A-Za-z0-9.\-_\u4e00-\u9fff]/g, '_').replace(/^\.+/, '_') || 'server';
     this.maxBytes = options.limits?.maxFileBytes ?? defaultReadLimits.maxFileBytes;
     this.log = options.log ?? (() => {});
@@ -131,10 +138,11 @@ export class HttpListingSource implements Source {
     const allowed = this.options.allowedHosts ?? [];
     return {
       timeoutMs: (this.options.timeoutSeconds ?? 300) * 1000,
-      headers: this.options.headers ?? {},
+      headers: { ...(this.credentials ? { authorization: this.credentials } : {}), ...this.options.headers },
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       permit: (url, from) => {
         if (url.protocol !== 'http:' && url.protocol !== 'https:') return `地址协议“${url.protocol}”不允许，只下载 http/https 地址`;
+        if (url.username || url.password) return '地址中不能含有用户名或密码';
         if (from?.protocol === 'https:' && url.protocol === 'http:') return '不允许从 https 转到不加密的 http';
         if (!hostPermitted(url, this.listingUrl, allowed)) return `主机 ${url.host} 不是清单所在的主机 ${this.listingUrl.host}，也不在允许的主机（allowedHosts）之列`;
         return undefined;

@@ -135,7 +135,8 @@ interface Listed {
 
 /** Serves the files and lists them (url relative to the listing unless given). */
 function publish(items: readonly Listed[]): void {
-  for (const [i, item] of items.entries()) if (item.body) platform.files.set(`/files/${i}-${encodeURIComponent(item.name)}`, item.body);
+  // The server decodes request paths: files are kept under their decoded path.
+  for (const [i, item] of items.entries()) if (item.body) platform.files.set(`/files/${i}-${item.name}`, item.body);
   const listing = items.map((item, i) => ({
     name: item.name,
     size: item.size === undefined ? (item.body?.length ?? 0) : item.size,
@@ -211,7 +212,7 @@ describe('HttpListingSource', () => {
     const big = Buffer.alloc(256 * 1024, 7);
     big.write('头部', 0);
     publish([{ name: '隐患台账.xlsx', body: big }, { name: '小文件.csv', body: Buffer.from('x\n') }]);
-    platform.dropOnce.add(`/files/0-${encodeURIComponent('隐患台账.xlsx')}`);
+    platform.dropOnce.add('/files/0-隐患台账.xlsx');
     const lines: string[] = [];
     const s = source({ log: (l) => lines.push(l) });
     const first = await collect(s);

@@ -20,12 +20,14 @@ export const FREE_TEXT_EXAMPLE = '（自由文本，可能含人名，不显示�
  * - `description` (l2_hazards, hazards, hazards_open) and `problem_description` (r1_case_reviews,
  *   case_reviews): inspectors' and reviewers' notes;
  * - `inspected_entity` (l2_hazards, hazards, hazards_open): 被检查单位 — often a 个体工商户 named
- *   after its owner.
+ *   after its owner;
+ * - `violation` (l1_cases, cases): 违法行为, which the form also accepts under 违法事实 — a
+ *   narrative that can name the party.
  *
- * Columns with a closed vocabulary or a code (`violation`, `category`, `status`, `case_no`, …)
+ * Columns with a closed vocabulary or a code (`category`, `status`, `penalty_kind`, `case_no`, …)
  * keep their examples. Whatever the column, the values in the warehouse are not changed.
  */
-export const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', 'description', 'problem_description', 'inspected_entity']);
+export const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', 'description', 'problem_description', 'inspected_entity', 'violation']);
 
 /** Why a column shows no example, or undefined when it may show one. */
 export function withheldExample(column: CatalogColumn): string | undefined {
@@ -73,14 +75,17 @@ async function examples(warehouse: Warehouse, relation: CatalogRelation): Promis
   const found = new Map<string, string>();
   if (!wanted.length) return found;
   const from = sqlIdent(relation.name);
-  const { rows } = await queryRows(warehouse, `SELECT ${wanted.map(sqlIdent).join(', ')} FROM ${from} LIMIT ${EXAMPLE_SCAN_ROWS}`);
+  // Tables: the first rows loaded. Views have no order of their own: sorted, so the examples are
+  // the same from one run to the next.
+  const order = relation.kind === 'view' ? ' ORDER BY ALL' : '';
+  const { rows } = await queryRows(warehouse, `SELECT ${wanted.map(sqlIdent).join(', ')} FROM ${from}${order} LIMIT ${EXAMPLE_SCAN_ROWS}`);
   for (const row of rows) {
     for (const c of wanted) if (!found.has(c) && row[c] != null) found.set(c, exampleText(row[c]));
     if (found.size === wanted.length) return found;
   }
   if (rows.length < EXAMPLE_SCAN_ROWS) return found;
   for (const c of wanted.filter((x) => !found.has(x))) {
-    const r = await queryRows(warehouse, `SELECT ${sqlIdent(c)} AS v FROM ${from} WHERE ${sqlIdent(c)} IS NOT NULL LIMIT 1`);
+    const r = await queryRows(warehouse, `SELECT ${sqlIdent(c)} AS v FROM ${from} WHERE ${sqlIdent(c)} IS NOT NULL${relation.kind === 'view' ? ' ORDER BY 1' : ''} LIMIT 1`);
     if (r.rows[0]?.v != null) found.set(c, exampleText(r.rows[0].v));
   }
   return found;
@@ -123,7 +128,7 @@ const rowsText = (r: DictionaryRelation) => (r.rows == null ? '' : `${r.rows} �
 
 const preamble = [
   '每个表和视图的中文说明，以及每列的名称、类型、中文说明和一个示例值。',
-  '示例值是该列在数据仓库中读到的第一个非空值（过长的截断）。',
+  '示例值是该列在数据仓库中的第一个非空值（表按装入顺序，视图按各列排序；过长的截断）。',
   `说明中带“个人信息”的列（如 l1_cases.party 当事人）不显示示例：${PERSONAL_EXAMPLE}；`,
   `可能含人名的自由文本列（${[...FREE_TEXT_COLUMNS].join('、')}）也不显示示例：${FREE_TEXT_EXAMPLE}。`,
 ];

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { shanghaiDate } from '../../domain/clock.js';
 import { forms } from '../../domain/forms/index.js';
 import { readCatalog, schemaVersion, sqlIdent, type CatalogRelation } from '../docs/catalog.js';
@@ -237,7 +237,7 @@ async function swapInto(tmpDir: string, outDir: string): Promise<void> {
   await rm(old, { recursive: true, force: true });
 }
 
-/** A one-line Chinese summary per relation, for the CLI. */
+/** A Chinese summary for the CLI: totals, personal columns left out, one line per relation. */
 export function summarizeExport(manifest: ExportManifest, outDir: string): string {
   const lines = [
     `已导出 ${manifest.relations.length} 个表和视图，共 ${manifest.totalRows} 行、${(manifest.totalBytes / 1024).toFixed(0)} KiB：${outDir}`,
@@ -249,6 +249,6 @@ export function summarizeExport(manifest: ExportManifest, outDir: string): strin
     const parts = r.partitionedBy.length ? `按 ${r.partitionedBy.join('/')} 分区，${r.files} 个文件` : '单个文件';
     lines.push(`  ${r.name.padEnd(20)} ${String(r.rows).padStart(8)} 行  ${parts}`);
   }
-  lines.push(`  读取：SELECT * FROM read_parquet('${relative(process.cwd(), outDir) || '.'}/quarter_figures/**/*.parquet', hive_partitioning = true)`);
+  lines.push(`  读取：SELECT * FROM read_parquet('${join(outDir, 'quarter_figures')}/**/*.parquet', hive_partitioning = true)`);
   return lines.join('\n');
 }

@@ -85,10 +85,18 @@ export class SubmissionStore {
   /** Every path, size and modification time seen, for a fast "nothing new" check. */
   async seenFingerprints(): Promise<Set<string>> {
     const rows = await this.db
-      .selectFrom('submissions')
+      .selectFrom('seen_files')
       .select(['path', 'bytes', sql<string>`strftime(modified_at, '%Y-%m-%d %H:%M:%S')`.as('modified')])
       .execute();
     return new Set(rows.map((r) => fingerprint(r.path, Number(r.bytes), r.modified)));
+  }
+
+  /** Remembers a file looked at, so an unchanged copy is skipped without reading it next time. */
+  async rememberFile(file: { path: string; bytes: number; modifiedAt: string; sha256: string | null; submissionId: number | null; runId: number }): Promise<void> {
+    await this.db
+      .insertInto('seen_files')
+      .values({ path: file.path, bytes: file.bytes, modified_at: file.modifiedAt, sha256: file.sha256, submission_id: file.submissionId, run_id: file.runId })
+      .execute();
   }
 
   /** Was a file with these exact bytes seen before (under any name)? */

@@ -84,6 +84,18 @@ export const coreTables: readonly TableSpec[] = [
     ],
   },
   {
+    name: 'seen_files',
+    comment: '见过的文件（路径、大小、修改时间）：下次运行据此跳过未变化的文件，不必重新读取',
+    columns: [
+      ['path', 'VARCHAR NOT NULL', '文件在收件箱中的相对路径'],
+      ['bytes', 'BIGINT NOT NULL', '文件大小（字节）'],
+      ['modified_at', 'TIMESTAMP NOT NULL', '文件修改时间（北京时间）'],
+      ['sha256', 'VARCHAR', '文件内容指纹'],
+      ['submission_id', 'BIGINT', '对应的报送文件编号；内容与已有文件相同则为空'],
+      ['run_id', 'BIGINT', '首次见到该文件的运行编号'],
+    ],
+  },
+  {
     name: 'forms',
     comment: '报表目录：五种报表的代码、名称、报送频次与报送期限（由表单定义和配置同步而来）',
     columns: [

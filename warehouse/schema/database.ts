@@ -72,6 +72,15 @@ export interface SubmissionColumnsTable {
   header: string | null;
 }
 
+export interface SeenFilesTable {
+  path: string;
+  bytes: number;
+  modified_at: string;
+  sha256: string | null;
+  submission_id: number | null;
+  run_id: number | null;
+}
+
 export interface FormsTable {
   code: string;
   name: string;
@@ -94,5 +103,6 @@ export interface WarehouseDatabase {
   submission_problems: SubmissionProblemsTable;
   submission_columns: SubmissionColumnsTable;
   forms: FormsTable;
+  seen_files: SeenFilesTable;
   form_expectations: FormExpectationsTable;
 }

@@ -1,0 +1,157 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UnitRegistry } from '../../domain/units.js';
+import { CONTINUATION_PROMPT, HISTORY_LIMIT, PROMPT, oneLine, runRepl, splitStatements, type ReplOptions } from '../../pipelines/cli/repl.js';
+import { Warehouse } from '../../warehouse/warehouse.js';
+import { tempDir } from '../support/ingest-helpers.js';
+
+let warehouse: Warehouse;
+beforeAll(async () => {
+  // As the CLI does: a warehouse file, opened read-only.
+  const path = join(tempDir(), 'warehouse.duckdb');
+  const writable = await Warehouse.open({ path });
+  await writable.syncUnits(UnitRegistry.sample());
+  await writable.close();
+  warehouse = await Warehouse.open({ path, readOnly: true });
+});
+afterAll(async () => {
+  await warehouse.close();
+});
+
+/** Feeds `script` to a REPL over streams and returns what it printed. */
+async function session(script: string, options: Partial<ReplOptions> = {}) {
+  const input = new PassThrough();
+  const output = new PassThrough();
+  let text = '';
+  output.on('data', (chunk: Buffer) => {
+    text += chunk.toString('utf8');
+  });
+  const done = runRepl({ input, output, warehouse, historyFile: null, prompts: true, ...options });
+  input.end(script);
+  const result = await done;
+  return { result, text };
+}
+
+describe('firestat sql REPL', () => {
+  it('runs a multi-line query, .tables, .schema, survives an SQL error, and stops at .quit', async () => {
+    const historyFile = join(tempDir(), 'history');
+    const { result, text } = await session(
+      [
+        'SELECT code,',
+        '       name   -- 单位名称',
+        '  FROM units',
+        "  WHERE kind = 'township'",
+        '  ORDER BY code LIMIT 2;',
+        '.tables',
+        '.schema submissions',
+        'SELEC name FROM units;',
+        'SELECT count(*) AS n FROM units;',
+        '.quit',
+        "SELECT 'not run' AS after_quit;",
+        '',
+      ].join('\n'),
+      { historyFile },
+    );
+    expect(result).toEqual({ statements: 3, errors: 1, ended: 'quit' });
+    // Prompts: a new statement, then the continuation prompt for each further line.
+    expect(text).toContain(PROMPT);
+    expect(text.split(CONTINUATION_PROMPT).length - 1).toBe(4);
+    // The multi-line query, as an aligned table.
+    expect(text).toMatch(/code\s+name\n-+\s+-+\nZJ01\s+\S+\nZJ02\s+\S+\n\(2 行\)/);
+    // .tables: tables and views with their Chinese comments, core tables first.
+    expect(text).toMatch(/units\s+核心表\s+报送单位名录/);
+    expect(text).toMatch(/l1_cases\s+事实表\s+L1 行政处罚案件台账/);
+    expect(text).toMatch(/quarter_figures\s+视图\s+季度数字（长表）/);
+    expect(text.indexOf('submission_problems ')).toBeLessThan(text.indexOf('t1_township_stats '));
+    // .schema submissions: columns, types, comments.
+    expect(text).toContain('submissions（表）：每个收到的报送文件一行');
+    expect(text).toMatch(/submission_id\s+BIGINT\s+报送文件编号（只增不减）/);
+    expect(text).toMatch(/status\s+VARCHAR\s+状态：loaded 已入库/);
+    // The error is explained in Chinese, DuckDB's message follows, and the next query still runs.
+    expect(text).toContain('错误：SQL 语法错误');
+    expect(text).toContain('DuckDB：Parser Error');
+    expect(text).toMatch(/firestat> n\n-+\n\s*26\n\(1 行\)/);
+    expect(text).not.toContain('not run');
+    // The history holds each statement on one line (the line comment dropped) and each command.
+    expect(readFileSync(historyFile, 'utf8').split('\n')).toEqual([
+      "SELECT code, name FROM units WHERE kind = 'township' ORDER BY code LIMIT 2;",
+      '.tables',
+      '.schema submissions',
+      'SELEC name FROM units;',
+      'SELECT count(*) AS n FROM units;',
+      '.quit',
+      '',
+    ]);
+  });
+
+  it('switches formats, explains read-only and unknown names in Chinese, and runs a last statement without ;', async () => {
+    const { result, text } = await session(
+      [
+        '.format json',
+        "SELECT code FROM units WHERE code = 'ZJ01';",
+        '.format csv',
+        "SELECT 'a;b' AS s, 1 AS n; SELECT 2 AS m; -- two statements, one line",
+        '.format xml',
+        '.schema no_such_table',
+        'SELECT * FROM no_such_table;',
+        'DELETE FROM units;',
+        '.bogus',
+        '.help',
+        'SELECT 3 AS last',
+      ].join('\n'),
+      { prompts: false },
+    );
+    expect(result).toEqual({ statements: 6, errors: 5, ended: 'eof' });
+    expect(text).not.toContain(PROMPT);
+    expect(text).toContain('[\n  {\n    "code": "ZJ01"\n  }\n]');
+    expect(text).toContain('s,n\na;b,1\n');
+    expect(text).toContain('m\n2\n');
+    expect(text).toContain('错误：没有 “xml” 这种输出格式');
+    expect(text).toContain('错误：没有名为 “no_such_table” 的表或视图');
+    expect(text).toContain('错误：找不到所引用的表、视图、列或函数');
+    expect(text).toContain('错误：数据仓库以只读方式打开，不能修改数据或表结构');
+    expect(text).toContain('错误：没有 .bogus 这个命令');
+    expect(text).toContain('.schema 名称');
+    expect(text).toContain('last\n3\n');
+  });
+
+  it('keeps history across sessions: the last session’s statements come back with the up arrow', async () => {
+    const historyFile = join(tempDir(), 'nested', 'firestat_history');
+    await session("SELECT 'first session' AS s;\n", { historyFile, prompts: false });
+    expect(existsSync(historyFile)).toBe(true);
+    // A terminal session: arrow-up then Enter recalls and runs the previous session's statement.
+    const { result, text } = await session('\x1b[A\r', { historyFile, terminal: true });
+    expect(result.statements).toBe(1);
+    expect(text).toContain('first session');
+    expect(text.match(/first session/g)!.length).toBeGreaterThanOrEqual(2); // echoed, then the result
+  });
+
+  it('trims the history file to the last entries', async () => {
+    const historyFile = join(tempDir(), 'h');
+    writeFileSync(historyFile, Array.from({ length: HISTORY_LIMIT + 50 }, (_, i) => `SELECT ${i};`).join('\n'));
+    await session('SELECT 1 AS x;\n', { historyFile, prompts: false });
+    const lines = readFileSync(historyFile, 'utf8').trim().split('\n');
+    expect(lines.length).toBe(HISTORY_LIMIT + 1);
+    expect(lines[0]).toBe('SELECT 50;');
+    expect(lines.at(-1)).toBe('SELECT 1 AS x;');
+  });
+});
+
+describe('statement splitting', () => {
+  it('ends statements at top-level semicolons only', () => {
+    expect(splitStatements("SELECT ';' AS a; SELECT \"x;y\" FROM t;\nSELECT 1 -- ; not here\n")).toEqual({
+      statements: ["SELECT ';' AS a", 'SELECT "x;y" FROM t'],
+      rest: '\nSELECT 1 -- ; not here\n',
+    });
+    expect(splitStatements('SELECT /* ; */ 1;  -- done')).toEqual({ statements: ['SELECT /* ; */ 1'], rest: '' });
+    expect(splitStatements("SELECT 'it''s;' AS s;")).toEqual({ statements: ["SELECT 'it''s;' AS s"], rest: '' });
+    expect(splitStatements("SELECT $$a;b$$;;")).toEqual({ statements: ['SELECT $$a;b$$'], rest: '' });
+    expect(splitStatements("SELECT 'open;")).toEqual({ statements: [], rest: "SELECT 'open;" });
+  });
+
+  it('puts a statement on one line for the history', () => {
+    expect(oneLine("SELECT a, -- x\n  b  -- y\nFROM t WHERE s = '--not a comment'")).toBe("SELECT a, b FROM t WHERE s = '--not a comment'");
+  });
+});
