@@ -64,10 +64,21 @@ function cellText(v: CellValue | undefined): string {
 const nothingRow = /^(本季度|本月|本期|当季|当月)?(无|没有|暂无)(行政处罚)?(案件|隐患|记录|数据|案卷|评查)?(情况)?。?$/;
 
 function classify(row: SheetRow): 'blank' | 'total' | 'notes' | 'nothing' | 'data' {
-  const texts = row.cells.map(cellText).filter(Boolean);
-  if (texts.length === 0) return 'blank';
-  if (texts.length === 1 && nothingRow.test(texts[0]!)) return 'nothing';
-  if (texts.slice(0, 3).some((t) => totalRow.test(t))) return 'total';
+  // Only the first few filled cells decide; squeezing every cell of every row costs real time.
+  const texts: string[] = [];
+  let filled = 0;
+  for (const cell of row.cells) {
+    if (cell === null || cell === '') continue;
+    filled++;
+    if (texts.length < 3) {
+      const t = cellText(cell);
+      if (t) texts.push(t);
+      else filled--;
+    }
+  }
+  if (filled === 0 || (texts.length === 0 && row.cells.every((c) => cellText(c) === ''))) return 'blank';
+  if (filled === 1 && nothingRow.test(texts[0]!)) return 'nothing';
+  if (texts.some((t) => totalRow.test(t))) return 'total';
   if (notesRow.test(texts[0] ?? '')) return 'notes';
   return 'data';
 }
