@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { systemClock } from '../../domain/clock.js';
 import { UnitRegistry } from '../../domain/units.js';
 import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
-import { writeSampleInbox } from '../../sources/sample/index.js';
+import { writeSampleInbox, type SampleManifest } from '../../sources/sample/index.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { ingest } from '../ingest/ingest.js';
 import { build } from '../../dashboards/build.js';
@@ -18,7 +18,7 @@ const demoEntries = ['inbox', 'warehouse.duckdb', 'warehouse.duckdb.wal', 'repor
  * Writes the sample year into `dir/inbox`, ingests it into `dir/warehouse.duckdb` and prints what
  * happened and where to look. Starts afresh each time, touching nothing it did not make.
  */
-export async function runDemo(dirArg: string, out: (line: string) => void): Promise<void> {
+export async function runDemo(dirArg: string, out: (line: string) => void): Promise<{ manifest: SampleManifest; outDir: string; warehousePath: string }> {
   const dir = resolve(dirArg);
   if (existsSync(dir)) {
     const foreign = readdirSync(dir).filter((n) => !demoEntries.includes(n));
@@ -62,4 +62,5 @@ export async function runDemo(dirArg: string, out: (line: string) => void): Prom
   } finally {
     await warehouse.close();
   }
+  return { manifest, outDir: join(dir, 'out'), warehousePath };
 }

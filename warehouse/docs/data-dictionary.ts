@@ -187,8 +187,8 @@ h3{font-size:17px;margin:26px 0 4px;font-family:ui-monospace,SFMono-Regular,Menl
 .meta{color:#57606a;font-size:13px}.note{background:#f6f8fa;border-left:4px solid #c0392b;padding:8px 14px;font-size:14px;margin:14px 0}
 nav ul{padding-left:18px}nav li{margin:4px 0}nav a{margin-right:10px;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px}
 .desc{margin:2px 0 8px}.kind{display:inline-block;font-size:12px;padding:0 6px;border-radius:3px;background:#eef2f7;color:#24476b;margin-right:6px}
-table{border-collapse:collapse;width:100%;font-size:13.5px;margin-bottom:6px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f6f8fa}td.name,td.type{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;white-space:nowrap}
+table{border-collapse:collapse;width:100%;table-layout:fixed;font-size:13.5px;margin-bottom:6px}th,td{border:1px solid #d0d7de;padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f6f8fa}th:nth-child(1){width:20%}th:nth-child(2){width:13%}th:nth-child(4){width:25%}td.name,td.type{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 td.withheld,td.none{color:#8c959f}tr.personal td.name{color:#b3261e}
 @media print{h2{page-break-before:always}nav{display:none}}
 `.trim();
