@@ -18,16 +18,17 @@ function showValue(indicator: string, value: number | null): string {
 
 function rankingTable(site: Site, r: Ranking): Html {
   const code = new Map(site.townships.map((t) => [t.unit, t.code]));
-  const ranked = r.entries.filter((e) => e.rank !== null);
-  const n = ranked.length;
-  const tone = (rank: number | null, i: number) => (rank === null ? '' : i < 3 ? 'top' : i >= n - 3 ? 'bottom' : '');
+  // Top three and bottom three by rank (ties share a rank, so more may be marked; none is both).
+  const ranks = r.entries.map((e) => e.rank).filter((x): x is number => x !== null);
+  const bottomFrom = ranks.length >= 3 ? ranks[ranks.length - 3]! : Infinity;
+  const tone = (rank: number | null) => (rank === null ? '' : rank <= 3 ? 'top' : rank >= bottomFrom ? 'bottom' : '');
   return html`<div class="ranking">
 <table class="data rank-table">
 <caption>${r.label}${r.better === 'lower' ? '（越少越好）' : ''}</caption>
 <thead><tr><th scope="col">名次</th><th scope="col">镇街</th><th scope="col">${r.indicator.endsWith('_rate') ? '比率' : '数值'}</th></tr></thead>
-<tbody>${r.entries.map((e, i) => {
+<tbody>${r.entries.map((e) => {
     const c = code.get(e.unit);
-    return html`<tr class="${tone(e.rank, i)}"><td class="num">${e.rank ?? '—'}</td><td>${c ? html`<a href="${files.township(c)}">${e.unit}</a>` : e.unit}</td><td class="num">${showValue(r.indicator, e.value)}</td></tr>`;
+    return html`<tr class="${tone(e.rank)}"><td class="num">${e.rank ?? '—'}</td><td>${c ? html`<a href="${files.township(c)}">${e.unit}</a>` : e.unit}</td><td class="num">${showValue(r.indicator, e.value)}</td></tr>`;
   })}</tbody>
 </table>
 </div>`;
@@ -37,7 +38,7 @@ function qualityTable(doc: BulletinDocument, site: Site): Html {
   const cq = doc.caseQuality;
   const code = new Map(site.townships.map((t) => [t.unit, t.code]));
   if (cq.byTownship.length === 0) return html`<p class="muted">本季度没有镇街案卷评查记录。</p>`;
-  return tableWrap(html`<table class="data quality">
+  return tableWrap(html`<table class="data narrow quality">
 <thead><tr><th scope="col">镇街</th><th scope="col">评查案卷（份）</th>${cq.problems.map((p) => html`<th scope="col">${p}</th>`)}</tr></thead>
 <tbody>${cq.byTownship.map((t) => {
     const c = code.get(t.unit);
@@ -63,12 +64,11 @@ ${charts.bar({ title: '问题类型（份）', scope: `${period} · ${towns}`, c
 ${qualityTable(doc, site)}`, 'appendix')}
 ${section('submissions', '附表3　报送情况', html`${scope(`${period}，截至 ${site.asOf}`, `${towns}和局本级`, files.dispatch(y, q))}
 ${doc.lateOrMissing.length === 0 ? html`<p class="ok-note">本季度各单位均按时报送。</p>` : html`<ul class="compact">${doc.lateOrMissing.map((l) => html`<li>${statusChip(l.status)} <b>${l.unit}</b> · ${formName(site, l.form)}${l.month !== null ? ` · ${l.month}月` : ''}</li>`)}</ul>`}
-<p class="screen-only"><a href="${files.dispatch(y, q)}">查看本季度调度页 →</a></p>`, 'appendix keep')}
+<p class="screen-only"><a href="${files.dispatch(y, q)}">查看本季度调度页 →</a></p>`, 'appendix-inline')}
 `;
   return page(site, {
-    file: files.bulletin(y, q),
     title: `${quarterName(y, q)}通报`,
-    lead: html`<p>${period} · ${towns} · 数据截至 ${site.asOf} · <span class="screen-only">可直接打印（A4）</span></p>`,
+    lead: html`<p>${period} · ${towns} · 数据截至 ${site.asOf}<span class="screen-only"> · 可直接打印（A4）</span></p>`,
     current: { kind: 'bulletin', quarter: q },
     body,
     sources: doc.sources,

@@ -82,7 +82,7 @@ export class ChartRenderer {
       const label = `${spec.title}（${spec.scope}）`;
       return html`<figure class="chart">
 <figcaption><span class="chart-title">${spec.title}</span> <span class="scope">${spec.scope}</span></figcaption>
-${trusted(svg.replace(/^<svg /, `<svg role="img" aria-label="${label.replace(/[&<>"']/g, '')}" `))}
+${trusted(svg.replace(/^<svg /, `<svg role="img" aria-label="${label.replace(/[&<>"']/g, '')}" style="max-width:${width}px" `))}
 </figure>`;
     } finally {
       chart.dispose();

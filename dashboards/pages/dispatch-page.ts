@@ -146,7 +146,6 @@ ${section('findings', '数据核对发现的问题', html`${scope(period, units)
 ${findingsTable(site, doc.findings, new Set(doc.sources.map((s) => s.submissionId)))}`)}
 `;
   return page(site, {
-    file: files.dispatch(y, q),
     title: `${quarterName(y, q)}调度`,
     lead: html`<p>${period} · ${units} · 数据截至 ${site.asOf}</p>`,
     current: { kind: 'dispatch', quarter: q },

@@ -11,7 +11,6 @@ export type Current =
 
 /** One page of the site. */
 export interface PageSpec {
-  readonly file: string;
   /** `<title>` and heading. */
   readonly title: string;
   /** Under the heading: what the page covers. */
@@ -25,6 +24,9 @@ export interface PageSpec {
 }
 
 const siteName = '消防执法统计';
+
+/** Source lists longer than this are folded (the 年度总览 cites every file of the year). */
+const longSourceList = 100;
 
 function navLink(href: string, text: string, current: boolean): Html {
   return current ? html`<a href="${href}" aria-current="page">${text}</a>` : html`<a href="${href}">${text}</a>`;
@@ -56,15 +58,19 @@ export function sourcesSection(site: Site, sources: readonly Source[]): Html {
   const byForm = new Map<string, number>();
   for (const s of sources) byForm.set(s.form, (byForm.get(s.form) ?? 0) + 1);
   const summary = join([...byForm].map(([form, n]) => html`${formName(site, form)} ${n} 份`), '、');
-  return html`<section id="sources" class="sources">
-<h2>数据来源</h2>
-<p>本页数字来自下列 ${sources.length} 份现行报送文件（同一单位、报表、期间以最新一次成功报送为准）：${summary}。文件路径相对于收件箱。</p>
-<div class="table-wrap"><table class="data sources-table">
-<thead><tr><th>编号</th><th>文件</th><th>单位</th><th>报表</th><th>期间</th><th>收到时间</th></tr></thead>
+  const table = html`<div class="table-wrap"><table class="data sources-table">
+<thead><tr><th scope="col">编号</th><th scope="col">文件</th><th scope="col">单位</th><th scope="col">报表</th><th scope="col">期间</th><th scope="col">收到时间</th></tr></thead>
 <tbody>${sources.map(
     (s) => html`<tr id="${sourceAnchor(s.submissionId)}"><td class="num">${s.submissionId}</td><td class="path">${s.path}</td><td>${s.unit}</td><td>${s.form}</td><td>${s.period}</td><td class="nowrap">${s.receivedAt}</td></tr>`,
   )}</tbody>
-</table></div>
+</table></div>`;
+  // A whole year's files make a very long list: folded until asked for (the browser unfolds it
+  // when a link points into it or the text is searched for).
+  const long = sources.length > longSourceList;
+  return html`<section id="sources" class="sources">
+<h2>数据来源</h2>
+<p>本页数字来自下列 ${sources.length} 份现行报送文件（同一单位、报表、期间以最新一次成功报送为准）：${summary}。文件路径相对于收件箱。</p>
+${long ? html`<details class="sources-list"><summary>展开全部 ${sources.length} 份文件</summary>${table}</details>` : table}
 </section>`;
 }
 

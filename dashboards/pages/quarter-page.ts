@@ -18,7 +18,7 @@ function summaryTable(site: Site, doc: QuarterDocument, which: 'quarter' | 'year
   const unitCell = (r: Row) => {
     const c = code.get(r.unit);
     if (!c) return html`${r.unit}`;
-    const src = sourceFor(doc.sources, r.unit, 'T1');
+    const src = which === 'quarter' ? sourceFor(doc.sources, r.unit, 'T1') : undefined;
     return html`<a href="${files.township(c)}">${r.unit}</a>${src ? html` <a class="src" href="#${sourceAnchor(src.submissionId)}" title="数据来源：${src.path}">源</a>` : ''}`;
   };
   const cell = (r: Row, metric: string) => {
@@ -119,7 +119,6 @@ ${charts.bar({ title: '发现与整改火灾隐患（处）', scope: `${period} 
 ${section('bureau', '局本级', html`${scope(`${period}；${ytd}`, bureau)}${bureauTable(doc)}`)}
 `;
   return page(site, {
-    file: files.quarter(y, q),
     title: `${quarterName(y, q)}汇总`,
     lead: html`<p>${period} · ${towns}和局本级 · 年度累计为 ${ytd} · 数据截至 ${site.asOf}</p>`,
     current: { kind: 'quarter', quarter: q },

@@ -63,7 +63,7 @@ section { margin: 1.6rem 0; }
 .ok-note { color: var(--good); background: var(--good-bg); padding: .4rem .7rem; border-radius: 4px; display: inline-block; margin: .2rem 0; }
 
 /* 数字卡片 */
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: .8rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(165px, 1fr)); gap: .8rem; }
 .card { position: relative; border: 1px solid var(--line); border-left: 4px solid var(--brand); border-radius: 6px; padding: .6rem .8rem .7rem; background: #fff; break-inside: avoid; }
 .card-label { color: var(--muted); font-size: .9rem; }
 .card-value { margin-top: .1rem; white-space: nowrap; }
@@ -79,6 +79,9 @@ table.data { border-collapse: collapse; font-size: .9rem; min-width: 100%; }
 table.data.narrow { min-width: 0; }
 table.data th, table.data td { border: 1px solid var(--line); padding: .3rem .5rem; vertical-align: top; }
 table.data thead th { background: var(--soft); font-weight: 600; text-align: center; vertical-align: middle; }
+table.data.summary thead th { min-width: 4.2em; }
+table.data.findings thead th, table.data.submissions thead th { white-space: nowrap; }
+table.data.submissions td.path { min-width: 16rem; }
 table.data thead th small { display: block; font-weight: 400; color: var(--muted); }
 table.data tbody th { text-align: left; font-weight: 500; white-space: nowrap; }
 table.data td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -126,7 +129,7 @@ ul.compact li { margin: .15rem 0; }
 tr.sub-rejected td { background: #fff7f6 !important; }
 
 /* 图表（构建时渲染的 SVG） */
-.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 1rem 1.5rem; }
+.chart-grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(560px, 1fr)); gap: 1rem 1.5rem; }
 .chart { margin: .4rem 0 1rem; break-inside: avoid; min-width: 0; }
 .chart figcaption { font-weight: 600; margin-bottom: .2rem; }
 .chart figcaption .scope { display: inline; font-weight: 400; font-size: .82rem; color: var(--muted); margin: 0 0 0 .4rem; }
@@ -158,6 +161,7 @@ tr.sub-rejected td { background: #fff7f6 !important; }
 .sources { border-top: 1px solid var(--line); padding-top: .8rem; }
 .sources h2 { border-bottom-color: var(--line); }
 .sources-table { font-size: .82rem; }
+.sources-list summary { cursor: pointer; color: var(--link); margin: .3rem 0; }
 .sources-table tr:target td { background: #fff3b0 !important; }
 :target { scroll-margin-top: 6rem; }
 
@@ -198,8 +202,14 @@ tr.sub-rejected td { background: #fff7f6 !important; }
   .printable section.appendix { break-before: page; page-break-before: always; }
   .printable section.doc { margin-bottom: 0; }
   .printable .bulletin-text { border: none; padding: 0; max-width: none; }
-  .printable .rankings { grid-template-columns: repeat(3, 1fr); gap: 4mm; }
-  .printable .rank-table { font-size: 8pt; }
+  .printable .rankings { grid-template-columns: repeat(5, minmax(0, 1fr)); gap: 1.5mm; align-items: end; padding-right: .5mm; }
+  .printable .rank-table { font-size: 7pt; table-layout: fixed; width: 100%; }
+  .printable .rank-table th, .printable .rank-table td { padding: .8mm .6mm; overflow: hidden; }
+  .printable .rank-table td { white-space: nowrap; }
+  .printable .rank-table th:nth-child(1) { width: 21%; }
+  .printable .rank-table th:nth-child(2) { width: 47%; }
+  .printable .rank-table th:nth-child(3) { width: 32%; }
+  .printable .rank-table caption { font-size: 8pt; }
   .printable .sources { break-before: page; page-break-before: always; }
   .site-footer { border-top: 1px solid #999; padding: 2mm 0 0; }
   * { -webkit-print-color-adjust: exact; print-color-adjust: exact; }

@@ -1,3 +1,4 @@
+import { bureauMonthlyForm, townshipStatsForm } from '../../domain/forms/index.js';
 import type { Source } from '../data/documents.js';
 import type { DocumentSet } from '../publisher.js';
 
@@ -59,3 +60,8 @@ export function sourceAnchor(id: number): string {
 export function sourceFor(sources: readonly Source[], unit: string, form: string): Source | undefined {
   return sources.find((s) => s.unit === unit && s.form === form);
 }
+
+/** Head counts (`消防管理岗人员`): a span's figure is the latest value, never a sum over it. */
+export const stockMetrics: ReadonlySet<string> = new Set(
+  [...townshipStatsForm.fields, ...bureauMonthlyForm.fields].filter((f) => f.measure === 'stock').map((f) => f.id),
+);

@@ -5,9 +5,7 @@ import { findingsTable } from './dispatch-page.js';
 import { count, percent, quarterNumeral, statusDescriptions, submissionStatusLabels } from './format.js';
 import { html, type Html } from './html.js';
 import { page, scope, tableWrap } from './layout.js';
-import { files, formName, type Site } from './site.js';
-
-const stockMetrics = new Set(['fire_staff']);
+import { files, formName, sourceAnchor, stockMetrics, type Site } from './site.js';
 
 function compareTable(doc: TownshipDocument): Html {
   const qs = doc.quarters;
@@ -26,7 +24,8 @@ function compareTable(doc: TownshipDocument): Html {
 function submissionStatusTable(site: Site, unit: string, dispatch: readonly DispatchDocument[]): Html {
   const mine = dispatch.map((d) => ({ quarter: d.quarter, slots: d.matrix.filter((m) => m.unit === unit) })).filter((d) => d.slots.length > 0);
   if (mine.length === 0) return html`<p class="muted">没有应报的报表。</p>`;
-  const forms = [...new Set(mine.flatMap((d) => d.slots.map((s) => s.form)))];
+  const order = [...site.formNames.keys()];
+  const forms = [...new Set(mine.flatMap((d) => d.slots.map((s) => s.form)))].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   return tableWrap(html`<table class="data narrow status-table">
 <thead><tr><th scope="col">季度</th>${forms.map((f) => html`<th scope="col" title="${formName(site, f)}">${formName(site, f)}</th>`)}</tr></thead>
 <tbody>${mine.map((d) => html`<tr><th scope="row"><a href="${files.dispatch(site.year, d.quarter)}">${quarterNumeral(d.quarter)}季度</a></th>${forms.map((f) => {
@@ -40,10 +39,11 @@ function submissionStatusTable(site: Site, unit: string, dispatch: readonly Disp
 
 function submissionsTable(site: Site, doc: TownshipDocument): Html {
   if (doc.submissions.length === 0) return html`<p class="muted">本年度没有收到该镇街的文件。</p>`;
+  const sources = new Set(doc.sources.map((s) => s.submissionId));
   return tableWrap(html`<table class="data submissions">
 <thead><tr><th scope="col">编号</th><th scope="col">收到时间</th><th scope="col">文件</th><th scope="col">报表</th><th scope="col">期间</th><th scope="col">状态</th><th scope="col">退回原因</th></tr></thead>
 <tbody>${doc.submissions.map(
-    (s) => html`<tr id="sub-${s.submissionId}" class="sub-${s.status}"><td class="num">${s.submissionId}</td><td class="nowrap">${s.receivedAt}</td><td class="path">${s.path}</td><td title="${formName(site, s.form)}">${s.form ?? '—'}</td><td class="nowrap">${s.period ?? '—'}</td><td><span class="chip sub-st-${s.status}">${submissionStatusLabels[s.status] ?? s.status}</span></td><td class="message">${s.reason ?? ''}</td></tr>`,
+    (s) => html`<tr id="sub-${s.submissionId}" class="sub-${s.status}"><td class="num">${s.submissionId}</td><td class="nowrap">${s.receivedAt}</td><td class="path">${sources.has(s.submissionId) ? html`<a href="#${sourceAnchor(s.submissionId)}">${s.path}</a>` : s.path}</td><td title="${formName(site, s.form)}">${s.form ?? '—'}</td><td class="nowrap">${s.period ?? '—'}</td><td><span class="chip sub-st-${s.status}">${submissionStatusLabels[s.status] ?? s.status}</span></td><td class="message">${s.reason ?? ''}</td></tr>`,
   )}</tbody>
 </table>`);
 }
@@ -68,7 +68,7 @@ export function townshipPage(site: Site, doc: TownshipDocument, dispatch: readon
     { label: '整改率', phrase: percent(rate('values')), detail: `全区 ${percent(rate('districtAverage'))}` },
     { label: '办理案件', phrase: `${count(cases('values'))} 起`, detail: `全区平均 ${count(cases('districtAverage'))} 起` },
     { label: '联合执法检查', phrase: `${count(sumOf('values', 'joint_inspections'))} 次`, detail: avg('joint_inspections', '次') },
-    { label: '消防管理岗人员', phrase: `${count(sumOf('values', 'fire_staff'))} 名`, detail: '最近一季度填报' },
+    { label: '消防管理岗人员', phrase: `${count(sumOf('values', 'fire_staff'))} 名`, detail: `全区平均 ${count(sumOf('districtAverage', 'fire_staff'))} 名（最近一季度）` },
   ];
   const rejected = doc.submissions.filter((s) => s.status === 'rejected');
   const qLabels = doc.quarters.map((q) => `${quarterNumeral(q.quarter)}季度`);
@@ -96,7 +96,6 @@ ${submissionsTable(site, doc)}`)}
 ${section('findings', '数据核对发现的问题', html`${scope(period, doc.unit)}${findingsTable(site, doc.findings, sourceIds, false)}`)}
 `;
   return page(site, {
-    file: files.township(doc.code),
     title: `${doc.unit}${y}年`,
     lead: html`<p>${period} · ${doc.unit}（${doc.code}） · 数据截至 ${site.asOf}</p>`,
     current: { kind: 'township', code: doc.code },

@@ -5,7 +5,7 @@ import { cards, section, type Card } from './components.js';
 import { count, percent, quarterName, quarterNumeral } from './format.js';
 import { html, type Html } from './html.js';
 import { page, scope, tableWrap } from './layout.js';
-import { files, type Site } from './site.js';
+import { files, stockMetrics, type Site } from './site.js';
 
 type Figure = YearDocument['bureau'][number];
 
@@ -85,11 +85,18 @@ export function yearPage(site: Site, docs: DocumentSet, charts: ChartRenderer): 
   const bFig = (m: string) => doc.bureau.find((f) => f.metric === m)?.value ?? 0;
   const bRate = bFig('hazards_found') ? bFig('hazards_rectified') / bFig('hazards_found') : null;
 
+  /** Under a card: the rate beside 整改, the exact sum where the report rounds, how a head count adds up. */
+  const detail = (f: Figure, rate: number | null, units: string): string | undefined => {
+    if (f.metric === 'hazards_rectified') return `整改率 ${percent(rate)}`;
+    if (f.phrase.replace(/\s/g, '') !== `${f.value}${f.unit}`) return `报送合计 ${f.value} ${f.unit}`;
+    if (stockMetrics.has(f.metric)) return `${units}最近一次填报的人数之和`;
+    return undefined;
+  };
   const body = html`
 ${section('bureau', '局本级', html`${scope(period, bureauUnits, '#sources')}
-${cards(figureCards(doc.bureau, (f) => (f.metric === 'hazards_rectified' ? `整改率 ${percent(bRate)}` : undefined)))}`)}
+${cards(figureCards(doc.bureau, (f) => detail(f, bRate, '各科室')))}`)}
 ${section('townships', '镇街', html`${scope(period, townshipUnits, '#sources')}
-${cards(figureCards(doc.townships, (f) => (f.metric === 'hazards_rectified' ? `整改率 ${percent(rectRate)}` : f.metric === 'joint_inspections' && f.phrase !== `${f.value} ${f.unit}` ? `报送合计 ${f.value} ${f.unit}` : f.metric === 'fire_staff' ? '各镇街最近一次填报的人数之和' : undefined)))}`)}
+${cards(figureCards(doc.townships, (f) => detail(f, rectRate, '各镇街')))}`)}
 ${section('trend', '趋势', html`${scope(period, `${townshipUnits}；${bureauUnits}`)}${trendCharts(doc, charts, y)}`)}
 ${section('paragraphs', '年度报告文字稿（草稿）', html`${scope(period, `${townshipUnits}；${bureauUnits}`)}
 <div class="draft">${doc.paragraphs.map((p) => html`<p>${p}</p>`)}</div>`)}
@@ -103,7 +110,6 @@ ${section('quarters', '各季度', html`<div class="quarter-links">${site.quarte
   )}</div>`)}
 `;
   return page(site, {
-    file: files.index,
     title: `${y}年度总览`,
     lead: html`<p>${period} · ${townshipUnits}和局本级 · 数据截至 ${site.asOf}（截止日已过而未报送或被退回的，见各季度调度页）</p>`,
     current: { kind: 'index' },

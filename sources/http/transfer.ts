@@ -51,7 +51,8 @@ function describe(e: unknown, timeoutMs: number): string {
  */
 export async function request(url: URL, ctx: TransferContext, extra: Readonly<Record<string, string>> = {}): Promise<{ response: Response; url: URL; signal: AbortSignal }> {
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
-  const signal = ctx.signal ? AbortSignal.any([timeout, ctx.signal]) : timeout;
+  // AbortSignal.any arrived in Node 20.3; before it, only the timeout applies.
+  const signal = ctx.signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, ctx.signal]) : timeout;
   let current = url;
   const origin = url.host;
   for (let hop = 0; ; hop++) {
