@@ -13,6 +13,18 @@ export const configSchema = z
     units: z.string().min(1).optional(),
     maxSecondsPerFile: z.number().positive().default(120),
     lockWaitSeconds: z.number().min(0).default(5),
+    http: z
+      .object({
+        listingUrl: z.string().regex(/^https?:\/\//i, '应以 http:// 或 https:// 开头'),
+        stateDir: z.string().min(1).optional(),
+        timeoutSeconds: z.number().positive().default(300),
+        allowedHosts: z.array(z.string().min(1)).default([]),
+        label: z.string().min(1).optional(),
+        tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+        maxConsecutiveFailures: z.number().int().positive().default(3),
+      })
+      .strict()
+      .optional(),
     dueDays: z.partialRecord(z.enum(['T1', 'B1', 'L1', 'L2', 'R1']), z.number().int().min(0).max(366)).default({}),
     limits: z
       .object({
@@ -66,6 +78,7 @@ export function loadConfig(file: string | undefined, cwd = process.cwd()): Fires
     outDir: abs(c.outDir),
     ...(c.reportsDir ? { reportsDir: abs(c.reportsDir) } : {}),
     ...(c.units ? { units: abs(c.units) } : {}),
+    ...(c.http ? { http: { ...c.http, ...(c.http.stateDir ? { stateDir: abs(c.http.stateDir) } : {}) } } : {}),
     limitsResolved: { ...defaultReadLimits, ...c.limits },
   };
 }

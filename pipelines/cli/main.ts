@@ -33,6 +33,8 @@ export function summarize(result: IngestResult): string {
 }
 
 interface IngestOpts {
+  listing?: string;
+  state?: string;
   inbox?: string;
   warehouse?: string;
   reports?: string;
@@ -53,14 +55,53 @@ async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, sign
   ]);
   const inbox = opts.inbox ?? cfg.inbox;
   const warehousePath = opts.warehouse ?? cfg.warehouse;
-  if (!existsSync(inbox)) throw new ConfigError(`收件箱目录不存在：${inbox}`);
+  const listingUrl = opts.listing ?? cfg.http?.listingUrl;
+  const useInbox = existsSync(inbox);
+  // With a listing, a missing inbox is an error only when it was named on the command line.
+  if (!useInbox && (!listingUrl || opts.inbox)) throw new ConfigError(`收件箱目录不存在：${inbox}`);
   const registry = cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
   const bar = progressBar(process.stderr, opts.quiet === true);
-  // Event lines go to stderr for a person at a terminal only when not quiet; run/schedule always log.
+  // run/schedule log one line per event; a plain ingest prints only its summary.
   const log = withBuild ? lineLog((l) => process.stdout.write(l)) : () => {};
+  const sources: import('../../sources/source.js').Source[] = useInbox ? [new FolderInbox(inbox)] : [];
+  let http: import('../../sources/http/http-listing-source.js').HttpListingSource | undefined;
+  if (listingUrl) {
+    const { HttpListingSource } = await import('../../sources/http/http-listing-source.js');
+    const tokenEnv = cfg.http?.tokenEnv;
+    const token = tokenEnv ? process.env[tokenEnv] : undefined;
+    if (tokenEnv && !token) throw new ConfigError(`配置项 http.tokenEnv 指定的环境变量 ${tokenEnv} 未设置`);
+    try {
+      http = new HttpListingSource({
+        listingUrl,
+        stateDir: opts.state ?? cfg.http?.stateDir ?? join(dirname(warehousePath), 'state'),
+        limits: cfg.limitsResolved,
+        timeoutSeconds: cfg.http?.timeoutSeconds ?? 300,
+        allowedHosts: cfg.http?.allowedHosts ?? [],
+        maxConsecutiveFailures: cfg.http?.maxConsecutiveFailures ?? 3,
+        ...(cfg.http?.label ? { label: cfg.http.label } : {}),
+        ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+        log: (line) => {
+          log('http', { message: line });
+          if (!withBuild && opts.quiet !== true) process.stderr.write(`${line}\n`);
+        },
+        ...(signal ? { signal } : {}),
+      });
+    } catch (e) {
+      throw new ConfigError(e instanceof Error ? e.message : String(e));
+    }
+    sources.push(http);
+  }
+  const source =
+    sources.length === 1
+      ? sources[0]!
+      : new (await import('../../sources/http/combined-source.js')).CombinedSource(sources, (s, e) => {
+          const message = e instanceof Error ? e.message : String(e);
+          log('source-failed', { source: s.description, error: message });
+          process.stderr.write(`firestat: ${message}（其余来源照常处理，下次运行时重试）\n`);
+        });
   const result = await nightlyRun({
     warehousePath,
-    source: new FolderInbox(inbox),
+    source,
     registry,
     reportsDir: opts.reports ?? cfg.reportsDir ?? join(dirname(warehousePath), 'reports'),
     clock: systemClock,
@@ -79,6 +120,11 @@ async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, sign
   bar.end();
   process.stdout.write(result.ingest ? `${summarize(result.ingest)}\n` : '没有新文件，数据仓库与输出保持不变\n');
   if (result.built) process.stdout.write(`已生成 ${result.built.files.length} 个输出文件：${opts.out ?? cfg.outDir}\n`);
+  if (http && http.lastReport.listed > 0) {
+    const r = http.lastReport;
+    process.stdout.write(`文件清单：${r.listed} 个文件 — 下载 ${r.downloaded.length}（续传 ${r.resumed.length}），已有 ${r.reused.length}，暂未取到 ${r.skipped.length}（下次重试），拒收 ${r.refused.length}\n`);
+    for (const s of r.skipped) process.stdout.write(`  暂未取到  ${s.name}：${s.reason}\n`);
+  }
 }
 
 program
@@ -87,24 +133,90 @@ program
   .option('--inbox <dir>', '收件箱目录（默认配置中的 inbox，或 ./inbox）')
   .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
   .option('--reports <dir>', '退回说明目录（默认数据仓库旁的 reports/）')
+  .option('--listing <url>', '镇街平台的文件清单地址（JSON）；给出时从该地址下载新文件（默认配置中的 http.listingUrl）')
+  .option('--state <dir>', '下载状态目录：已下载的文件和续传中的 .part 文件（默认数据仓库旁的 state/）')
   .option('--quiet', '不显示进度条，只输出汇总')
   .action(async (opts: IngestOpts) => runNightly(opts, false));
 
 program
   .command('sql')
-  .description('对数据仓库执行一条 SQL 查询（只读）')
-  .argument('<query>', 'SQL 查询，如 "SELECT * FROM year_figures"')
+  .description('对数据仓库执行 SQL（只读）：给出查询则执行这一条；不给则进入交互式 SQL 终端')
+  .argument('[query]', 'SQL 查询，如 "SELECT * FROM year_figures"；省略则进入交互式终端（输入 .help 查看命令）')
   .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
   .addOption(new Option('--format <format>', '输出格式').choices(['table', 'csv', 'json', 'markdown']).default('table'))
-  .action(async (query: string, opts: { warehouse?: string; format: SqlFormat }) => {
+  .option('--history <file>', '交互式终端的历史记录文件（默认 ~/.firestat_history，或环境变量 FIRESTAT_HISTORY）')
+  .option('--no-history', '交互式终端不保存历史记录')
+  .action(async (query: string | undefined, opts: { warehouse?: string; format: SqlFormat; history?: string | false }) => {
     const cfg = config();
     const path = opts.warehouse ?? cfg.warehouse;
     if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+    if (query === undefined) {
+      const { startSqlRepl } = await import('./repl.js');
+      await startSqlRepl({
+        warehousePath: path,
+        format: opts.format,
+        ...(opts.history === false ? { historyFile: null } : typeof opts.history === 'string' ? { historyFile: opts.history } : {}),
+      });
+      return;
+    }
     const [{ Warehouse }, { render, runQuery }] = await Promise.all([import('../../warehouse/warehouse.js'), import('./sql-command.js')]);
     const warehouse = await Warehouse.open({ path, readOnly: true });
     try {
       const { columns, rows } = await runQuery(warehouse, query);
       process.stdout.write(`${render(opts.format, columns, rows)}\n`);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+program
+  .command('docs')
+  .description('生成数据字典：每个表和视图的中文说明，每列的类型、中文说明和示例值（Markdown 与单文件 HTML；个人信息列不显示示例）')
+  .requiredOption('--out <dir>', '输出目录（写入 data-dictionary.md 与 data-dictionary.html）')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
+  .action(async (opts: { out: string; warehouse?: string }) => {
+    const cfg = config();
+    const path = opts.warehouse ?? cfg.warehouse;
+    if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+    const [{ Warehouse }, { writeDataDictionary }] = await Promise.all([
+      import('../../warehouse/warehouse.js'),
+      import('../../warehouse/docs/data-dictionary.js'),
+    ]);
+    const warehouse = await Warehouse.open({ path, readOnly: true });
+    try {
+      const { files, dictionary } = await writeDataDictionary({ warehouse, outDir: opts.out });
+      process.stdout.write(`已生成数据字典（${dictionary.relations.length} 个表和视图）：${files.join('、')}\n`);
+    } finally {
+      await warehouse.close();
+    }
+  });
+
+program
+  .command('export')
+  .description('把事实表、单位与报送记录和各视图导出为 Parquet（按 year/quarter 分区），供其他分析工具读取；默认不含个人信息列')
+  .requiredOption('--parquet <dir>', '导出目录（整体替换：先写入临时目录，完成后改名）')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
+  .option('--include-personal', '保留个人信息列（如 l1_cases.party 当事人）；这样的导出只供内部使用，不得对外发布')
+  .option('--as-of <date>', '调度视图（submission_status、findings）的截止日期 YYYY-MM-DD（默认今天）')
+  .action(async (opts: { parquet: string; warehouse?: string; includePersonal?: boolean; asOf?: string }) => {
+    const cfg = config();
+    const path = opts.warehouse ?? cfg.warehouse;
+    if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+    const [{ Warehouse }, { ExportError, exportParquet, summarizeExport }] = await Promise.all([
+      import('../../warehouse/warehouse.js'),
+      import('../../warehouse/export/parquet-export.js'),
+    ]);
+    const warehouse = await Warehouse.open({ path, readOnly: true });
+    try {
+      const manifest = await exportParquet({
+        warehouse,
+        outDir: opts.parquet,
+        includePersonal: opts.includePersonal === true,
+        ...(opts.asOf ? { asOf: opts.asOf } : {}),
+      });
+      process.stdout.write(`${summarizeExport(manifest, opts.parquet)}\n`);
+    } catch (e) {
+      throw e instanceof ExportError ? new ConfigError(e.message) : e;
     } finally {
       await warehouse.close();
     }
@@ -159,6 +271,8 @@ program
   .option('--inbox <dir>', '收件箱目录')
   .option('--warehouse <file>', 'DuckDB 数据仓库文件')
   .option('--reports <dir>', '退回说明目录')
+  .option('--listing <url>', '镇街平台的文件清单地址（JSON）；给出时从该地址下载新文件（默认配置中的 http.listingUrl）')
+  .option('--state <dir>', '下载状态目录：已下载的文件和续传中的 .part 文件（默认数据仓库旁的 state/）')
   .option('--out <dir>', '输出目录')
   .option('--year <year>', '生成输出的年度（默认截止日期所在年度中有数据的最近一年）')
   .option('--as-of <date>', '截止日期 YYYY-MM-DD（默认今天）')
@@ -172,6 +286,8 @@ program
   .option('--inbox <dir>', '收件箱目录')
   .option('--warehouse <file>', 'DuckDB 数据仓库文件')
   .option('--reports <dir>', '退回说明目录')
+  .option('--listing <url>', '镇街平台的文件清单地址（JSON）；给出时从该地址下载新文件（默认配置中的 http.listingUrl）')
+  .option('--state <dir>', '下载状态目录：已下载的文件和续传中的 .part 文件（默认数据仓库旁的 state/）')
   .option('--out <dir>', '输出目录')
   .action(async (opts: IngestOpts & BuildOpts & { cron: string }) => {
     const [{ startSchedule }, { lineLog }] = await Promise.all([import('../run/scheduler.js'), import('../run/run-log.js')]);
@@ -203,6 +319,34 @@ program
     } finally {
       await warehouse.close();
     }
+  });
+
+program
+  .command('templates')
+  .description('按报表定义生成各报表的 Excel 填报模板（下拉列表、数据校验、输入提示、填表说明）')
+  .requiredOption('--out <dir>', '输出目录')
+  .option('--year <year>', '模板标题和期间下拉列表中的年度（默认今年）')
+  .option('--form <codes>', '只生成这些报表，逗号分隔，如 T1,L1（默认全部）')
+  .action(async (opts: { out: string; year?: string; form?: string }) => {
+    const cfg = config();
+    const [{ UnitRegistry }, { forms, formByCode }, { writeTemplates }, { shanghaiDate }] = await Promise.all([
+      import('../../domain/units.js'),
+      import('../../domain/forms/index.js'),
+      import('../../dashboards/templates/write-templates.js'),
+      import('../../domain/clock.js'),
+    ]);
+    const year = Number(opts.year ?? shanghaiDate(new Date()).slice(0, 4));
+    if (!Number.isInteger(year) || year < 2000 || year > 2099) throw new ConfigError(`--year 应为 2000–2099 之间的年份，收到 ${opts.year}`);
+    const selected = opts.form
+      ? opts.form.split(/[,，\s]+/).filter(Boolean).map((code) => {
+          const f = formByCode(code.toUpperCase());
+          if (!f) throw new ConfigError(`未知的报表 ${code}（可选：${forms.map((x) => x.code).join('、')}）`);
+          return f;
+        })
+      : forms;
+    const registry = cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
+    const written = await writeTemplates({ outDir: opts.out, registry, year, forms: selected });
+    process.stdout.write(`已生成 ${written.length} 个填报模板：${opts.out}\n${written.map((w) => `  ${w.form}  ${w.path}`).join('\n')}\n`);
   });
 
 program

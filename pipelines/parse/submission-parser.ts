@@ -258,7 +258,14 @@ export class SubmissionParser {
         rowUnit = named ?? unit;
       }
       if (!rowUnit) {
-        this.error('unit_unknown', `无法确定第 ${row.rowNumber} 行属于哪个单位：表中没有单位列，标题、工作表名和文件名中也没有写明单位`, { sheet: sheetName });
+        const unitCol = unitField ? layout.columns.find((c) => c.field === unitField) : undefined;
+        this.error(
+          'unit_unknown',
+          unitCol
+            ? `${cellAddress(row.rowNumber, unitCol.column)} 单元格“${fullLabel(unitField!)}”为空，标题、工作表名和文件名中也没有写明单位，无法确定第 ${row.rowNumber} 行属于哪个单位`
+            : `无法确定第 ${row.rowNumber} 行属于哪个单位：表中没有单位列，标题、工作表名和文件名中也没有写明单位`,
+          { sheet: sheetName, ...(unitCol ? { cell: cellAddress(row.rowNumber, unitCol.column) } : {}) },
+        );
         return undefined;
       }
       if (unitField) values[unitField.id] = rowUnit.name;
@@ -349,18 +356,14 @@ export class SubmissionParser {
   /** Unit and period as the file and this sheet state them, or undefined after reporting a contradiction. */
   private sheetContext(sheetName: string, layout: TableLayout): { unit?: Unit; unitSource?: string; period?: Period; contextYear?: number } | undefined {
     const yearHint = statedYear(this.fileStatements);
-    const titleText = layout.titleTexts.join(' ');
-    let sheetStatements = [
-      statementOf(`工作表名“${sheetName}”`, sheetName, this.ctx.registry, yearHint),
-      ...(titleText ? [statementOf(`标题“${titleText.slice(0, 60)}”`, titleText, this.ctx.registry, yearHint)] : []),
+    // Each row above the header is its own statement: two title rows naming different quarters contradict.
+    const statementsWith = (year: number | undefined) => [
+      statementOf(`工作表名“${sheetName}”`, sheetName, this.ctx.registry, year),
+      ...layout.titleTexts.map((t) => statementOf(`标题“${t.slice(0, 60)}”`, t, this.ctx.registry, year)),
     ];
+    let sheetStatements = statementsWith(yearHint);
     const contextYear = yearHint ?? statedYear(sheetStatements);
-    if (yearHint === undefined && contextYear !== undefined) {
-      sheetStatements = [
-        statementOf(`工作表名“${sheetName}”`, sheetName, this.ctx.registry, contextYear),
-        ...(titleText ? [statementOf(`标题“${titleText.slice(0, 60)}”`, titleText, this.ctx.registry, contextYear)] : []),
-      ];
-    }
+    if (yearHint === undefined && contextYear !== undefined) sheetStatements = statementsWith(contextYear);
     const all = [...this.fileStatements, ...sheetStatements];
     const unit = agreeOnUnit(all);
     if (isContradiction(unit)) {

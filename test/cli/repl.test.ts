@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,9 +9,11 @@ import { Warehouse } from '../../warehouse/warehouse.js';
 import { tempDir } from '../support/ingest-helpers.js';
 
 let warehouse: Warehouse;
+let warehousePath: string;
 beforeAll(async () => {
   // As the CLI does: a warehouse file, opened read-only.
   const path = join(tempDir(), 'warehouse.duckdb');
+  warehousePath = path;
   const writable = await Warehouse.open({ path });
   await writable.syncUnits(UnitRegistry.sample());
   await writable.close();
@@ -136,6 +139,26 @@ describe('firestat sql REPL', () => {
     expect(lines.length).toBe(HISTORY_LIMIT + 1);
     expect(lines[0]).toBe('SELECT 50;');
     expect(lines.at(-1)).toBe('SELECT 1 AS x;');
+  });
+});
+
+const bin = new URL('../../bin/firestat.js', import.meta.url).pathname;
+const cliHasRepl = spawnSync('node', [bin, 'sql', '--help'], { encoding: 'utf8' }).stdout.includes('[query]');
+
+describe('firestat sql without a query (the CLI)', () => {
+  // Runs once `firestat sql` takes an optional query (pipelines/cli/main.ts).
+  it.skipIf(!cliHasRepl)('reads statements from stdin, prints results only, and keeps its history where told', () => {
+    const historyFile = join(tempDir(), 'history');
+    const r = spawnSync('node', [bin, 'sql', '--warehouse', warehousePath, '--format', 'csv', '--history', historyFile], {
+      input: "SELECT kind, count(*) AS n\n  FROM units GROUP BY kind ORDER BY kind;\nSELECT nope FROM units;\n.quit\n",
+      encoding: 'utf8',
+      env: { ...process.env, TZ: 'Asia/Shanghai' },
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('kind,n\nbureau,4\ntownship,22\n');
+    expect(r.stdout).toContain('错误：无法解析列名或表达式');
+    expect(r.stdout).not.toContain(PROMPT);
+    expect(readFileSync(historyFile, 'utf8')).toContain('SELECT kind, count(*) AS n FROM units GROUP BY kind ORDER BY kind;');
   });
 });
 

@@ -96,7 +96,7 @@ export async function readCatalog(warehouse: Warehouse): Promise<CatalogRelation
       const name = String(r.name);
       const kind = r.kind === 'view' ? 'view' : 'table';
       const known = order.get(name);
-      const group: RelationGroup = known && (known[0] === 'view') === (kind === 'view') ? known[0] : kind === 'view' ? 'view' : 'other';
+      const group: RelationGroup = known ? known[0] : kind === 'view' ? 'view' : 'other';
       return { name, kind, group, comment: r.comment == null ? null : String(r.comment), columns: byTable.get(name) ?? [] };
     })
     .sort((a, b) => {
