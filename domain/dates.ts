@@ -10,12 +10,16 @@ const dayMs = 86_400_000;
 const serialMin = 32874;
 const serialMax = 73050;
 
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function iso(y: number, m: number, d: number): IsoDate | undefined {
-  if (!(y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1 && d <= 31)) return undefined;
-  const t = new Date(Date.UTC(y, m - 1, d));
-  if (t.getUTCFullYear() !== y || t.getUTCMonth() !== m - 1 || t.getUTCDate() !== d) return undefined;
-  return `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+  if (!(y >= 1900 && y <= 2100 && m >= 1 && m <= 12 && d >= 1)) return undefined;
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  if (d > (m === 2 && leap ? 29 : monthDays[m - 1]!)) return undefined;
+  return `${y}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
 }
+
+const isoShape = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** The calendar date of a `Date` whose UTC fields hold the wall-clock value (as readers give). */
 export function isoFromDate(value: Date): IsoDate | undefined {
@@ -47,6 +51,9 @@ export function parseDate(value: unknown): IsoDate | undefined {
   if (value instanceof Date) return isoFromDate(value);
   if (typeof value === 'number') return isoFromSerial(value);
   if (typeof value !== 'string') return undefined;
+  // Already ISO (system exports, CSVs from databases): the common case of big files.
+  const quick = isoShape.exec(value);
+  if (quick) return iso(Number(quick[1]), Number(quick[2]), Number(quick[3]));
   const s = squeeze(value);
   if (/^\d{5}(\.\d+)?$/.test(s)) return isoFromSerial(Number(s));
   // A time after the date, written with a space, was squeezed together: 2024-03-0510:00.

@@ -5,13 +5,22 @@
 
 const whitespace = /[\s\u3000\u00a0\u200b\ufeff]+/g;
 
+/**
+ * Text NFKC leaves as it is and that has no whitespace to fold: printable ASCII and the common
+ * CJK ideographs. Most cells are like this, and skipping the normalizer for them is a large part
+ * of a big file's cost.
+ */
+const alreadyPlain = /^[\x21-\x7e\u4e00-\u9fff]*$/;
+
 /** NFKC, without any whitespace or line breaks. `'发现火灾\n隐患（处）'` → `'发现火灾隐患(处)'`. */
 export function squeeze(text: string): string {
+  if (alreadyPlain.test(text)) return text;
   return text.normalize('NFKC').replace(whitespace, '');
 }
 
 /** NFKC with runs of whitespace collapsed to one space and trimmed; for values shown back to people. */
 export function tidy(text: string): string {
+  if (alreadyPlain.test(text)) return text;
   return text.normalize('NFKC').replace(whitespace, ' ').trim();
 }
 
