@@ -4,6 +4,7 @@ import { monthPeriod, periodLabel, quarterPeriod } from '../../domain/periods.js
 import type { Unit, UnitRegistry } from '../../domain/units.js';
 import { expectedText } from '../../pipelines/normalize/cell-values.js';
 import { columnLetters } from '../../sources/readers/reader.js';
+import { printSetup } from '../xlsx/sheet-layout.js';
 import { templateLayout, type TemplateLayout } from './template-layout.js';
 
 /**
@@ -390,19 +391,7 @@ function addDataSheet(wb: ExcelJS.Workbook, form: FormDefinition, layout: Templa
   ws.getRow(layout.notesRow).height = 24;
 
   ws.views = [{ state: 'frozen', xSplit: 1, ySplit: bottom, topLeftCell: `B${bottom + 1}`, activeCell: `${unit}` }];
-  ws.pageSetup = {
-    ...ws.pageSetup,
-    paperSize: 9,
-    orientation: 'landscape',
-    fitToPage: true,
-    fitToWidth: 1,
-    fitToHeight: 0,
-    horizontalCentered: true,
-    margins: { left: 0.5, right: 0.5, top: 0.6, bottom: 0.6, header: 0.3, footer: 0.3 },
-    printArea: `A1:${last}${layout.notesRow}`,
-    printTitlesRow: `${top}:${bottom}`,
-  };
-  ws.headerFooter = { ...ws.headerFooter, oddFooter: '&C第 &P 页，共 &N 页' };
+  printSetup(ws, Array.from({ length: bottom - top + 1 }, (_, i) => top + i), width, layout.notesRow);
 }
 
 /** General advice, then the form's own. */

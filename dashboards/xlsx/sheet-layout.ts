@@ -1,3 +1,4 @@
+import { columnLetters } from '../../sources/readers/reader.js';
 import ExcelJS from 'exceljs';
 import { shanghaiTimestamp } from '../../domain/clock.js';
 import { safeText } from './safe-text.js';
@@ -154,11 +155,8 @@ export function printSetup(ws: ExcelJS.Worksheet, headerRows: readonly number[],
   ws.headerFooter = { ...ws.headerFooter, oddFooter: '&C第 &P 页，共 &N 页' };
 }
 
-export function columnLetter(n: number): string {
-  let s = '';
-  for (let x = n; x > 0; x = Math.floor((x - 1) / 26)) s = String.fromCharCode(65 + ((x - 1) % 26)) + s;
-  return s;
-}
+/** Column letters of a 1-based column number (the readers' helper, re-exported for the workbooks). */
+export const columnLetter = columnLetters;
 
 /** Adds a sheet holding one table, laid out and formatted as described above. */
 export function addTableSheet(wb: ExcelJS.Workbook, spec: TableSheet): TableLayout {

@@ -265,30 +265,27 @@ program
   .option('--as-of <date>', '截止日期 YYYY-MM-DD，用于判断逾期和未报（默认今天）')
   .action(async (opts: BuildOpts) => runBuild(opts));
 
-program
-  .command('run')
+/** The options `run` and `schedule` share: where files come from and where everything goes. */
+function withNightlyOptions(command: Command): Command {
+  return command
+    .option('--inbox <dir>', '收件箱目录')
+    .option('--warehouse <file>', 'DuckDB 数据仓库文件')
+    .option('--reports <dir>', '退回说明目录')
+    .option('--listing <url>', '镇街平台的文件清单地址（JSON）；给出时从该地址下载新文件（默认配置中的 http.listingUrl）')
+    .option('--state <dir>', '下载状态目录：已下载的文件和续传中的 .part 文件（默认数据仓库旁的 state/）')
+    .option('--out <dir>', '输出目录');
+}
+
+withNightlyOptions(program.command('run'))
   .description('一次完整运行（供 cron/systemd 定时器使用）：采集新文件、装入数据仓库、生成输出；与其他运行互斥')
-  .option('--inbox <dir>', '收件箱目录')
-  .option('--warehouse <file>', 'DuckDB 数据仓库文件')
-  .option('--reports <dir>', '退回说明目录')
-  .option('--listing <url>', '镇街平台的文件清单地址（JSON）；给出时从该地址下载新文件（默认配置中的 http.listingUrl）')
-  .option('--state <dir>', '下载状态目录：已下载的文件和续传中的 .part 文件（默认数据仓库旁的 state/）')
-  .option('--out <dir>', '输出目录')
   .option('--year <year>', '生成输出的年度（默认截止日期所在年度中有数据的最近一年）')
   .option('--as-of <date>', '截止日期 YYYY-MM-DD（默认今天）')
   .option('--quiet', '不显示进度条')
   .action(async (opts: IngestOpts & BuildOpts) => runNightly(opts, true));
 
-program
-  .command('schedule')
+withNightlyOptions(program.command('schedule'))
   .description('常驻进程：按计划（默认每天 02:00，北京时间）运行 run；收到 SIGTERM/SIGINT 时处理完当前文件后退出')
   .option('--cron <expr>', 'cron 表达式，可带秒字段，如 "0 0 2 * * *"', '0 2 * * *')
-  .option('--inbox <dir>', '收件箱目录')
-  .option('--warehouse <file>', 'DuckDB 数据仓库文件')
-  .option('--reports <dir>', '退回说明目录')
-  .option('--listing <url>', '镇街平台的文件清单地址（JSON）；给出时从该地址下载新文件（默认配置中的 http.listingUrl）')
-  .option('--state <dir>', '下载状态目录：已下载的文件和续传中的 .part 文件（默认数据仓库旁的 state/）')
-  .option('--out <dir>', '输出目录')
   .action(async (opts: IngestOpts & BuildOpts & { cron: string }) => {
     const [{ startSchedule }, { lineLog }] = await Promise.all([import('../run/scheduler.js'), import('../run/run-log.js')]);
     const log = lineLog((l) => process.stdout.write(l));
