@@ -66,7 +66,3 @@ export function parseDate(value: unknown): IsoDate | undefined {
   return undefined;
 }
 
-/** Year, month and day of an ISO date. */
-export function dateParts(date: IsoDate): { year: number; month: number; day: number } {
-  return { year: Number(date.slice(0, 4)), month: Number(date.slice(5, 7)), day: Number(date.slice(8, 10)) };
-}

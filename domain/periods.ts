@@ -41,10 +41,6 @@ export function periodContains(outer: Period, inner: Period): boolean {
   return outer.year === inner.year && outer.fromMonth <= inner.fromMonth && inner.toMonth <= outer.toMonth;
 }
 
-export function samePeriod(a: Period, b: Period): boolean {
-  return a.year === b.year && a.fromMonth === b.fromMonth && a.toMonth === b.toMonth;
-}
-
 const quarterNames = ['一', '二', '三', '四'];
 
 /** Chinese label: `2024年第一季度`, `2024年3月`, `2024年1-5月`. */

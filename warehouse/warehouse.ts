@@ -86,11 +86,6 @@ export class Warehouse {
     });
   }
 
-  /** Runs SQL and returns plain row objects (JSON-friendly values). */
-  async query(text: string): Promise<Record<string, unknown>[]> {
-    const reader = await this.connection.runAndReadAll(text);
-    return reader.getRowObjectsJson() as Record<string, unknown>[];
-  }
 
   /** Closes the connection and releases the file. */
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
-import { copyFile, rename, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, rename, rm } from 'node:fs/promises';
 import { Warehouse } from './warehouse.js';
 
 /**
@@ -12,7 +13,7 @@ export async function withWorkingCopy<T>(publishedPath: string, work: (warehouse
   const workPath = `${publishedPath}.work`;
   await rm(workPath, { force: true });
   await rm(`${workPath}.wal`, { force: true });
-  if (await exists(publishedPath)) await copyFile(publishedPath, workPath);
+  if (existsSync(publishedPath)) await copyFile(publishedPath, workPath);
   const warehouse = await Warehouse.open({ path: workPath });
   let result: T;
   try {
@@ -30,11 +31,3 @@ export async function withWorkingCopy<T>(publishedPath: string, work: (warehouse
   return result;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -8,7 +8,7 @@ import { Warehouse } from '../../warehouse/warehouse.js';
 import { ingest } from '../ingest/ingest.js';
 import { build } from '../../dashboards/build.js';
 import { defaultPublishers } from '../../dashboards/publishers.js';
-import { runQuery } from './sql-command.js';
+import { queryRows } from '../../warehouse/query.js';
 import { formatTable } from './table-format.js';
 
 /** What `firestat demo` leaves in its folder; only these are removed when it runs again. */
@@ -49,7 +49,7 @@ export async function runDemo(dirArg: string, out: (line: string) => void): Prom
     const asOf = '2025-01-20';
     const built = await build({ warehouse, outDir: join(dir, 'out'), year: 2024, generatedAt: new Date().toISOString(), asOf, publishers: await defaultPublishers() });
     out(`已生成输出：${built.files.length} 个文件（数据截至 ${asOf}，即年度报告起草时）`);
-    const { columns, rows } = await runQuery(warehouse, 'SELECT scope AS 范围, label AS 指标, value AS 数值 FROM year_figures WHERE year = 2024 ORDER BY scope DESC, position');
+    const { columns, rows } = await queryRows(warehouse, 'SELECT scope AS 范围, label AS 指标, value AS 数值 FROM year_figures WHERE year = 2024 ORDER BY scope DESC, position');
     out('\n2024 年主要数字（year_figures）：');
     out(formatTable(columns, rows.map((r) => ({ ...r, 范围: r['范围'] === 'bureau' ? '局本级' : '镇街' }))));
     out(`\n用时 ${((performance.now() - started) / 1000).toFixed(1)} 秒。接下来可以看：`);

@@ -159,10 +159,10 @@ program
       });
       return;
     }
-    const [{ Warehouse }, { render, runQuery }] = await Promise.all([import('../../warehouse/warehouse.js'), import('./sql-command.js')]);
+    const [{ Warehouse }, { render }, { queryRows }] = await Promise.all([import('../../warehouse/warehouse.js'), import('./sql-command.js'), import('../../warehouse/query.js')]);
     const warehouse = await Warehouse.open({ path, readOnly: true });
     try {
-      const { columns, rows } = await runQuery(warehouse, query);
+      const { columns, rows } = await queryRows(warehouse, query);
       process.stdout.write(`${render(opts.format, columns, rows)}\n`);
     } finally {
       await warehouse.close();

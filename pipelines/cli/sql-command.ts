@@ -1,12 +1,7 @@
-import { queryRows } from '../../warehouse/query.js';
-import type { Warehouse } from '../../warehouse/warehouse.js';
 import { formatCsv, formatTable } from './table-format.js';
 
 /** Output formats of `firestat sql`. */
 export type SqlFormat = 'table' | 'csv' | 'json' | 'markdown';
-
-/** Runs one query against a warehouse and returns its columns and plain rows. */
-export const runQuery = (warehouse: Warehouse, query: string) => queryRows(warehouse, query);
 
 /** Renders rows in the chosen format. */
 export function render(format: SqlFormat, columns: readonly string[], rows: readonly Record<string, unknown>[]): string {

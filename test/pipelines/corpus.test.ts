@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Warehouse } from '../../warehouse/warehouse.js';
-import { runQuery } from '../../pipelines/cli/sql-command.js';
+import { queryRows } from '../../warehouse/query.js';
 import { tempDir } from '../support/ingest-helpers.js';
 
 const repoRoot = new URL('../../', import.meta.url).pathname;
@@ -33,7 +33,7 @@ describe.skipIf(!existsSync(corpus))('the real-world corpus (84 hostile and odd 
 
     const w = await Warehouse.open({ path: wh, readOnly: true });
     try {
-      const { rows } = await runQuery(w, 'SELECT path, status, reason, duration_ms FROM submissions ORDER BY path');
+      const { rows } = await queryRows(w, 'SELECT path, status, reason, duration_ms FROM submissions ORDER BY path');
       expect(rows.map((x) => x.path)).toEqual(files);
       for (const row of rows) {
         expect(['loaded', 'rejected']).toContain(row.status);
@@ -49,7 +49,7 @@ describe.skipIf(!existsSync(corpus))('the real-world corpus (84 hostile and odd 
       expect(byName['frictionless__wide_9074_columns.csv']?.reason).toMatch(/列/);
       // None of these is one of our forms: a readable file is refused for having no recognisable table.
       expect(byName['ncov__daily_2020_02_10_zh.csv']?.reason).toContain('没有找到');
-      const summary = await runQuery(w, 'SELECT status, count(*) AS n FROM submissions GROUP BY status ORDER BY status');
+      const summary = await queryRows(w, 'SELECT status, count(*) AS n FROM submissions GROUP BY status ORDER BY status');
       process.stdout.write(`corpus outcome: ${JSON.stringify(summary.rows)}\n`);
     } finally {
       await w.close();

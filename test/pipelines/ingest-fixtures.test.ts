@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { dirname, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formByCode } from '../../domain/forms/index.js';
-import { runQuery } from '../../pipelines/cli/sql-command.js';
+import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { deliverFile, fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
 
@@ -23,10 +23,10 @@ afterEach(async () => {
 });
 
 async function snapshotOf(w: Warehouse): Promise<unknown> {
-  const { rows: subs } = await runQuery(w, 'SELECT path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason, sheets FROM submissions ORDER BY submission_id');
-  const { rows: problems } = await runQuery(w, 'SELECT severity, code, sheet, cell, field, found, message FROM submission_problems ORDER BY submission_id, seq');
+  const { rows: subs } = await queryRows(w, 'SELECT path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason, sheets FROM submissions ORDER BY submission_id');
+  const { rows: problems } = await queryRows(w, 'SELECT severity, code, sheet, cell, field, found, message FROM submission_problems ORDER BY submission_id, seq');
   const form = formByCode(String(subs[0]?.form ?? ''));
-  const facts = form ? (await runQuery(w, `SELECT * EXCLUDE (submission_id) FROM ${form.table} ORDER BY sheet, source_row`)).rows : [];
+  const facts = form ? (await queryRows(w, `SELECT * EXCLUDE (submission_id) FROM ${form.table} ORDER BY sheet, source_row`)).rows : [];
   return { submission: subs[0], problems, facts };
 }
 

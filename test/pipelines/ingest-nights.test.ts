@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runQuery } from '../../pipelines/cli/sql-command.js';
+import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { deliverFile, fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
 
@@ -16,7 +16,7 @@ const night1 = new Date('2024-04-08T12:00:00Z');
 const night2 = new Date('2024-04-12T12:00:00Z');
 
 async function figures(w: Warehouse, unit: string): Promise<Record<string, number>> {
-  const { rows } = await runQuery(w, `SELECT metric, value FROM quarter_figures WHERE unit = '${unit}' AND year = 2024 AND quarter = 1`);
+  const { rows } = await queryRows(w, `SELECT metric, value FROM quarter_figures WHERE unit = '${unit}' AND year = 2024 AND quarter = 1`);
   return Object.fromEntries(rows.map((r) => [String(r.metric), Number(r.value)]));
 }
 
@@ -60,7 +60,7 @@ describe('two nights of a realistic inbox', () => {
       fire_staff: 3,
     });
     expect((await figures(warehouse, '大湾镇')).units_inspected).toBe(120);
-    const { rows } = await runQuery(warehouse, 'SELECT path, status, unit FROM submissions ORDER BY path, submission_id');
+    const { rows } = await queryRows(warehouse, 'SELECT path, status, unit FROM submissions ORDER BY path, submission_id');
     expect(rows).toEqual([
       { path: '2024Q1/古路镇2024年一季度统计表.xlsx', status: 'rejected', unit: '古路镇' },
       { path: '2024Q1/大湾镇2024一季度统计.csv', status: 'loaded', unit: '大湾镇' },
@@ -86,7 +86,7 @@ describe('two nights of a realistic inbox', () => {
     const replacing = await runIngest(warehouse, inbox, join(inbox, '..', 'r'));
     expect(replacing.outcomes.find((o) => o.path.includes('更正'))).toMatchObject({ status: 'loaded', replacedIds: [1] });
     expect(await figures(warehouse, '龙兴镇')).toMatchObject({ units_inspected: 1070, joint_inspections: 12 });
-    const { rows: history } = await runQuery(warehouse, 'SELECT submission_id, status, replaced_by FROM submissions ORDER BY submission_id');
+    const { rows: history } = await queryRows(warehouse, 'SELECT submission_id, status, replaced_by FROM submissions ORDER BY submission_id');
     expect(history).toEqual([
       { submission_id: 1, status: 'replaced', replaced_by: 2 },
       { submission_id: 2, status: 'loaded', replaced_by: null },
@@ -114,12 +114,12 @@ describe('two nights of a realistic inbox', () => {
     warehouse = await memoryWarehouse();
     const first = await runIngest(warehouse, inbox, join(inbox, '..', 'r'));
     expect(first.counts.files_loaded).toBe(3);
-    const before = await runQuery(warehouse, 'SELECT count(*) AS n FROM submissions');
+    const before = await queryRows(warehouse, 'SELECT count(*) AS n FROM submissions');
     const again = await runIngest(warehouse, inbox, join(inbox, '..', 'r'));
     expect(again.counts).toMatchObject({ files_seen: 3, files_loaded: 0, files_unchanged: 3, rows_loaded: 0 });
-    const after = await runQuery(warehouse, 'SELECT count(*) AS n FROM submissions');
+    const after = await queryRows(warehouse, 'SELECT count(*) AS n FROM submissions');
     expect(after.rows).toEqual(before.rows);
-    const runs = await runQuery(warehouse, 'SELECT run_id, status, files_unchanged FROM runs ORDER BY run_id');
+    const runs = await queryRows(warehouse, 'SELECT run_id, status, files_unchanged FROM runs ORDER BY run_id');
     expect(runs.rows).toEqual([
       { run_id: 1, status: 'completed', files_unchanged: 0 },
       { run_id: 2, status: 'completed', files_unchanged: 3 },

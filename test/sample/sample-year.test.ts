@@ -8,6 +8,7 @@ import { UnitRegistry } from '../../domain/units.js';
 import { ingest, type IngestResult } from '../../pipelines/ingest/ingest.js';
 import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
 import { writeSampleInbox, type SampleFile, type SampleManifest } from '../../sources/sample/index.js';
+import { queryRows } from '../../warehouse/query.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 
 /** Section 一 of the bureau's 2024 report (seed/000_559e665f033afaeb.txt), written out by hand. */
@@ -58,7 +59,7 @@ let warehouse: Warehouse;
 const timings = { generate: 0, ingest: 0 };
 
 async function rows(sql: string): Promise<Record<string, unknown>[]> {
-  return warehouse.query(sql);
+  return (await queryRows(warehouse, sql)).rows;
 }
 
 function planted(plant: string): SampleFile[] {

@@ -5,7 +5,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UnitRegistry } from '../../domain/units.js';
 import { ingest } from '../../pipelines/ingest/ingest.js';
-import { runQuery } from '../../pipelines/cli/sql-command.js';
+import { queryRows } from '../../warehouse/query.js';
 import { CombinedSource } from '../../sources/http/combined-source.js';
 import { HttpListingSource, type HttpListingSourceOptions } from '../../sources/http/http-listing-source.js';
 import { HttpSourceError, parseListingTime } from '../../sources/http/listing.js';
@@ -446,9 +446,9 @@ describe('HttpListingSource into ingest()', () => {
     expect(first.outcomes).toEqual([
       expect.objectContaining({ path: 'http/127.0.0.1/龙兴镇2024年第一季度统计表.csv', status: 'loaded', form: 'T1', unit: '龙兴镇', rows: 1 }),
     ]);
-    const { rows } = await runQuery(warehouse, "SELECT unit, year, quarter, units_inspected, hazards_found, fire_staff FROM t1_township_stats");
+    const { rows } = await queryRows(warehouse, "SELECT unit, year, quarter, units_inspected, hazards_found, fire_staff FROM t1_township_stats");
     expect(rows).toEqual([{ unit: '龙兴镇', year: 2024, quarter: 1, units_inspected: 120, hazards_found: 45, fire_staff: 2 }]);
-    const { rows: subs } = await runQuery(warehouse, 'SELECT path, received_at FROM submissions');
+    const { rows: subs } = await queryRows(warehouse, 'SELECT path, received_at FROM submissions');
     expect(String(subs[0]!.received_at)).toContain('2024-04-06 09:00:00');
 
     const second = await run();

@@ -4,7 +4,7 @@ import ExcelJS from 'exceljs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalHeader, forms, formByCode, type FieldDefinition, type FormDefinition } from '../../domain/forms/index.js';
 import { UnitRegistry } from '../../domain/units.js';
-import { runQuery } from '../../pipelines/cli/sql-command.js';
+import { queryRows } from '../../warehouse/query.js';
 import { instructionsSheetName, optionsSheetName } from '../../dashboards/templates/template-workbook.js';
 import { templateLayout } from '../../dashboards/templates/template-layout.js';
 import { templateFileName, writeTemplates } from '../../dashboards/templates/write-templates.js';
@@ -270,25 +270,25 @@ describe('a filled template goes through the real pipeline', () => {
     expect(byForm.B1).toMatchObject({ unit: '防火监督科', period: '2024年3月', rows: 1 });
     expect(byForm.R1).toMatchObject({ unit: '法制科', rows: 1 });
     // Nothing found wrong: the instructions and the hidden lists are not read as data.
-    const { rows: problems } = await runQuery(warehouse, "SELECT code, severity FROM submission_problems WHERE severity <> 'notice'");
+    const { rows: problems } = await queryRows(warehouse, "SELECT code, severity FROM submission_problems WHERE severity <> 'notice'");
     expect(problems).toEqual([]);
 
-    const t1 = await runQuery(warehouse, 'SELECT month, units_inspected, hazards_found, entrusted_simple_cases, fire_staff, joint_inspections FROM t1_township_stats ORDER BY month');
+    const t1 = await queryRows(warehouse, 'SELECT month, units_inspected, hazards_found, entrusted_simple_cases, fire_staff, joint_inspections FROM t1_township_stats ORDER BY month');
     expect(t1.rows).toEqual([
       { month: 1, units_inspected: 120, hazards_found: 45, entrusted_simple_cases: 0, fire_staff: 2, joint_inspections: 6 },
       { month: 2, units_inspected: 120, hazards_found: 45, entrusted_simple_cases: 0, fire_staff: 3, joint_inspections: 6 },
       { month: 3, units_inspected: 7, hazards_found: 0, entrusted_simple_cases: 0, fire_staff: 0, joint_inspections: 0 },
     ]);
-    const b1 = await runQuery(warehouse, 'SELECT unit, month, officers_deployed, penalties, fire_investigations_general, fire_investigations_simple, fire_investigations_minor FROM b1_bureau_monthly');
+    const b1 = await queryRows(warehouse, 'SELECT unit, month, officers_deployed, penalties, fire_investigations_general, fire_investigations_simple, fire_investigations_minor FROM b1_bureau_monthly');
     expect(b1.rows).toEqual([{ unit: '防火监督科', month: 3, officers_deployed: 800, penalties: 43, fire_investigations_general: 2, fire_investigations_simple: 0, fire_investigations_minor: 30 }]);
-    const l1 = await runQuery(warehouse, 'SELECT case_no, unit, procedure, party_type, CAST(filed_date AS VARCHAR) AS filed, CAST(decision_date AS VARCHAR) AS decided, CAST(fine_amount AS DOUBLE) AS fine, legal_review, collective_discussion, quarter FROM l1_cases ORDER BY case_no');
+    const l1 = await queryRows(warehouse, 'SELECT case_no, unit, procedure, party_type, CAST(filed_date AS VARCHAR) AS filed, CAST(decision_date AS VARCHAR) AS decided, CAST(fine_amount AS DOUBLE) AS fine, legal_review, collective_discussion, quarter FROM l1_cases ORDER BY case_no');
     expect(l1.rows).toEqual([
       { case_no: '渝北龙兴罚决字〔2024〕001号', unit: '龙兴镇', procedure: '一般程序', party_type: '单位', filed: '2024-02-01', decided: '2024-03-05', fine: 5000, legal_review: true, collective_discussion: false, quarter: 1 },
       { case_no: '渝北龙兴罚决字〔2024〕002号', unit: '龙兴镇', procedure: '简易程序', party_type: '个人', filed: '2024-03-10', decided: '2024-03-10', fine: null, legal_review: false, collective_discussion: false, quarter: 1 },
     ]);
-    const l2 = await runQuery(warehouse, 'SELECT unit, CAST(inspection_date AS VARCHAR) AS found, CAST(rectified_date AS VARCHAR) AS fixed, status FROM l2_hazards');
+    const l2 = await queryRows(warehouse, 'SELECT unit, CAST(inspection_date AS VARCHAR) AS found, CAST(rectified_date AS VARCHAR) AS fixed, status FROM l2_hazards');
     expect(l2.rows).toEqual([{ unit: '龙兴镇', found: '2024-02-01', fixed: '2024-02-10', status: '已整改' }]);
-    const r1 = await runQuery(warehouse, 'SELECT handling_unit, year, quarter, result, problems FROM r1_case_reviews');
+    const r1 = await queryRows(warehouse, 'SELECT handling_unit, year, quarter, result, problems FROM r1_case_reviews');
     expect(r1.rows).toEqual([{ handling_unit: '龙兴镇', year: 2024, quarter: 1, result: '基本合格', problems: ['文书填写不全面', '执法程序不规范'] }]);
   });
 

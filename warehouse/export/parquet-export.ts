@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -100,14 +101,6 @@ function sqlPath(path: string): string {
   return `'${path.replace(/'/g, "''")}'`;
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function filesUnder(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
@@ -173,7 +166,7 @@ export async function exportParquet(options: ExportOptions): Promise<ExportManif
   const asOf = options.asOf ?? shanghaiDate(new Date());
   if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new ExportError(`截止日期应写作 YYYY-MM-DD，收到 ${asOf}`);
   const outDir = resolve(options.outDir);
-  if (await exists(outDir)) {
+  if (existsSync(outDir)) {
     const entries = await readdir(outDir);
     if (entries.length > 0 && !entries.includes(MANIFEST_FILE)) {
       throw new ExportError(`导出目录 ${outDir} 已存在且不是 firestat 的导出（没有 ${MANIFEST_FILE}），为免误删不予覆盖；请换一个目录或先清空它`);
@@ -222,7 +215,7 @@ export async function exportParquet(options: ExportOptions): Promise<ExportManif
 
 /** Renames `tmpDir` to `outDir`, moving an existing `outDir` aside first and removing it after. */
 async function swapInto(tmpDir: string, outDir: string): Promise<void> {
-  if (!(await exists(outDir))) {
+  if (!(existsSync(outDir))) {
     await rename(tmpDir, outDir);
     return;
   }

@@ -69,19 +69,6 @@ export class SubmissionStore {
     return Number(r.rows[0]?.id);
   }
 
-  /** Was a file with this path, size and modification time seen before? (Skips hashing it again.) */
-  async seenUnchanged(path: string, bytes: number, modifiedAt: string): Promise<boolean> {
-    const r = await this.db
-      .selectFrom('submissions')
-      .select('submission_id')
-      .where('path', '=', path)
-      .where('bytes', '=', bytes)
-      .where(sql<boolean>`modified_at = CAST(${modifiedAt} AS TIMESTAMP)`)
-      .limit(1)
-      .executeTakeFirst();
-    return r !== undefined;
-  }
-
   /** Every path, size and modification time seen, for a fast "nothing new" check. */
   async seenFingerprints(): Promise<Set<string>> {
     const rows = await this.db
