@@ -135,20 +135,75 @@ function quarterRange(y: number, q: number): Period | undefined {
   return range(y, q * 3 - 2, q * 3);
 }
 
+/** A span of days written out in full: `2025年7月1日至2025年9月30日`, `2025.7.1-9.30`. */
+const fullDate = String.raw`((?:19|20)\d{2})(?:年(\d{1,2})月(\d{1,2})[日号]|([./-])(\d{1,2})\4(\d{1,2})(?![0-9]))`;
+const dayRange = new RegExp(
+  String.raw`(?:自|从)?${fullDate}(?:起)?[-~至到—–]+(?:((?:19|20)\d{2})[年./-])?(\d{1,2})[月./-](\d{1,2})[日号]?(?:止)?`,
+);
+const anyFullDate = new RegExp(fullDate, 'g');
+
+const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function lastDay(y: number, m: number): number {
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  return m === 2 && leap ? 29 : (monthDays[m - 1] ?? 31);
+}
+
+/** What a text says about its period, with the words that say it. */
+export interface PeriodMention {
+  /** The period, when the text states one that the forms can use (whole months). */
+  readonly period?: Period;
+  /** The words that state it, as written (after NFKC and without spaces). */
+  readonly text?: string;
+  /** A span of days that is not whole months (a 26th-to-25th statistical month), as written. */
+  readonly unaligned?: string;
+}
+
 /**
- * Finds the first period written anywhere in `text` (a title, a sheet or file name), in any of
- * the ways DESIGN.md lists. A bare `3月` or `第一季度` needs `contextYear`.
+ * A span of days written in full. Whole months (the 1st to the last day) are that period; any
+ * other span is reported as unaligned, never rounded to the nearest quarter.
  */
-export function findPeriod(text: string, contextYear?: number): Period | undefined {
-  const s = squeeze(text);
+function dayRangeMention(s: string): PeriodMention | undefined {
+  const m = dayRange.exec(s);
+  if (!m) return undefined;
+  const y1 = Number(m[1]);
+  const m1 = Number(m[2] ?? m[5]);
+  const d1 = Number(m[3] ?? m[6]);
+  const y2 = m[7] !== undefined ? Number(m[7]) : y1;
+  const m2 = Number(m[8]);
+  const d2 = Number(m[9]);
+  const text = m[0];
+  if (!(m1 >= 1 && m1 <= 12 && m2 >= 1 && m2 <= 12 && d1 >= 1 && d2 >= 1 && d1 <= lastDay(y1, m1) && d2 <= lastDay(y2, m2))) return undefined;
+  if (y1 === y2 && d1 === 1 && d2 === lastDay(y2, m2)) {
+    const period = range(y1, m1, m2);
+    if (period) return { period, text };
+  }
+  return { unaligned: text };
+}
+
+/**
+ * What `text` (a title, a sheet or file name) says about its period: the first period written
+ * in any of the ways DESIGN.md lists, or a span of days that is not whole months. A bare `3月`
+ * or `第一季度` needs `contextYear`. A single full date (`2025年7月1日`) is a day, not a period:
+ * its month is never read as the period.
+ */
+export function findPeriodMention(text: string, contextYear?: number): PeriodMention {
+  let s = squeeze(text);
+  const span = dayRangeMention(s);
+  if (span) return span;
+  if (/\d/.test(s)) s = s.replace(anyFullDate, '|');
   for (const p of patterns) {
     const m = p.re.exec(s);
     if (m) {
       const period = p.make(m, contextYear);
-      if (period) return period;
+      if (period) return { period, text: m[0] };
     }
   }
-  return undefined;
+  return {};
+}
+
+/** The first period written anywhere in `text` (see {@link findPeriodMention}). */
+export function findPeriod(text: string, contextYear?: number): Period | undefined {
+  return findPeriodMention(text, contextYear).period;
 }
 
 /**
@@ -168,6 +223,8 @@ export function parsePeriodCell(value: unknown, contextYear?: number): Period | 
   if (typeof value !== 'string') return undefined;
   const s = squeeze(value).replace(/份$/, '');
   if (s === '') return undefined;
+  const span = dayRangeMention(s);
+  if (span) return span.period && span.text === s ? span.period : undefined;
   for (const p of patterns) {
     const anchored = new RegExp(`^(?:${p.re.source})$`);
     const m = anchored.exec(s);

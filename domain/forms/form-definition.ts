@@ -55,6 +55,13 @@ export interface FieldDefinition {
   readonly reportRounding?: 'hundreds' | 'tenThousands';
   /** The name the year-end report uses, where it differs from the label (`检查社会单位`). */
   readonly reportLabel?: string;
+  /**
+   * Words that, written in this field, mean it has no value (besides the general `—`, `/`, `无`):
+   * `未整改` in 整改完成日期. Read as empty in an optional field, an error in a required one.
+   */
+  readonly noValueMarks?: readonly string[];
+  /** Words that mean "the same as that field": `当场整改` in 整改期限 is the inspection date. */
+  readonly sameAs?: { readonly marks: readonly string[]; readonly field: string };
   /** Chinese column comment for the warehouse and docs; defaults to the full label with unit. */
   readonly comment?: string;
 }

@@ -8,8 +8,14 @@ import type { CellValue } from '../../sources/readers/reader.js';
 /** A cell converted to its field's type; constraints are checked afterwards by the row schema. */
 export type FieldValue = number | string | boolean | string[] | Period | null;
 
-/** The outcome of converting one cell. */
-export type Conversion = { readonly ok: true; readonly value: FieldValue } | { readonly ok: false };
+/**
+ * The outcome of converting one cell. `mark` is set when the cell held a sign meaning "no value"
+ * (`—`, `/`, `无`, `未整改`) that was read as empty; `sameAs` when it held a word meaning "the
+ * value of that other field" (`当场整改` in 整改期限: the inspection date).
+ */
+export type Conversion =
+  | { readonly ok: true; readonly value: FieldValue; readonly mark?: string; readonly sameAs?: string }
+  | { readonly ok: false; readonly mark?: string };
 
 /** What conversion needs besides the cell. */
 export interface ConversionContext {
@@ -25,6 +31,20 @@ const fail: Conversion = { ok: false };
 
 /** Marks that mean "none" in Chinese statistical tables. */
 const zeroMarks = new Set(['-', '—', '–', '/', '无', '－', '——', '0']);
+
+/**
+ * Marks that mean "no value" in a field that is not a count: a dash, a slash, 无, 暂无. In an
+ * optional field they are read as empty (and said so); in a required field they are an error.
+ */
+const noValueMarks = new Set(['-', '--', '—', '——', '–', '－', '/', '／', '\\', '、', '无', '暂无', '空', '空白', '不适用', '无此项', 'n/a', 'na', 'N/A', 'NA', '#N/A']);
+
+/** Is `raw` a mark meaning "no value" for this field (general marks, or the field's own)? */
+export function noValueMark(field: FieldDefinition, raw: CellValue): string | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const s = squeeze(raw);
+  if (noValueMarks.has(s) || field.noValueMarks?.includes(s)) return s;
+  return undefined;
+}
 
 const unitSuffix = /(家|处|起|次|名|人次|人|份|件|场次|场|个|元|万元)$/;
 
@@ -60,8 +80,26 @@ function readChoice(field: FieldDefinition, text: string): string | undefined {
  */
 export function convertCell(field: FieldDefinition, raw: CellValue, ctx: ConversionContext): Conversion {
   if (isEmpty(raw)) {
-    return ok(field.type === 'count' && ctx.emptyCountIsZero ? 0 : field.type === 'choices' ? [] : null);
+    // A blank head count (a stock) is "not reported", never 0: the latest reported value stands.
+    return ok(field.type === 'count' && ctx.emptyCountIsZero && field.measure !== 'stock' ? 0 : field.type === 'choices' ? [] : null);
   }
+  if (field.type === 'count' || field.type === 'amount') return convertTyped(field, raw, ctx);
+  const same = typeof raw === 'string' ? field.sameAs?.marks.find((m) => m === squeeze(raw)) : undefined;
+  if (same !== undefined) return { ok: true, value: null, mark: same, sameAs: field.sameAs!.field };
+  // Free text takes anything, so its marks are looked at first; a typed field's own vocabulary
+  // (无 is 否 in a 是/否 column) comes before the general marks.
+  const first = field.type === 'text' || (typeof raw === 'string' && field.noValueMarks?.includes(squeeze(raw)));
+  const converted = first ? undefined : convertTyped(field, raw, ctx);
+  if (converted?.ok) return converted;
+  const mark = noValueMark(field, raw);
+  if (mark !== undefined) {
+    if (field.required) return { ok: false, mark };
+    return { ok: true, value: field.type === 'choices' ? [] : null, mark };
+  }
+  return converted ?? convertTyped(field, raw, ctx);
+}
+
+function convertTyped(field: FieldDefinition, raw: CellValue, ctx: ConversionContext): Conversion {
   switch (field.type) {
     case 'count': {
       if (typeof raw === 'string' && zeroMarks.has(squeeze(raw))) return ok(0);

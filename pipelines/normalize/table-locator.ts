@@ -24,6 +24,8 @@ export interface TableLayout {
   readonly unknownHeaders: readonly { column: number; text: string }[];
   /** Text of the rows above the header (titles, fill-in lines), for unit and period search. */
   readonly titleTexts: readonly string[];
+  /** The same rows with their row numbers and cell texts, to say which cell stated what. */
+  readonly titleRows: readonly { readonly rowNumber: number; readonly cells: readonly string[] }[];
   /** Fields the form needs that have no column. */
   readonly missingFields: readonly FieldDefinition[];
   /** Columns whose header states a different scale than the field's (`罚款（万元）` for 元). */
@@ -57,7 +59,8 @@ function headerLabels(rows: readonly SheetRow[], i: number, depth: 1 | 2): strin
   let group = '';
   for (let c = 0; c < width; c++) {
     const top = cellText(upper[c]);
-    const bottom = cellText(lower[c]);
+    // A header merged over both rows reads the same in each once merges are spread: one label.
+    const bottom = cellText(lower[c]) === top ? '' : cellText(lower[c]);
     // A merged group header keeps its text only in its first cell: carry it right over the
     // blank cells of the merge, as long as the row below names the sub-columns.
     if (top !== '') group = bottom !== '' ? top : '';
@@ -150,17 +153,18 @@ export function locateTable(
   }
 
   const headerRowNumbers = rows.slice(best.rowIndex, best.rowIndex + best.depth).map((r) => r.rowNumber);
-  const titleTexts = rows
+  const titleRows = rows
     .slice(0, best.rowIndex)
-    .map((r) => r.cells.map(cellText).filter(Boolean).join(' '))
-    .filter(Boolean);
+    .map((r) => ({ rowNumber: r.rowNumber, cells: r.cells.map(cellText) }))
+    .filter((r) => r.cells.some(Boolean));
+  const titleTexts = titleRows.map((r) => r.cells.filter(Boolean).join(' '));
   // The unit and the period may be stated outside the table; a ledger's optional fields may be
   // left out. Every count of an aggregate form must have its column: a missing column is not 0.
   const foundElsewhere = new Set([best.form.unitField, best.form.periodField]);
   const missingFields = best.form.fields.filter(
     (f) => !byField.has(f.id) && !foundElsewhere.has(f.id) && (best.form.kind === 'aggregate' || f.required),
   );
-  return { form: best.form, headerRowNumbers, columns, unknownHeaders, titleTexts, missingFields, unitMismatches };
+  return { form: best.form, headerRowNumbers, columns, unknownHeaders, titleTexts, titleRows, missingFields, unitMismatches };
 }
 
 /** True when the locate step failed. */

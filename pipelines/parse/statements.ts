@@ -1,26 +1,57 @@
-import { findPeriod, periodContains, periodLabel, type Period } from '../../domain/periods.js';
+import { findPeriodMention, periodContains, periodLabel, type Period } from '../../domain/periods.js';
 import { squeeze } from '../../domain/text.js';
 import type { Unit, UnitRegistry } from '../../domain/units.js';
 import type { FormDefinition } from '../../domain/forms/form-definition.js';
 
 /** A place outside the table that states the unit and/or period: a folder, the file name, a sheet name, a title. */
 export interface Statement {
-  /** Chinese description of where it was said: `文件名“龙兴镇2024Q1.xlsx”`. */
+  /** Chinese description of where it was said, without quoting it: `文件名`, `标题（A1 单元格）`. */
   readonly source: string;
+  /** Where the period was said, when that is more precise than `source` (another cell). */
+  readonly periodSource?: string;
   readonly units: readonly Unit[];
+  /** The words that state each unit of `units`, as written. */
+  readonly unitTexts: readonly string[];
   readonly period?: Period;
+  /** The words that state the period, as written. */
+  readonly periodText?: string;
+  /** A span of days that is not whole months, as written (the file cannot be placed in a period). */
+  readonly unaligned?: string;
   readonly year?: number;
 }
 
-/** Reads what a text (folder, file or sheet name, title) says about unit and period. */
-export function statementOf(source: string, rawText: string, registry: UnitRegistry, contextYear?: number): Statement {
+/**
+ * Reads what a text (folder, file or sheet name, title) says about unit and period. `source`
+ * says where it was said; `locate` may refine it to the cell holding given words.
+ */
+export function statementOf(source: string, rawText: string, registry: UnitRegistry, contextYear?: number, locate?: (words: string) => string): Statement {
   // A fill-in line's date (填报日期：2024年4月5日) says when the form was filled, not what it covers.
-  const text = rawText.replace(/(填报|报送|填表|制表|打印|上报|统计|审核)(日期|时间)[:：]?\s*[0-9０-９]{4}\s*[年./-]\s*[0-9０-９]{1,2}\s*[月./-]\s*[0-9０-９]{1,2}\s*[日号]?/g, ' ');
+  const text = rawText.replace(/(填报|报送|填表|制表|打印|上报|审核|签发|导出|生成)(日期|时间)[:：]?\s*[0-9０-９]{4}\s*[年./-]\s*[0-9０-９]{1,2}\s*[月./-]\s*[0-9０-９]{1,2}\s*[日号]?/g, ' ');
   const yearMatch = /(?<![0-9])((?:19|20)\d{2})(?![0-9])|((?:19|20)\d{2})(?=年|Q|q|[-./]|0[1-9]|1[0-2])/.exec(squeeze(text));
   const year = yearMatch ? Number(yearMatch[1] ?? yearMatch[2]) : undefined;
-  const period = findPeriod(text, year ?? contextYear);
-  const units = registry.findIn(text);
-  return { source, units, ...(period ? { period } : {}), ...(year !== undefined ? { year } : {}) };
+  const mention = findPeriodMention(text, year ?? contextYear);
+  const stated = registry.findStated(text);
+  const where = (words: string | undefined) => (locate && words ? locate(words) : source);
+  return {
+    source: where(stated[0]?.text ?? mention.text ?? mention.unaligned),
+    periodSource: where(mention.text ?? mention.unaligned),
+    units: stated.map((u) => u.unit),
+    unitTexts: stated.map((u) => u.text),
+    ...(mention.period ? { period: mention.period, periodText: mention.text ?? periodLabel(mention.period) } : {}),
+    ...(mention.unaligned ? { unaligned: mention.unaligned } : {}),
+    ...(year !== undefined ? { year } : {}),
+  };
+}
+
+/** `“龙兴”（即龙兴镇）` or `“龙兴镇”`: the words as written, and the unit they name when they differ. */
+function quoteUnit(words: string, unit: Unit): string {
+  return words === unit.name ? `“${unit.name}”` : `“${words}”（即${unit.name}）`;
+}
+
+/** `“2024Q1”（即2024年第一季度）` or `“2024年第一季度”`. */
+function quotePeriod(words: string | undefined, period: Period): string {
+  const label = periodLabel(period);
+  return !words || words === label ? `“${label}”` : `“${words}”（即${label}）`;
 }
 
 /** A contradiction between two statements, in Chinese. */
@@ -30,18 +61,19 @@ export interface Contradiction {
 
 /** The one unit all statements agree on, or a contradiction naming two that differ. */
 export function agreeOnUnit(statements: readonly Statement[]): { unit?: Unit; source?: string } | Contradiction {
-  let chosen: { unit: Unit; source: string } | undefined;
+  let chosen: { unit: Unit; source: string; words: string } | undefined;
   for (const s of statements) {
-    for (const unit of s.units) {
-      if (!chosen) chosen = { unit, source: s.source };
+    for (const [i, unit] of s.units.entries()) {
+      const words = s.unitTexts[i] ?? unit.name;
+      if (!chosen) chosen = { unit, source: s.source, words };
       else if (chosen.unit.code !== unit.code) {
         return {
-          message: `报送单位前后不一致：${chosen.source}写的是“${chosen.unit.name}”，${s.source}写的是“${unit.name}”。请核对后只保留正确的单位`,
+          message: `报送单位前后不一致：${chosen.source}写的是${quoteUnit(chosen.words, chosen.unit)}，${s.source}写的是${quoteUnit(words, unit)}。请核对后只保留正确的单位`,
         };
       }
     }
   }
-  return chosen ?? {};
+  return chosen ? { unit: chosen.unit, source: chosen.source } : {};
 }
 
 /**
@@ -50,18 +82,23 @@ export function agreeOnUnit(statements: readonly Statement[]): { unit?: Unit; so
  */
 export function agreeOnPeriod(statements: readonly Statement[]): { period?: Period; source?: string } | Contradiction {
   let inner: { period: Period; source: string } | undefined;
-  const seen: { period: Period; source: string }[] = [];
+  const seen: { period: Period; source: string; words?: string }[] = [];
   for (const s of statements) {
+    if (s.unaligned) {
+      return {
+        message: `${s.periodSource ?? s.source}写的统计时段“${s.unaligned}”不是完整的月份或季度（应从某月 1 日起，到某月最后一天止），无法确定属于哪个月或哪个季度。请按自然月或季度统计后报送，并在标题中写明，如“2025年第三季度”`,
+      };
+    }
     if (!s.period) continue;
     for (const other of seen) {
       if (!periodContains(other.period, s.period) && !periodContains(s.period, other.period)) {
         return {
-          message: `统计期间前后不一致：${other.source}写的是“${periodLabel(other.period)}”，${s.source}写的是“${periodLabel(s.period)}”。请核对后改正`,
+          message: `统计期间前后不一致：${other.source}写的是${quotePeriod(other.words, other.period)}，${s.periodSource ?? s.source}写的是${quotePeriod(s.periodText, s.period)}。请核对后改正`,
         };
       }
     }
-    seen.push({ period: s.period, source: s.source });
-    if (!inner || periodContains(inner.period, s.period)) inner = { period: s.period, source: s.source };
+    seen.push({ period: s.period, source: s.periodSource ?? s.source, ...(s.periodText ? { words: s.periodText } : {}) });
+    if (!inner || periodContains(inner.period, s.period)) inner = { period: s.period, source: s.periodSource ?? s.source };
   }
   return inner ?? {};
 }
@@ -86,9 +123,9 @@ export function guessFromPath(path: string, registry: UnitRegistry, forms: reado
   const segments = path.split('/');
   const name = (segments.pop() ?? '').replace(/\.[^.]+$/, '');
   const texts = [...segments, name];
-  const first = texts.map((t) => statementOf(t, t, registry));
+  const first = texts.map((t) => statementOf('文件路径', t, registry));
   const year = statedYear(first);
-  const statements = texts.map((t) => statementOf(t, t, registry, year));
+  const statements = texts.map((t) => statementOf('文件路径', t, registry, year));
   const unit = agreeOnUnit(statements);
   const period = agreeOnPeriod(statements);
   const joined = squeeze(texts.join('/'));

@@ -9,7 +9,7 @@ import { convertCell, expectedText, type FieldValue } from '../normalize/cell-va
 import type { HeaderMatcher } from '../normalize/header-matcher.js';
 import { headerSearchRows, isLocateFailure, locateTable, type TableLayout } from '../normalize/table-locator.js';
 import { rowSchema } from '../validate/row-schema.js';
-import { ProblemList } from './problem.js';
+import { ProblemList, type Problem } from './problem.js';
 import {
   agreeOnPeriod,
   agreeOnUnit,
@@ -51,8 +51,13 @@ export interface ParserContext {
   readonly path: string;
 }
 
-const totalRow = /^(合计|总计|小计|总合计|全区合计|累计合计)/;
+/** A row whose label says it is a total: `合计`, `总 计`, `第三季度合计`, `本季度合计`, `全年合计`, `小计`. */
+const totalLabel = /^(合计|总计|小计|总合计|全区合计|累计合计|共计)|(合计|总计|小计|共计)(数)?$/;
+/** A row whose label says it is a running total: `1-9月累计`, `本年累计`, `累计`. */
+const cumulativeLabel = /^(累计|本年累计|年累计)|累计(数)?$/;
 const notesRow = /^(填表人|填报人|审核人|审核|联系电话|联系人|电话|制表人|制表|填报日期|报送日期|填表日期|单位负责人|负责人|注[:：]|说明[:：]|备注[:：]|注释|签字|盖章)/;
+/** A heading that splits a ledger into sections: `一、已整改隐患`, `（二）未整改隐患`, `第二部分`. */
+const sectionHeading = /^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]{1,3}[)）]|第[一二三四五六七八九十0-9]{1,3}(?:部分|节|类|项|章)|[0-9]{1,2}[、.．](?=[\u4e00-\u9fff]))/;
 
 function cellText(v: CellValue | undefined): string {
   if (v === null || v === undefined) return '';
@@ -63,7 +68,9 @@ function cellText(v: CellValue | undefined): string {
 /** A row saying there is nothing to report this period: `本季度无行政处罚案件`, `无`. */
 const nothingRow = /^(本季度|本月|本期|当季|当月)?(无|没有|暂无)(行政处罚)?(案件|隐患|记录|数据|案卷|评查)?(情况)?。?$/;
 
-function classify(row: SheetRow): 'blank' | 'total' | 'notes' | 'nothing' | 'data' {
+type RowKind = 'blank' | 'total' | 'cumulative' | 'notes' | 'nothing' | 'section' | 'header' | 'data';
+
+function classify(row: SheetRow, headerTexts: ReadonlySet<string>): { kind: RowKind; label?: string } {
   // Only the first few filled cells decide; squeezing every cell of every row costs real time.
   const texts: string[] = [];
   let filled = 0;
@@ -76,11 +83,29 @@ function classify(row: SheetRow): 'blank' | 'total' | 'notes' | 'nothing' | 'dat
       else filled--;
     }
   }
-  if (filled === 0 || (texts.length === 0 && row.cells.every((c) => cellText(c) === ''))) return 'blank';
-  if (filled === 1 && nothingRow.test(texts[0]!)) return 'nothing';
-  if (texts.some((t) => totalRow.test(t))) return 'total';
-  if (notesRow.test(texts[0] ?? '')) return 'notes';
-  return 'data';
+  if (filled === 0 || (texts.length === 0 && row.cells.every((c) => cellText(c) === ''))) return { kind: 'blank' };
+  if (filled === 1 && nothingRow.test(texts[0]!)) return { kind: 'nothing' };
+  const total = texts.find((t) => totalLabel.test(t));
+  if (total) return { kind: 'total', label: total };
+  const cumulative = texts.find((t) => cumulativeLabel.test(t));
+  if (cumulative) return { kind: 'cumulative', label: cumulative };
+  if (notesRow.test(texts[0] ?? '')) return { kind: 'notes' };
+  if (filled === 1 && sectionHeading.test(texts[0]!)) return { kind: 'section', label: texts[0]! };
+  // The header written again above a second section: most of its filled cells are header words, none a number.
+  if (filled >= 2 && texts.some((t) => headerTexts.has(t))) {
+    let words = 0;
+    let all = 0;
+    for (const cell of row.cells) {
+      if (cell === null || cell === '') continue;
+      if (typeof cell !== 'string') return { kind: 'data' };
+      const t = cellText(cell);
+      if (!t) continue;
+      all++;
+      if (headerTexts.has(t)) words++;
+    }
+    if (all >= 2 && words / all >= 0.6) return { kind: 'header' };
+  }
+  return { kind: 'data' };
 }
 
 /**
@@ -101,15 +126,17 @@ export class SubmissionParser {
   ) {
     const segments = ctx.path.split('/');
     const fileName = segments.pop() ?? ctx.path;
+    // Sources name where a thing was said, never quote it whole: a file or folder name may hold a person's name.
+    const folder = (i: number) => (segments.length > 1 ? `第 ${i + 1} 级文件夹名` : '文件夹名');
     this.fileStatements = [
-      ...segments.map((s) => statementOf(`文件夹“${s}”`, s, ctx.registry)),
-      statementOf(`文件名“${fileName}”`, fileName.replace(/\.[^.]+$/, ''), ctx.registry),
+      ...segments.map((s, i) => statementOf(folder(i), s, ctx.registry)),
+      statementOf('文件名', fileName.replace(/\.[^.]+$/, ''), ctx.registry),
     ];
     const year = statedYear(this.fileStatements);
     if (year !== undefined) {
       this.fileStatements = [
-        ...segments.map((s) => statementOf(`文件夹“${s}”`, s, ctx.registry, year)),
-        statementOf(`文件名“${fileName}”`, fileName.replace(/\.[^.]+$/, ''), ctx.registry, year),
+        ...segments.map((s, i) => statementOf(folder(i), s, ctx.registry, year)),
+        statementOf('文件名', fileName.replace(/\.[^.]+$/, ''), ctx.registry, year),
       ];
     }
   }
@@ -215,16 +242,32 @@ export class SubmissionParser {
     const counted = layout.columns.filter((c) => c.field.type === 'count' || c.field.type === 'amount');
     const lastHeaderIndex = head.findIndex((r) => r.rowNumber === headerRow);
 
+    const headerTexts = new Set<string>();
+    for (const r of head) {
+      if (!layout.headerRowNumbers.includes(r.rowNumber)) continue;
+      for (const c of r.cells) {
+        const t = cellText(c);
+        if (t) headerTexts.add(t);
+      }
+    }
+    const decisions = new SheetDecisions();
+
     const errorsBefore = this.result.problems.errors;
     const handle = (row: SheetRow): ParsedRecord | undefined => {
-      const kind = classify(row);
+      const { kind, label } = classify(row, headerTexts);
       if (kind === 'blank' || kind === 'notes' || kind === 'nothing') return undefined;
-      if (kind === 'total') {
-        // With rows refused above, their sum says nothing about the 合计 row.
-        if (this.result.problems.errors === errorsBefore) this.checkTotal(sheetName, row, counted, sums);
+      if (kind === 'section' || kind === 'header') {
+        decisions.note(kind, row.rowNumber, label);
+        return undefined;
+      }
+      if (kind === 'total' || kind === 'cumulative') {
+        decisions.note(kind, row.rowNumber, label);
+        // With rows refused above, their sum says nothing about the 合计 row; a 累计 row spans earlier periods too.
+        if (kind === 'total' && this.result.problems.errors === errorsBefore) this.checkTotal(sheetName, row, counted, sums, label ?? '合计');
         return undefined;
       }
       const values: Record<string, FieldValue> = {};
+      const sameAs: { field: FieldDefinition; from: string; cell: string }[] = [];
       let rowOk = true;
       for (const col of layout.columns) {
         const raw = row.cells[col.column - 1] ?? null;
@@ -232,12 +275,26 @@ export class SubmissionParser {
         const cell = cellAddress(row.rowNumber, col.column);
         if (!converted.ok) {
           rowOk = false;
-          this.badValue(sheetName, cell, col.field, raw);
+          this.badValue(sheetName, cell, col.field, raw, converted.mark);
           continue;
         }
+        if (converted.sameAs) sameAs.push({ field: col.field, from: converted.sameAs, cell });
+        else if (converted.mark !== undefined) decisions.mark(col.field, converted.mark, cell);
+        else if (converted.value === null && col.field.measure === 'stock' && emptyCountIsZero) decisions.blankStock(col.field, cell);
         values[col.field.id] = converted.value;
       }
       for (const f of form.fields) if (!(f.id in values)) values[f.id] = f.type === 'choices' ? [] : null;
+      for (const s of sameAs) {
+        const source = form.fields.find((f) => f.id === s.from);
+        const value = values[s.from];
+        if (value === null || value === undefined || !source) {
+          rowOk = false;
+          this.error('invalid_value', `${s.cell} 单元格“${fullLabel(s.field)}”写的是${quote(row.cells[layout.columns.find((c) => c.field === s.field)!.column - 1])}，意为与“${source ? fullLabel(source) : s.from}”相同，但该栏为空。请填写具体日期`, { sheet: sheetName, cell: s.cell, field: s.field.id });
+          continue;
+        }
+        values[s.field.id] = value;
+        decisions.same(s.field, source, s.cell);
+      }
       if (!rowOk) return undefined;
 
       // The unit: its column if the form has one, else the sheet's; both must agree.
@@ -336,6 +393,7 @@ export class SubmissionParser {
       }
       next = await iterator.next();
     }
+    for (const notice of decisions.notices(sheetName)) this.result.problems.add(notice);
     this.widenPeriod(period ?? this.result.period);
     for (const s of this.seenPeriods) if (s.sheet === sheetName) this.widenPeriod(s.period);
     if (unit) this.result.unit ??= unit;
@@ -358,8 +416,14 @@ export class SubmissionParser {
     const yearHint = statedYear(this.fileStatements);
     // Each row above the header is its own statement: two title rows naming different quarters contradict.
     const statementsWith = (year: number | undefined) => [
-      statementOf(`工作表名“${sheetName}”`, sheetName, this.ctx.registry, year),
-      ...layout.titleTexts.map((t) => statementOf(`标题“${t.slice(0, 60)}”`, t, this.ctx.registry, year)),
+      statementOf('工作表名', sheetName, this.ctx.registry, year),
+      ...layout.titleRows.map((r) =>
+        statementOf(`表头上方第 ${r.rowNumber} 行`, r.cells.filter(Boolean).join(' '), this.ctx.registry, year, (words) => {
+          // The cell that holds the words, so the message points at it and quotes nothing else.
+          const column = r.cells.findIndex((c) => squeeze(c).includes(words));
+          return column >= 0 ? `${cellAddress(r.rowNumber, column + 1)} 单元格` : `表头上方第 ${r.rowNumber} 行`;
+        }),
+      ),
     ];
     let sheetStatements = statementsWith(yearHint);
     const contextYear = yearHint ?? statedYear(sheetStatements);
@@ -396,17 +460,19 @@ export class SubmissionParser {
     };
   }
 
-  private badValue(sheet: string, cell: string | undefined, field: FieldDefinition, raw: CellValue): void {
+  private badValue(sheet: string, cell: string | undefined, field: FieldDefinition, raw: CellValue, mark?: string): void {
     const empty = raw === null || (typeof raw === 'string' && raw.trim() === '');
     const found = empty ? '（空）' : quote(raw);
     const label = fullLabel(field);
     const message = empty
       ? `${cell ?? ''} 单元格“${label}”为必填项，不能为空`
-      : `${cell ?? ''} 单元格“${label}”填的是 ${found}，应填写${expectedText(field)}`;
-    this.error(empty ? 'required' : 'invalid_value', message, { sheet, ...(cell ? { cell } : {}), field: field.id, found, expected: expectedText(field) });
+      : mark !== undefined
+        ? `${cell ?? ''} 单元格“${label}”为必填项，填的是 ${found}（表示没有内容），应填写${expectedText(field)}`
+        : `${cell ?? ''} 单元格“${label}”填的是 ${found}，应填写${expectedText(field)}`;
+    this.error(empty || mark !== undefined ? 'required' : 'invalid_value', message, { sheet, ...(cell ? { cell } : {}), field: field.id, found, expected: expectedText(field) });
   }
 
-  private checkTotal(sheet: string, row: SheetRow, counted: readonly { column: number; field: FieldDefinition }[], sums: Map<string, number>): void {
+  private checkTotal(sheet: string, row: SheetRow, counted: readonly { column: number; field: FieldDefinition }[], sums: Map<string, number>, label: string): void {
     for (const c of counted) {
       const raw = row.cells[c.column - 1] ?? null;
       if (raw === null || raw === '') continue;
@@ -415,7 +481,7 @@ export class SubmissionParser {
       const sum = sums.get(c.field.id) ?? 0;
       if (c.field.measure === 'stock') continue;
       if (Math.abs(v.value - sum) > 0.005) {
-        this.warn('total_mismatch', `合计行 ${cellAddress(row.rowNumber, c.column)} 单元格“${fullLabel(c.field)}”为 ${v.value}，但上方各行相加为 ${Math.round(sum * 100) / 100}。合计行不入库，已按各行数据计算`, { sheet, cell: cellAddress(row.rowNumber, c.column) });
+        this.warn('total_mismatch', `合计行（“${label}”）${cellAddress(row.rowNumber, c.column)} 单元格“${fullLabel(c.field)}”为 ${v.value}，但上方各行相加为 ${Math.round(sum * 100) / 100}。合计行不入库，已按各行数据计算`, { sheet, cell: cellAddress(row.rowNumber, c.column) });
       }
     }
   }
@@ -430,4 +496,73 @@ async function drain(iterator: AsyncIterator<SheetRow>): Promise<void> {
 
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Cell addresses listed in a notice: the first few and how many more. */
+function cellList(cells: readonly string[], max = 8): string {
+  return cells.length <= max ? cells.join('、') : `${cells.slice(0, max).join('、')} 等 ${cells.length} 个单元格`;
+}
+
+/**
+ * What the parser decided about a sheet's rows without refusing them, said once per kind as a
+ * notice so that every reading stays explainable: rows skipped as totals, section headings or
+ * repeated headers; marks read as "no value"; words read as another field's value; blank head counts.
+ */
+class SheetDecisions {
+  private readonly rows = new Map<string, { rows: number[]; labels: string[] }>();
+  private readonly marks = new Map<FieldDefinition, { marks: Set<string>; cells: string[] }>();
+  private readonly sames = new Map<FieldDefinition, { source: FieldDefinition; cells: string[] }>();
+  private readonly stocks = new Map<FieldDefinition, string[]>();
+
+  note(kind: 'total' | 'cumulative' | 'section' | 'header', rowNumber: number, label: string | undefined): void {
+    const entry = this.rows.get(kind) ?? { rows: [], labels: [] };
+    entry.rows.push(rowNumber);
+    if (label && entry.labels.length < 5 && !entry.labels.includes(label)) entry.labels.push(label.slice(0, 20));
+    this.rows.set(kind, entry);
+  }
+
+  mark(field: FieldDefinition, mark: string, cell: string): void {
+    const entry = this.marks.get(field) ?? { marks: new Set<string>(), cells: [] };
+    entry.marks.add(mark);
+    entry.cells.push(cell);
+    this.marks.set(field, entry);
+  }
+
+  same(field: FieldDefinition, source: FieldDefinition, cell: string): void {
+    const entry = this.sames.get(field) ?? { source, cells: [] };
+    entry.cells.push(cell);
+    this.sames.set(field, entry);
+  }
+
+  blankStock(field: FieldDefinition, cell: string): void {
+    const cells = this.stocks.get(field) ?? [];
+    cells.push(cell);
+    this.stocks.set(field, cells);
+  }
+
+  notices(sheet: string): Problem[] {
+    const out: Problem[] = [];
+    const rowsText = (rows: number[]) => (rows.length <= 8 ? rows.map((r) => `第 ${r} 行`).join('、') : `第 ${rows.slice(0, 8).join('、')} 行等 ${rows.length} 行`);
+    const quoted = (labels: string[]) => labels.map((l) => `“${l}”`).join('、');
+    const what: Record<string, (e: { rows: number[]; labels: string[] }) => [string, string]> = {
+      total: (e) => ['total_row_dropped', `${rowsText(e.rows)}是合计行（${quoted(e.labels)}），已与上方各行核对，不入库`],
+      cumulative: (e) => ['cumulative_row_dropped', `${rowsText(e.rows)}是累计行（${quoted(e.labels)}），包含以前期间的数据，不入库`],
+      section: (e) => ['section_heading_skipped', `${rowsText(e.rows)}是分段标题（${quoted(e.labels)}），已跳过；各段数据按同一张表读取`],
+      header: (e) => ['repeated_header_skipped', `${rowsText(e.rows)}是重复的表头，已跳过`],
+    };
+    for (const [kind, entry] of this.rows) {
+      const [code, message] = what[kind]!(entry);
+      out.push({ severity: 'notice', code, sheet, message });
+    }
+    for (const [field, e] of this.marks) {
+      out.push({ severity: 'notice', code: 'no_value_mark', sheet, field: field.id, cell: e.cells[0]!, message: `“${fullLabel(field)}”${cellList(e.cells)}填的是${[...e.marks].map((m) => `“${m}”`).join('、')}，按“未填写”处理` });
+    }
+    for (const [field, e] of this.sames) {
+      out.push({ severity: 'notice', code: 'same_as_field', sheet, field: field.id, cell: e.cells[0]!, message: `“${fullLabel(field)}”${cellList(e.cells)}写的是当场（立即）整改，按同一行的“${fullLabel(e.source)}”计` });
+    }
+    for (const [field, cells] of this.stocks) {
+      out.push({ severity: 'notice', code: 'stock_not_reported', sheet, field: field.id, cell: cells[0]!, message: `“${fullLabel(field)}”${cellList(cells)}未填写，视为该期未报告（不按 0 计），人数按该单位此前最近一次报告的数字统计` });
+    }
+    return out;
+  }
 }

@@ -27,7 +27,17 @@ export interface SheetStream {
 
 /** A notice from a reader that is not fatal (a hidden sheet skipped, an encoding guessed). */
 export interface ReaderNotice {
-  readonly code: 'hidden_sheet_skipped' | 'chart_sheet_skipped' | 'encoding_detected' | 'other';
+  readonly code:
+    | 'hidden_sheet_skipped'
+    | 'chart_sheet_skipped'
+    | 'encoding_detected'
+    /** A formula without a saved result was evaluated by firestat. */
+    | 'formula_evaluated'
+    /** A merged range's value was given to the cells it covers. */
+    | 'merged_spread'
+    /** The file's bytes say it is another format than its extension (an .xlsx named .xls). */
+    | 'format_detected'
+    | 'other';
   readonly sheet?: string;
   /** Chinese text for the sender/analyst. */
   readonly message: string;
@@ -85,7 +95,9 @@ export type ReadErrorCode =
   | 'too_many_rows'
   | 'too_many_columns'
   | 'empty'
-  | 'encoding';
+  | 'encoding'
+  /** Formula cells without a saved result that firestat cannot evaluate. */
+  | 'formula_unevaluated';
 
 /** A file that cannot be read. Terminal: sending the same bytes again fails the same way. */
 export class ReadError extends Error {
