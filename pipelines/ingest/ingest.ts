@@ -1,3 +1,4 @@
+import { writeCumulative, type CumulativeRow } from '../../warehouse/load/cumulative-writer.js';
 import { createHash } from 'node:crypto';
 import { shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import { forms } from '../../domain/forms/index.js';
@@ -166,17 +167,29 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
   const elapsed = () => Math.round(performance.now() - started);
   let problems = new ProblemList();
 
-  const refuse = async (found?: { form?: string; formName?: string; unit?: { name: string; code: string }; period?: Period; sha256?: string; sheets?: string[] }): Promise<FileOutcome> => {
-    // What the contents did not say, the path may: the 调度 matrix files the refusal under it.
+  const refuse = async (found?: {
+    form?: string;
+    formName?: string;
+    unit?: { name: string; code: string };
+    period?: Period;
+    sha256?: string;
+    sheets?: string[];
+    /** What the names and titles said where the contents did not settle it. */
+    guess?: { unit?: { name: string; code: string }; period?: Period };
+  }): Promise<FileOutcome> => {
+    // What the contents did not say, the titles or the path may: the 调度 matrix files the
+    // refusal under it (marked as a guess), so it shows 退回 rather than 未报.
     const fromPath = guessFromPath(file.path, ctx.registry, forms);
+    const unit = found?.unit ?? found?.guess?.unit ?? fromPath.unit;
+    const period = found?.period ?? found?.guess?.period ?? fromPath.period;
     const parsed = {
       ...found,
       ...(!found?.form && fromPath.form ? { form: fromPath.form.code, formName: `${fromPath.form.code} ${fromPath.form.name}` } : {}),
-      ...(!found?.unit && fromPath.unit ? { unit: fromPath.unit } : {}),
-      ...(!found?.period && fromPath.period ? { period: fromPath.period } : {}),
+      ...(unit ? { unit } : {}),
+      ...(period ? { period } : {}),
     };
+    const guessed = (!found?.form && !!fromPath.form) || (!found?.unit && !!unit) || (!found?.period && !!period);
     const reason = refusalReason(problems.items, problems.omittedCount);
-    const period = parsed?.period;
     const reportPath = await writeRefusalReport(ctx.reportsDir, {
       submissionId,
       path: file.path,
@@ -200,6 +213,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
         status: 'rejected',
         rows: 0,
         reason,
+        placement_guessed: guessed,
         sheets: parsed?.sheets ?? [],
         report_path: reportPath,
         duration_ms: elapsed(),
@@ -236,6 +250,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
   const parser = new SubmissionParser((await reader.load()).read(file, limits), { registry: ctx.registry, matcher: ctx.matcher, path: file.path });
   const deadline = Date.now() + (ctx.maxSecondsPerFile ?? 120) * 1000;
   let writer: FactWriter | undefined;
+  const cumulative: CumulativeRow[] = [];
   await warehouse.connection.run('BEGIN TRANSACTION');
   let open = true;
   const rollback = async () => {
@@ -253,7 +268,9 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       if (Date.now() > deadline) throw new FileTimeout();
       if (parser.result.problems.hasErrors) continue;
       writer ??= await FactWriter.open(warehouse.connection, parser.result.form!);
-      writer.write(submissionId, { sheet: record.sheet, rowNumber: record.rowNumber, unit: record.unit, ...factPeriod(record), values: record.values });
+      const period = factPeriod(record);
+      writer.write(submissionId, { sheet: record.sheet, rowNumber: record.rowNumber, unit: record.unit, ...period, values: record.values });
+      for (const c of record.cumulative ?? []) cumulative.push({ sheet: record.sheet, rowNumber: record.rowNumber, cell: c.cell, unit: record.unit, ...period, metric: c.field, value: c.value });
     }
   } catch (e) {
     await rollback();
@@ -263,7 +280,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     } else {
       problems.add({ severity: 'error', code: 'internal', message: `处理该文件时程序出错：${e instanceof Error ? e.message : String(e)}。文件已保留，请联系系统管理员` });
     }
-    return refuse({ sha256 });
+    return refuse({ sha256, guess: parser.result.guess });
   }
 
   const r = parser.result;
@@ -274,6 +291,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     ...(r.form ? { form: r.form.code, formName: `${r.form.code} ${r.form.name}` } : {}),
     ...(r.unit ? { unit: r.unit } : {}),
     ...(r.period ? { period: r.period } : {}),
+    guess: r.guess,
   };
   if (r.problems.hasErrors || !r.form || !r.unit || !r.period) {
     await rollback();
@@ -303,6 +321,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       else supersededBy = cur.submission_id;
     }
     const status = supersededBy === undefined ? 'loaded' : 'replaced';
+    await writeCumulative(warehouse.connection, submissionId, r.form.code, cumulative);
     await store.markReplaced(status === 'loaded' ? replaced : [], submissionId);
     await store.insert(
       {
@@ -317,6 +336,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
         status,
         rows: r.rows,
         reason: null,
+        placement_guessed: false,
         replaced_by: supersededBy ?? null,
         sheets: r.sheets,
         report_path: null,

@@ -29,6 +29,8 @@ export interface ParsedRecord {
   readonly period: Period;
   /** Converted values by field id. */
   readonly values: Readonly<Record<string, FieldValue>>;
+  /** Running totals written beside this period's figures (`1-9月累计`), by field id, with their cells. */
+  readonly cumulative?: readonly { readonly field: string; readonly value: number; readonly cell: string }[];
 }
 
 /** What the parser learnt about the whole file once every row has been read. */
@@ -41,6 +43,8 @@ export interface ParsedSubmission {
   /** Where each field's column is in each sheet read. */
   readonly columns: { sheet: string; field: string; column: string; header: string }[];
   readonly problems: ProblemList;
+  /** What the file's names and titles say about unit and period, even where the file is refused. */
+  readonly guess: { unit?: Unit; period?: Period };
 }
 
 /** Everything the parser needs besides the file. */
@@ -115,7 +119,7 @@ function classify(row: SheetRow, headerTexts: ReadonlySet<string>): { kind: RowK
  * (`result.problems.hasErrors`) whether the file is loaded or refused.
  */
 export class SubmissionParser {
-  readonly result: ParsedSubmission = { rows: 0, sheets: [], columns: [], problems: new ProblemList() };
+  readonly result: ParsedSubmission = { rows: 0, sheets: [], columns: [], problems: new ProblemList(), guess: {} };
   /** Aggregate rows' periods across every sheet, so a summary sheet cannot count a month twice. */
   private readonly seenPeriods: { unit: string; period: Period; sheet: string; rowNumber: number }[] = [];
   private readonly fileStatements: Statement[];
@@ -221,6 +225,12 @@ export class SubmissionParser {
     }
     for (const m of layout.unitMismatches) {
       this.error('unit_scale', `${cellAddress(headerRow, m.column)} 单元格表头“${m.header}”以${m.stated}为单位，本表“${fullLabel(m.field)}”要求以${m.field.unit}填写。请换算后修改表头和数据`, { sheet: sheetName, cell: cellAddress(headerRow, m.column), field: m.field.id });
+    }
+    if (layout.comparisonColumns.length) {
+      this.result.problems.add({ severity: 'notice', code: 'comparison_columns_ignored', sheet: sheetName, message: `${layout.comparisonColumns.map((c) => `${columnLetters(c.column)} 列“${c.text}”`).join('、')}是与其他期间的比较，不入库` });
+    }
+    if (layout.cumulativeColumns.length) {
+      this.result.problems.add({ severity: 'notice', code: 'cumulative_columns_checked', sheet: sheetName, message: `${layout.cumulativeColumns.length} 个累计列（如 ${columnLetters(layout.cumulativeColumns[0]!.column)} 列“${layout.cumulativeColumns[0]!.header}”）不入库，只与系统中已入库的本年累计数核对；入库的是各“本期”列` });
     }
     for (const u of layout.unknownHeaders) {
       this.warn('unknown_column', `表头“${u.text}”不是“${form.name}”的栏目，该列已忽略`, { sheet: sheetName, cell: cellAddress(headerRow, u.column) });
@@ -374,7 +384,17 @@ export class SubmissionParser {
         const v = values[c.field.id];
         if (typeof v === 'number') sums.set(c.field.id, (sums.get(c.field.id) ?? 0) + v);
       }
-      return { sheet: sheetName, rowNumber: row.rowNumber, unit: rowUnit.name, period: rowPeriod, values };
+      const cumulative: { field: string; value: number; cell: string }[] = [];
+      for (const c of layout.cumulativeColumns) {
+        if (c.field.type !== 'count' && c.field.type !== 'amount') continue;
+        const raw = row.cells[c.column - 1] ?? null;
+        const cell = cellAddress(row.rowNumber, c.column);
+        const v = convertCell(c.field, raw, { registry: this.ctx.registry, emptyCountIsZero: false });
+        if (!v.ok) {
+          this.warn('cumulative_unreadable', `累计列 ${cell} 单元格“${c.header}”填的是 ${quote(raw)}，不是数字，未能核对累计数`, { sheet: sheetName, cell });
+        } else if (typeof v.value === 'number') cumulative.push({ field: c.field.id, value: v.value, cell });
+      }
+      return { sheet: sheetName, rowNumber: row.rowNumber, unit: rowUnit.name, period: rowPeriod, values, ...(cumulative.length ? { cumulative } : {}) };
     };
 
     for (const row of head.slice(lastHeaderIndex + 1)) {
@@ -430,6 +450,10 @@ export class SubmissionParser {
     if (yearHint === undefined && contextYear !== undefined) sheetStatements = statementsWith(contextYear);
     const all = [...this.fileStatements, ...sheetStatements];
     const unit = agreeOnUnit(all);
+    const agreedPeriod = agreeOnPeriod(all);
+    // Even a file refused for a contradiction is filed under what it does say, so the 调度 shows 退回, not 未报.
+    if (!isContradiction(unit) && unit.unit) this.result.guess.unit ??= unit.unit;
+    if (!isContradiction(agreedPeriod) && agreedPeriod.period) this.result.guess.period ??= agreedPeriod.period;
     if (isContradiction(unit)) {
       this.error('unit_conflict', unit.message, { sheet: sheetName });
       return undefined;
@@ -438,7 +462,7 @@ export class SubmissionParser {
       this.error('unit_conflict', `报送单位前后不一致：前一个工作表是“${this.result.unit.name}”，工作表“${sheetName}”是“${unit.unit.name}”`, { sheet: sheetName });
       return undefined;
     }
-    const period = agreeOnPeriod(all);
+    const period = agreedPeriod;
     if (isContradiction(period)) {
       this.error('period_conflict', period.message, { sheet: sheetName });
       return undefined;

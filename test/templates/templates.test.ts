@@ -277,7 +277,8 @@ describe('a filled template goes through the real pipeline', () => {
     expect(t1.rows).toEqual([
       { month: 1, units_inspected: 120, hazards_found: 45, entrusted_simple_cases: 0, fire_staff: 2, joint_inspections: 6 },
       { month: 2, units_inspected: 120, hazards_found: 45, entrusted_simple_cases: 0, fire_staff: 3, joint_inspections: 6 },
-      { month: 3, units_inspected: 7, hazards_found: 0, entrusted_simple_cases: 0, fire_staff: 0, joint_inspections: 0 },
+      // March's head count was left blank: not reported (null), never 0; February's 3 stands for the quarter.
+      { month: 3, units_inspected: 7, hazards_found: 0, entrusted_simple_cases: 0, fire_staff: null, joint_inspections: 0 },
     ]);
     const b1 = await queryRows(warehouse, 'SELECT unit, month, officers_deployed, penalties, fire_investigations_general, fire_investigations_simple, fire_investigations_minor FROM b1_bureau_monthly');
     expect(b1.rows).toEqual([{ unit: '防火监督科', month: 3, officers_deployed: 800, penalties: 43, fire_investigations_general: 2, fire_investigations_simple: 0, fire_investigations_minor: 30 }]);

@@ -1,3 +1,6 @@
+import { migrations } from '../../warehouse/migrations/index.js';
+/** The schema version a new warehouse has: the last migration. */
+const latestMigration = Object.keys(migrations).sort().at(-1);
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +55,7 @@ describe('firestat export --parquet', () => {
     expect(manifest.relations.map((r) => r.name)).toEqual([...exportedRelations]);
     const onDisk = JSON.parse(readFileSync(join(out, MANIFEST_FILE), 'utf8')) as ExportManifest;
     expect(onDisk).toEqual(manifest);
-    expect(manifest).toMatchObject({ format: 'firestat-parquet-export', warehouse: ':memory:', schemaVersion: '0001-initial', asOf: '2024-07-20', includePersonal: false, generatedAt: '2024-07-20T02:00:00.000Z' });
+    expect(manifest).toMatchObject({ format: 'firestat-parquet-export', warehouse: ':memory:', schemaVersion: latestMigration, asOf: '2024-07-20', includePersonal: false, generatedAt: '2024-07-20T02:00:00.000Z' });
     await warehouse.connection.run(`SET VARIABLE as_of = DATE '2024-07-20'`);
     for (const r of manifest.relations) {
       const [inWarehouse] = await q(`SELECT count(*) AS n FROM ${r.name}`);

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001-initial.js';
+import { cumulativeFigures } from './0002-cumulative-figures.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A migration that has run
@@ -7,4 +8,5 @@ import { initial } from './0001-initial.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-cumulative-figures': cumulativeFigures,
 };

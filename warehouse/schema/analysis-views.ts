@@ -1,4 +1,22 @@
+import { forms, fullLabel } from '../../domain/forms/index.js';
+import { sqlString } from './fact-tables.js';
 import type { ViewSpec } from './views.js';
+
+/**
+ * Every flow count of the aggregate forms, one row per current fact row and metric, with the
+ * month it reaches (a quarter's row reaches its last month): what a 累计 figure is checked against.
+ */
+const flowFacts = forms
+  .filter((f) => f.kind === 'aggregate')
+  .flatMap((form) =>
+    form.fields
+      .filter((f) => (f.type === 'count' || f.type === 'amount') && f.measure !== 'stock')
+      .map(
+        (f) =>
+          `SELECT ${sqlString(form.code)} AS form, x.unit, x.year, x.quarter, coalesce(x.month, x.quarter * 3) AS reach, ${sqlString(f.id)} AS metric, ${sqlString(fullLabel(f))} AS label, x.${f.id} AS v FROM ${form.table} x JOIN current_sub cs ON cs.submission_id = x.submission_id`,
+      ),
+  )
+  .join('\n  UNION ALL\n  ');
 
 /**
  * The reference date of the 调度 views: `SET VARIABLE as_of = DATE '2025-01-15'` pins it (tests,
@@ -29,6 +47,7 @@ export const submissionStatusView: ViewSpec = {
     due_date: '报送截止日（含当日）',
     versions: '该期间成功报送的文件份数（大于 1 表示有更正重报）',
     reason: '被退回时的退回原因',
+    placement_guessed: '被退回文件归入该单位和期间是推断的（取自文件路径、文件名或标题，文件内容未能确认）',
   },
   sql: `WITH ref AS (SELECT ${asOf} AS as_of),
 years AS (SELECT DISTINCT year FROM submissions WHERE year IS NOT NULL),
@@ -54,7 +73,7 @@ slots AS (
     AND last_day(make_date(p.year, p.m_to, 1)) < (SELECT as_of FROM ref)
 ),
 matched AS (
-  SELECT sl.*, s.submission_id, s.status AS s_status, s.received_at, s.reason
+  SELECT sl.*, s.submission_id, s.status AS s_status, s.received_at, s.reason, s.placement_guessed
   FROM slots sl
   LEFT JOIN submissions s ON s.unit_code = sl.unit_code AND s.form = sl.form AND s.year = sl.year
        AND s.period_from <= sl.m_to AND s.period_to >= sl.m_from
@@ -71,7 +90,8 @@ SELECT year, quarter, month, unit, unit_kind, form,
   min(received_at) FILTER (WHERE s_status IN ('loaded', 'replaced')) AS received_at,
   due_date,
   count(*) FILTER (WHERE s_status IN ('loaded', 'replaced'))::INTEGER AS versions,
-  CASE WHEN count(*) FILTER (WHERE s_status IN ('loaded', 'replaced')) = 0 THEN arg_max(reason, received_at) FILTER (WHERE s_status = 'rejected') END AS reason
+  CASE WHEN count(*) FILTER (WHERE s_status IN ('loaded', 'replaced')) = 0 THEN arg_max(reason, received_at) FILTER (WHERE s_status = 'rejected') END AS reason,
+  CASE WHEN count(*) FILTER (WHERE s_status IN ('loaded', 'replaced')) = 0 THEN arg_max(coalesce(placement_guessed, false), received_at) FILTER (WHERE s_status = 'rejected') END AS placement_guessed
 FROM matched
 GROUP BY year, quarter, month, unit, unit_kind, form, due_date`,
 };
@@ -175,7 +195,26 @@ ytd AS (
   )
   WINDOW w AS (PARTITION BY year, unit, form ORDER BY quarter)
 ),
+flow_facts AS (
+  ${flowFacts}
+),
+cumulative_check AS (
+  SELECT c.submission_id, c.sheet, c.source_row, c.cell, c.form, c.unit, c.year, c.quarter, c.month, c.metric, c.value,
+    any_value(f.label) AS label, sum(f.v) AS held, count(DISTINCT f.quarter) AS quarters_held
+  FROM cumulative_figures c JOIN current_sub cs ON cs.submission_id = c.submission_id
+  JOIN flow_facts f ON f.form = c.form AND f.unit = c.unit AND f.year = c.year AND f.metric = c.metric AND f.reach <= coalesce(c.month, c.quarter * 3)
+  GROUP BY ALL
+),
 raw AS (
+  SELECT 'cumulative_mismatch' AS rule, 'warning' AS severity, k.unit, k.form, k.year, k.quarter,
+    format('{}年{}“{}”填报的累计数为 {}，但已入库的本年各期合计为 {}，相差 {}',
+      k.year, CASE WHEN k.month IS NOT NULL THEN format('1-{}月', k.month) ELSE format('截至第{}季度', ${quarterName('k.quarter')}) END,
+      k.label, regexp_replace(CAST(k.value AS VARCHAR), '\.0$', ''), regexp_replace(CAST(k.held AS VARCHAR), '\.0+$', ''),
+      regexp_replace(CAST(round(k.value - k.held, 2) AS VARCHAR), '\.0+$', '')) AS message,
+    k.submission_id, k.sheet, k.source_row, NULL AS field, concat_ws('|', k.submission_id, k.cell) AS key
+  FROM cumulative_check k
+  WHERE k.quarters_held = k.quarter AND abs(k.value - k.held) > 0.005
+  UNION ALL
   SELECT 'fine_over_cap' AS rule, 'warning' AS severity, c.unit, 'L1' AS form, c.decision_year AS year, c.decision_quarter AS quarter,
     format('案件 {} 适用简易程序（当场处罚），对{}罚款 {} 元，超过法定上限 {} 元（《行政处罚法》第五十一条），属执法程序不规范',
       c.case_no, CASE WHEN c.party_type = '个人' THEN '个人' ELSE '单位' END, ${amountText('c.fine_amount')},
@@ -243,6 +282,7 @@ raw AS (
 SELECT md5(r.rule || '|' || r.key) AS finding_id, r.rule, r.severity, r.unit, r.form, r.year, r.quarter, r.message,
   s.path, r.sheet,
   coalesce(CASE WHEN r.source_row IS NOT NULL THEN col.column_letter || r.source_row END,
+           CASE WHEN r.rule = 'cumulative_mismatch' THEN split_part(r.key, '|', 2) END,
            CASE WHEN r.rule = 'total_row_mismatch' THEN (SELECT p.cell FROM submission_problems p WHERE p.submission_id = r.submission_id AND p.message = r.message LIMIT 1) END) AS cell,
   r.submission_id
 FROM raw r

@@ -3,8 +3,11 @@ import { sqlString } from './fact-tables.js';
 interface TableSpec {
   readonly name: string;
   readonly comment: string;
-  readonly columns: readonly (readonly [name: string, type: string, comment: string])[];
+  /** Columns; a fourth element names the migration that added the column to an existing table. */
+  readonly columns: readonly (readonly [name: string, type: string, comment: string, since?: string])[];
   readonly constraints?: readonly string[];
+  /** The migration that creates the table, when it is not the first (`0002`). */
+  readonly since?: string;
 }
 
 /** The bookkeeping tables: units, runs, submissions and their problems. */
@@ -65,6 +68,7 @@ export const coreTables: readonly TableSpec[] = [
       ['sheets', 'VARCHAR[]', '读取的工作表'],
       ['report_path', 'VARCHAR', '退回说明文件的路径'],
       ['duration_ms', 'INTEGER', '读取与校验该文件的耗时（毫秒）'],
+      ['placement_guessed', 'BOOLEAN', '被退回文件的单位、报表或期间是否为推断（取自文件路径、文件名或标题，文件内容未能确认）；入库文件为 false', '0002'],
     ],
   },
   {
@@ -126,15 +130,42 @@ export const coreTables: readonly TableSpec[] = [
       ['header', 'VARCHAR', '表头原文（两级表头以“·”连接）'],
     ],
   },
+  {
+    name: 'cumulative_figures',
+    since: '0002',
+    comment: '报表中“累计”列的数字（如“1-9月累计”）：不计入统计，只用于与已入库的本年累计数核对（不符时列入问题清单）',
+    columns: [
+      ['submission_id', 'BIGINT NOT NULL', '来源报送文件编号'],
+      ['sheet', 'VARCHAR NOT NULL', '来源工作表名'],
+      ['source_row', 'INTEGER NOT NULL', '来源行号'],
+      ['cell', 'VARCHAR NOT NULL', '累计数所在单元格，如 D5'],
+      ['form', 'VARCHAR NOT NULL', '报表代码'],
+      ['unit', 'VARCHAR NOT NULL', '单位正式名称'],
+      ['year', 'INTEGER NOT NULL', '年度'],
+      ['quarter', 'INTEGER NOT NULL', '该行所属季度'],
+      ['month', 'INTEGER', '该行所属月份；按季度填报的行为空'],
+      ['metric', 'VARCHAR NOT NULL', '指标代码（事实表的列名）'],
+      ['value', 'DOUBLE NOT NULL', '报表所填的累计数'],
+    ],
+  },
 ];
 
-/** DDL for the core tables, with comments. */
-export function coreTablesDdl(): string[] {
-  const out: string[] = ['CREATE SEQUENCE submission_id_seq START 1', 'CREATE SEQUENCE run_id_seq START 1'];
+/** DDL for the core tables and columns created by one migration (the first when `since` is not given), with comments. */
+export function coreTablesDdl(since?: string): string[] {
+  const out: string[] = since ? [] : ['CREATE SEQUENCE submission_id_seq START 1', 'CREATE SEQUENCE run_id_seq START 1'];
   for (const t of coreTables) {
-    out.push(`CREATE TABLE ${t.name} (\n  ${t.columns.map(([n, ty]) => `${n} ${ty}`).join(',\n  ')}\n)`);
-    out.push(`COMMENT ON TABLE ${t.name} IS ${sqlString(t.comment)}`);
-    for (const [n, , c] of t.columns) out.push(`COMMENT ON COLUMN ${t.name}.${n} IS ${sqlString(c)}`);
+    if (t.since === since) {
+      const columns = t.columns.filter((c) => c[3] === undefined || c[3] === since);
+      out.push(`CREATE TABLE ${t.name} (\n  ${columns.map(([n, ty]) => `${n} ${ty}`).join(',\n  ')}\n)`);
+      out.push(`COMMENT ON TABLE ${t.name} IS ${sqlString(t.comment)}`);
+      for (const [n, , c] of columns) out.push(`COMMENT ON COLUMN ${t.name}.${n} IS ${sqlString(c)}`);
+    } else if (since) {
+      // Columns a later migration adds to a table an earlier one made.
+      for (const [n, ty, c] of t.columns.filter((x) => x[3] === since)) {
+        out.push(`ALTER TABLE ${t.name} ADD COLUMN ${n} ${ty}`);
+        out.push(`COMMENT ON COLUMN ${t.name}.${n} IS ${sqlString(c)}`);
+      }
+    }
   }
   return out;
 }

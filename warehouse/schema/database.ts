@@ -49,6 +49,8 @@ export interface SubmissionsTable {
   sheets: string[] | null;
   report_path: string | null;
   duration_ms: number | null;
+  /** Added by migration 0002. */
+  placement_guessed?: boolean | null;
 }
 
 export interface SubmissionProblemsTable {
@@ -100,9 +102,24 @@ export interface WarehouseDatabase {
   units: UnitsTable;
   runs: RunsTable;
   submissions: SubmissionsTable;
+  cumulative_figures: CumulativeFiguresTable;
   submission_problems: SubmissionProblemsTable;
   submission_columns: SubmissionColumnsTable;
   forms: FormsTable;
   seen_files: SeenFilesTable;
   form_expectations: FormExpectationsTable;
+}
+
+export interface CumulativeFiguresTable {
+  submission_id: number;
+  sheet: string;
+  source_row: number;
+  cell: string;
+  form: string;
+  unit: string;
+  year: number;
+  quarter: number;
+  month: number | null;
+  metric: string;
+  value: number;
 }
