@@ -57,6 +57,8 @@ function quotePeriod(words: string | undefined, period: Period): string {
 /** A contradiction between two statements, in Chinese. */
 export interface Contradiction {
   readonly message: string;
+  /** Problem code when it is not a plain contradiction (`period_unaligned`). */
+  readonly code?: string;
 }
 
 /** The one unit all statements agree on, or a contradiction naming two that differ. */
@@ -86,6 +88,7 @@ export function agreeOnPeriod(statements: readonly Statement[]): { period?: Peri
   for (const s of statements) {
     if (s.unaligned) {
       return {
+        code: 'period_unaligned',
         message: `${s.periodSource ?? s.source}写的统计时段“${s.unaligned}”不是完整的月份或季度（应从某月 1 日起，到某月最后一天止），无法确定属于哪个月或哪个季度。请按自然月或季度统计后报送，并在标题中写明，如“2025年第三季度”`,
       };
     }

@@ -464,7 +464,7 @@ export class SubmissionParser {
     }
     const period = agreedPeriod;
     if (isContradiction(period)) {
-      this.error('period_conflict', period.message, { sheet: sheetName });
+      this.error(period.code ?? 'period_conflict', period.message, { sheet: sheetName });
       return undefined;
     }
     const form = layout.form;
