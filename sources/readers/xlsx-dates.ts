@@ -57,6 +57,18 @@ export function serialToDate(serial: number, date1904: boolean): Date | undefine
   return new Date(Math.round(days * MS_PER_DAY));
 }
 
+/**
+ * The serial of a wall-clock `Date` (UTC fields), the inverse of {@link serialToDate}: formulas
+ * compute on serials. 1900 system: dates before 1900-03-01 step over the phantom 1900-02-29;
+ * times of day alone (1899-12-30) stay below 1.
+ */
+export function dateToSerial(date: Date, date1904: boolean): number {
+  const days = date.getTime() / MS_PER_DAY;
+  if (date1904) return days + UNIX_EPOCH_1900 - DAYS_1904;
+  const serial = days + UNIX_EPOCH_1900;
+  return serial >= 1 && serial < 61 ? serial - 1 : serial;
+}
+
 const ISO_DATE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 const ISO_TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?$/;

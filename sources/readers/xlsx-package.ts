@@ -41,6 +41,11 @@ export class XlsxPackage {
     return this.guarded.entries.has(partKey(part));
   }
 
+  /** The declared uncompressed size of a part (checked against the data while it is read). */
+  size(part: string): number {
+    return this.entry(part).uncompressedSize;
+  }
+
   /** The inflated bytes of a part, CRC-checked. */
   chunks(part: string): AsyncGenerator<Buffer> {
     return entryChunks(this.guarded.zip, this.entry(part), part);

@@ -8,11 +8,14 @@ import type {
   WorkbookReader,
   WorkbookStream,
 } from './reader.js';
+import { FormulaBook } from './xlsx-formula-book.js';
+import { MergeSpreader, verticalMerges } from './xlsx-merges.js';
 import { XlsxPackage } from './xlsx-package.js';
 import { readSheetRows } from './xlsx-sheet.js';
-import type { SheetContext } from './xlsx-sheet.js';
+import type { SheetContext, SheetFindings } from './xlsx-sheet.js';
 import { localCopyOf } from './xlsx-spool.js';
 import type { LocalCopy } from './xlsx-spool.js';
+import { SURVEY_MAX_ENTRY_BYTES, sliceStream, surveySheet } from './xlsx-survey.js';
 import { loadDateStyles, loadSharedStrings, loadWorkbook } from './xlsx-workbook.js';
 import type { SheetEntry } from './xlsx-workbook.js';
 
@@ -25,6 +28,12 @@ import type { SheetEntry } from './xlsx-workbook.js';
  * it mis-orders and mis-names sheets, throws TypeErrors on prefixed namespaces and LibreOffice member
  * order, drops CDATA, reads phonetic text instead of the value, cannot read rows without `r=`, and
  * does not find parts outside `xl/`. Its XML parser (saxes) is used directly instead.
+ *
+ * Before a sheet's rows are yielded, a small sheet (≤ 16 MiB of XML) is surveyed on its raw
+ * bytes: formulas a program wrote without a cached result are evaluated over the sheets held in
+ * memory (`xlsx-formula-book.ts`) or the file is refused naming the cells, and vertically merged
+ * ranges give their value to every row they cover (`xlsx-merges.ts`). Larger sheets stream as
+ * before; a formula without a result there refuses the file at the end of the sheet.
  */
 export class XlsxReader implements WorkbookReader {
   readonly extensions: readonly string[] = ['.xlsx', '.xlsm'];
@@ -56,13 +65,15 @@ async function* readSheets(file: ReadableFile, limits: ReadLimits, notices: Read
     const workbook = await loadWorkbook(pkg);
     const dateStyles = await loadDateStyles(pkg, workbook.stylesPart);
     const sharedStrings = await loadSharedStrings(pkg, workbook.sharedStringsPart, limits.maxCellChars);
+    const contextOf = (sheet: SheetEntry): SheetContext => ({ sheetName: sheet.name, sharedStrings, dateStyles, date1904: workbook.date1904, limits });
+    const formulas = new FormulaBook(pkg, workbook, contextOf);
     let yielded = 0;
     for (const sheet of workbook.sheets) {
       const part = readablePart(sheet, pkg, notices);
       if (!part) continue;
       await abandonAll(open);
-      const context: SheetContext = { sheetName: sheet.name, sharedStrings, dateStyles, date1904: workbook.date1904, limits };
-      yield { name: sheet.name, index: sheet.index, rows: sheetRows(pkg, part, context, session) };
+      const rows = await plannedRows(pkg, part, sheet, contextOf(sheet), formulas, notices);
+      yield { name: sheet.name, index: sheet.index, rows: sheetRows(rows, sheet.name, session) };
       yielded++;
     }
     await abandonAll(open);
@@ -108,11 +119,99 @@ function readablePart(sheet: SheetEntry, pkg: XlsxPackage, notices: ReaderNotice
   return sheet.part;
 }
 
-function sheetRows(pkg: XlsxPackage, part: string, context: SheetContext, session: Session): AsyncIterable<SheetRow> {
+/** Starts the row iteration of one sheet. */
+type RowSource = () => AsyncGenerator<SheetRow>;
+
+/**
+ * How a sheet's rows will be produced: surveyed small sheets from their kept bytes (or, when
+ * formulas need results, from memory after evaluation) with merges spread; large sheets
+ * streamed from the zip as they are.
+ */
+async function plannedRows(
+  pkg: XlsxPackage,
+  part: string,
+  sheet: SheetEntry,
+  context: SheetContext,
+  formulas: FormulaBook,
+  notices: ReaderNotice[],
+): Promise<RowSource> {
+  const size = pkg.size(part);
+  if (size > SURVEY_MAX_ENTRY_BYTES) {
+    return () => readSheetRows(pkg.chunks(part), part, context, (found) => finishLargeSheet(found, sheet.name, size, context, notices));
+  }
+  const survey = await surveySheet(pkg.chunks(part), SURVEY_MAX_ENTRY_BYTES, sheet.name);
+  if (survey.uncachedFormulas) {
+    const result = await formulas.evaluateSheet(sheet, sliceStream(survey.bytes));
+    if (result.evaluated > 0) {
+      notices.push({
+        code: 'formula_evaluated',
+        sheet: sheet.name,
+        message: `工作表“${sheet.name}”中 ${result.evaluated} 个公式单元格没有保存计算结果，已由系统按公式计算（如 ${result.example ?? ''}）`,
+      });
+    }
+    const merges = verticalMerges(result.merges, context.limits.maxColumns);
+    return () => spreadRows(fromMemory(result.rows), merges, sheet.name, notices);
+  }
+  const merges = verticalMerges(survey.merges, context.limits.maxColumns);
+  const streamed = (): AsyncGenerator<SheetRow> =>
+    readSheetRows(sliceStream(survey.bytes), part, context, (found) => {
+      // The survey found every formula cached; the parser checks each cell all the same.
+      if (found.uncachedCount > 0) throw uncachedRefusal(found, sheet.name, '系统未能计算这些公式。');
+    });
+  return () => spreadRows(streamed(), merges, sheet.name, notices);
+}
+
+async function* fromMemory(rows: readonly SheetRow[]): AsyncGenerator<SheetRow> {
+  yield* rows;
+}
+
+async function* spreadRows(rows: AsyncGenerator<SheetRow>, merges: ReturnType<typeof verticalMerges>, sheet: string, notices: ReaderNotice[]): AsyncGenerator<SheetRow> {
+  if (merges.length === 0) {
+    yield* rows;
+    return;
+  }
+  const spreader = new MergeSpreader(merges);
+  for await (const row of rows) yield spreader.apply(row);
+  const notice = spreader.notice(sheet);
+  if (notice) notices.push(notice);
+}
+
+/** End of a sheet too large to survey: formulas without results refuse it; merges are only reported. */
+function finishLargeSheet(found: SheetFindings, sheet: string, size: number, context: SheetContext, notices: ReaderNotice[]): void {
+  if (found.uncachedCount > 0) {
+    throw uncachedRefusal(found, sheet, `该工作表过大（${mib(size)}，超过 ${mib(SURVEY_MAX_ENTRY_BYTES)}），系统无法在读取时计算这些公式。`);
+  }
+  const merges = verticalMerges(found.merges, context.limits.maxColumns);
+  if (merges.length > 0) {
+    const shown = merges.slice(0, 10).map((m) => m.ref).join('、');
+    notices.push({
+      code: 'other',
+      sheet,
+      message: `工作表“${sheet}”较大（${mib(size)}），其中纵向合并的单元格 ${shown}${merges.length > 10 ? ` 等 ${merges.length} 处` : ''} 未逐行填充；如有必填栏目因此为空，请取消合并并逐行填写后再报送。`,
+    });
+  }
+}
+
+function uncachedRefusal(found: SheetFindings, sheet: string, why: string): ReadError {
+  const samples = found.uncachedSamples.map((s) => `${s.address} =${s.formula}`);
+  const more = found.uncachedCount > samples.length ? ` 等 ${found.uncachedCount} 个单元格` : '';
+  return new ReadError(
+    'formula_unevaluated',
+    `工作表“${sheet}”中有 ${found.uncachedCount} 个公式单元格没有保存计算结果（${samples.join('；')}${more}），${why}请在 Excel/WPS 中打开并保存后再报送`,
+    sheet,
+    found.uncachedSamples[0]?.address,
+  );
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+function sheetRows(source: RowSource, sheetName: string, session: Session): AsyncIterable<SheetRow> {
   return {
     [Symbol.asyncIterator]: () => {
-      if (session.closed) throw misuse(context.sheetName);
-      const rows = new SheetRowsIterator(readSheetRows(pkg.chunks(part), part, context), context.sheetName);
+      if (session.closed) throw misuse(sheetName);
+      const rows = new SheetRowsIterator(source(), sheetName);
       session.open.add(rows);
       return rows;
     },

@@ -1,6 +1,9 @@
 import { ReadError, cellAddress } from './reader.js';
 import type { CellValue, ReadLimits, SheetRow } from './reader.js';
 import { parseIsoCellDate, serialToDate } from './xlsx-dates.js';
+import { MAX_FORMULA_CHARS, shiftFormula } from './xlsx-formula.js';
+import { cellKey } from './xlsx-formula-eval.js';
+import type { CollectedFormula } from './xlsx-formula-eval.js';
 import { OversizeText, TextCollector } from './xlsx-workbook.js';
 import type { SharedString } from './xlsx-workbook.js';
 import { XmlPartParser } from './xlsx-xml.js';
@@ -22,13 +25,44 @@ export interface SheetContext {
   readonly limits: ReadLimits;
 }
 
-/** Yields the rows of a worksheet part as its bytes arrive. */
+/** Most `<mergeCell>` entries read from one sheet (a real sheet has a few hundred at most). */
+export const MAX_MERGES = 100_000;
+/** Formula cells without a result named in a message. */
+const MAX_SAMPLES = 10;
+
+/** What parsing a sheet learnt besides its rows. */
+export interface SheetFindings {
+  /** `ref` of every `<mergeCell>`, in file order. */
+  readonly merges: string[];
+  /** Formula cells without a cached result. */
+  uncachedCount: number;
+  /** The first few of them, with their formulas (shared followers: the master's, shifted). */
+  readonly uncachedSamples: { address: string; formula: string }[];
+}
+
+/** A sheet read whole into memory for formula evaluation. */
+export interface CollectedSheet {
+  readonly rows: SheetRow[];
+  readonly findings: SheetFindings;
+  /** Every formula cell, cached or not. */
+  readonly formulas: CollectedFormula[];
+  /** Cells holding a cached error (`t="e"`). */
+  readonly errorCells: Set<number>;
+  /** Rows marked `hidden` (SUBTOTAL 101–111 leaves them out). */
+  readonly hiddenRows: Set<number>;
+}
+
+/**
+ * Yields the rows of a worksheet part as its bytes arrive. `finish` sees what the parse found
+ * once the part has ended (and may refuse the sheet, e.g. for formulas without results).
+ */
 export async function* readSheetRows(
   source: AsyncIterable<Uint8Array>,
   part: string,
   context: SheetContext,
+  finish?: (findings: SheetFindings) => void,
 ): AsyncGenerator<SheetRow> {
-  const builder = new RowBuilder(context);
+  const builder = new RowBuilder(context, false);
   const parser = new XmlPartParser(part, builder);
   try {
     for await (const chunk of source) {
@@ -37,9 +71,28 @@ export async function* readSheetRows(
     }
     parser.end();
     yield* builder.drain();
+    finish?.(builder.findings);
   } catch (err) {
     throw inSheet(err, context.sheetName);
   }
+}
+
+/** Reads a whole worksheet part into memory, with its formulas (for evaluation). */
+export async function collectSheet(source: AsyncIterable<Uint8Array>, part: string, context: SheetContext): Promise<CollectedSheet> {
+  const builder = new RowBuilder(context, true);
+  const parser = new XmlPartParser(part, builder);
+  const rows: SheetRow[] = [];
+  try {
+    for await (const chunk of source) {
+      parser.write(chunk);
+      for (const row of builder.drain()) rows.push(row);
+    }
+    parser.end();
+    for (const row of builder.drain()) rows.push(row);
+  } catch (err) {
+    throw inSheet(err, context.sheetName);
+  }
+  return { rows, findings: builder.findings, formulas: builder.formulas, errorCells: builder.errorCells, hiddenRows: builder.hiddenRows };
 }
 
 function inSheet(err: unknown, sheet: string): ReadError {
@@ -70,11 +123,28 @@ class RowBuilder implements XmlSink {
   private readonly inline: TextCollector;
   private hasValue = false;
   private hasInline = false;
-  private collecting: 'value' | 'inline' | undefined;
+  private collecting: 'value' | 'inline' | 'formula' | undefined;
   private inInline = false;
   private phonetic = 0;
 
-  constructor(private readonly context: SheetContext) {
+  private hasFormula = false;
+  private formulaType = '';
+  private formulaSi: string | undefined;
+  private formulaRef: string | undefined;
+  private readonly formula = new TextCollector(MAX_FORMULA_CHARS);
+  /** Shared-formula masters by `si`, to name followers' formulas in messages. */
+  private readonly sharedMasters = new Map<string, { row: number; col: number; text: string }>();
+
+  readonly findings: SheetFindings = { merges: [], uncachedCount: 0, uncachedSamples: [] };
+  readonly formulas: CollectedFormula[] = [];
+  readonly errorCells = new Set<number>();
+  readonly hiddenRows = new Set<number>();
+
+  constructor(
+    private readonly context: SheetContext,
+    /** Keep every formula, error cell and hidden row (in-memory evaluation). */
+    private readonly collect: boolean,
+  ) {
     this.value = new TextCollector(context.limits.maxCellChars);
     this.inline = new TextCollector(context.limits.maxCellChars);
   }
@@ -88,10 +158,25 @@ class RowBuilder implements XmlSink {
 
   open(name: string, attributes: Readonly<Record<string, string>>): void {
     if (name === 'sheetData') this.inSheetData = true;
-    if (!this.inSheetData) return;
+    if (!this.inSheetData) {
+      // <mergeCells> follows <sheetData>.
+      if (name === 'mergeCell') this.addMerge(attributes['ref']);
+      return;
+    }
     switch (name) {
       case 'row':
         this.startRow(attributes['r']);
+        if (this.collect && isTrue(attributes['hidden'])) this.hiddenRows.add(this.rowNumber);
+        break;
+      case 'f':
+        if (this.inCell) {
+          this.hasFormula = true;
+          this.formulaType = attributes['t'] ?? 'normal';
+          this.formulaSi = attributes['si'];
+          this.formulaRef = attributes['ref'];
+          this.formula.reset();
+          this.collecting = 'formula';
+        }
         break;
       case 'c':
         if (this.inRow) this.startCell(attributes);
@@ -120,6 +205,8 @@ class RowBuilder implements XmlSink {
       this.value.add(text);
     } else if (this.collecting === 'inline') {
       this.inline.add(text);
+    } else if (this.collecting === 'formula') {
+      this.formula.add(text);
     }
   }
 
@@ -129,6 +216,9 @@ class RowBuilder implements XmlSink {
       case 'v':
         if (this.collecting === 'value') this.hasValue = true;
         this.collecting = undefined;
+        break;
+      case 'f':
+        if (this.collecting === 'formula') this.collecting = undefined;
         break;
       case 't':
         if (this.collecting === 'inline') this.collecting = undefined;
@@ -181,6 +271,7 @@ class RowBuilder implements XmlSink {
     this.inCell = true;
     this.hasValue = false;
     this.hasInline = false;
+    this.hasFormula = false;
     this.value.reset();
     this.inline.reset();
   }
@@ -190,7 +281,10 @@ class RowBuilder implements XmlSink {
     this.collecting = undefined;
     this.inInline = false;
     this.phonetic = 0;
+    const type = this.type;
     const value = this.cellValue();
+    if (this.hasFormula) this.endFormula(value, type);
+    if (this.collect && type === 'e' && value !== null) this.errorCells.add(cellKey(this.rowNumber, this.column));
     if (value === null) return;
     const { maxColumns } = this.context.limits;
     if (this.column > maxColumns) {
@@ -204,6 +298,53 @@ class RowBuilder implements XmlSink {
     }
     while (this.cells.length < this.column - 1) this.cells.push(null);
     this.cells[this.column - 1] = value;
+  }
+
+  /**
+   * A formula cell's result is cached when it has a `<v>` with something in it; an empty `<v>`
+   * on a `t="str"` cell is Excel's cached empty text (`=IF(…,"",…)`), not a missing result.
+   */
+  private endFormula(value: CellValue, type: string): void {
+    const cached = this.hasValue ? value !== null || type === 'str' : this.hasInline && value !== null;
+    const raw = this.formula.take();
+    const oversize = raw instanceof OversizeText;
+    const text = oversize ? '' : raw;
+    const row = this.rowNumber;
+    const col = this.column;
+    if (this.formulaType === 'shared' && this.formulaSi !== undefined && text.trim() !== '' && !this.sharedMasters.has(this.formulaSi) && this.sharedMasters.size < 10_000) {
+      this.sharedMasters.set(this.formulaSi, { row, col, text });
+    }
+    if (this.collect) {
+      this.formulas.push({ row, col, text, type: this.formulaType, si: this.formulaSi, ref: this.formulaRef, cached, style: this.style, oversize });
+    }
+    if (cached) return;
+    this.findings.uncachedCount++;
+    if (this.findings.uncachedSamples.length < MAX_SAMPLES) {
+      this.findings.uncachedSamples.push({ address: this.address(), formula: oversize ? '（公式过长）' : this.followerText(text, row, col) });
+    }
+  }
+
+  private followerText(text: string, row: number, col: number): string {
+    if (text.trim() !== '' || this.formulaType !== 'shared' || this.formulaSi === undefined) return text;
+    const master = this.sharedMasters.get(this.formulaSi);
+    if (!master) return '（共享公式）';
+    try {
+      return shiftFormula(master.text, row - master.row, col - master.col);
+    } catch {
+      return master.text;
+    }
+  }
+
+  private addMerge(ref: string | undefined): void {
+    if (!ref) return;
+    if (this.findings.merges.length >= MAX_MERGES) {
+      throw new ReadError(
+        'too_large',
+        `工作表“${this.context.sheetName}”中的合并单元格过多（超过 ${MAX_MERGES} 处），可能是异常或恶意构造的文件。`,
+        this.context.sheetName,
+      );
+    }
+    this.findings.merges.push(ref);
   }
 
   private cellValue(): CellValue {
@@ -283,6 +424,10 @@ function columnOf(ref: string | undefined): number | undefined {
     if (column > 1_000_000) return undefined;
   }
   return column > 0 ? column : undefined;
+}
+
+function isTrue(value: string | undefined): boolean {
+  return value === '1' || value?.toLowerCase() === 'true';
 }
 
 function nonEmpty(text: string): CellValue {

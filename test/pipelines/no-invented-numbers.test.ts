@@ -3,6 +3,7 @@ import { extname, join, relative } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
 import Papa from 'papaparse';
+import yauzl from 'yauzl';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formByCode } from '../../domain/forms/index.js';
 import { UnitRegistry } from '../../domain/units.js';
@@ -40,15 +41,47 @@ const inputs = ['inbox', 'office', 'formulas']
 
 type Raw = { value: unknown; formula?: string; cached: boolean };
 
+/** The worksheet XML parts of a package, as text (for what exceljs does not say: a cached 0). */
+function sheetXml(path: string): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    yauzl.open(path, { lazyEntries: true }, (err, zip) => {
+      if (err || !zip) return reject(err ?? new Error('zip'));
+      const out: string[] = [];
+      zip.on('entry', (entry: yauzl.Entry) => {
+        if (!/^xl\/worksheets\/[^/]+\.xml$/.test(entry.fileName)) return zip.readEntry();
+        zip.openReadStream(entry, (e, stream) => {
+          if (e || !stream) return reject(e ?? new Error('entry'));
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('end', () => {
+            out.push(Buffer.concat(chunks).toString('utf8'));
+            zip.readEntry();
+          });
+          stream.on('error', reject);
+        });
+      });
+      zip.on('end', () => resolve(out));
+      zip.on('error', reject);
+      zip.readEntry();
+    });
+  });
+}
+
 /** Cells of a workbook by sheet and address, as exceljs reads them (merged cells give their master's value). */
 async function workbookCells(path: string): Promise<(sheet: string, address: string) => Raw | undefined> {
   const wb = new ExcelJS.Workbook();
   await wb.xlsx.readFile(path);
+  const xml = await sheetXml(path);
   return (sheet, address) => {
     const ws = wb.getWorksheet(sheet);
     if (!ws) return undefined;
     const cell = ws.getCell(address);
     const v = cell.isMerged ? cell.master.value : cell.value;
+    const cachedZero = () => xml.some((x) => new RegExp(`<c r="${address}"[^>]*>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)<v>0</v>`).test(x));
+    if (v && typeof v === 'object' && ('formula' in v || 'sharedFormula' in v) && (v as { result?: unknown }).result === undefined && cachedZero()) {
+      // exceljs reads a saved result of 0 as no result at all.
+      return { value: 0, formula: String((v as { formula?: unknown }).formula ?? ''), cached: true };
+    }
     if (v && typeof v === 'object' && 'formula' in v) {
       const result = (v as { result?: unknown }).result;
       return { value: result ?? null, formula: String((v as { formula: unknown }).formula), cached: result !== undefined };
