@@ -241,7 +241,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
   }
   if (await store.seenHash(sha256)) return { path: file.path, status: 'unchanged', sha256 };
 
-  const reader = readerFor(file.path);
+  const reader = await readerFor(file);
   if ('refusal' in reader) {
     problems.add({ severity: 'error', code: 'unsupported_format', message: reader.refusal });
     return refuse({ sha256 });

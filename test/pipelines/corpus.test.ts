@@ -42,7 +42,18 @@ describe.skipIf(!existsSync(corpus))('the real-world corpus (84 hostile and odd 
       }
       const byName = Object.fromEntries(rows.map((x) => [String(x.path), x]));
       expect(byName['calamine__pass_protected_encrypted.xlsx']?.reason).toMatch(/加密|密码/);
-      expect(byName['calamine__any_sheets_biff8.xls']?.reason).toContain('另存为');
+      // Read since .xls support: its one visible sheet holds no form, so it is refused for that, not
+      // for its format; its hidden, very hidden and chart sheets were skipped with notices.
+      expect(byName['calamine__any_sheets_biff8.xls']?.reason).toContain('没有找到');
+      const xlsNotices = await queryRows(
+        w,
+        "SELECT p.code, p.sheet FROM submission_problems p JOIN submissions s USING (submission_id) WHERE s.path = 'calamine__any_sheets_biff8.xls' AND p.code IN ('hidden_sheet_skipped', 'chart_sheet_skipped') ORDER BY p.seq",
+      );
+      expect(xlsNotices.rows.map((x) => `${String(x.code)}:${String(x.sheet)}`)).toEqual([
+        'hidden_sheet_skipped:Hidden',
+        'hidden_sheet_skipped:VeryHidden',
+        'chart_sheet_skipped:Chart',
+      ]);
       expect(byName['calamine__any_sheets.ods']?.reason).toContain('另存为');
       expect(byName['frictionless__empty_0_bytes.csv']?.status).toBe('rejected');
       expect(byName['poi__54764_billion_laughs.xlsx']?.status).toBe('rejected');
