@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, readdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import {
 import type { TextEncoding } from '../../sources/readers/text-decoding.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const corpusDir = resolve(repoRoot, '../shared/corpus/real-world');
+const corpusDir = resolve(repoRoot, 'test/corpus/real-world');
 const CHINESE = /[\u4e00-\u9fff]/;
 
 /** An in-memory file whose stream delivers `chunkSize`-byte chunks. */
@@ -377,7 +377,7 @@ describe('CsvReader — real-world corpus', () => {
     },
   };
 
-  const files = existsSync(corpusDir) ? readdirSync(corpusDir).filter((f) => /\.(csv|txt)$/i.test(f)).sort() : [];
+  const files = readdirSync(corpusDir).filter((f) => /\.(csv|txt)$/i.test(f)).sort();
 
   it('finds the corpus beside the repository', () => {
     expect(files.length, `no corpus at ${corpusDir}`).toBeGreaterThan(0);
