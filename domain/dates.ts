@@ -43,7 +43,7 @@ const datePatterns: readonly RegExp[] = [
 ];
 
 /**
- * Reads a date written in any of the ways DESIGN.md lists: a `Date` from the reader, an Excel
+ * Reads a date written in any of the ways docs/domain.md lists: a `Date` from the reader, an Excel
  * serial (number or digits), `2024年3月5日`, `2024.3.5`, `2024/03/05`, `2024-3-5`, `20240305`.
  * Returns undefined when the value is not a real calendar date (2024-02-30 is not).
  */

@@ -182,7 +182,7 @@ function dayRangeMention(s: string): PeriodMention | undefined {
 
 /**
  * What `text` (a title, a sheet or file name) says about its period: the first period written
- * in any of the ways DESIGN.md lists, or a span of days that is not whole months. A bare `3月`
+ * in any of the ways docs/domain.md lists, or a span of days that is not whole months. A bare `3月`
  * or `第一季度` needs `contextYear`. A single full date (`2025年7月1日`) is a day, not a period:
  * its month is never read as the period.
  */

@@ -74,7 +74,7 @@ export class UnitRegistry {
     return new UnitRegistry(JSON.parse(readFileSync(path, 'utf8')) as z.input<typeof unitRegistrySchema>);
   }
 
-  /** The bundled sample registry (DESIGN.md's 22 镇街 and four bureau units). */
+  /** The bundled sample registry (docs/domain.md's 22 镇街 and four bureau units). */
   static sample(): UnitRegistry {
     return UnitRegistry.fromFile(join(packageRoot(), 'domain', 'units.json'));
   }

@@ -1,6 +1,6 @@
 /**
  * The figures the sample must reproduce: section 一 of the bureau's 2024 report
- * (`/work/shared/seed/000_559e665f033afaeb.txt`, DESIGN.md "Target figures"), keyed by the field ids
+ * (`/work/shared/seed/000_559e665f033afaeb.txt`, docs/domain.md "Target figures"), keyed by the field ids
  * of the T1 and B1 forms.
  */
 

@@ -41,7 +41,7 @@ const reportFigures: Record<string, number> = {
   'township|消防管理岗人员': 34,
 };
 
-/** The kinds of mess DESIGN.md lists; the sample must show each at least once. */
+/** The kinds of mess docs/domain.md lists; the sample must show each at least once. */
 const expectedMess = [
   'title-row', 'fill-in-row', 'two-level-header', 'merged-cells', 'header-line-break', 'header-spaces',
   'header-full-width-brackets', 'header-half-width-brackets', 'total-row', 'contact-row', 'note-row',
