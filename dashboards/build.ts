@@ -1,17 +1,21 @@
-import { join } from 'node:path';
-import { writeFileAtomic } from '../domain/atomic-write.js';
+import { stageFolder } from '../domain/staged-folder.js';
+import { setAsOf } from '../warehouse/as-of.js';
 import { queryRows } from '../warehouse/query.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import {
   bulletinDocument,
   dispatchDocument,
   quarterDocument,
+  redactorFor,
   townshipDocument,
   yearDocument,
   type BuildContext,
 } from './data/build-documents.js';
 import { indexDocumentSchema, schemaVersion } from './data/documents.js';
-import type { DocumentSet, OutputFile, Publisher } from './publisher.js';
+import { BUILD_STAMP, type BuildStamp } from './build-stamp.js';
+import { redactFile, type DocumentSet, type OutputFile, type Publisher } from './publisher.js';
+
+export { BUILD_STAMP, readBuildStamp, type BuildStamp } from './build-stamp.js';
 
 /** What a build needs. */
 export interface BuildOptions {
@@ -33,7 +37,7 @@ export interface BuildResult {
 
 /** Computes every document from the warehouse (validated by its schema). */
 export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
-  await ctx.warehouse.connection.run(`SET VARIABLE as_of = DATE '${ctx.asOf}'`);
+  await setAsOf(ctx.warehouse, ctx.asOf);
   const units = (await queryRows(ctx.warehouse, `SELECT code, name, kind FROM units ORDER BY code`)).rows;
   const towns = units.filter((u) => u.kind === 'township').map((u) => ({ name: String(u.name), code: String(u.code) }));
   const bureau = units.filter((u) => u.kind === 'bureau').map((u) => String(u.name));
@@ -72,13 +76,72 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
 }
 
 /**
- * Builds every output. All documents and files are computed first; only then are files written,
- * each through a temporary name and a rename — a failed build leaves the last good output.
+ * Top-level names a build writes (and so replaces): everything else found in the output folder —
+ * a Parquet export or data dictionary someone put there — is carried over into the new one.
  */
-export async function build(options: BuildOptions): Promise<BuildResult> {
-  const documents = await buildDocuments({ warehouse: options.warehouse, year: options.year, generatedAt: options.generatedAt, asOf: options.asOf });
+export function isBuildOutput(name: string): boolean {
+  return ['data', 'text', 'xlsx', 'assets', BUILD_STAMP].includes(name) || name.endsWith('.html') || /\.\d+\.\d+\.tmp$/.test(name);
+}
+
+/** A build written into a staging folder beside the output folder, not yet in place. */
+export interface StagedBuild extends BuildResult {
+  /** Records what the outputs were built from ({@link BUILD_STAMP}). */
+  stamp(warehouseIdentity: string | null): Promise<void>;
+  /** Swaps the staging folder in as the output folder (see `domain/staged-folder.ts`). */
+  commit(): Promise<void>;
+  discard(): Promise<void>;
+}
+
+/**
+ * Computes every document and file, then writes them into a staging folder beside `outDir`
+ * (`.out.staging-…`). Nothing in `outDir` changes until {@link StagedBuild.commit}; a failure
+ * (full disk, kill) leaves the previous outputs whole, and the staging folder of a process that died
+ * is removed by the next build.
+ */
+export async function stageBuild(options: BuildOptions): Promise<StagedBuild> {
+  const ctx: BuildContext = { warehouse: options.warehouse, year: options.year, generatedAt: options.generatedAt, asOf: options.asOf };
+  const documents = await buildDocuments(ctx);
+  // Every document is redacted where it is built; every text file once more where it is written.
+  const redactor = await redactorFor(ctx);
   const files: OutputFile[] = [];
-  for (const p of options.publishers) files.push(...(await p.publish(documents)));
-  for (const f of files) await writeFileAtomic(join(options.outDir, f.path), f.content);
-  return { files: files.map((f) => f.path), documents };
+  for (const p of options.publishers) files.push(...(await p.publish(documents)).map((f) => redactFile(redactor, f)));
+  const staging = await stageFolder(options.outDir);
+  try {
+    for (const f of files) await staging.write(f.path, f.content);
+  } catch (e) {
+    await staging.discard();
+    throw e;
+  }
+  return {
+    files: files.map((f) => f.path),
+    documents,
+    stamp: async (warehouse) => {
+      const stamp: BuildStamp = { format: 'firestat-build', asOf: options.asOf, year: options.year, generatedAt: options.generatedAt, warehouse };
+      try {
+        await staging.write(BUILD_STAMP, `${JSON.stringify(stamp, null, 2)}\n`);
+      } catch (e) {
+        await staging.discard();
+        throw e;
+      }
+    },
+    commit: () => staging.commit((name) => !isBuildOutput(name)),
+    discard: () => staging.discard(),
+  };
+}
+
+/**
+ * Builds every output and puts them in place as a whole: computed first, written into a staging
+ * folder, then swapped in for `outDir` — a failed build leaves the last good output. With
+ * `warehouseIdentity` the folder records what it was built from ({@link BUILD_STAMP}).
+ */
+export async function build(options: BuildOptions & { readonly warehouseIdentity?: string | null }): Promise<BuildResult> {
+  const staged = await stageBuild(options);
+  if (options.warehouseIdentity !== undefined) await staged.stamp(options.warehouseIdentity);
+  try {
+    await staged.commit();
+  } catch (e) {
+    await staged.discard();
+    throw e;
+  }
+  return { files: staged.files, documents: staged.documents };
 }

@@ -1,3 +1,4 @@
+import type { Redactor } from '../domain/redact.js';
 import type {
   BulletinDocument,
   DispatchDocument,
@@ -21,6 +22,15 @@ export interface DocumentSet {
 export interface OutputFile {
   readonly path: string;
   readonly content: string | Uint8Array;
+}
+
+/**
+ * A file as it is written: a text file (page, JSON, Markdown, text) passes through the redactor
+ * once more where it is written, so text a publisher adds itself cannot bypass it. Workbooks are
+ * binary and are made from the redacted documents only.
+ */
+export function redactFile(redactor: Redactor, file: OutputFile): OutputFile {
+  return typeof file.content === 'string' ? { path: file.path, content: redactor.text(file.content) } : file;
 }
 
 /** Turns the documents into files of one kind (JSON, text, workbooks, pages). */

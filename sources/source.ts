@@ -8,6 +8,12 @@ export interface SourceFile extends ReadableFile {
   readonly modifiedAt: Date;
   /** Set when the source refuses to hand the file over (e.g. a link pointing outside the inbox); Chinese. */
   readonly refusal?: string;
+  /**
+   * Set when the source could not hand the file over this time for a reason that may pass (an
+   * I/O error, no permission to list a folder); Chinese. Recorded as `failed` and tried again
+   * on later runs.
+   */
+  readonly failure?: string;
 }
 
 /**

@@ -16,6 +16,13 @@ export interface WarehouseOptions {
   readonly path: string;
   /** Open for reading only (analysts' queries); no migrations run. Default false. */
   readonly readOnly?: boolean;
+  /**
+   * Analysts' sessions: no file, extension or network access beyond the warehouse itself
+   * (`COPY … TO`, `read_text`, `read_csv`, `ATTACH`, `INSTALL` refused), by DuckDB's
+   * `enable_external_access = false`, then `lock_configuration = true` so no statement can undo it.
+   * `allowedDirectories` are readable and writable all the same (`read_parquet` on an export).
+   */
+  readonly sandbox?: { readonly allowedDirectories?: readonly string[] };
 }
 
 /**
@@ -37,6 +44,12 @@ export class Warehouse {
     if (options.path !== ':memory:' && !options.readOnly) mkdirSync(dirname(options.path), { recursive: true });
     const instance = await DuckDBInstance.create(options.path, options.readOnly ? { access_mode: 'READ_ONLY' } : {});
     const connection = await instance.connect();
+    if (options.sandbox) {
+      const dirs = options.sandbox.allowedDirectories ?? [];
+      if (dirs.length) await connection.run(`SET allowed_directories = [${dirs.map((d) => `'${d.replace(/'/g, "''")}'`).join(', ')}]`);
+      await connection.run('SET enable_external_access = false');
+      await connection.run('SET lock_configuration = true');
+    }
     const db = new Kysely<WarehouseDatabase>({ dialect: new DuckDBDialect({ database: connection }) });
     const warehouse = new Warehouse(options.path, instance, connection, db);
     if (!options.readOnly) await warehouse.migrate();

@@ -1,6 +1,8 @@
 import { bureauMonthlyForm, forms, townshipStatsForm } from '../../domain/forms/index.js';
 import { fullLabel, type FieldDefinition } from '../../domain/forms/form-definition.js';
 import { periodLabel } from '../../domain/periods.js';
+import type { Redactor } from '../../domain/redact.js';
+import { loadRedactor } from '../../warehouse/personal-data.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { phraseWithUnit } from '../text/report-phrasing.js';
@@ -29,6 +31,30 @@ export interface BuildContext {
   readonly generatedAt: string;
   /** Reference date (YYYY-MM-DD) for overdue and missing. */
   readonly asOf: string;
+}
+
+const redactors = new WeakMap<BuildContext, Promise<Redactor>>();
+
+/**
+ * The redactor of one build: the warehouse's personal strings (`warehouse/personal-data.ts`),
+ * loaded once per build context.
+ */
+export function redactorFor(ctx: BuildContext): Promise<Redactor> {
+  let r = redactors.get(ctx);
+  if (!r) {
+    r = loadRedactor(ctx.warehouse);
+    redactors.set(ctx, r);
+  }
+  return r;
+}
+
+/**
+ * A document as it may be published: every text in it — finding messages, refusal reasons, file
+ * paths and sheet names, the drafted 通报 — with names, ID and phone numbers masked. Every document
+ * function returns through here, so no page, JSON, text or workbook sees an unredacted string.
+ */
+async function publishable<T>(ctx: BuildContext, doc: T): Promise<T> {
+  return (await redactorFor(ctx)).value(doc);
 }
 
 /** Chinese names of the finding rules, for tables and the bulletin. */
@@ -117,7 +143,7 @@ export async function yearDocument(ctx: BuildContext): Promise<YearDocument> {
       byRule: findings.map((r) => ({ rule: String(r.rule), label: ruleLabels[String(r.rule)] ?? String(r.rule), count: num(r.n) })),
     },
   };
-  return yearDocumentSchema.parse(doc);
+  return publishable(ctx, yearDocumentSchema.parse(doc));
 }
 
 const t1Metrics = countFields(townshipStatsForm.fields).map((f) => f.id);
@@ -205,7 +231,7 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
       { enforcement: '本级执法', procedure: '全部', quarter: bq.penalties ?? 0, yearToDate: bytd.penalties ?? 0 },
     ],
   };
-  return quarterDocumentSchema.parse(doc);
+  return publishable(ctx, quarterDocumentSchema.parse(doc));
 }
 
 type Finding = DispatchDocument['findings'][number] & { readonly year: number; readonly quarter: number | null };
@@ -284,7 +310,7 @@ export async function dispatchDocument(ctx: BuildContext, quarter: number): Prom
     })),
     findings: await findingsFor(ctx, (f) => f.quarter === quarter),
   };
-  return dispatchDocumentSchema.parse(doc);
+  return publishable(ctx, dispatchDocumentSchema.parse(doc));
 }
 
 const problemTypes = ['文书填写不全面', '调查取证资料不规范', '执法程序不规范', '其他'];
@@ -327,7 +353,7 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
     lateOrMissing,
     text: bulletinText({ year: ctx.year, quarter, rankings, caseQuality, lateOrMissing, findings: await findingsFor(ctx, (f) => f.quarter === quarter && ['T1', 'L1', 'L2', 'R1'].includes(f.form)) }),
   };
-  return bulletinDocumentSchema.parse(doc);
+  return publishable(ctx, bulletinDocumentSchema.parse(doc));
 }
 
 /** One township's page for the year. */
@@ -361,5 +387,5 @@ export async function townshipDocument(ctx: BuildContext, unit: { name: string; 
     })),
     findings: await findingsFor(ctx, (f) => f.unit === unit.name),
   };
-  return townshipDocumentSchema.parse(doc);
+  return publishable(ctx, townshipDocumentSchema.parse(doc));
 }

@@ -45,6 +45,7 @@ export async function runDemo(dirArg: string, out: (line: string) => void): Prom
     const c = result.counts;
     out(`已入库：${c.files_loaded} 个文件，${c.rows_loaded} 行；替换旧文件 ${c.files_replaced} 个；退回 ${c.files_refused} 个`);
     for (const o of result.outcomes.filter((x) => x.status === 'rejected')) out(`  退回 ${o.path}\n       ${o.reason ?? ''}`);
+    for (const o of result.outcomes.filter((x) => x.status === 'failed')) out(`  处理失败（下次运行重试） ${o.path}\n       ${o.reason ?? ''}`);
     for (const o of result.outcomes.filter((x) => x.replacedIds?.length)) out(`  更正 ${o.path}（替换了此前报送的同期文件）`);
     const asOf = '2025-01-20';
     const built = await build({ warehouse, outDir: join(dir, 'out'), year: 2024, generatedAt: new Date().toISOString(), asOf, publishers: await defaultPublishers() });

@@ -2,8 +2,25 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { FileOutcome, IngestResult } from '../ingest/ingest.js';
+import { printable } from '../../domain/printable.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { SqlFormat } from './sql-command.js';
+
+/** A query that failed; the message is the Chinese explanation followed by DuckDB's own. */
+class SqlError extends Error {}
+
+/** `--as-of` and `--year`, checked before anything reaches SQL (exit 2 with a Chinese message). */
+async function checkDateOptions(opts: { asOf?: string; year?: string }): Promise<void> {
+  if (opts.asOf !== undefined) {
+    const { AsOfError, checkedAsOf } = await import('../../warehouse/as-of.js');
+    try {
+      checkedAsOf(opts.asOf);
+    } catch (e) {
+      throw e instanceof AsOfError ? new ConfigError(e.message) : e;
+    }
+  }
+  if (opts.year !== undefined && !/^20\d\d$/.test(opts.year)) throw new ConfigError(`--year 应为 2000–2099 之间的年份，收到 “${opts.year.slice(0, 40)}”`);
+}
 
 const program = new Command();
 program
@@ -16,20 +33,38 @@ function config() {
   return loadConfig(program.opts<{ config?: string }>().config);
 }
 
-/** A one-line Chinese summary of a run, then one line per refused file. */
+/**
+ * A one-line Chinese summary of a run, then one line per refused or failed file. Names and
+ * reasons come from outside: their control characters are shown escaped (`\n`, `\x1b`).
+ */
 export function summarize(result: IngestResult): string {
   const c = result.counts;
   const lines = [
-    `运行 #${result.runId}：发现 ${c.files_seen} 个文件 — 入库 ${c.files_loaded}，未变 ${c.files_unchanged}，替换旧文件 ${c.files_replaced}，退回 ${c.files_refused}；新增数据 ${c.rows_loaded} 行`,
+    `运行 #${result.runId}：发现 ${c.files_seen} 个文件 — 入库 ${c.files_loaded}，未变 ${c.files_unchanged}，替换旧文件 ${c.files_replaced}，退回 ${c.files_refused}${c.files_failed ? `，处理失败 ${c.files_failed}（以后的运行自动重试）` : ''}；新增数据 ${c.rows_loaded} 行`,
   ];
   for (const o of result.outcomes) {
-    if (o.status === 'loaded' && o.replacedIds?.length) lines.push(`  替换  ${o.path}（替换了编号 ${o.replacedIds.join('、')}）`);
-    if (o.status === 'replaced') lines.push(`  作废  ${o.path}（已有更新的同期文件）`);
+    if (o.status === 'loaded' && o.replacedIds?.length) lines.push(`  替换  ${printable(o.path)}（替换了编号 ${o.replacedIds.join('、')}）`);
+    if (o.status === 'replaced') lines.push(`  作废  ${printable(o.path)}（已有更新的同期文件）`);
   }
   for (const o of result.outcomes.filter((x: FileOutcome) => x.status === 'rejected')) {
-    lines.push(`  退回  ${o.path}：${o.reason ?? ''}`);
+    lines.push(`  退回  ${printable(o.path)}：${printable(o.reason ?? '')}`);
+  }
+  for (const o of result.outcomes.filter((x: FileOutcome) => x.status === 'failed')) {
+    lines.push(`  失败  ${printable(o.path)}：${printable(o.reason ?? '')}`);
   }
   return lines.join('\n');
+}
+
+/** Why a night with nothing new rebuilt the outputs, in Chinese. */
+function rebuiltReason(reason: string): string {
+  const reasons: Record<string, string> = {
+    'as-of-changed': '截止日期变了，调度和逾期情况随之变化',
+    'year-changed': '年度变了',
+    'warehouse-changed': '输出与已发布的数据仓库不一致',
+    'no-outputs': '还没有输出',
+    'outputs-unstamped': '输出没有生成记录',
+  };
+  return reasons[reason] ?? reason;
 }
 
 interface IngestOpts {
@@ -118,12 +153,18 @@ async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, sign
       : {}),
   });
   bar.end();
-  process.stdout.write(result.ingest ? `${summarize(result.ingest)}\n` : '没有新文件，数据仓库与输出保持不变\n');
+  process.stdout.write(
+    result.ingest
+      ? `${summarize(result.ingest)}\n`
+      : result.rebuilt
+        ? `没有新文件，数据仓库保持不变；输出已按截止日期 ${result.built?.documents.index.asOf ?? ''} 重新生成（${rebuiltReason(result.rebuilt)}）\n`
+        : '没有新文件，数据仓库与输出保持不变\n',
+  );
   if (result.built) process.stdout.write(`已生成 ${result.built.files.length} 个输出文件：${opts.out ?? cfg.outDir}\n`);
   if (http && http.lastReport.listed > 0) {
     const r = http.lastReport;
     process.stdout.write(`文件清单：${r.listed} 个文件 — 下载 ${r.downloaded.length}（续传 ${r.resumed.length}），已有 ${r.reused.length}，暂未取到 ${r.skipped.length}（下次重试），拒收 ${r.refused.length}\n`);
-    for (const s of r.skipped) process.stdout.write(`  暂未取到  ${s.name}：${s.reason}\n`);
+    for (const s of r.skipped) process.stdout.write(`  暂未取到  ${printable(s.name)}：${printable(s.reason)}\n`);
   }
 }
 
@@ -146,24 +187,53 @@ program
   .addOption(new Option('--format <format>', '输出格式').choices(['table', 'csv', 'json', 'markdown']).default('table'))
   .option('--history <file>', '交互式终端的历史记录文件（默认 ~/.firestat_history，或环境变量 FIRESTAT_HISTORY）')
   .option('--no-history', '交互式终端不保存历史记录')
-  .action(async (query: string | undefined, opts: { warehouse?: string; format: SqlFormat; history?: string | false }) => {
+  .option(
+    '--allow-files <dir>',
+    '允许 SQL 读写这个目录中的文件（如 read_parquet 读取导出的 Parquet）；可给出多次。默认 SQL 不能访问数据仓库以外的任何文件',
+    (dir: string, dirs: string[] = []) => [...dirs, dir],
+  )
+  .action(async (query: string | undefined, opts: { warehouse?: string; format: SqlFormat; history?: string | false; allowFiles?: string[] }) => {
     const cfg = config();
     const path = opts.warehouse ?? cfg.warehouse;
     if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+    const { sqlSandbox, SandboxError } = await import('./sql-command.js');
+    let sandbox: { allowedDirectories: string[] };
+    try {
+      sandbox = sqlSandbox(path, opts.allowFiles ?? []);
+    } catch (e) {
+      throw e instanceof SandboxError ? new ConfigError(e.message) : e;
+    }
+    const { walFiles } = await import('../../warehouse/working-copy.js');
+    if (walFiles(path).some((f) => existsSync(f))) {
+      process.stderr.write(
+        `firestat: 注意：数据仓库旁有其他程序留下的 WAL 文件（${path}.wal），DuckDB 打开时会应用其中未写回的修改，查询结果不是 firestat 发布的数据；firestat check 会报告它，下次 firestat run 发布时移除它\n`,
+      );
+    }
     if (query === undefined) {
       const { startSqlRepl } = await import('./repl.js');
       await startSqlRepl({
         warehousePath: path,
         format: opts.format,
+        sandbox,
         ...(opts.history === false ? { historyFile: null } : typeof opts.history === 'string' ? { historyFile: opts.history } : {}),
       });
       return;
     }
-    const [{ Warehouse }, { render }, { queryRows }] = await Promise.all([import('../../warehouse/warehouse.js'), import('./sql-command.js'), import('../../warehouse/query.js')]);
-    const warehouse = await Warehouse.open({ path, readOnly: true });
+    const [{ Warehouse }, { render }, { queryRows }, { explainError }] = await Promise.all([
+      import('../../warehouse/warehouse.js'),
+      import('./sql-command.js'),
+      import('../../warehouse/query.js'),
+      import('./repl.js'),
+    ]);
+    const warehouse = await Warehouse.open({ path, readOnly: true, sandbox });
     try {
-      const { columns, rows } = await queryRows(warehouse, query);
-      process.stdout.write(`${render(opts.format, columns, rows)}\n`);
+      let result: Awaited<ReturnType<typeof queryRows>>;
+      try {
+        result = await queryRows(warehouse, query);
+      } catch (e) {
+        throw new SqlError(explainError(e));
+      }
+      process.stdout.write(`${render(opts.format, result.columns, result.rows)}\n`);
     } finally {
       await warehouse.close();
     }
@@ -200,6 +270,7 @@ program
   .option('--as-of <date>', '调度视图（submission_status、findings）的截止日期 YYYY-MM-DD（默认今天）')
   .action(async (opts: { parquet: string; warehouse?: string; includePersonal?: boolean; asOf?: string }) => {
     const cfg = config();
+    await checkDateOptions(opts);
     const path = opts.warehouse ?? cfg.warehouse;
     if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
     const [{ Warehouse }, { ExportError, exportParquet, summarizeExport }] = await Promise.all([
@@ -233,26 +304,59 @@ interface BuildOpts {
   asOf?: string;
 }
 
-async function runBuild(opts: BuildOpts, warehouseOpen?: import('../../warehouse/warehouse.js').Warehouse): Promise<void> {
+/**
+ * `firestat build`: under the run lock (so it never swaps the outputs while a run does), from the
+ * published warehouse opened read-only, into a staging folder swapped in at the end. Where the
+ * lock cannot be created (no write permission beside the warehouse) it builds all the same, from
+ * the published file as it is, and says so.
+ */
+async function runBuild(opts: BuildOpts): Promise<void> {
   const cfg = config();
-  const [{ Warehouse }, { build }, { shanghaiDate }] = await Promise.all([
+  await checkDateOptions(opts);
+  const [{ Warehouse }, { build }, { shanghaiDate }, { acquireRunLock }, { clearForeignWal, walFiles, warehouseIdentity }, { RunFailedError }, { failureLine }] = await Promise.all([
     import('../../warehouse/warehouse.js'),
     import('../../dashboards/build.js'),
     import('../../domain/clock.js'),
+    import('../run/run-lock.js'),
+    import('../../warehouse/working-copy.js'),
+    import('../run/nightly-run.js'),
+    import('../../domain/system-errors.js'),
   ]);
   const path = opts.warehouse ?? cfg.warehouse;
-  if (!warehouseOpen && !existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
-  const warehouse = warehouseOpen ?? (await Warehouse.open({ path, readOnly: true }));
+  if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+  let lock: import('../run/run-lock.js').RunLock | undefined;
   try {
+    lock = await acquireRunLock(`${path}.lock`, cfg.lockWaitSeconds * 1000);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw e;
+    process.stderr.write(`firestat: 无法在数据仓库旁创建运行锁（${code}），不加锁生成输出\n`);
+  }
+  let step = '检查已发布的数据仓库';
+  try {
+    if (lock) await clearForeignWal(path);
+    else if (walFiles(path).some((f) => existsSync(f))) {
+      throw new RunFailedError(`数据仓库旁有其他程序留下的 WAL 文件（${path}.wal），其中的修改不是 firestat 写入的；请由运行 firestat run 的用户处理后再生成输出`);
+    }
     const now = new Date();
     const asOf = opts.asOf ?? shanghaiDate(now);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new ConfigError(`--as-of 应写作 YYYY-MM-DD，收到 ${asOf}`);
     const year = Number(opts.year ?? asOf.slice(0, 4));
     const outDir = opts.out ?? cfg.outDir;
-    const result = await build({ warehouse, outDir, year, generatedAt: now.toISOString(), asOf, publishers: await publishers() });
+    step = '生成输出';
+    const identity = await warehouseIdentity(path);
+    const warehouse = await Warehouse.open({ path, readOnly: true, sandbox: {} });
+    let result: import('../../dashboards/build.js').BuildResult;
+    try {
+      result = await build({ warehouse, outDir, year, generatedAt: now.toISOString(), asOf, publishers: await publishers(), warehouseIdentity: identity });
+    } finally {
+      await warehouse.close();
+    }
     process.stdout.write(`已生成 ${year} 年的 ${result.files.length} 个输出文件（截至 ${asOf}）：${outDir}\n`);
+  } catch (e) {
+    if (e instanceof RunFailedError || (e instanceof Error && e.name === 'WarehouseInUseError')) throw e;
+    throw new RunFailedError(failureLine(e, step, '输出保持上一次的状态'), { cause: e });
   } finally {
-    if (!warehouseOpen) await warehouse.close();
+    await lock?.release();
   }
 }
 
@@ -281,12 +385,16 @@ withNightlyOptions(program.command('run'))
   .option('--year <year>', '生成输出的年度（默认截止日期所在年度中有数据的最近一年）')
   .option('--as-of <date>', '截止日期 YYYY-MM-DD（默认今天）')
   .option('--quiet', '不显示进度条')
-  .action(async (opts: IngestOpts & BuildOpts) => runNightly(opts, true));
+  .action(async (opts: IngestOpts & BuildOpts) => {
+    await checkDateOptions(opts);
+    await runNightly(opts, true);
+  });
 
 withNightlyOptions(program.command('schedule'))
   .description('常驻进程：按计划（默认每天 02:00，北京时间）运行 run；收到 SIGTERM/SIGINT 时处理完当前文件后退出')
   .option('--cron <expr>', 'cron 表达式，可带秒字段，如 "0 0 2 * * *"', '0 2 * * *')
   .action(async (opts: IngestOpts & BuildOpts & { cron: string }) => {
+    await checkDateOptions(opts);
     const [{ startSchedule }, { lineLog }] = await Promise.all([import('../run/scheduler.js'), import('../run/run-log.js')]);
     const log = lineLog((l) => process.stdout.write(l));
     await startSchedule({
@@ -297,6 +405,31 @@ withNightlyOptions(program.command('schedule'))
   });
 
 program
+  .command('reprocess')
+  .description('让下一次运行（run 或 ingest）重新读取一个文件：不论它曾被退回、多次处理失败，还是内容已见过')
+  .option('--submission <id>', '报送文件编号（submissions.submission_id）')
+  .option('--path <path>', '文件在收件箱中的相对路径（与 submissions.path 的写法一致）')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件')
+  .action(async (opts: { submission?: string; path?: string; warehouse?: string }) => {
+    const cfg = config();
+    const [{ requestReprocess, ReprocessError }, { systemClock }] = await Promise.all([import('../ingest/reprocess.js'), import('../../domain/clock.js')]);
+    if ((opts.submission === undefined) === (opts.path === undefined)) throw new ConfigError('请给出 --submission 编号或 --path 路径（二者选一）');
+    const id = opts.submission === undefined ? undefined : Number(opts.submission);
+    if (id !== undefined && !(Number.isInteger(id) && id > 0)) throw new ConfigError(`--submission 应为报送文件编号（正整数），收到 ${opts.submission}`);
+    try {
+      const r = await requestReprocess({
+        warehousePath: opts.warehouse ?? cfg.warehouse,
+        ...(id !== undefined ? { submissionId: id } : { path: opts.path! }),
+        clock: systemClock,
+        lockWaitMs: cfg.lockWaitSeconds * 1000,
+      });
+      process.stdout.write(`已登记：下一次运行（firestat run 或 firestat ingest）将重新读取 ${printable(r.path)}${r.submissionId !== null ? `（编号 ${r.submissionId}）` : ''}\n`);
+    } catch (e) {
+      throw e instanceof ReprocessError ? new ConfigError(e.message) : e;
+    }
+  });
+
+program
   .command('check')
   .description('检查数据仓库的完整性：数据行都有来源文件、没有装了一半的文件、同期只有一份现行文件、季度数字可由数据行重算')
   .option('--warehouse <file>', 'DuckDB 数据仓库文件')
@@ -304,13 +437,15 @@ program
     const cfg = config();
     const path = opts.warehouse ?? cfg.warehouse;
     if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}`);
-    const [{ Warehouse }, { checkWarehouse, checkReport, warehouseSound }] = await Promise.all([
+    const [{ Warehouse }, { checkWarehouse, checkReport, foreignWalCheck, warehouseSound }] = await Promise.all([
       import('../../warehouse/warehouse.js'),
       import('../../warehouse/check/integrity-check.js'),
     ]);
-    const warehouse = await Warehouse.open({ path, readOnly: true });
+    // The WAL first: opening the file (even read-only) replays it, so the other checks see its changes.
+    const wal = foreignWalCheck(path);
+    const warehouse = await Warehouse.open({ path, readOnly: true, sandbox: {} });
     try {
-      const results = await checkWarehouse(warehouse);
+      const results = [wal, ...(await checkWarehouse(warehouse))];
       process.stdout.write(`${checkReport(results)}\n`);
       if (!warehouseSound(results)) process.exitCode = 1;
     } finally {
@@ -379,6 +514,14 @@ try {
 } catch (e) {
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`firestat: ${message}\n`);
+  const cause = e instanceof Error ? (e.cause as Error | undefined) : undefined;
+  if (cause instanceof Error) process.stderr.write(`  （原始错误：${cause.message.split('\n')[0]}）\n`);
+  else if (!(e instanceof ConfigError) && !(e instanceof SqlError)) {
+    // A system error no step explained: add the Chinese line.
+    const { systemErrorLine } = await import('../../domain/system-errors.js');
+    const line = systemErrorLine(e, `执行 ${process.argv[2] ?? ''}`.trim(), '未完成');
+    if (line) process.stderr.write(`firestat: ${line}\n`);
+  }
   // 2: bad configuration or arguments; 3: another run holds the lock; 1: anything else.
   process.exitCode = e instanceof ConfigError ? 2 : e instanceof Error && e.name === 'LockBusyError' ? 3 : 1;
 }

@@ -143,7 +143,11 @@ export function explainError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const kind = /^([A-Za-z ]+) Error:/.exec(message)?.[1] ?? '';
   let explanation: string;
-  if (/read-only|read only/i.test(message)) explanation = '数据仓库以只读方式打开，不能修改数据或表结构（数据只由 firestat ingest 写入）';
+  if (kind === 'Permission' || /disabled by configuration/i.test(message)) {
+    explanation =
+      '为保护数据仓库，SQL 不能读写数据仓库以外的文件，也不能安装或加载扩展、连接其他数据库（COPY … TO、read_text、read_csv、ATTACH、INSTALL 等均不可用）；需要读取导出的 Parquet 时，用 --allow-files 目录 允许该目录';
+  } else if (/configuration has been locked/i.test(message)) explanation = '会话设置已锁定，不能用 SET 修改（变量可用 SET VARIABLE）';
+  else if (/read-only|read only/i.test(message)) explanation = '数据仓库以只读方式打开，不能修改数据或表结构（数据只由 firestat ingest 写入）';
   else if (kind === 'Parser') explanation = 'SQL 语法错误，请检查关键字、逗号、括号和引号';
   else if (kind === 'Catalog') explanation = '找不到所引用的表、视图、列或函数；输入 .tables 查看所有表和视图，.schema 名称 查看列';
   else if (kind === 'Binder') explanation = '无法解析列名或表达式（列名拼错、缺少 GROUP BY，或类型不匹配）；输入 .schema 名称 查看列';
@@ -167,7 +171,7 @@ const help = `命令（以 . 开头，单独一行）：
   .format 格式         输出格式：table（默认）/ csv / json / markdown；不带参数显示当前格式
   .help                显示本说明
   .quit 或 .exit       退出（也可按 Ctrl-D）
-SQL 语句以分号 ; 结束，可以跨多行；一行中可有多条语句。数据仓库以只读方式打开。
+SQL 语句以分号 ; 结束，可以跨多行；一行中可有多条语句。数据仓库以只读方式打开，SQL 不能读写其他文件（启动时加 --allow-files 目录 可允许某个目录）。
 按 Ctrl-C 放弃正在输入的语句或取消正在执行的查询。上下方向键可调出以前输入的语句。
 例：SELECT unit, label, value FROM quarter_figures
       WHERE year = 2024 AND quarter = 1 AND form = 'T1' ORDER BY unit, metric;`;
@@ -380,9 +384,15 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
  * `firestat sql` without a query: opens the warehouse read-only and runs {@link runRepl} on the
  * process's stdin and stdout.
  */
-export async function startSqlRepl(options: { warehousePath: string; format?: SqlFormat; historyFile?: string | null }): Promise<ReplResult> {
+export async function startSqlRepl(options: {
+  warehousePath: string;
+  format?: SqlFormat;
+  historyFile?: string | null;
+  /** Folders the session may read and write besides the warehouse (`--allow-files`); none by default. */
+  sandbox?: { allowedDirectories?: readonly string[] };
+}): Promise<ReplResult> {
   const { Warehouse } = await import('../../warehouse/warehouse.js');
-  const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true });
+  const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true, sandbox: options.sandbox ?? {} });
   try {
     return await runRepl({
       input: process.stdin,

@@ -1,4 +1,35 @@
+import { realpathSync, statSync } from 'node:fs';
+import { dirname, resolve, sep } from 'node:path';
 import { formatCsv, formatTable } from './table-format.js';
+
+/** An `--allow-files` folder that cannot be allowed (Chinese message). */
+export class SandboxError extends Error {}
+
+/**
+ * What an analyst's SQL may touch besides the warehouse: nothing, unless folders are named with
+ * `--allow-files` (for `read_parquet` on an export). A folder is refused when it does not exist or
+ * holds the warehouse itself, so no `COPY … TO` can overwrite it. Each folder is allowed under its
+ * given and its real path (DuckDB compares path prefixes).
+ */
+export function sqlSandbox(warehousePath: string, dirs: readonly string[]): { allowedDirectories: string[] } {
+  const warehouseDir = realpathSync(dirname(resolve(warehousePath)));
+  const allowed = new Set<string>();
+  for (const d of dirs) {
+    const abs = resolve(d);
+    let real: string;
+    try {
+      real = realpathSync(abs);
+      if (!statSync(real).isDirectory()) throw new Error('not a directory');
+    } catch {
+      throw new SandboxError(`--allow-files 指定的目录不存在或不是目录：${d}`);
+    }
+    if (warehouseDir === real || warehouseDir.startsWith(real + sep)) {
+      throw new SandboxError(`--allow-files 不能指定数据仓库所在的目录（${d} 包含 ${warehousePath}），以免 SQL 改写数据仓库；请指定导出目录本身，如 --allow-files ${resolve(warehouseDir, 'parquet')}`);
+    }
+    for (const p of [abs, real]) allowed.add(p.endsWith(sep) ? p : p + sep);
+  }
+  return { allowedDirectories: [...allowed] };
+}
 
 /** Output formats of `firestat sql`. */
 export type SqlFormat = 'table' | 'csv' | 'json' | 'markdown';

@@ -1,3 +1,5 @@
+import { printable } from '../../domain/printable.js';
+
 /** Display width of a string in a terminal: CJK and full-width characters take two columns. */
 export function displayWidth(text: string): number {
   let w = 0;
@@ -40,12 +42,14 @@ function show(v: unknown): string {
 
 /** Rows as an aligned text table (Chinese aligned by display width; numbers right-aligned). */
 export function formatTable(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const cells = rows.map((r) => columns.map((c) => show(r[c]).replace(/\s+/g, ' ')));
+  // Control characters in cells (a file name with a newline or an escape sequence) are shown escaped.
+  const cells = rows.map((r) => columns.map((c) => printable(show(r[c])).replace(/\s+/g, ' ')));
   const numeric = columns.map((c) => rows.length > 0 && rows.every((r) => r[c] === null || typeof r[c] === 'number'));
-  const widths = columns.map((c, i) => Math.max(displayWidth(c), ...cells.map((row) => displayWidth(row[i]!))));
+  const heads = columns.map((c) => printable(c));
+  const widths = heads.map((c, i) => Math.max(displayWidth(c), ...cells.map((row) => displayWidth(row[i]!))));
   const line = (vals: readonly string[], header: boolean) =>
     vals.map((v, i) => pad(v, widths[i]!, !header && numeric[i]!)).join('  ').trimEnd();
-  const out = [line(columns, true), widths.map((w) => '-'.repeat(w)).join('  ')];
+  const out = [line(heads, true), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const row of cells) out.push(line(row, false));
   out.push(`(${rows.length} 行)`);
   return out.join('\n');

@@ -8,7 +8,8 @@ import { readerFor } from '../../sources/readers/index.js';
 import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader.js';
 import type { Source, SourceFile } from '../../sources/source.js';
 import { FactWriter } from '../../warehouse/load/fact-writer.js';
-import { fingerprint, SubmissionStore, type RunCounts } from '../../warehouse/load/submission-store.js';
+import { anyRules, maxAttempts, SubmissionStore, type RunCounts, type SeenOutcome } from '../../warehouse/load/submission-store.js';
+import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { HeaderMatcher } from '../normalize/header-matcher.js';
 import { ProblemList, type Problem } from '../parse/problem.js';
@@ -19,8 +20,13 @@ import { refusalReason, writeRefusalReport } from './refusal-report.js';
 /** What happened to one file in a run. */
 export interface FileOutcome {
   readonly path: string;
-  /** `loaded` new data; `unchanged` seen before; `replaced` superseded on arrival by a newer file; `rejected` refused. */
-  readonly status: 'loaded' | 'unchanged' | 'replaced' | 'rejected';
+  /**
+   * `loaded` new data; `unchanged` seen before; `replaced` superseded on arrival by a newer file;
+   * `rejected` refused for what it holds (for good, unless it moves or the registry or forms
+   * change); `failed` could not be processed this time (timeout, I/O or internal error) and is
+   * tried again on later runs, up to {@link maxAttempts} times.
+   */
+  readonly status: 'loaded' | 'unchanged' | 'replaced' | 'rejected' | 'failed';
   readonly submissionId?: number;
   readonly form?: string;
   readonly unit?: string;
@@ -35,6 +41,8 @@ export interface FileOutcome {
   readonly reportPath?: string;
   /** The file's content hash, once read. */
   readonly sha256?: string;
+  /** For `unchanged` found by its bytes: what became of the earlier file with the same bytes. */
+  readonly sameAs?: SeenOutcome;
 }
 
 /** The result of a run: one outcome per file, never an exception half-way. */
@@ -74,26 +82,42 @@ async function sha256Of(file: SourceFile): Promise<string> {
 }
 
 class FileTimeout extends Error {}
+/** The reader stopped the file for this run (the heap guard); its problem says why. */
+class ReadStopped extends Error {}
+
+/** The problems less those with `code` (the reader's `read_timeout`, said again as the file's timeout). */
+function withoutCode(problems: ProblemList, code: string): ProblemList {
+  const kept = new ProblemList();
+  for (const p of problems.items) if (p.code !== code) kept.add(p);
+  return kept;
+}
 
 /**
  * Loads every new file the source offers into the warehouse. Each file is loaded whole, in one
  * transaction, or refused with a report; a later file for the same unit, form and period
  * replaces the earlier one. Files seen before (same path, size and time, or same bytes) cost
- * one lookup.
+ * one lookup — except a refusal under another unit registry or form definitions, bytes refused at
+ * another path (moved where the refusal asked), a failure (timeout, I/O or internal error) not yet
+ * tried {@link maxAttempts} times, and a file `firestat reprocess` asked for: those are read again.
  */
 export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const { warehouse, clock } = options;
   const store = new SubmissionStore(warehouse);
   await warehouse.syncUnits(options.registry, options.dueDays);
-  const runId = await store.startRun(shanghaiTimestamp(clock()));
+  const now = clock();
+  const runId = await store.startRun(shanghaiTimestamp(now));
   const outcomes: FileOutcome[] = [];
   const matcher = new HeaderMatcher(forms);
+  const rules = rulesFingerprint(options.registry);
   try {
-    const seen = await store.seenFingerprints();
+    const memory = await store.fileMemory(rules);
     const files: SourceFile[] = [];
     for await (const file of options.source.list()) files.push(file);
-    // Oldest first, so that when several versions arrive together the newest ends up current.
-    files.sort((a, b) => a.receivedAt.getTime() - b.receivedAt.getTime() || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    // Oldest first, so that when several versions arrive together the newest ends up current. A
+    // time in the future (a wrong clock on the sender's PC) counts as now: it cannot make a file
+    // win over corrections that arrive later.
+    const received = new Map(files.map((f) => [f, receivedBy(f, now)]));
+    files.sort((a, b) => received.get(a)!.getTime() - received.get(b)!.getTime() || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     options.onStart?.(files.length);
     let interrupted = false;
     for (const file of files) {
@@ -102,18 +126,22 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         break;
       }
       let outcome: FileOutcome;
-      if (seen.has(fingerprint(file.path, file.bytes, shanghaiTimestamp(file.modifiedAt)))) {
+      const identity = { path: file.path, bytes: file.bytes, modifiedAt: shanghaiTimestamp(file.modifiedAt) };
+      if (memory.unchanged(identity)) {
         outcome = { path: file.path, status: 'unchanged' };
       } else {
-        outcome = await ingestFile(file, { ...options, store, runId, matcher });
+        const reprocess = memory.reprocessRequested(file.path);
+        outcome = await ingestFile(file, { ...options, store, runId, matcher, rules, receivedAt: received.get(file)!, attempt: memory.failures(identity) + 1, reprocess });
         await store.rememberFile({
-          path: file.path,
-          bytes: file.bytes,
-          modifiedAt: shanghaiTimestamp(file.modifiedAt),
+          ...identity,
           sha256: outcome.sha256 ?? null,
           submissionId: outcome.submissionId ?? null,
           runId,
+          outcome: outcome.status === 'unchanged' ? (outcome.sameAs ?? 'loaded') : outcome.status,
+          // A refusal by the source (a link out of the inbox, an unsafe name) does not depend on the registry.
+          rules: file.refusal ? anyRules : rules,
         });
+        if (reprocess) await store.reprocessDone(file.path, runId);
       }
       outcomes.push(outcome);
       options.onFile?.(outcome);
@@ -128,6 +156,11 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   }
 }
 
+/** When a file counts as received: as the source says, but never later than the run's clock. */
+function receivedBy(file: SourceFile, now: Date): Date {
+  return file.receivedAt.getTime() > now.getTime() ? now : file.receivedAt;
+}
+
 function countOutcomes(outcomes: readonly FileOutcome[], seen: number): RunCounts {
   const n = (s: FileOutcome['status']) => outcomes.filter((o) => o.status === s).length;
   return {
@@ -137,6 +170,7 @@ function countOutcomes(outcomes: readonly FileOutcome[], seen: number): RunCount
     files_replaced: outcomes.reduce((acc, o) => acc + (o.replacedIds?.length ?? 0), 0) + n('replaced'),
     files_refused: n('rejected'),
     rows_loaded: outcomes.reduce((acc, o) => acc + (o.status === 'loaded' ? (o.rows ?? 0) : 0), 0),
+    files_failed: n('failed'),
   };
 }
 
@@ -144,6 +178,14 @@ interface FileContext extends IngestOptions {
   readonly store: SubmissionStore;
   readonly runId: number;
   readonly matcher: HeaderMatcher;
+  /** The rules fingerprint of this run (registry and forms). */
+  readonly rules: string;
+  /** When the file counts as received (capped at the run's clock). */
+  readonly receivedAt: Date;
+  /** Which try this is for a file that failed before (1 the first time). */
+  readonly attempt: number;
+  /** `firestat reprocess` asked for this file: read it even if its bytes were dealt with before. */
+  readonly reprocess: boolean;
 }
 
 function factPeriod(record: ParsedRecord): { year: number; quarter: number; month: number | null } {
@@ -154,7 +196,7 @@ function factPeriod(record: ParsedRecord): { year: number; quarter: number; mont
 
 async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutcome> {
   const { store, warehouse, clock } = ctx;
-  const receivedAt = shanghaiTimestamp(file.receivedAt);
+  const receivedAt = shanghaiTimestamp(ctx.receivedAt);
   const base = {
     run_id: ctx.runId,
     path: file.path,
@@ -176,7 +218,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     sheets?: string[];
     /** What the names and titles said where the contents did not settle it. */
     guess?: { unit?: { name: string; code: string }; period?: Period };
-  }): Promise<FileOutcome> => {
+  }, status: 'rejected' | 'failed' = 'rejected'): Promise<FileOutcome> => {
     // What the contents did not say, the titles or the path may: the 调度 matrix files the
     // refusal under it (marked as a guess), so it shows 退回 rather than 未报.
     const fromPath = guessFromPath(file.path, ctx.registry, forms);
@@ -189,8 +231,15 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       ...(period ? { period } : {}),
     };
     const guessed = (!found?.form && !!fromPath.form) || (!found?.unit && !!unit) || (!found?.period && !!period);
-    const reason = refusalReason(problems.items, problems.omittedCount);
-    const reportPath = await writeRefusalReport(ctx.reportsDir, {
+    let reason = refusalReason(problems.items, problems.omittedCount);
+    if (status === 'failed') {
+      // Not the sender's doing: no refusal report for them; the reason says what happens next.
+      reason +=
+        ctx.attempt >= maxAttempts
+          ? `（已连续 ${ctx.attempt} 次处理失败，不再自动重试；排除原因后可运行 firestat reprocess --submission ${submissionId} 重新读取）`
+          : `（第 ${ctx.attempt} 次处理失败，以后的运行会自动重试，最多 ${maxAttempts} 次）`;
+    }
+    const reportPath = status === 'failed' ? null : await writeRefusalReport(ctx.reportsDir, {
       submissionId,
       path: file.path,
       receivedAt,
@@ -210,22 +259,27 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
         unit_code: parsed?.unit?.code ?? null,
         form: parsed?.form ?? null,
         ...periodColumns(period),
-        status: 'rejected',
+        status,
         rows: 0,
         reason,
         placement_guessed: guessed,
+        rules_fingerprint: ctx.rules,
         sheets: parsed?.sheets ?? [],
         report_path: reportPath,
         duration_ms: elapsed(),
       },
       problems.items,
     );
-    return { path: file.path, status: 'rejected', submissionId, reason, reportPath, ...(parsed?.sha256 ? { sha256: parsed.sha256 } : {}), ...(parsed?.form ? { form: parsed.form } : {}), ...(parsed?.unit ? { unit: parsed.unit.name } : {}) };
+    return { path: file.path, status, submissionId, reason, ...(reportPath ? { reportPath } : {}), ...(parsed?.sha256 ? { sha256: parsed.sha256 } : {}), ...(parsed?.form ? { form: parsed.form } : {}), ...(parsed?.unit ? { unit: parsed.unit.name } : {}) };
   };
 
   if (file.refusal) {
     problems.add({ severity: 'error', code: 'source_refused', message: file.refusal });
     return refuse();
+  }
+  if (file.failure) {
+    problems.add({ severity: 'error', code: 'source_failed', message: file.failure });
+    return refuse(undefined, 'failed');
   }
   const limits = ctx.limits ?? defaultReadLimits;
   if (file.bytes > limits.maxFileBytes) {
@@ -236,10 +290,14 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
   try {
     sha256 = await sha256Of(file);
   } catch (e) {
+    // An I/O error is the disk's or the network share's, not the sender's: tried again later.
     problems.add({ severity: 'error', code: 'unreadable', message: `文件无法打开：${e instanceof Error ? e.message : String(e)}` });
-    return refuse();
+    return refuse(undefined, 'failed');
   }
-  if (await store.seenHash(sha256)) return { path: file.path, status: 'unchanged', sha256 };
+  if (!ctx.reprocess) {
+    const sameAs = await store.contentSeen(sha256, file.path, ctx.rules);
+    if (sameAs) return { path: file.path, status: 'unchanged', sha256, sameAs };
+  }
 
   const reader = await readerFor(file);
   if ('refusal' in reader) {
@@ -247,8 +305,9 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     return refuse({ sha256 });
   }
 
-  const parser = new SubmissionParser((await reader.load()).read(file, limits), { registry: ctx.registry, matcher: ctx.matcher, path: file.path });
   const deadline = Date.now() + (ctx.maxSecondsPerFile ?? 120) * 1000;
+  // The readers check the deadline inside the file too (XML and CSV chunks, formula evaluation).
+  const parser = new SubmissionParser((await reader.load()).read(file, { ...limits, deadline }), { registry: ctx.registry, matcher: ctx.matcher, path: file.path });
   let writer: FactWriter | undefined;
   const cumulative: CumulativeRow[] = [];
   await warehouse.connection.run('BEGIN TRANSACTION');
@@ -272,15 +331,25 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       writer.write(submissionId, { sheet: record.sheet, rowNumber: record.rowNumber, unit: record.unit, ...period, values: record.values });
       for (const c of record.cumulative ?? []) cumulative.push({ sheet: record.sheet, rowNumber: record.rowNumber, cell: c.cell, unit: record.unit, ...period, metric: c.field, value: c.value });
     }
+    // The reader stopped inside the file (deadline, heap guard): nothing about its contents, tried again later.
+    const codes = new Set(parser.result.problems.items.map((p) => p.code));
+    if (codes.has('read_timeout')) throw new FileTimeout();
+    if (codes.has('read_out_of_memory')) throw new ReadStopped();
   } catch (e) {
     await rollback();
     problems = parser.result.problems;
     if (e instanceof FileTimeout) {
+      problems = withoutCode(problems, 'read_timeout');
       problems.add({ severity: 'error', code: 'timeout', message: `文件处理超过 ${ctx.maxSecondsPerFile ?? 120} 秒仍未完成，已停止。请检查文件是否过大或损坏` });
+    } else if (e instanceof ReadStopped) {
+      // The reader's own problem (read_out_of_memory) says why.
     } else {
       problems.add({ severity: 'error', code: 'internal', message: `处理该文件时程序出错：${e instanceof Error ? e.message : String(e)}。文件已保留，请联系系统管理员` });
     }
-    return refuse({ sha256, guess: parser.result.guess });
+    // A timeout or an error of the program says nothing about the file's contents: tried again
+    // later. Filed under what was found so far, so the 调度 matrix shows it as 待处理.
+    const so = parser.result;
+    return refuse({ sha256, guess: so.guess, sheets: so.sheets, ...(so.form ? { form: so.form.code, formName: `${so.form.code} ${so.form.name}` } : {}), ...(so.unit ? { unit: so.unit } : {}), ...(so.period ? { period: so.period } : {}) }, 'failed');
   }
 
   const r = parser.result;
@@ -337,6 +406,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
         rows: r.rows,
         reason: null,
         placement_guessed: false,
+        rules_fingerprint: ctx.rules,
         replaced_by: supersededBy ?? null,
         sheets: r.sheets,
         report_path: null,
@@ -361,8 +431,14 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       ...(warnings ? { warnings } : {}),
     };
   } catch (e) {
-    await rollback();
-    throw e;
+    try {
+      await rollback();
+    } catch {
+      /* the failed statement may have ended the transaction already */
+    }
+    // The warehouse refused the write (disk full, a lock): nothing was kept; tried again later.
+    problems.add({ severity: 'error', code: 'internal', message: `写入数据仓库时出错：${e instanceof Error ? e.message : String(e)}。文件已保留，请联系系统管理员` });
+    return refuse(formInfo, 'failed');
   }
 }
 

@@ -24,7 +24,7 @@ export interface HttpListingSourceOptions {
   readonly timeoutSeconds?: number;
   /** Other hosts that downloads and redirects may go to (`files.example.cn` or `files.example.cn:8443`). */
   readonly allowedHosts?: readonly string[];
-  /** Extra request headers (e.g. `Authorization`); sent only to the listing's host. */
+  /** Extra request headers (e.g. `Authorization`); sent only to the listing's own origin (scheme, host and port). */
   readonly headers?: Readonly<Record<string, string>>;
   /** After this many failed downloads in a row the rest wait for the next run. Default 3. */
   readonly maxConsecutiveFailures?: number;
@@ -50,7 +50,12 @@ export interface HttpListReport {
   readonly skipped: { readonly name: string; readonly reason: string }[];
   /** Refused for good and offered with `refusal` (unsafe name, too large, forbidden host). */
   readonly refused: { readonly name: string; readonly reason: string }[];
+  /** How many times the manifest was written (once per batch, not per entry). */
+  manifestWrites: number;
 }
+
+/** The manifest is written when something changed and this long has passed since the last write (and at the end). */
+const manifestBatchMs = 5_000;
 
 function hash(text: string, length: number): string {
   return createHash('sha256').update(text).digest('hex').slice(0, length);
@@ -81,19 +86,24 @@ function inside(root: string, path: string): boolean {
  *   version held before, if any, is still offered. After `maxConsecutiveFailures` in a row the
  *   remaining downloads wait for the next run;
  * - a file that can never be fetched safely — a name that is an absolute path, has `..`, a drive
- *   letter or control characters, a download address or redirect to a host not allowed, a size
- *   over `maxFileBytes` — is offered with `refusal` set (a Chinese reason), which the pipeline
- *   records as a rejected submission. It is not downloaded.
+ *   letter or control characters, a download address or redirect to a host not allowed, plain
+ *   http under an https listing, a size over `maxFileBytes` — is offered with `refusal` set (a
+ *   Chinese reason), which the pipeline records as a rejected submission. It is not downloaded.
  *
  * Server names are never paths: the local copy is `files/<sha256 prefix>-<safe basename>` inside
  * the state folder (checked again before every write), and the path the pipeline sees is
  * `http/<host>/<sanitised name>` (see `safe-name.ts`). Every version downloaded is kept.
+ *
+ * Secrets — the `Authorization` header from `headers`, the user and password of the listing
+ * address — are sent only to the listing's own origin (scheme, host and port), never to an
+ * allowed other host nor over plain http.
+ *
  * `receivedAt` and `modifiedAt` are the listing's `modified`, or when the bytes were first seen.
  */
 export class HttpListingSource implements Source {
   readonly description: string;
   /** Filled by each `list()`. */
-  lastReport: HttpListReport = { listed: 0, downloaded: [], resumed: [], reused: [], skipped: [], refused: [] };
+  lastReport: HttpListReport = { listed: 0, downloaded: [], resumed: [], reused: [], skipped: [], refused: [], manifestWrites: 0 };
 
   private readonly listingUrl: URL;
   private readonly folder: string;
@@ -138,12 +148,15 @@ export class HttpListingSource implements Source {
     const allowed = this.options.allowedHosts ?? [];
     return {
       timeoutMs: (this.options.timeoutSeconds ?? 300) * 1000,
-      headers: { ...(this.credentials ? { authorization: this.credentials } : {}), ...this.options.headers },
+      headers: {},
+      // The token and the listing address's user and password go to the listing's own origin only.
+      credentials: { origin: this.listingUrl.origin, headers: { ...(this.credentials ? { authorization: this.credentials } : {}), ...this.options.headers } },
       ...(this.options.signal ? { signal: this.options.signal } : {}),
       permit: (url, from) => {
         if (url.protocol !== 'http:' && url.protocol !== 'https:') return `地址协议“${url.protocol}”不允许，只下载 http/https 地址`;
         if (url.username || url.password) return '地址中不能含有用户名或密码';
         if (from?.protocol === 'https:' && url.protocol === 'http:') return '不允许从 https 转到不加密的 http';
+        if (this.listingUrl.protocol === 'https:' && url.protocol === 'http:') return '文件清单使用加密的 https，不允许改用不加密的 http 下载';
         if (!hostPermitted(url, this.listingUrl, allowed)) return `主机 ${url.host} 不是清单所在的主机 ${this.listingUrl.host}，也不在允许的主机（allowedHosts）之列`;
         return undefined;
       },
@@ -167,7 +180,7 @@ export class HttpListingSource implements Source {
   }
 
   async *list(): AsyncIterable<SourceFile> {
-    const report: HttpListReport = { listed: 0, downloaded: [], resumed: [], reused: [], skipped: [], refused: [] };
+    const report: HttpListReport = { listed: 0, downloaded: [], resumed: [], reused: [], skipped: [], refused: [], manifestWrites: 0 };
     this.lastReport = report;
     const ctx = this.context();
     const entries = await this.fetchListing(ctx);
@@ -176,8 +189,34 @@ export class HttpListingSource implements Source {
     await mkdir(join(this.folder, 'parts'), { recursive: true });
     const manifestPath = join(this.folder, 'manifest.json');
     const manifest = await loadManifest(manifestPath, shownUrl(this.listingUrl), this.log);
-    const save = () => saveManifest(manifestPath, manifest);
+    // Written once per batch — when something changed and a few seconds have passed, and at the
+    // end — not after every entry: a 100k-entry listing would write the whole manifest 100k times.
+    // A crash loses at most the batch in hand: those files are downloaded again, and a `.part`
+    // without its record is started over rather than resumed blind.
+    let dirty = false;
+    let lastWrite = Date.now();
+    let lastCost = 0;
+    const flush = async () => {
+      if (!dirty) return;
+      const started = Date.now();
+      await saveManifest(manifestPath, manifest);
+      dirty = false;
+      report.manifestWrites++;
+      lastWrite = Date.now();
+      lastCost = lastWrite - started;
+    };
+    const save = async () => {
+      dirty = true;
+      if (Date.now() - lastWrite >= Math.max(manifestBatchMs, 20 * lastCost)) await flush();
+    };
+    try {
+      yield* this.entries(entries, ctx, manifest, save, report);
+    } finally {
+      await flush();
+    }
+  }
 
+  private async *entries(entries: readonly ListingEntry[], ctx: TransferContext, manifest: Manifest, save: () => Promise<void>, report: HttpListReport): AsyncIterable<SourceFile> {
     const taken = new Set<string>();
     let failuresInRow = 0;
     const maxFailures = this.options.maxConsecutiveFailures ?? 3;
@@ -226,10 +265,10 @@ export class HttpListingSource implements Source {
       const key = hash(entry.name, 16);
       const partPath = join(this.folder, 'parts', `${key}.part`);
       const part = manifest.parts[entry.name];
-      if (part && (part.size !== entry.size || part.modified !== modified || (modified === null && part.url !== entry.url.href))) {
-        // The .part holds another version: start over.
+      if (!part || part.size !== entry.size || part.modified !== modified || (modified === null && part.url !== entry.url.href)) {
+        // The .part holds another version, or one whose record was lost: start over.
         await rm(partPath, { force: true });
-        delete manifest.parts[entry.name];
+        if (part) delete manifest.parts[entry.name];
       }
       const resuming = manifest.parts[entry.name] !== undefined && (await sizeOrZero(partPath)) > 0;
       try {

@@ -6,8 +6,9 @@ import { writeFileAtomic } from '../../domain/atomic-write.js';
  * The state of one listing's downloads, `<stateDir>/http/<listing-hash>/manifest.json`:
  * for each server name the version held (listing size and time, bytes, sha256, local file),
  * the `.part` downloads in progress with the validators needed to resume them, and when each
- * version without a listed time was first seen. Written atomically after every change, so a
- * crash loses at most the file in hand.
+ * version without a listed time was first seen. Written atomically once per batch (see
+ * `HttpListingSource.list`), so a crash loses at most the batch in hand: those files are fetched
+ * again on the next run.
  */
 
 const validators = {

@@ -1,3 +1,5 @@
+import { printable as shownPrintable } from '../../domain/printable.js';
+
 /**
  * A server-given file name is data, never a path. {@link safeRelativeName} turns the `name` of a
  * listing entry into a safe relative path for messages (`2024Q1/龙兴镇统计表.xlsx`) and a safe
@@ -36,11 +38,9 @@ const invisible = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2
 const windowsForbidden = /[<>:"|?*]/g;
 const deviceName = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\.|$)/i;
 
-/** Shows a hostile name in a message without its control characters. */
+/** Shows a hostile name in a message without its control characters (see `domain/printable.ts`). */
 export function printable(name: string, max = 80): string {
-  // eslint-disable-next-line no-control-regex
-  const shown = name.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return shown.length > max ? `${shown.slice(0, max)}…` : shown;
+  return shownPrintable(name, max);
 }
 
 function utf8Length(s: string): number {

@@ -28,6 +28,12 @@ export interface TransferContext {
   readonly permit: (url: URL, from?: URL) => string | undefined;
   readonly timeoutMs: number;
   readonly headers: Readonly<Record<string, string>>;
+  /**
+   * Headers that carry secrets (a bearer token, the listing address's user and password), sent
+   * only to `origin` (scheme, host and port: the listing's own) — never to another host, even
+   * an allowed one, and never over http when the origin is https.
+   */
+  readonly credentials?: { readonly origin: string; readonly headers: Readonly<Record<string, string>> };
   readonly signal?: AbortSignal;
   readonly maxRedirects?: number;
 }
@@ -46,18 +52,20 @@ function describe(e: unknown, timeoutMs: number): string {
 }
 
 /**
- * GET with redirects followed by hand: each hop must be permitted; credentials are not sent to
- * another host. The returned response's body is the caller's to read or cancel.
+ * GET with redirects followed by hand: each hop must be permitted; credentials go only to their
+ * origin (see {@link TransferContext.credentials}), and no `Authorization` or cookie header goes
+ * anywhere else. The returned response's body is the caller's to read or cancel.
  */
 export async function request(url: URL, ctx: TransferContext, extra: Readonly<Record<string, string>> = {}): Promise<{ response: Response; url: URL; signal: AbortSignal }> {
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
   // AbortSignal.any arrived in Node 20.3; before it, only the timeout applies.
   const signal = ctx.signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, ctx.signal]) : timeout;
   let current = url;
-  const origin = url.host;
+  const origin = ctx.credentials?.origin ?? url.origin;
   for (let hop = 0; ; hop++) {
-    const headers: Record<string, string> = { ...ctx.headers, ...extra };
-    if (current.host !== origin) for (const h of Object.keys(headers)) if (sensitiveHeaders.includes(h.toLowerCase())) delete headers[h];
+    const own = current.origin === origin;
+    const headers: Record<string, string> = { ...ctx.headers, ...(own ? ctx.credentials?.headers : {}), ...extra };
+    if (!own) for (const h of Object.keys(headers)) if (sensitiveHeaders.includes(h.toLowerCase())) delete headers[h];
     let response: Response;
     try {
       response = await fetch(current, { headers, redirect: 'manual', signal });

@@ -29,6 +29,7 @@ import {
   type WorkbookReader,
   type WorkbookStream,
 } from './reader.js';
+import { checkReadBudget } from './read-budget.js';
 import { decodeTextStream, describeEncoding, type DetectedEncoding } from './text-decoding.js';
 
 /** Field separators recognised in CSV/TXT reports. */
@@ -145,7 +146,10 @@ async function* readRows(
   }
 }
 
-/** Counts bytes so a file that grows past its announced size still hits the limit. */
+/**
+ * Counts bytes so a file that grows past its announced size still hits the limit; each chunk
+ * checks the read's deadline and the heap guard.
+ */
 async function* limitBytes(
   input: Readable,
   file: ReadableFile,
@@ -153,6 +157,7 @@ async function* limitBytes(
 ): AsyncGenerator<Uint8Array, void, undefined> {
   let total = 0;
   for await (const chunk of input as AsyncIterable<unknown>) {
+    checkReadBudget(limits);
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     if (!(bytes instanceof Uint8Array)) throw new Error('文件流返回了非字节数据');
     total += bytes.length;

@@ -61,6 +61,8 @@ export interface ReadLimits {
   readonly maxColumns: number;
   /** Longest single cell text in characters. Default 32,767 (Excel's own limit). */
   readonly maxCellChars: number;
+  /** When (`Date.now()` ms) a read in progress stops with `ReadError('timeout')`, checked inside the file. None by default. */
+  readonly deadline?: number;
 }
 
 export const defaultReadLimits: ReadLimits = {
@@ -97,7 +99,10 @@ export type ReadErrorCode =
   | 'empty'
   | 'encoding'
   /** Formula cells without a saved result that firestat cannot evaluate. */
-  | 'formula_unevaluated';
+  | 'formula_unevaluated'
+  /** Stopped for this run, not for the file's contents: past `deadline`, or the heap nearly full (tried again later). */
+  | 'timeout'
+  | 'out_of_memory';
 
 /** A file that cannot be read. Terminal: sending the same bytes again fails the same way. */
 export class ReadError extends Error {

@@ -64,7 +64,10 @@ export class FormulaBook {
     const target = await this.load(sheet, sheet, bytes);
     await this.loadReferenced(target, sheet);
     const pending = target.pending;
-    for (const cell of pending) this.evaluator.evaluate(cell);
+    for (let i = 0; i < pending.length; i++) {
+      if ((i & 1023) === 0) this.budget.checkpoint?.();
+      this.evaluator.evaluate(pending[i]!);
+    }
     const failed = pending.filter((c) => c.state !== 'done');
     if (failed.length > 0) throw this.refusal(sheet, failed);
     return this.patch(sheet, target);

@@ -259,6 +259,11 @@ export interface EvaluationBudget {
   readonly maxDepth: number;
   /** Longest text result (Excel: 32,767). */
   readonly maxTextChars: number;
+  /**
+   * Called every 65,536 steps; throws (a `ReadError`, not a `FormulaUnevaluable`) to stop the
+   * whole read: the file's deadline, the heap guard.
+   */
+  readonly checkpoint?: () => void;
 }
 
 export const defaultEvaluationBudget: EvaluationBudget = {
@@ -413,6 +418,7 @@ export class Evaluator {
 
   private step(): void {
     if (++this.steps > this.budget.maxSteps) throw this.exhaust('公式计算量过大');
+    if ((this.steps & 0xffff) === 0) this.budget.checkpoint?.();
   }
 
   // ---- values of cells ----

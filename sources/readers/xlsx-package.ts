@@ -26,11 +26,15 @@ export interface Relationship {
 const MAX_SMALL_PART_BYTES = 16 * 1024 * 1024;
 
 export class XlsxPackage {
-  private constructor(private readonly guarded: GuardedPackage) {}
+  private constructor(
+    private readonly guarded: GuardedPackage,
+    /** Bound the text of every part parsed, and its deadline. */
+    readonly limits: ReadLimits,
+  ) {}
 
   /** Runs the zip guard and opens the package. */
   static async open(localPath: string, limits: ReadLimits): Promise<XlsxPackage> {
-    return new XlsxPackage(await openGuardedPackage(localPath, limits));
+    return new XlsxPackage(await openGuardedPackage(localPath, limits), limits);
   }
 
   get info(): PackageInfo {
@@ -53,7 +57,7 @@ export class XlsxPackage {
 
   /** Streams a part through an XML sink. */
   async parse(part: string, sink: XmlSink): Promise<void> {
-    await parseXmlPart(this.chunks(part), part, sink);
+    await parseXmlPart(this.chunks(part), part, sink, this.limits);
   }
 
   /** Parses a part that must be small (workbook, rels, styles). */

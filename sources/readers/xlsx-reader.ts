@@ -8,7 +8,9 @@ import type {
   WorkbookReader,
   WorkbookStream,
 } from './reader.js';
+import { checkReadBudget } from './read-budget.js';
 import { FormulaBook } from './xlsx-formula-book.js';
+import { defaultEvaluationBudget } from './xlsx-formula-eval.js';
 import { MergeSpreader, verticalMerges } from './xlsx-merges.js';
 import { XlsxPackage } from './xlsx-package.js';
 import { readSheetRows } from './xlsx-sheet.js';
@@ -34,6 +36,10 @@ import type { SheetEntry } from './xlsx-workbook.js';
  * memory (`xlsx-formula-book.ts`) or the file is refused naming the cells, and vertically merged
  * ranges give their value to every row they cover (`xlsx-merges.ts`). Larger sheets stream as
  * before; a formula without a result there refuses the file at the end of the sheet.
+ *
+ * Memory per file is bounded whatever a part holds: every part goes through `xlsx-xml-bounds.ts`
+ * (comments and PIs dropped, no run of text or tag over a cap reaches saxes), and every chunk and
+ * every 65,536 formula steps check the read's deadline and the heap guard (`read-budget.ts`).
  */
 export class XlsxReader implements WorkbookReader {
   readonly extensions: readonly string[] = ['.xlsx', '.xlsm'];
@@ -66,7 +72,7 @@ async function* readSheets(file: ReadableFile, limits: ReadLimits, notices: Read
     const dateStyles = await loadDateStyles(pkg, workbook.stylesPart);
     const sharedStrings = await loadSharedStrings(pkg, workbook.sharedStringsPart, limits.maxCellChars);
     const contextOf = (sheet: SheetEntry): SheetContext => ({ sheetName: sheet.name, sharedStrings, dateStyles, date1904: workbook.date1904, limits });
-    const formulas = new FormulaBook(pkg, workbook, contextOf);
+    const formulas = new FormulaBook(pkg, workbook, contextOf, { ...defaultEvaluationBudget, checkpoint: () => checkReadBudget(limits) });
     let yielded = 0;
     for (const sheet of workbook.sheets) {
       const part = readablePart(sheet, pkg, notices);

@@ -63,7 +63,7 @@ export async function* readSheetRows(
   finish?: (findings: SheetFindings) => void,
 ): AsyncGenerator<SheetRow> {
   const builder = new RowBuilder(context, false);
-  const parser = new XmlPartParser(part, builder);
+  const parser = new XmlPartParser(part, builder, context.limits);
   try {
     for await (const chunk of source) {
       parser.write(chunk);
@@ -80,7 +80,7 @@ export async function* readSheetRows(
 /** Reads a whole worksheet part into memory, with its formulas (for evaluation). */
 export async function collectSheet(source: AsyncIterable<Uint8Array>, part: string, context: SheetContext): Promise<CollectedSheet> {
   const builder = new RowBuilder(context, true);
-  const parser = new XmlPartParser(part, builder);
+  const parser = new XmlPartParser(part, builder, context.limits);
   const rows: SheetRow[] = [];
   try {
     for await (const chunk of source) {
@@ -208,6 +208,13 @@ class RowBuilder implements XmlSink {
     } else if (this.collecting === 'formula') {
       this.formula.add(text);
     }
+  }
+
+  /** A text node or CDATA section over the run cap was cut: the value, text or formula in hand is too long. */
+  cut(dropped: number): void {
+    if (this.collecting === 'value') this.value.cut(dropped);
+    else if (this.collecting === 'inline') this.inline.cut(dropped);
+    else if (this.collecting === 'formula') this.formula.cut(dropped);
   }
 
   close(name: string): void {

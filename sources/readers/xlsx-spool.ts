@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { checkReadBudget } from './read-budget.js';
 import { ReadError } from './reader.js';
 import type { ReadLimits, ReadableFile } from './reader.js';
 
@@ -24,7 +25,7 @@ export async function localCopyOf(file: ReadableFile, limits: ReadLimits): Promi
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   const path = join(dir, 'input.xlsx');
   try {
-    await pipeline(file.open(), new ByteLimit(limits.maxFileBytes), createWriteStream(path));
+    await pipeline(file.open(), new ByteLimit(limits), createWriteStream(path));
   } catch (err) {
     await cleanup();
     if (err instanceof ReadError) throw err;
@@ -33,17 +34,24 @@ export async function localCopyOf(file: ReadableFile, limits: ReadLimits): Promi
   return { path, cleanup };
 }
 
+/** Stops the copy past `maxFileBytes` or the read's deadline (a stream that trickles). */
 class ByteLimit extends Transform {
   private seen = 0;
 
-  constructor(private readonly max: number) {
+  constructor(private readonly limits: ReadLimits) {
     super();
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
     this.seen += chunk.length;
-    if (this.seen > this.max) {
-      callback(new ReadError('too_large', `文件过大（超过 ${this.max} 字节），请拆分后报送。`));
+    if (this.seen > this.limits.maxFileBytes) {
+      callback(new ReadError('too_large', `文件过大（超过 ${this.limits.maxFileBytes} 字节），请拆分后报送。`));
+      return;
+    }
+    try {
+      checkReadBudget(this.limits);
+    } catch (err) {
+      callback(err as Error);
       return;
     }
     callback(null, chunk);

@@ -162,6 +162,9 @@ export async function loadSharedStrings(pkg: XlsxPackage, part: string | undefin
     text(chunk) {
       if (inText) text.add(chunk);
     },
+    cut(dropped) {
+      if (inText) text.cut(dropped);
+    },
   });
   return strings;
 }
@@ -173,12 +176,15 @@ export async function loadSharedStrings(pkg: XlsxPackage, part: string | undefin
 export class TextCollector {
   private parts: string[] = [];
   private rawLength = 0;
+  /** Part of the text was left out by the XML bounds: over the limit whatever its length. */
+  private wasCut = false;
 
   constructor(private readonly maxChars: number) {}
 
   reset(): void {
     this.parts = [];
     this.rawLength = 0;
+    this.wasCut = false;
   }
 
   add(chunk: string): void {
@@ -187,9 +193,16 @@ export class TextCollector {
     else this.parts = [];
   }
 
+  /** `dropped` characters of the text were left out before it reached the parser. */
+  cut(dropped: number): void {
+    this.rawLength += dropped;
+    this.wasCut = true;
+    this.parts = [];
+  }
+
   /** The unescaped text, or its (raw) length when over the limit; resets the collector. */
   take(): SharedString {
-    const over = this.rawLength > this.maxChars * 7;
+    const over = this.wasCut || this.rawLength > this.maxChars * 7;
     const text = over ? '' : unescapeOoxml(this.parts.join(''));
     const result = over || text.length > this.maxChars ? new OversizeText(over ? this.rawLength : text.length) : text;
     this.reset();

@@ -1,6 +1,9 @@
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
-import { ReadError } from './reader.js';
+import { checkReadBudget } from './read-budget.js';
+import { ReadError, defaultReadLimits } from './reader.js';
+import type { ReadLimits } from './reader.js';
+import { XmlBounds, runCapFor } from './xlsx-xml-bounds.js';
 
 /**
  * Push-style XML parsing of one package part (saxes, the parser exceljs itself uses).
@@ -14,6 +17,11 @@ export interface XmlSink {
   close(name: string): void;
   /** Character data, including CDATA sections and whitespace between elements. */
   text(text: string): void;
+  /**
+   * The text just given to {@link text} was cut: `dropped` more characters of that text node or
+   * CDATA section were left out (see `xlsx-xml-bounds.ts`). A sink that keeps the text refuses it.
+   */
+  cut?(dropped: number): void;
 }
 
 /** The local part of a qualified name: `x:row` → `row`. */
@@ -30,20 +38,43 @@ export function prefixedAttribute(attributes: Readonly<Record<string, string>>, 
   return undefined;
 }
 
-/** Feeds the bytes of one part to saxes; every problem becomes a `ReadError('corrupt')`. */
+/**
+ * Feeds the bytes of one part to saxes, through {@link XmlBounds} so that saxes never holds more
+ * than a bounded run of text; every problem becomes a `ReadError('corrupt')`. Each chunk checks
+ * the read's deadline and the heap guard.
+ */
 export class XmlPartParser {
   private readonly parser = new SaxesParser({ xmlns: false });
+  private readonly bounds: XmlBounds;
   private decoder: TextDecoder | undefined;
+  /** Characters left out of the text node or CDATA section saxes reports next. */
+  private dropped = 0;
 
   constructor(
     private readonly partName: string,
     sink: XmlSink,
+    private readonly limits: Pick<ReadLimits, 'maxCellChars' | 'deadline'> = defaultReadLimits,
   ) {
+    const text = (value: string): void => {
+      sink.text(value);
+      if (this.dropped > 0) {
+        const dropped = this.dropped;
+        this.dropped = 0;
+        sink.cut?.(dropped);
+      }
+    };
+    this.bounds = new XmlBounds(partName, runCapFor(limits.maxCellChars), {
+      emit: (markup) => this.parser.write(markup),
+      cut: (dropped) => {
+        this.dropped += dropped;
+      },
+    });
     this.parser.on('opentag', (tag: SaxesTagPlain) => sink.open(localName(tag.name), tag.attributes));
     this.parser.on('closetag', (tag: SaxesTagPlain) => sink.close(localName(tag.name)));
-    this.parser.on('text', (text: string) => sink.text(text));
-    this.parser.on('cdata', (text: string) => sink.text(text));
+    this.parser.on('text', text);
+    this.parser.on('cdata', text);
     this.parser.on('doctype', () => {
+      // Refused by XmlBounds before saxes sees it; kept in case that ever changes.
       // OOXML forbids DTDs; refusing them outright disarms entity expansion and XXE attacks.
       throw new ReadError('corrupt', `文件包含不允许的 XML 文档类型声明（DOCTYPE，部件“${this.partName}”），可能是恶意构造的文件，已拒绝读取。`);
     });
@@ -54,15 +85,17 @@ export class XmlPartParser {
 
   /** Parses the next chunk; handlers run synchronously inside this call. */
   write(chunk: Uint8Array): void {
+    checkReadBudget(this.limits);
     this.decoder ??= new TextDecoder(encodingOf(chunk));
-    this.guard(() => this.parser.write(this.decoder?.decode(chunk, { stream: true }) ?? ''));
+    this.guard(() => this.bounds.write(this.decoder?.decode(chunk, { stream: true }) ?? ''));
   }
 
   /** Signals the end of the part; an unterminated document fails here. */
   end(): void {
     this.guard(() => {
       const rest = this.decoder?.decode() ?? '';
-      if (rest) this.parser.write(rest);
+      if (rest) this.bounds.write(rest);
+      this.bounds.end();
       this.parser.close();
     });
   }
@@ -89,8 +122,13 @@ function encodingOf(first: Uint8Array): string {
 }
 
 /** Parses a whole part from its chunks into `sink`. */
-export async function parseXmlPart(chunks: AsyncIterable<Uint8Array>, partName: string, sink: XmlSink): Promise<void> {
-  const parser = new XmlPartParser(partName, sink);
+export async function parseXmlPart(
+  chunks: AsyncIterable<Uint8Array>,
+  partName: string,
+  sink: XmlSink,
+  limits?: Pick<ReadLimits, 'maxCellChars' | 'deadline'>,
+): Promise<void> {
+  const parser = new XmlPartParser(partName, sink, limits);
   for await (const chunk of chunks) parser.write(chunk);
   parser.end();
 }

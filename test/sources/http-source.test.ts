@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
@@ -20,7 +21,7 @@ class Platform {
   readonly files = new Map<string, Buffer>();
   /** The listing body; a function so tests can change it between runs. */
   listing: () => string = () => '[]';
-  readonly requests: { path: string; range?: string; ifRange?: string }[] = [];
+  readonly requests: { path: string; range?: string; ifRange?: string; host?: string; authorization?: string; apiKey?: string }[] = [];
   /** Paths whose next response is cut off half-way. */
   readonly dropOnce = new Set<string>();
   /** Whether Range requests are answered with 206. */
@@ -54,7 +55,14 @@ class Platform {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = decodeURIComponent((req.url ?? '/').split('?')[0]!);
-    this.requests.push({ path, ...(req.headers.range ? { range: req.headers.range } : {}), ...(req.headers['if-range'] ? { ifRange: String(req.headers['if-range']) } : {}) });
+    this.requests.push({
+      path,
+      ...(req.headers.range ? { range: req.headers.range } : {}),
+      ...(req.headers['if-range'] ? { ifRange: String(req.headers['if-range']) } : {}),
+      ...(req.headers.host ? { host: req.headers.host } : {}),
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      ...(req.headers['x-api-key'] ? { apiKey: String(req.headers['x-api-key']) } : {}),
+    });
     const route = this.routes.get(path);
     if (route) return route(req, res);
     if (path === '/export/listing.json') {
@@ -455,4 +463,137 @@ describe('HttpListingSource into ingest()', () => {
     expect(second.outcomes.map((o) => o.status)).toEqual(['unchanged']);
     expect(platform.fileRequests()).toHaveLength(1);
   });
+});
+
+/** A self-signed certificate for 127.0.0.1 (test only; valid until 2126). */
+const testTls = {
+  key: `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgew1qGXz/vZS3kpPz
+3IRlmo0xVO1KvL8LmSlFe6F5X5yhRANCAASrBYmXkCKBFzuGM4SNVB7Mewf9hU4B
+BW/KMYg98cFxFysnCvQVPFp7DvFMrC1FzB4q1Ra7MOfp8PAYsjDEyScq
+-----END PRIVATE KEY-----
+`,
+  cert: `-----BEGIN CERTIFICATE-----
+MIIBkTCCATagAwIBAgIUS5Oj/g6A7t15wL7mFmT0Xfqfa6swCgYIKoZIzj0EAwIw
+FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEzMDE3MTAyNFoYDzIxMjYxMTA2
+MTcxMDI0WjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
+PQMBBwNCAASrBYmXkCKBFzuGM4SNVB7Mewf9hU4BBW/KMYg98cFxFysnCvQVPFp7
+DvFMrC1FzB4q1Ra7MOfp8PAYsjDEyScqo2QwYjAdBgNVHQ4EFgQUsoL7Cr02BaqW
+kmctJBK31uWUzVgwHwYDVR0jBBgwFoAUsoL7Cr02BaqWkmctJBK31uWUzVgwDwYD
+VR0TAQH/BAUwAwEB/zAPBgNVHREECDAGhwR/AAABMAoGCCqGSM49BAMCA0kAMEYC
+IQCGHug8FU2Y/j/PGC1fcXZMs/ucp3p/WCnMEdtqB09uuQIhAK7GeIZcCy4MvOUP
+IiaNeB6gByNmX5J5FmK7OX6ROOPY
+-----END CERTIFICATE-----
+`,
+};
+
+describe('HttpListingSource keeps its secrets', () => {
+  const modified = '2024-04-05T10:00:00+08:00';
+
+  it('sends the token and extra headers only to the listing origin, never to an allowed other host', async () => {
+    platform.files.set('/files/own.csv', Buffer.from('own\n'));
+    platform.files.set('/files/other.csv', Buffer.from('other\n'));
+    platform.routes.set('/files/hop.csv', (_req, res) => {
+      res.writeHead(302, { location: `http://localhost:${platform.port}/files/other.csv` });
+      res.end();
+    });
+    platform.listing = () =>
+      JSON.stringify([
+        { name: 'own.csv', size: 4, modified, url: '../files/own.csv' },
+        // An allowed host, named directly by the listing, and reached by a redirect.
+        { name: 'other.csv', size: 6, modified, url: `http://localhost:${platform.port}/files/other.csv` },
+        { name: 'hop.csv', size: 6, modified, url: '../files/hop.csv' },
+      ]);
+    const s = source({ allowedHosts: ['localhost'], headers: { authorization: 'Bearer s3cret', 'x-api-key': 'k3y' } });
+    const files = await collect(s);
+    expect(files.map((f) => f.refusal)).toEqual([undefined, undefined, undefined]);
+    const seen = (p: string) => platform.requests.filter((r) => r.path === p).map((r) => ({ host: r.host?.split(':')[0], authorization: r.authorization, apiKey: r.apiKey }));
+    expect(seen('/export/listing.json')).toEqual([{ host: '127.0.0.1', authorization: 'Bearer s3cret', apiKey: 'k3y' }]);
+    expect(seen('/files/own.csv')).toEqual([{ host: '127.0.0.1', authorization: 'Bearer s3cret', apiKey: 'k3y' }]);
+    expect(seen('/files/hop.csv')).toEqual([{ host: '127.0.0.1', authorization: 'Bearer s3cret', apiKey: 'k3y' }]);
+    expect(seen('/files/other.csv')).toEqual([
+      { host: 'localhost', authorization: undefined, apiKey: undefined },
+      { host: 'localhost', authorization: undefined, apiKey: undefined },
+    ]);
+  });
+
+  it('sends the user and password of the listing address only to the listing origin', async () => {
+    platform.files.set('/files/other.csv', Buffer.from('other\n'));
+    platform.files.set('/files/own.csv', Buffer.from('own\n'));
+    platform.listing = () =>
+      JSON.stringify([
+        { name: 'own.csv', size: 4, modified, url: '../files/own.csv' },
+        { name: 'other.csv', size: 6, modified, url: `http://localhost:${platform.port}/files/other.csv` },
+      ]);
+    const s = new HttpListingSource({ listingUrl: `http://user:pa55@127.0.0.1:${platform.port}/export/listing.json`, stateDir, timeoutSeconds: 10, allowedHosts: [`localhost:${platform.port}`] });
+    await collect(s);
+    const basic = `Basic ${Buffer.from('user:pa55').toString('base64')}`;
+    expect(platform.requests.find((r) => r.path === '/files/own.csv')?.authorization).toBe(basic);
+    expect(platform.requests.find((r) => r.path === '/files/other.csv')).toMatchObject({ host: `localhost:${platform.port}` });
+    expect(platform.requests.find((r) => r.path === '/files/other.csv')?.authorization).toBeUndefined();
+  });
+
+  it('never downgrades an https listing to plain http, even on an allowed host', async () => {
+    platform.files.set('/files/a.csv', Buffer.from('a\n'));
+    const tls = createTlsServer(testTls, (req, res) => {
+      if (req.url === '/export/listing.json') {
+        res.end(JSON.stringify([{ name: 'a.csv', size: 2, modified, url: `http://127.0.0.1:${platform.port}/files/a.csv` }]));
+        return;
+      }
+      res.writeHead(404);
+      res.end();
+    });
+    await new Promise<void>((ok) => tls.listen(0, '127.0.0.1', ok));
+    const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // the test certificate is self-signed
+    try {
+      const port = (tls.address() as AddressInfo).port;
+      const s = new HttpListingSource({ listingUrl: `https://127.0.0.1:${port}/export/listing.json`, stateDir, timeoutSeconds: 10, allowedHosts: ['127.0.0.1'], headers: { authorization: 'Bearer s3cret' } });
+      const files = await collect(s);
+      expect(files).toHaveLength(1);
+      expect(files[0]!.refusal).toContain('不允许改用不加密的 http');
+      expect(s.lastReport.refused.map((r) => r.name)).toEqual(['a.csv']);
+      // Nothing went over plain http: not the file, not the token.
+      expect(platform.requests).toEqual([]);
+    } finally {
+      if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
+      tls.closeAllConnections();
+      await new Promise<void>((ok) => tls.close(() => ok()));
+    }
+  });
+
+  it('writes the manifest once per batch: a 20,000-entry listing takes seconds, not hours', async () => {
+    // Measured on the 2-core build machine with this listing (+20 downloads): writing the manifest
+    // after every entry took 7 s for 1,000 entries, 38 s for 4,000, 102 s for 8,000 and 833 s for
+    // 20,000 (quadratic: 100,000 would be ~6 h, lock held); once per batch, 20,000 take 2.1 s and
+    // 99,980 take 5.1 s. Entries refused without a listed time wrote it (their first-seen time),
+    // as every download did.
+    const n = 20_000;
+    const small = Buffer.from('x\n');
+    for (let i = 0; i < 20; i++) platform.files.set(`/files/ok-${i}.csv`, small);
+    const entries = [
+      ...Array.from({ length: n }, (_, i) => ({ name: `../escape-${i}.csv`, url: `../files/escape-${i}.csv` })),
+      ...Array.from({ length: 20 }, (_, i) => ({ name: `ok-${i}.csv`, size: 2, modified, url: `../files/ok-${i}.csv` })),
+    ];
+    platform.listing = () => JSON.stringify(entries);
+    const s = source();
+    const started = Date.now();
+    const files = await collect(s);
+    const elapsed = Date.now() - started;
+    expect(files).toHaveLength(n + 20);
+    expect(s.lastReport.refused).toHaveLength(n);
+    expect(s.lastReport.downloaded).toHaveLength(20);
+    expect(s.lastReport.manifestWrites).toBeLessThanOrEqual(3);
+    expect(elapsed).toBeLessThan(60_000);
+    // Everything was kept: the next run reuses the downloads and the first-seen times, and writes nothing.
+    const manifest = JSON.parse(readFileSync(join(s.stateFolder, 'manifest.json'), 'utf8')) as { files: object; seen: object };
+    expect(Object.keys(manifest.files)).toHaveLength(20);
+    expect(Object.keys(manifest.seen)).toHaveLength(n);
+    const s2 = source({ clock: () => new Date('2024-04-10T01:00:00Z') });
+    const again = await collect(s2);
+    expect(s2.lastReport.reused).toHaveLength(20);
+    expect(s2.lastReport.manifestWrites).toBe(0);
+    expect(again[0]!.receivedAt.toISOString()).toBe('2024-04-09T01:00:00.000Z');
+  }, 120_000);
 });

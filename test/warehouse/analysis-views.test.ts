@@ -53,8 +53,8 @@ describe('调度 and 通报 views over a realistic two-night inbox', () => {
 
     const findings = await q(`SELECT rule, unit, quarter, message, cell FROM findings ORDER BY rule, unit, message`);
     expect(findings).toEqual([
-      { rule: 'fine_over_cap', unit: '龙兴镇', quarter: 1, message: '案件 渝北龙兴消行罚决字〔2024〕001号 适用简易程序（当场处罚），对个人罚款 500 元，超过法定上限 200 元（《行政处罚法》第五十一条），属执法程序不规范', cell: 'K2' },
-      { rule: 'rectified_before_found', unit: '龙兴镇', quarter: 1, message: '2024-03-05 检查发现的隐患“隐患5”，整改完成日期 2024-03-01 早于检查日期 2024-03-05', cell: 'G6' },
+      { rule: 'fine_over_cap', unit: '龙兴镇', quarter: 1, message: '案件（第 2 行）适用简易程序（当场处罚），对个人罚款 500 元，超过法定上限 200 元（《行政处罚法》第五十一条），属执法程序不规范', cell: 'K2' },
+      { rule: 'rectified_before_found', unit: '龙兴镇', quarter: 1, message: '2024-03-05 检查发现的“消防设施”类隐患，整改完成日期 2024-03-01 早于检查日期 2024-03-05', cell: 'G6' },
       { rule: 't1_ledger_mismatch', unit: '龙兴镇', quarter: 1, message: '2024年第一季度 T1 填报“发现火灾隐患数” 10，但火灾隐患整改台账中按日期计入该季度的为 9，相差 1', cell: null },
       { rule: 'ytd_rectified_exceeds_found', unit: '大湾镇', quarter: 1, message: '2024年截至第一季度累计整改火灾隐患数 6 超过累计发现数 4', cell: null },
     ]);

@@ -1,5 +1,7 @@
 import { forms, townshipStatsForm, bureauMonthlyForm } from '../../domain/forms/index.js';
+import { existsSync, statSync } from 'node:fs';
 import { queryRows } from '../query.js';
+import { walFiles } from '../working-copy.js';
 import type { Warehouse } from '../warehouse.js';
 
 /** One check and what it found. */
@@ -38,6 +40,12 @@ function recomputedFigures(): string {
 
 const checks: readonly CheckSpec[] = [
   {
+    check: 'known_statuses',
+    description: '每个报送文件的状态都是 loaded、replaced、rejected 或 failed 之一',
+    sql: `SELECT '报送文件 ' || submission_id || '（' || path || '）的状态为未知的“' || coalesce(status, '空') || '”' AS example
+      FROM submissions WHERE status IS NULL OR status NOT IN ('loaded', 'replaced', 'rejected', 'failed')`,
+  },
+  {
     check: 'fact_rows_have_submission',
     description: '每一行数据都能追溯到一个报送文件',
     sql: factTables
@@ -46,9 +54,9 @@ const checks: readonly CheckSpec[] = [
   },
   {
     check: 'rejected_files_have_no_rows',
-    description: '被退回的文件没有任何数据行入库',
+    description: '被退回或处理失败的文件没有任何数据行入库',
     sql: factTables
-      .map((t) => `SELECT '退回的文件 ' || s.path || ' 在 ${t} 中有数据行' AS example FROM ${t} f JOIN submissions s USING (submission_id) WHERE s.status = 'rejected'`)
+      .map((t) => `SELECT (CASE s.status WHEN 'failed' THEN '处理失败' ELSE '退回' END) || '的文件 ' || s.path || ' 在 ${t} 中有数据行' AS example FROM ${t} f JOIN submissions s USING (submission_id) WHERE s.status IN ('rejected', 'failed')`)
       .join(' UNION ALL '),
   },
   {
@@ -84,7 +92,26 @@ const checks: readonly CheckSpec[] = [
 ];
 
 /** Checks whose failure means the warehouse itself is wrong (not just the data people sent). */
-const structural = new Set(['fact_rows_have_submission', 'rejected_files_have_no_rows', 'row_counts_match', 'one_current_submission', 'quarter_figures_recompute']);
+const structural = new Set(['no_foreign_wal', 'known_statuses', 'fact_rows_have_submission', 'rejected_files_have_no_rows', 'row_counts_match', 'one_current_submission', 'quarter_figures_recompute']);
+
+/** The checks whose failure makes the warehouse unsound (the others are reported). */
+export const structuralChecks: ReadonlySet<string> = structural;
+
+/**
+ * The published file itself: no WAL beside it. firestat publishes only checkpointed files, so a
+ * WAL there was left by another program that opened the warehouse read-write; DuckDB replays it on
+ * every open (read-only ones too, in memory), so what readers see is not what firestat published.
+ */
+export function foreignWalCheck(path: string): CheckResult {
+  const found = walFiles(path).filter((f) => existsSync(f));
+  return {
+    check: 'no_foreign_wal',
+    description: '已发布的数据仓库旁没有其他程序留下的 WAL 文件（否则读到的不是 firestat 发布的数据）',
+    ok: found.length === 0,
+    violations: found.length,
+    examples: found.map((f) => `${f}（${statSync(f).size} 字节）：有程序以读写方式打开过数据仓库并留下了未写回的修改；下次 firestat run 发布前会移除它`),
+  };
+}
 
 /** Runs every integrity check. */
 export async function checkWarehouse(warehouse: Warehouse): Promise<CheckResult[]> {

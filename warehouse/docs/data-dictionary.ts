@@ -1,5 +1,7 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../domain/atomic-write.js';
+import type { Redactor } from '../../domain/redact.js';
+import { loadRedactor } from '../personal-data.js';
 import { queryRows } from '../query.js';
 import type { Warehouse } from '../warehouse.js';
 import { groupTitles, readCatalog, schemaVersion, sqlIdent, type CatalogColumn, type CatalogRelation, type RelationGroup } from './catalog.js';
@@ -62,14 +64,15 @@ const EXAMPLE_MAX_CHARS = 40;
 /** Rows read at once to find examples; columns still without one are asked for separately. */
 const EXAMPLE_SCAN_ROWS = 200;
 
-function exampleText(v: unknown): string {
-  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+/** An example as shown: redacted like every published text (a path or 案件编号 can hold a name), then shortened. */
+function exampleText(v: unknown, redactor: Redactor): string {
+  const text = redactor.text(typeof v === 'object' ? JSON.stringify(v) : String(v));
   const flat = text.replace(/\s+/g, ' ').trim();
   const chars = [...flat];
   return chars.length > EXAMPLE_MAX_CHARS ? `${chars.slice(0, EXAMPLE_MAX_CHARS).join('')}…` : flat;
 }
 
-async function examples(warehouse: Warehouse, relation: CatalogRelation): Promise<Map<string, string>> {
+async function examples(warehouse: Warehouse, relation: CatalogRelation, redactor: Redactor): Promise<Map<string, string>> {
   // Withheld columns are never read at all.
   const wanted = relation.columns.filter((c) => withheldExample(c) === undefined).map((c) => c.name);
   const found = new Map<string, string>();
@@ -80,13 +83,13 @@ async function examples(warehouse: Warehouse, relation: CatalogRelation): Promis
   const order = relation.kind === 'view' ? ' ORDER BY ALL' : '';
   const { rows } = await queryRows(warehouse, `SELECT ${wanted.map(sqlIdent).join(', ')} FROM ${from}${order} LIMIT ${EXAMPLE_SCAN_ROWS}`);
   for (const row of rows) {
-    for (const c of wanted) if (!found.has(c) && row[c] != null) found.set(c, exampleText(row[c]));
+    for (const c of wanted) if (!found.has(c) && row[c] != null) found.set(c, exampleText(row[c], redactor));
     if (found.size === wanted.length) return found;
   }
   if (rows.length < EXAMPLE_SCAN_ROWS) return found;
   for (const c of wanted.filter((x) => !found.has(x))) {
     const r = await queryRows(warehouse, `SELECT ${sqlIdent(c)} AS v FROM ${from} WHERE ${sqlIdent(c)} IS NOT NULL${relation.kind === 'view' ? ' ORDER BY 1' : ''} LIMIT 1`);
-    if (r.rows[0]?.v != null) found.set(c, exampleText(r.rows[0].v));
+    if (r.rows[0]?.v != null) found.set(c, exampleText(r.rows[0].v, redactor));
   }
   return found;
 }
@@ -94,8 +97,9 @@ async function examples(warehouse: Warehouse, relation: CatalogRelation): Promis
 /** Reads the catalog, row counts and example values from the warehouse. */
 export async function buildDataDictionary(warehouse: Warehouse, options: { generatedAt?: string } = {}): Promise<DataDictionary> {
   const relations: DictionaryRelation[] = [];
+  const redactor = await loadRedactor(warehouse);
   for (const relation of await readCatalog(warehouse)) {
-    const ex = await examples(warehouse, relation);
+    const ex = await examples(warehouse, relation, redactor);
     const count = await queryRows(warehouse, `SELECT count(*) AS n FROM ${sqlIdent(relation.name)}`);
     const n = count.rows[0]?.n;
     relations.push({

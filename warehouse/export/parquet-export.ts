@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { shanghaiDate } from '../../domain/clock.js';
+import { stageFolder } from '../../domain/staged-folder.js';
+import { AsOfError, checkedAsOf, setAsOf } from '../as-of.js';
 import { forms } from '../../domain/forms/index.js';
 import { readCatalog, schemaVersion, sqlIdent, type CatalogRelation } from '../docs/catalog.js';
+import { loadRedactor, SQL_REDACT_FUNCTION, useSqlRedactor } from '../personal-data.js';
 import { queryRows } from '../query.js';
 import type { Warehouse } from '../warehouse.js';
 
@@ -53,6 +55,11 @@ export interface ExportedRelation {
   readonly columns: readonly string[];
   /** Personal-data columns left out (empty with `includePersonal`). */
   readonly droppedColumns: readonly string[];
+  /**
+   * Text columns written redacted — names, ID and phone numbers masked as on the published pages
+   * (`domain/redact.ts`); empty with `includePersonal`.
+   */
+  readonly redactedColumns: readonly string[];
   readonly files: number;
   readonly bytes: number;
 }
@@ -82,7 +89,10 @@ export interface ExportOptions {
   readonly warehouse: Warehouse;
   /** Folder that will hold one sub-folder per relation; replaced as a whole. */
   readonly outDir: string;
-  /** Keep columns marked personal data (`l1_cases.party`, `cases.party`). Default false. */
+  /**
+   * Keep columns marked personal data (`l1_cases.party`, `cases.party`) and the text as it is, for
+   * an internal copy. Default false: personal columns left out, every text column redacted.
+   */
   readonly includePersonal?: boolean;
   /** Reference date `YYYY-MM-DD` of the 调度 views; default today in Beijing. */
   readonly asOf?: string;
@@ -119,10 +129,23 @@ async function filesUnder(dir: string): Promise<{ files: number; bytes: number }
   return { files, bytes };
 }
 
+/** Text columns that hold digests, not text: never redacted. */
+const digestColumns = new Set(['sha256', 'finding_id']);
+
 async function exportOne(warehouse: Warehouse, relation: CatalogRelation, tmpDir: string, includePersonal: boolean): Promise<ExportedRelation> {
   const dropped = includePersonal ? [] : relation.columns.filter((c) => c.personal).map((c) => c.name);
-  const kept = relation.columns.map((c) => c.name).filter((c) => !dropped.includes(c));
-  const select = `SELECT ${kept.map(sqlIdent).join(', ')} FROM ${sqlIdent(relation.name)}`;
+  const keptColumns = relation.columns.filter((c) => !dropped.includes(c.name));
+  const kept = keptColumns.map((c) => c.name);
+  // Without personal columns the export is closer to published than the warehouse is: every text
+  // column (hazard descriptions, reasons, messages, file paths, sheet names…) is redacted too.
+  const redacted = includePersonal ? [] : keptColumns.filter((c) => (c.type === 'VARCHAR' || c.type === 'VARCHAR[]') && !digestColumns.has(c.name));
+  const expression = (name: string): string => {
+    const c = redacted.find((x) => x.name === name);
+    if (!c) return sqlIdent(name);
+    const value = c.type === 'VARCHAR[]' ? `list_transform(${sqlIdent(name)}, x -> ${SQL_REDACT_FUNCTION}(x))` : `${SQL_REDACT_FUNCTION}(${sqlIdent(name)})`;
+    return `${value} AS ${sqlIdent(name)}`;
+  };
+  const select = `SELECT ${kept.map(expression).join(', ')} FROM ${sqlIdent(relation.name)}`;
   const target = join(tmpDir, relation.name);
   await mkdir(target, { recursive: true });
   const count = await queryRows(warehouse, `SELECT count(*) AS n FROM ${sqlIdent(relation.name)}`);
@@ -144,6 +167,7 @@ async function exportOne(warehouse: Warehouse, relation: CatalogRelation, tmpDir
     glob: `${relation.name}/**/*.parquet`,
     columns: [...kept.filter((c) => !partitionedBy.includes(c)), ...partitionedBy],
     droppedColumns: dropped,
+    redactedColumns: redacted.map((c) => c.name),
     files: size.files,
     bytes: size.bytes,
   };
@@ -154,7 +178,8 @@ async function exportOne(warehouse: Warehouse, relation: CatalogRelation, tmpDir
  * its own folder under `outDir`, Hive-partitioned by `year` and `quarter` where the relation has
  * them (`quarter_figures/year=2024/quarter=1/data_0.parquet`; a NULL key goes to
  * `__HIVE_DEFAULT_PARTITION__` and reads back as NULL); relations without them (and empty ones)
- * are one `data_0.parquet`. Columns whose comment marks personal data are left out unless
+ * are one `data_0.parquet`. Columns whose comment marks personal data are left out and every
+ * text column is redacted (names, ID and phone numbers masked, `domain/redact.ts`) unless
  * `includePersonal`. Everything is read in one transaction (one consistent state of the
  * warehouse), written into a temporary sibling folder with `_manifest.json` last, and only then
  * renamed into place: readers see the previous export or the new one, never half of one. An
@@ -164,7 +189,11 @@ export async function exportParquet(options: ExportOptions): Promise<ExportManif
   const { warehouse } = options;
   const includePersonal = options.includePersonal === true;
   const asOf = options.asOf ?? shanghaiDate(new Date());
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf)) throw new ExportError(`截止日期应写作 YYYY-MM-DD，收到 ${asOf}`);
+  try {
+    checkedAsOf(asOf, '截止日期');
+  } catch (e) {
+    throw e instanceof AsOfError ? new ExportError(e.message) : e;
+  }
   const outDir = resolve(options.outDir);
   if (existsSync(outDir)) {
     const entries = await readdir(outDir);
@@ -177,12 +206,12 @@ export async function exportParquet(options: ExportOptions): Promise<ExportManif
   const missing = wanted.filter((n) => !catalog.has(n));
   if (missing.length) throw new ExportError(`数据仓库中没有这些表或视图：${missing.join('、')}（数据仓库结构是否过旧？）`);
 
-  await mkdir(dirname(outDir), { recursive: true });
-  const tmpDir = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  await mkdir(tmpDir);
+  if (!includePersonal) useSqlRedactor(warehouse, await loadRedactor(warehouse));
+  const staging = await stageFolder(outDir);
+  const tmpDir = staging.path;
   const relations: ExportedRelation[] = [];
   try {
-    await warehouse.connection.run(`SET VARIABLE as_of = DATE '${asOf}'`);
+    await setAsOf(warehouse, asOf);
     await warehouse.connection.run('BEGIN TRANSACTION');
     try {
       for (const name of wanted) relations.push(await exportOne(warehouse, catalog.get(name)!, tmpDir, includePersonal));
@@ -204,30 +233,13 @@ export async function exportParquet(options: ExportOptions): Promise<ExportManif
       totalBytes: relations.reduce((s, r) => s + r.bytes, 0),
       readWith: `SELECT * FROM read_parquet('<导出目录>/<name>/**/*.parquet', hive_partitioning = true)`,
     };
-    await writeFile(join(tmpDir, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    await swapInto(tmpDir, outDir);
+    await staging.write(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
+    await staging.commit();
     return manifest;
   } catch (e) {
-    await rm(tmpDir, { recursive: true, force: true });
+    await staging.discard();
     throw e;
   }
-}
-
-/** Renames `tmpDir` to `outDir`, moving an existing `outDir` aside first and removing it after. */
-async function swapInto(tmpDir: string, outDir: string): Promise<void> {
-  if (!(existsSync(outDir))) {
-    await rename(tmpDir, outDir);
-    return;
-  }
-  const old = `${tmpDir}.old`;
-  await rename(outDir, old);
-  try {
-    await rename(tmpDir, outDir);
-  } catch (e) {
-    await rename(old, outDir);
-    throw e;
-  }
-  await rm(old, { recursive: true, force: true });
 }
 
 /** A Chinese summary for the CLI: totals, personal columns left out, one line per relation. */
@@ -236,7 +248,7 @@ export function summarizeExport(manifest: ExportManifest, outDir: string): strin
     `已导出 ${manifest.relations.length} 个表和视图，共 ${manifest.totalRows} 行、${(manifest.totalBytes / 1024).toFixed(0)} KiB：${outDir}`,
     manifest.includePersonal
       ? '  注意：含个人信息列（--include-personal），不得对外发布'
-      : `  已去掉个人信息列：${manifest.relations.flatMap((r) => r.droppedColumns.map((c) => `${r.name}.${c}`)).join('、') || '无'}`,
+      : `  已去掉个人信息列：${manifest.relations.flatMap((r) => r.droppedColumns.map((c) => `${r.name}.${c}`)).join('、') || '无'}；文本列中的姓名、身份证号和电话号码已遮盖`,
   ];
   for (const r of manifest.relations) {
     const parts = r.partitionedBy.length ? `按 ${r.partitionedBy.join('/')} 分区，${r.files} 个文件` : '单个文件';

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001-initial.js';
 import { cumulativeFigures } from './0002-cumulative-figures.js';
+import { retryAndReprocess } from './0003-retry-and-reprocess.js';
 
 /**
  * Every schema migration, by name; names sort in the order they run. A migration that has run
@@ -9,4 +10,5 @@ import { cumulativeFigures } from './0002-cumulative-figures.js';
 export const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-cumulative-figures': cumulativeFigures,
+  '0003-retry-and-reprocess': retryAndReprocess,
 };

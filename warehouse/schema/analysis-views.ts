@@ -41,7 +41,7 @@ export const submissionStatusView: ViewSpec = {
     unit: '单位正式名称',
     unit_kind: '单位类别',
     form: '报表代码',
-    status: 'on_time 按时 / late 逾期 / rejected 被退回 / missing 未报 / pending 未到截止日',
+    status: 'on_time 按时 / late 逾期 / rejected 被退回 / missing 未报 / pending 未到截止日，或文件处理失败、待重试',
     submission_id: '现行报送文件编号（未报或被退回时为最近一次退回的文件编号）',
     received_at: '首次成功报送的收到时间（北京时间）',
     due_date: '报送截止日（含当日）',
@@ -82,6 +82,9 @@ SELECT year, quarter, month, unit, unit_kind, form,
   CASE
     WHEN count(*) FILTER (WHERE s_status IN ('loaded', 'replaced')) > 0 THEN
       CASE WHEN min(received_at) FILTER (WHERE s_status IN ('loaded', 'replaced')) < due_date + INTERVAL 1 DAY THEN 'on_time' ELSE 'late' END
+    -- failed: a file in hand that could not be processed yet (timeout, I/O error); later runs retry it.
+    -- Not loaded and not the sender's fault: pending (待处理), unless a refusal came after it.
+    WHEN max(received_at) FILTER (WHERE s_status = 'failed') >= coalesce(max(received_at) FILTER (WHERE s_status = 'rejected'), TIMESTAMP '-infinity') THEN 'pending'
     WHEN count(*) FILTER (WHERE s_status = 'rejected') > 0 THEN 'rejected'
     WHEN (SELECT as_of FROM ref) > due_date THEN 'missing'
     ELSE 'pending'
@@ -149,7 +152,18 @@ const caseMetrics = `CASE enforcement_type || procedure
   WHEN '赋权执法一般程序' THEN 'empowered_general_cases' WHEN '赋权执法简易程序' THEN 'empowered_simple_cases'
   WHEN '委托执法一般程序' THEN 'entrusted_general_cases' WHEN '委托执法简易程序' THEN 'entrusted_simple_cases' END`;
 
-/** `findings`: every breach of DESIGN.md's rules, located. */
+/**
+ * A case named by where it is, not by its number: `案件（第 12 行）`. A 案件编号 is typed by a
+ * person and can hold a name; the finding's sheet and cell locate the case anyway.
+ */
+const caseAt = (row: string) => `CASE WHEN ${row} IS NULL THEN '案件' ELSE format('案件（第 {} 行）', ${row}) END`;
+
+/**
+ * `findings`: every breach of DESIGN.md's rules, located. Messages state the facts (dates, amounts,
+ * the hazard's category, row numbers) and never quote free text — a hazard description or a case
+ * number can hold a person's name, ID or phone number. Finding ids (md5 of rule and key) are
+ * unchanged by how a message is worded.
+ */
 export const findingsView: ViewSpec = {
   name: 'findings',
   comment:
@@ -216,31 +230,32 @@ raw AS (
   WHERE k.quarters_held = k.quarter AND abs(k.value - k.held) > 0.005
   UNION ALL
   SELECT 'fine_over_cap' AS rule, 'warning' AS severity, c.unit, 'L1' AS form, c.decision_year AS year, c.decision_quarter AS quarter,
-    format('案件 {} 适用简易程序（当场处罚），对{}罚款 {} 元，超过法定上限 {} 元（《行政处罚法》第五十一条），属执法程序不规范',
-      c.case_no, CASE WHEN c.party_type = '个人' THEN '个人' ELSE '单位' END, ${amountText('c.fine_amount')},
+    format('{}适用简易程序（当场处罚），对{}罚款 {} 元，超过法定上限 {} 元（《行政处罚法》第五十一条），属执法程序不规范',
+      ${caseAt('c.source_row')}, CASE WHEN c.party_type = '个人' THEN '个人' ELSE '单位' END, ${amountText('c.fine_amount')},
       CASE WHEN c.party_type = '个人' THEN 200 ELSE 3000 END) AS message,
     c.submission_id, c.sheet, c.source_row, 'fine_amount' AS field, c.case_no AS key
   FROM cases c
   WHERE c.procedure = '简易程序' AND c.fine_amount > CASE WHEN c.party_type = '个人' THEN 200 ELSE 3000 END
   UNION ALL
   SELECT 'decision_before_filing', 'error', c.unit, 'L1', c.decision_year, c.decision_quarter,
-    format('案件 {} 的决定日期 {} 早于立案日期 {}', c.case_no, c.decision_date, c.filed_date),
+    format('{}的决定日期 {} 早于立案日期 {}', ${caseAt('c.source_row')}, c.decision_date, c.filed_date),
     c.submission_id, c.sheet, c.source_row, 'decision_date', c.case_no
   FROM cases c WHERE c.decision_date < c.filed_date
   UNION ALL
   SELECT 'rectified_before_found', 'error', h.unit, 'L2', h.found_year, h.found_quarter,
-    format('{} 检查发现的隐患“{}”，整改完成日期 {} 早于检查日期 {}', h.inspection_date, h.description, h.rectified_date, h.inspection_date),
+    format('{} 检查发现的“{}”类隐患，整改完成日期 {} 早于检查日期 {}', h.inspection_date, h.category, h.rectified_date, h.inspection_date),
     h.submission_id, h.sheet, h.source_row, 'rectified_date', concat_ws('|', h.unit, h.inspection_date, h.inspected_entity, h.description)
   FROM hazards h WHERE h.rectified_date < h.inspection_date
   UNION ALL
   SELECT 'hazard_status_mismatch', 'warning', h.unit, 'L2', h.found_year, h.found_quarter,
-    CASE WHEN h.status = '已整改' THEN format('{} 检查发现的隐患“{}”标为已整改，但没有填写整改完成日期', h.inspection_date, h.description)
-         ELSE format('{} 检查发现的隐患“{}”填写了整改完成日期 {}，但整改状态为“{}”', h.inspection_date, h.description, h.rectified_date, h.status) END,
+    CASE WHEN h.status = '已整改' THEN format('{} 检查发现的“{}”类隐患标为已整改，但没有填写整改完成日期', h.inspection_date, h.category)
+         ELSE format('{} 检查发现的“{}”类隐患填写了整改完成日期 {}，但整改状态为“{}”', h.inspection_date, h.category, h.rectified_date, h.status) END,
     h.submission_id, h.sheet, h.source_row, 'status', concat_ws('|', h.unit, h.inspection_date, h.inspected_entity, h.description)
   FROM hazards h WHERE (h.status = '已整改') <> (h.rectified_date IS NOT NULL)
   UNION ALL
   SELECT 'case_number_duplicate', 'error', any_value(f.unit), 'L1', year(any_value(f.decision_date)), quarter(any_value(f.decision_date)),
-    format('案件编号 {} 在 {} 年出现 {} 次（{}），同一年内案件编号应唯一', f.case_no, year(any_value(f.decision_date)), count(*), string_agg(DISTINCT f.unit, '、')),
+    format('同一案件编号在 {} 年出现 {} 次（{}），同一年内案件编号应唯一', year(any_value(f.decision_date)), count(*),
+      array_to_string(list_sort(list(DISTINCT format('{}第 {} 行', f.unit, f.source_row))), '、')),
     min(f.submission_id), NULL, NULL, 'case_no', f.case_no
   FROM l1_cases f JOIN current_sub s ON s.submission_id = f.submission_id
   GROUP BY f.case_no, year(f.decision_date)

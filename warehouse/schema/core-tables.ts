@@ -10,6 +10,10 @@ interface TableSpec {
   readonly since?: string;
 }
 
+/** `submissions.status`: also set again by migration 0003 on warehouses made before `failed` existed. */
+export const submissionStatusComment =
+  '状态：loaded 已入库 / replaced 已被新文件替换 / rejected 已退回（文件内容有问题）/ failed 处理失败（读取出错、超时等，以后的运行中重试）';
+
 /** The bookkeeping tables: units, runs, submissions and their problems. */
 export const coreTables: readonly TableSpec[] = [
   {
@@ -39,6 +43,7 @@ export const coreTables: readonly TableSpec[] = [
       ['files_refused', 'INTEGER', '被退回的文件数'],
       ['rows_loaded', 'BIGINT', '新入库的数据行数'],
       ['error', 'VARCHAR', '运行失败时的错误信息'],
+      ['files_failed', 'INTEGER', '处理失败的文件数（读取出错、超时等，不是文件内容的问题；以后的运行中会重试）', '0003'],
     ],
   },
   {
@@ -61,7 +66,7 @@ export const coreTables: readonly TableSpec[] = [
       ['month', 'INTEGER', '统计月份（1-12）；按季度报送时为空'],
       ['period_from', 'INTEGER', '期间起始月份'],
       ['period_to', 'INTEGER', '期间截止月份'],
-      ['status', 'VARCHAR NOT NULL', '状态：loaded 已入库 / replaced 已被新文件替换 / rejected 已退回'],
+      ['status', 'VARCHAR NOT NULL', submissionStatusComment],
       ['rows', 'INTEGER', '入库数据行数'],
       ['reason', 'VARCHAR', '退回原因（中文，指明单元格与数值）'],
       ['replaced_by', 'BIGINT', '替换本文件的新文件编号'],
@@ -69,6 +74,7 @@ export const coreTables: readonly TableSpec[] = [
       ['report_path', 'VARCHAR', '退回说明文件的路径'],
       ['duration_ms', 'INTEGER', '读取与校验该文件的耗时（毫秒）'],
       ['placement_guessed', 'BOOLEAN', '被退回文件的单位、报表或期间是否为推断（取自文件路径、文件名或标题，文件内容未能确认）；入库文件为 false', '0002'],
+      ['rules_fingerprint', 'VARCHAR', '处理该文件时单位名录与报表定义的指纹：名录或报表定义改变后，被退回的文件会重新读取', '0003'],
     ],
   },
   {
@@ -97,6 +103,8 @@ export const coreTables: readonly TableSpec[] = [
       ['sha256', 'VARCHAR', '文件内容指纹'],
       ['submission_id', 'BIGINT', '对应的报送文件编号；内容与已有文件相同则为空'],
       ['run_id', 'BIGINT', '首次见到该文件的运行编号'],
+      ['outcome', 'VARCHAR', '这次查看的结果：loaded / replaced / rejected / failed（内容与已有文件相同时为那个文件的状态）；failed 的文件在以后的运行中重试', '0003'],
+      ['rules_fingerprint', 'VARCHAR', '查看时单位名录与报表定义的指纹；来源直接拒收的为 *（与名录无关）', '0003'],
     ],
   },
   {
@@ -146,6 +154,17 @@ export const coreTables: readonly TableSpec[] = [
       ['month', 'INTEGER', '该行所属月份；按季度填报的行为空'],
       ['metric', 'VARCHAR NOT NULL', '指标代码（事实表的列名）'],
       ['value', 'DOUBLE NOT NULL', '报表所填的累计数'],
+    ],
+  },
+  {
+    name: 'reprocess_requests',
+    since: '0003',
+    comment: '重新读取的请求（firestat reprocess）：下一次运行不论是否见过都重新读取这些路径上的文件',
+    columns: [
+      ['path', 'VARCHAR NOT NULL', '文件在收件箱中的相对路径'],
+      ['submission_id', 'BIGINT', '请求时指明的报送文件编号'],
+      ['requested_at', 'TIMESTAMP NOT NULL', '请求时间（北京时间）'],
+      ['done_run_id', 'BIGINT', '已重新读取该文件的运行编号；为空表示尚待处理'],
     ],
   },
 ];

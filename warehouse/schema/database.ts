@@ -23,6 +23,8 @@ export interface RunsTable {
   files_refused: number | null;
   rows_loaded: number | null;
   error: string | null;
+  /** Added by migration 0003. */
+  files_failed?: number | null;
 }
 
 export interface SubmissionsTable {
@@ -42,7 +44,8 @@ export interface SubmissionsTable {
   month: number | null;
   period_from: number | null;
   period_to: number | null;
-  status: 'loaded' | 'replaced' | 'rejected';
+  /** `failed`: a transient failure (timeout, I/O or internal error), retried on later runs (migration 0003). */
+  status: 'loaded' | 'replaced' | 'rejected' | 'failed';
   rows: number | null;
   reason: string | null;
   replaced_by: number | null;
@@ -51,6 +54,8 @@ export interface SubmissionsTable {
   duration_ms: number | null;
   /** Added by migration 0002. */
   placement_guessed?: boolean | null;
+  /** Added by migration 0003: the unit registry and form definitions the file was judged under. */
+  rules_fingerprint?: string | null;
 }
 
 export interface SubmissionProblemsTable {
@@ -81,6 +86,17 @@ export interface SeenFilesTable {
   sha256: string | null;
   submission_id: number | null;
   run_id: number | null;
+  /** Added by migration 0003. */
+  outcome?: 'loaded' | 'replaced' | 'rejected' | 'failed' | null;
+  rules_fingerprint?: string | null;
+}
+
+/** `firestat reprocess` requests (migration 0003). */
+export interface ReprocessRequestsTable {
+  path: string;
+  submission_id: number | null;
+  requested_at: string;
+  done_run_id: number | null;
 }
 
 export interface FormsTable {
@@ -108,6 +124,7 @@ export interface WarehouseDatabase {
   forms: FormsTable;
   seen_files: SeenFilesTable;
   form_expectations: FormExpectationsTable;
+  reprocess_requests: ReprocessRequestsTable;
 }
 
 export interface CumulativeFiguresTable {
