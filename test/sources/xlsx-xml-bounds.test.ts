@@ -76,6 +76,54 @@ describe('XmlBounds in front of saxes', () => {
     }
   });
 
+  it('is transparent on random documents cut at random places (comments and PIs aside)', () => {
+    let state = 20_240_405;
+    const rnd = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+    const texts = ['龙兴镇', ' ', '\r\n', '&amp;', '&#x4E2D;', '&#20013;', '😀', 'a>b', '"q"', "'", '?', '!', '-', ']]', 'x'];
+    const values = ['1', 'A1', 'x &gt; y', '&quot;', "it's", '龙', '😀', '', 'a&amp;b'];
+    for (let doc = 0; doc < 200; doc++) {
+      const parts: string[] = [];
+      const plain: string[] = [];
+      const add = (markup: string, kept = markup): void => {
+        parts.push(markup);
+        plain.push(kept);
+      };
+      add('<?xml version="1.0"?>', '');
+      add('<root>');
+      for (let n = rnd(30); n > 0; n--) {
+        switch (rnd(6)) {
+          case 0:
+            add(`<c r="${pick(values)}" t='${pick(values).replace(/'/g, '&apos;')}'>${pick(texts)}</c>`);
+            break;
+          case 1:
+            add(`<v/>`);
+            break;
+          case 2:
+            add(`<![CDATA[${pick(texts)}<x>${pick(texts)}]]>`);
+            break;
+          case 3:
+            add(`<!--${pick(texts).replace(/-/g, '')} -x-y- -->`, '');
+            break;
+          case 4:
+            add(`<?pi ${pick(texts).replace(/\?/g, '')}?>`, '');
+            break;
+          default:
+            add(pick(texts));
+        }
+      }
+      add('</root>');
+      const xml = parts.join('');
+      const expected = reference(plain.join(''));
+      const bytes = Buffer.byteLength(xml);
+      const cuts = Array.from({ length: rnd(6) }, () => rnd(bytes)).sort((x, y) => x - y);
+      expect(parse(xml, cuts).events, `${xml} cut at ${cuts.join(',')}`).toEqual(expected);
+    }
+  });
+
   it('drops comments and processing instructions, also when a chunk ends inside one', () => {
     const xml = '<?xml version="1.0"?><a>x<!-- a -- b - c --->y<?pi ?? >?>z<!---->w</a><!-- after -->';
     const expected = ['open:a', 'text:xyzw', 'close:a'];
