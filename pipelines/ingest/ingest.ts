@@ -5,6 +5,7 @@ import { forms } from '../../domain/forms/index.js';
 import { periodKind, periodLabel, quarterOf, quarterOfMonth, type Period } from '../../domain/periods.js';
 import type { UnitRegistry } from '../../domain/units.js';
 import { readerFor } from '../../sources/readers/index.js';
+import { SNIFF_BYTES } from '../../sources/readers/sniff.js';
 import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader.js';
 import type { Source, SourceFile } from '../../sources/source.js';
 import { FactWriter } from '../../warehouse/load/fact-writer.js';
@@ -75,10 +76,20 @@ export interface IngestOptions {
   readonly signal?: AbortSignal;
 }
 
-async function sha256Of(file: SourceFile): Promise<string> {
+/** The file's hash, and its first bytes for recognising its format (one read, not two). */
+async function sha256Of(file: SourceFile): Promise<{ sha256: string; head: Buffer }> {
   const hash = createHash('sha256');
-  for await (const chunk of file.open()) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const head: Buffer[] = [];
+  let headBytes = 0;
+  for await (const chunk of file.open()) {
+    const buf = chunk as Buffer;
+    hash.update(buf);
+    if (headBytes < SNIFF_BYTES) {
+      head.push(buf);
+      headBytes += buf.length;
+    }
+  }
+  return { sha256: hash.digest('hex'), head: Buffer.concat(head).subarray(0, SNIFF_BYTES) };
 }
 
 class FileTimeout extends Error {}
@@ -287,8 +298,9 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     return refuse();
   }
   let sha256: string;
+  let head: Buffer;
   try {
-    sha256 = await sha256Of(file);
+    ({ sha256, head } = await sha256Of(file));
   } catch (e) {
     // An I/O error is the disk's or the network share's, not the sender's: tried again later.
     problems.add({ severity: 'error', code: 'unreadable', message: `文件无法打开：${e instanceof Error ? e.message : String(e)}` });
@@ -299,7 +311,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     if (sameAs) return { path: file.path, status: 'unchanged', sha256, sameAs };
   }
 
-  const reader = await readerFor(file);
+  const reader = await readerFor(file, head);
   if ('refusal' in reader) {
     problems.add({ severity: 'error', code: 'unsupported_format', message: reader.refusal });
     return refuse({ sha256 });

@@ -42,13 +42,14 @@ export type ReaderChoice = { readonly load: () => Promise<WorkbookReader> } | { 
  * Chinese reason there is none. Zip → xlsx reader; OLE2 or bare BIFF → xls reader (which refuses
  * a Word .doc or an encrypted .xlsx by its stream names); text → CSV reader; HTML, XML, PDF,
  * pictures and archives are refused saying what they really are. When a file is read by another
- * reader than its extension names, a `format_detected` notice says so.
+ * reader than its extension names, a `format_detected` notice says so. `knownHead`: the file's first
+ * `SNIFF_BYTES` when the caller already read them (ingest does, while hashing).
  */
-export async function readerFor(file: ReadableFile): Promise<ReaderChoice> {
+export async function readerFor(file: ReadableFile, knownHead?: Buffer): Promise<ReaderChoice> {
   const ext = extensionOf(file.path);
   let head: Buffer;
   try {
-    head = await readHead(file);
+    head = knownHead ?? (await readHead(file));
   } catch (e) {
     return { refusal: `文件无法打开：${e instanceof Error ? e.message : String(e)}` };
   }

@@ -145,6 +145,24 @@ export function columnLetters(column: number): string {
   return out;
 }
 
+/** Column letters to a 1-based number: A → 1, AA → 27 (the inverse of {@link columnLetters}). */
+export function columnNumber(letters: string): number {
+  let n = 0;
+  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
+  return n;
+}
+
+/** A range `B5:C7` (or a single cell `B5`, `$`s allowed), normalised so r1 ≤ r2 and c1 ≤ c2. */
+export function cellRange(ref: string | undefined): { r1: number; c1: number; r2: number; c2: number } | undefined {
+  const m = /^\$?([A-Za-z]{1,3})\$?(\d{1,7})(?::\$?([A-Za-z]{1,3})\$?(\d{1,7}))?$/.exec(ref?.trim() ?? '');
+  if (!m) return undefined;
+  const ra = Number(m[2]);
+  const ca = columnNumber(m[1]!);
+  const rb = m[4] !== undefined ? Number(m[4]) : ra;
+  const cb = m[3] !== undefined ? columnNumber(m[3]) : ca;
+  return { r1: Math.min(ra, rb), c1: Math.min(ca, cb), r2: Math.max(ra, rb), c2: Math.max(ca, cb) };
+}
+
 /** A1-style address of a 1-based row and column. */
 export function cellAddress(row: number, column: number): string {
   return `${columnLetters(column)}${row}`;

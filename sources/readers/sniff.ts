@@ -94,7 +94,7 @@ function asText(head: Uint8Array): string | undefined {
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return b.subarray(3).toString('latin1');
   if (b[0] === 0xff && b[1] === 0xfe) return new TextDecoder('utf-16le').decode(b.subarray(2, b.length - (b.length % 2)));
   if (b[0] === 0xfe && b[1] === 0xff) return new TextDecoder('utf-16be').decode(b.subarray(2, b.length - (b.length % 2)));
-  const utf16 = utf16WithoutBom(b);
+  const utf16 = sniffUtf16WithoutBom(b);
   if (utf16) return new TextDecoder(utf16).decode(b.subarray(0, b.length - (b.length % 2)));
   let control = 0;
   for (const byte of b) {
@@ -106,19 +106,6 @@ function asText(head: Uint8Array): string | undefined {
   return b.toString('latin1');
 }
 
-function utf16WithoutBom(b: Buffer): 'utf-16le' | 'utf-16be' | undefined {
-  const pairs = Math.floor(b.length / 2);
-  if (pairs < 2) return undefined;
-  let evenNul = 0;
-  let oddNul = 0;
-  for (let i = 0; i + 1 < b.length; i += 2) {
-    if (b[i] === 0) evenNul++;
-    if (b[i + 1] === 0) oddNul++;
-  }
-  if (oddNul >= 0.3 * pairs && evenNul <= 0.02 * pairs) return 'utf-16le';
-  if (evenNul >= 0.3 * pairs && oddNul <= 0.02 * pairs) return 'utf-16be';
-  return undefined;
-}
 
 const HTML_TAG = /<(!doctype\s+html|html|head|body|table|meta|style|title|div|tr|td|th)[\s>/]/i;
 
@@ -167,4 +154,19 @@ export function actuallyIs(path: string, what: string, extensionsOfWhat: readonl
   const ext = extensionOf(path);
   if (ext && extensionsOfWhat.includes(ext)) return `这是${what}`;
   return ext ? `这个 ${ext} 文件实际上是${what}` : `这个文件实际上是${what}`;
+}
+
+/** BOM-less UTF-16: NULs in (almost) every other byte — the high byte of ASCII characters. */
+export function sniffUtf16WithoutBom(b: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  const pairs = Math.floor(b.length / 2);
+  if (pairs < 2) return undefined;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i + 1 < b.length; i += 2) {
+    if (b[i] === 0) evenNul++;
+    if (b[i + 1] === 0) oddNul++;
+  }
+  if (oddNul >= 0.3 * pairs && evenNul <= 0.02 * pairs) return 'utf-16le';
+  if (evenNul >= 0.3 * pairs && oddNul <= 0.02 * pairs) return 'utf-16be';
+  return undefined;
 }

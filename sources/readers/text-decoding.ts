@@ -23,6 +23,7 @@
 import { isAscii } from 'node:buffer';
 import iconv from 'iconv-lite';
 import { ReadError } from './reader.js';
+import { sniffUtf16WithoutBom } from './sniff.js';
 
 /** Text encodings this module decodes. GB18030 is a superset of GBK and GB2312. */
 export type TextEncoding = 'utf-8' | 'utf-16le' | 'utf-16be' | 'gb18030';
@@ -253,20 +254,6 @@ function sniffDeclared(b: Buffer): TextEncoding | undefined {
   return undefined;
 }
 
-/** BOM-less UTF-16: NULs in (almost) every other byte — the high byte of ASCII characters. */
-function sniffUtf16WithoutBom(b: Buffer): TextEncoding | undefined {
-  const pairs = Math.floor(b.length / 2);
-  if (pairs < 2) return undefined;
-  let evenNul = 0;
-  let oddNul = 0;
-  for (let i = 0; i + 1 < b.length; i += 2) {
-    if (b[i] === 0) evenNul++;
-    if (b[i + 1] === 0) oddNul++;
-  }
-  if (oddNul >= 0.3 * pairs && evenNul <= 0.02 * pairs) return 'utf-16le';
-  if (evenNul >= 0.3 * pairs && oddNul <= 0.02 * pairs) return 'utf-16be';
-  return undefined;
-}
 
 /** Workbooks renamed to .csv, and other binaries, get a precise refusal instead of "bad encoding". */
 function refuseBinary(b: Buffer): void {

@@ -1,4 +1,4 @@
-import { cellAddress } from './reader.js';
+import { cellAddress, cellRange } from './reader.js';
 import type { CellValue, SheetRow } from './reader.js';
 import { dateToSerial, serialToDate } from './xlsx-dates.js';
 import { FormulaUnevaluable, MAX_COL, parseFormula, shiftFormula } from './xlsx-formula.js';
@@ -168,7 +168,7 @@ export class FormulaSheet {
       }
       if (/\b(SUBTOTAL|AGGREGATE)\s*\(/i.test(text)) this.subtotalCells.add(cellKey(f.row, f.col));
       if (f.cached) continue;
-      const area = f.type === 'array' ? parseArea(f.ref) : undefined;
+      const area = f.type === 'array' ? cellRange(f.ref) : undefined;
       const cell: FormulaCell = {
         sheet: this,
         row: f.row,
@@ -227,16 +227,6 @@ export class FormulaSheet {
   }
 }
 
-function parseArea(ref: string | undefined): { r1: number; c1: number; r2: number; c2: number } | undefined {
-  const m = /^\$?([A-Za-z]{1,3})\$?(\d+)(?::\$?([A-Za-z]{1,3})\$?(\d+))?$/.exec(ref?.trim() ?? '');
-  if (!m) return undefined;
-  const col = (s: string): number => [...s.toUpperCase()].reduce((n, ch) => n * 26 + ch.charCodeAt(0) - 64, 0);
-  const c1 = col(m[1] ?? '');
-  const r1 = Number(m[2]);
-  const c2 = m[3] ? col(m[3]) : c1;
-  const r2 = m[4] ? Number(m[4]) : r1;
-  return { r1: Math.min(r1, r2), c1: Math.min(c1, c2), r2: Math.max(r1, r2), c2: Math.max(c1, c2) };
-}
 
 function lowerBound(sorted: readonly number[], value: number): number {
   let lo = 0;

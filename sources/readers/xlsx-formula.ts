@@ -7,6 +7,7 @@
  * references, the intersection and `@` operators — is a {@link FormulaUnevaluable} with a Chinese
  * reason, never a guess.
  */
+import { columnLetters, columnNumber } from './reader.js';
 
 /** Excel's grid. */
 export const MAX_ROW = 1_048_576;
@@ -86,24 +87,6 @@ const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
 const IDENT = /[A-Za-z_\\\u0080-\uffff][A-Za-z0-9_.\\?\u0080-\uffff]*/y;
 const THREE_D = /[A-Za-z_\u0080-\uffff][A-Za-z0-9_.\u0080-\uffff]*:[A-Za-z_\u0080-\uffff][A-Za-z0-9_.\u0080-\uffff]*!/y;
 const SPACE = /[ \t\r\n\u00a0]/;
-
-/** Column letters → number (`AA` → 27). */
-export function columnNumber(letters: string): number {
-  let n = 0;
-  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
-  return n;
-}
-
-function letters(column: number): string {
-  let n = column;
-  let out = '';
-  while (n > 0) {
-    const rem = (n - 1) % 26;
-    out = String.fromCharCode(65 + rem) + out;
-    n = Math.floor((n - 1) / 26);
-  }
-  return out;
-}
 
 function checkedCorner(colAbs: string, col: string, rowAbs: string, row: string): Corner | undefined {
   const c = columnNumber(col);
@@ -482,7 +465,7 @@ function shiftedBody(body: RefBody, dr: number, dc: number): string {
   const a = move(body.a);
   const b = move(body.b);
   if (!a || !b) return '#REF!';
-  const col = (c: Corner): string => `${c.colAbs ? '$' : ''}${letters(c.col)}`;
+  const col = (c: Corner): string => `${c.colAbs ? '$' : ''}${columnLetters(c.col)}`;
   const row = (c: Corner): string => `${c.rowAbs ? '$' : ''}${c.row}`;
   switch (body.kind) {
     case 'cell':

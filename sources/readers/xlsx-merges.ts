@@ -1,4 +1,4 @@
-import { cellAddress } from './reader.js';
+import { cellAddress, cellRange } from './reader.js';
 import type { CellValue, ReaderNotice, SheetRow } from './reader.js';
 
 /**
@@ -17,25 +17,12 @@ export interface MergeRange {
   readonly c2: number;
 }
 
-const RANGE = /^\$?([A-Za-z]{1,3})\$?(\d{1,7}):\$?([A-Za-z]{1,3})\$?(\d{1,7})$/;
-
-function column(letters: string): number {
-  let n = 0;
-  for (const ch of letters.toUpperCase()) n = n * 26 + (ch.charCodeAt(0) - 64);
-  return n;
-}
-
 /** The merges of `refs` that span more than one row, in sheet order; odd refs are ignored. */
 export function verticalMerges(refs: readonly string[], maxColumns: number): MergeRange[] {
   const out: MergeRange[] = [];
   for (const ref of refs) {
-    const m = RANGE.exec(ref.trim());
-    if (!m) continue;
-    const ra = Number(m[2]);
-    const rb = Number(m[4]);
-    const ca = column(m[1] ?? '');
-    const cb = column(m[3] ?? '');
-    const range = { r1: Math.min(ra, rb), c1: Math.min(ca, cb), r2: Math.max(ra, rb), c2: Math.max(ca, cb) };
+    const range = cellRange(ref);
+    if (!range) continue;
     if (range.r2 === range.r1 || range.r1 < 1 || range.c1 < 1 || range.c1 > maxColumns) continue;
     out.push({ ref: `${cellAddress(range.r1, range.c1)}:${cellAddress(range.r2, range.c2)}`, ...range });
   }
