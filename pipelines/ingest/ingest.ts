@@ -1,5 +1,6 @@
 import { writeCumulative, type CumulativeRow } from '../../warehouse/load/cumulative-writer.js';
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import { shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import { forms } from '../../domain/forms/index.js';
 import { periodKind, periodLabel, quarterOf, quarterOfMonth, type Period } from '../../domain/periods.js';
@@ -13,10 +14,10 @@ import { anyRules, maxAttempts, SubmissionStore, type RunCounts, type SeenOutcom
 import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { HeaderMatcher } from '../normalize/header-matcher.js';
-import { ProblemList, type Problem } from '../parse/problem.js';
+import { ProblemList, splitTechnical, type Problem } from '../parse/problem.js';
 import { SubmissionParser, type ParsedRecord } from '../parse/submission-parser.js';
 import { guessFromPath } from '../parse/statements.js';
-import { refusalReason, writeRefusalReport } from './refusal-report.js';
+import { refusalFolder, refusalReason, writeRefusalReport, type RefusalReportInput } from './refusal-report.js';
 
 /** What happened to one file in a run. */
 export interface FileOutcome {
@@ -39,7 +40,10 @@ export interface FileOutcome {
   readonly replacedIds?: readonly number[];
   /** Warnings kept with a loaded file. */
   readonly warnings?: number;
+  /** The refusal's text report (`退回说明-<unit>-<period>.txt`), in the refused file's own folder under the reports folder. */
   readonly reportPath?: string;
+  /** The marked-up copy of the refused workbook beside the report, when one could be made. */
+  readonly markedCopyPath?: string;
   /** The file's content hash, once read. */
   readonly sha256?: string;
   /** For `unchanged` found by its bytes: what became of the earlier file with the same bytes. */
@@ -60,7 +64,11 @@ export interface IngestOptions {
   readonly source: Source;
   readonly warehouse: Warehouse;
   readonly registry: UnitRegistry;
-  /** Folder for refusal reports (one text file per refused file). */
+  /**
+   * Folder for refusal reports: one folder per refused file, `NNNNNN-<unit>-<period>/` (the
+   * submission number first, so nothing is ever overwritten), holding `退回说明-<unit>-<period>.txt`
+   * and the marked-up copy `退回-<file name>.xlsx`.
+   */
   readonly reportsDir: string;
   readonly clock: Clock;
   readonly limits?: ReadLimits;
@@ -229,7 +237,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     sheets?: string[];
     /** What the names and titles said where the contents did not settle it. */
     guess?: { unit?: { name: string; code: string }; period?: Period };
-  }, status: 'rejected' | 'failed' = 'rejected'): Promise<FileOutcome> => {
+  }, status: 'rejected' | 'failed' = 'rejected', copy = false): Promise<FileOutcome> => {
     // What the contents did not say, the titles or the path may: the 调度 matrix files the
     // refusal under it (marked as a guess), so it shows 退回 rather than 未报.
     const fromPath = guessFromPath(file.path, ctx.registry, forms);
@@ -244,22 +252,39 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     const guessed = (!found?.form && !!fromPath.form) || (!found?.unit && !!unit) || (!found?.period && !!period);
     let reason = refusalReason(problems.items, problems.omittedCount);
     if (status === 'failed') {
-      // Not the sender's doing: no refusal report for them; the reason says what happens next.
+      // Not the sender's doing: no refusal report for them; the reason, for the administrator, says
+      // what went wrong (the technical detail) and what happens next.
+      const details = problems.items.filter((p) => p.severity === 'error' && p.detail).map((p) => p.detail);
+      if (details.length) reason += `（技术信息：${details.join('；').slice(0, 300)}）`;
       reason +=
         ctx.attempt >= maxAttempts
           ? `（已连续 ${ctx.attempt} 次处理失败，不再自动重试；排除原因后可运行 firestat reprocess --submission ${submissionId} 重新读取）`
           : `（第 ${ctx.attempt} 次处理失败，以后的运行会自动重试，最多 ${maxAttempts} 次）`;
     }
-    const reportPath = status === 'failed' ? null : await writeRefusalReport(ctx.reportsDir, {
-      submissionId,
-      path: file.path,
-      receivedAt,
-      ...(parsed?.formName ? { formName: parsed.formName } : {}),
-      ...(parsed?.unit ? { unit: parsed.unit.name } : {}),
-      ...(period ? { period: periodLabel(period) } : {}),
-      problems: problems.items,
-      omitted: problems.omittedCount,
-    });
+    let reportPath: string | null = null;
+    let markedCopyPath: string | undefined;
+    if (status === 'rejected') {
+      const report: RefusalReportInput = {
+        submissionId,
+        path: file.path,
+        receivedAt,
+        ...(parsed?.formName ? { formName: parsed.formName } : {}),
+        ...(parsed?.unit ? { unit: parsed.unit.name } : {}),
+        ...(period ? { period: periodLabel(period) } : {}),
+        problems: problems.items,
+        omitted: problems.omittedCount,
+      };
+      const folder = refusalFolder(ctx.reportsDir, report);
+      // The text report first: whatever becomes of the marked copy, the refusal is explained.
+      reportPath = await writeRefusalReport(folder, report);
+      if (copy) {
+        const written = await markedCopy(folder, file, report);
+        if (written.path) markedCopyPath = written.path;
+        if (written.path || written.failure) {
+          await writeRefusalReport(folder, { ...report, ...(written.path ? { markedCopy: basename(written.path) } : {}), ...(written.failure ? { technical: [written.failure] } : {}) });
+        }
+      }
+    }
     await store.insert(
       {
         ...base,
@@ -281,7 +306,18 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       },
       problems.items,
     );
-    return { path: file.path, status, submissionId, reason, ...(reportPath ? { reportPath } : {}), ...(parsed?.sha256 ? { sha256: parsed.sha256 } : {}), ...(parsed?.form ? { form: parsed.form } : {}), ...(parsed?.unit ? { unit: parsed.unit.name } : {}) };
+    return {
+      path: file.path,
+      status,
+      submissionId,
+      reason,
+      ...(reportPath ? { reportPath } : {}),
+      ...(markedCopyPath ? { markedCopyPath } : {}),
+      ...(parsed?.sha256 ? { sha256: parsed.sha256 } : {}),
+      ...(parsed?.form ? { form: parsed.form } : {}),
+      ...(parsed?.unit ? { unit: parsed.unit.name } : {}),
+      ...(period ? { period: periodLabel(period) } : {}),
+    };
   };
 
   if (file.refusal) {
@@ -303,7 +339,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     ({ sha256, head } = await sha256Of(file));
   } catch (e) {
     // An I/O error is the disk's or the network share's, not the sender's: tried again later.
-    problems.add({ severity: 'error', code: 'unreadable', message: `文件无法打开：${e instanceof Error ? e.message : String(e)}` });
+    problems.add({ severity: 'error', code: 'unreadable', message: '文件无法打开：读取磁盘或网络共享上的文件时出错', detail: e instanceof Error ? e.message : String(e) });
     return refuse(undefined, 'failed');
   }
   if (!ctx.reprocess) {
@@ -313,7 +349,9 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
 
   const reader = await readerFor(file, head);
   if ('refusal' in reader) {
-    problems.add({ severity: 'error', code: 'unsupported_format', message: reader.refusal });
+    // The reader's own (English) words, if any, are technical detail.
+    const { message, detail } = splitTechnical(reader.refusal);
+    problems.add({ severity: 'error', code: 'unsupported_format', message, ...(detail ? { detail } : {}) });
     return refuse({ sha256 });
   }
 
@@ -356,7 +394,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     } else if (e instanceof ReadStopped) {
       // The reader's own problem (read_out_of_memory) says why.
     } else {
-      problems.add({ severity: 'error', code: 'internal', message: `处理该文件时程序出错：${e instanceof Error ? e.message : String(e)}。文件已保留，请联系系统管理员` });
+      problems.add({ severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
     }
     // A timeout or an error of the program says nothing about the file's contents: tried again
     // later. Filed under what was found so far, so the 调度 matrix shows it as 待处理.
@@ -374,12 +412,16 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     ...(r.period ? { period: r.period } : {}),
     guess: r.guess,
   };
-  if (r.problems.hasErrors || !r.form || !r.unit || !r.period) {
+  // The parser alone decides whether the contents refuse the file (its finish() says `incomplete`
+  // when no unit or period is settled); the same parser runs in the browser self-check.
+  if (r.problems.hasErrors) {
     await rollback();
-    if (!r.problems.hasErrors) {
-      problems.add({ severity: 'error', code: 'incomplete', message: !r.unit ? '无法确定报送单位：请在标题、文件名或单位列中写明' : '无法确定统计期间：请在标题或文件名中写明，如“2024年第一季度”' });
-    }
-    return refuse(formInfo);
+    return refuse(formInfo, 'rejected', true);
+  }
+  if (!r.form || !r.unit || !r.period) {
+    await rollback();
+    problems.add({ severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: 'parser result without form, unit or period and without errors' });
+    return refuse(formInfo, 'failed');
   }
 
   try {
@@ -396,7 +438,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
           code: 'period_overlap',
           message: `本文件的统计期间“${periodLabel(r.period)}”与已入库的文件“${cur.path}”（${periodLabel({ year: r.period.year, fromMonth: cur.period_from, toMonth: cur.period_to })}）部分重叠，数据会被重复计算。如需更正，请重新报送整个期间的数据`,
         });
-        return refuse(formInfo);
+        return refuse(formInfo, 'rejected', true);
       }
       if (cur.received_at <= receivedAt) replaced.push(cur.submission_id);
       else supersededBy = cur.submission_id;
@@ -449,7 +491,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
       /* the failed statement may have ended the transaction already */
     }
     // The warehouse refused the write (disk full, a lock): nothing was kept; tried again later.
-    problems.add({ severity: 'error', code: 'internal', message: `写入数据仓库时出错：${e instanceof Error ? e.message : String(e)}。文件已保留，请联系系统管理员` });
+    problems.add({ severity: 'error', code: 'internal', message: '写入数据仓库时出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
     return refuse(formInfo, 'failed');
   }
 }
@@ -463,4 +505,31 @@ function periodColumns(p: Period | undefined): { year: number | null; quarter: n
     period_from: p.fromMonth,
     period_to: p.toMonth,
   };
+}
+
+/**
+ * Writes the marked-up copy of a refused file beside its report. Never stops the refusal: a copy
+ * that cannot be made is a line in the report's 技术信息 — except where the file could not be read
+ * as a table at all, or no problem is in a sheet (then there is nothing to mark, and the report
+ * says all there is to say).
+ */
+async function markedCopy(folder: string, file: SourceFile, report: RefusalReportInput): Promise<{ path?: string; failure?: string }> {
+  const unreadable = report.problems.some((p) => p.severity === 'error' && p.code.startsWith('read_') && p.sheet === undefined);
+  // Nothing in a sheet to mark (no table found anywhere, a file-level read error): the copy would add nothing.
+  if (!report.problems.some((p) => p.severity === 'error' && (p.sheet !== undefined || p.cell !== undefined))) return {};
+  try {
+    const { writeMarkedCopy } = await import('./marked-copy.js');
+    const path = await writeMarkedCopy(folder, {
+      file,
+      problems: report.problems,
+      omitted: report.omitted,
+      ...(report.unit ? { unit: report.unit } : {}),
+      ...(report.period ? { period: report.period } : {}),
+      ...(report.formName ? { formName: report.formName } : {}),
+    });
+    if (path) return { path };
+    return unreadable ? {} : { failure: '标出问题的表格副本未能生成（文件无法按表格重新读取或副本无法写入）' };
+  } catch (e) {
+    return { failure: `标出问题的表格副本未能生成：${e instanceof Error ? e.message : String(e)}` };
+  }
 }

@@ -1,63 +1,26 @@
-import { basename, join } from 'node:path';
-import type { Problem } from '../parse/problem.js';
-import { locationText } from '../parse/problem.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { writeFileAtomic } from '../../domain/atomic-write.js';
+import { namePart, refusalReportText, reportFileName, type RefusalReportInput } from '../parse/report-text.js';
 
-/** What a refusal report says about the file. */
-export interface RefusalReportInput {
-  readonly submissionId: number;
-  readonly path: string;
-  readonly receivedAt: string;
-  readonly formName?: string;
-  readonly unit?: string;
-  readonly period?: string;
-  readonly problems: readonly Problem[];
-  readonly omitted: number;
+export { problemLine, refusalReason, refusalReportText, reportFileName, reportLine, technicalLines, type RefusalReportInput } from '../parse/report-text.js';
+
+/**
+ * The folder of one refused file's papers (its report and its marked-up copy), under the
+ * reports folder: `000139-龙兴镇-2024年第二季度/`. The submission number makes it unique: two refused
+ * files of one unit and period, on one night or on two, each get their own folder; should the
+ * folder exist already (a warehouse started afresh numbers from 1 again) a `-2`, `-3` … is added.
+ */
+export function refusalFolder(dir: string, r: Pick<RefusalReportInput, 'submissionId' | 'unit' | 'period'>): string {
+  const base = join(dir, `${String(r.submissionId).padStart(6, '0')}-${namePart(r.unit, '未识别单位')}-${namePart(r.period, '期间不明')}`);
+  let folder = base;
+  for (let n = 2; existsSync(folder); n++) folder = `${base}-${n}`;
+  return folder;
 }
 
-/** One line per problem, located: `工作表“Sheet1” C5 单元格：…`. */
-export function problemLine(p: Problem): string {
-  const named = p.sheet !== undefined && p.message.includes(`工作表“${p.sheet}”`);
-  const where = locationText({ ...(p.sheet && !named ? { sheet: p.sheet } : {}) });
-  return where ? `${where}：${p.message}` : p.message;
-}
-
-/** The short reason stored in `submissions.reason`: the first problems, then how many more. */
-export function refusalReason(problems: readonly Problem[], omitted: number): string {
-  const errors = problems.filter((p) => p.severity === 'error');
-  const shown = errors.slice(0, 3).map(problemLine);
-  const more = errors.length - shown.length + omitted;
-  return shown.join('；') + (more > 0 ? `；另有 ${more} 处问题，详见退回说明` : '');
-}
-
-/** The Chinese report written beside the warehouse for a refused file. */
-export function refusalReportText(r: RefusalReportInput): string {
-  const errors = r.problems.filter((p) => p.severity === 'error');
-  const others = r.problems.filter((p) => p.severity !== 'error');
-  const lines = [
-    '报送文件退回说明',
-    '',
-    `文件：${r.path}`,
-    `收到时间：${r.receivedAt}`,
-    ...(r.formName ? [`报表：${r.formName}`] : []),
-    ...(r.unit ? [`单位：${r.unit}`] : []),
-    ...(r.period ? [`期间：${r.period}`] : []),
-    `编号：${r.submissionId}`,
-    '',
-    `结论：本文件未入库。请改正以下 ${errors.length + r.omitted} 处问题后重新报送（原文件已保留，不需要重复报送其他文件）。`,
-    '',
-    ...errors.map((p, i) => `${i + 1}. ${problemLine(p)}`),
-    ...(r.omitted > 0 ? [`……另有 ${r.omitted} 处问题未列出，改正上述问题后请整体检查一遍。`] : []),
-    ...(others.length ? ['', '其他提示：', ...others.map((p) => `- ${problemLine(p)}`)] : []),
-    '',
-  ];
-  return lines.join('\n');
-}
-
-/** Writes the report under `dir` and returns its path. */
-export async function writeRefusalReport(dir: string, r: RefusalReportInput): Promise<string> {
-  const safe = basename(r.path).replace(/[^\p{L}\p{N}._-]+/gu, '_').slice(0, 80);
-  const file = join(dir, `${String(r.submissionId).padStart(6, '0')}-${safe}.txt`);
+/** Writes the report into `folder` (see {@link refusalFolder}) and returns its path. */
+export async function writeRefusalReport(folder: string, r: RefusalReportInput): Promise<string> {
+  const file = join(folder, reportFileName(r.unit, r.period));
   await writeFileAtomic(file, refusalReportText(r));
   return file;
 }

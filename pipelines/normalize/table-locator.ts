@@ -38,11 +38,13 @@ export interface TableLayout {
   readonly missingFields: readonly FieldDefinition[];
   /** Columns whose header states a different scale than the field's (`罚款（万元）` for 元). */
   readonly unitMismatches: readonly { column: number; header: string; stated: string; field: FieldDefinition }[];
+  /** Second columns for a field that already has one (ignored; the first is read): each refuses the file. */
+  readonly duplicateColumns: readonly { column: number; message: string; cell: string }[];
 }
 
 /** Why no table could be located. */
 export interface LocateFailure {
-  readonly reason: 'no_header' | 'ambiguous' | 'duplicate_column';
+  readonly reason: 'no_header' | 'ambiguous';
   /** Chinese explanation. */
   readonly message: string;
   readonly cell?: string;
@@ -197,6 +199,8 @@ export function locateTable(
   const headerRow = rows[best.rowIndex + best.depth - 1]?.rowNumber ?? 0;
   const cumulativeColumns: MappedColumn[] = [];
   const comparisonColumns: { column: number; text: string }[] = [];
+  // A repeated column is refused, but the rest of the table is still read so every problem is said at once.
+  const duplicateColumns: { column: number; message: string; cell: string }[] = [];
   for (const [index, label] of best.reading.labels.entries()) {
     if (!label) continue;
     const column = index + 1;
@@ -213,11 +217,8 @@ export function locateTable(
     }
     if (qualifier === 'cumulative') {
       if (cumulativeColumns.some((c) => c.field === hit.field)) {
-        return {
-          reason: 'duplicate_column',
-          message: `表头重复：有两列都是“${written}”，请删除其中一列`,
-          cell: `${columnLetters(column)}${headerRow}`,
-        };
+        duplicateColumns.push({ column, message: `表头重复：有两列都是“${written}”，请删除其中一列`, cell: `${columnLetters(column)}${headerRow}` });
+        continue;
       }
       cumulativeColumns.push({ column, field: hit.field, header: written });
       continue;
@@ -225,11 +226,12 @@ export function locateTable(
     const previous = byField.get(hit.field.id);
     if (previous) {
       const name = hit.field.group ? `${hit.field.group}·${hit.field.label}` : hit.field.label;
-      return {
-        reason: 'duplicate_column',
+      duplicateColumns.push({
+        column,
         message: `表头重复：${columnLetters(previous.column)} 列“${previous.header}”和 ${columnLetters(column)} 列“${label}”都对应栏目“${name}”，请删除其中一列`,
         cell: `${columnLetters(column)}${headerRow}`,
-      };
+      });
+      continue;
     }
     const mapped: MappedColumn = { column, field: hit.field, header: written };
     byField.set(hit.field.id, mapped);
@@ -252,7 +254,7 @@ export function locateTable(
   const missingFields = best.form.fields.filter(
     (f) => !byField.has(f.id) && !foundElsewhere.has(f.id) && (best.form.kind === 'aggregate' || f.required),
   );
-  return { form: best.form, headerRowNumbers, columns, cumulativeColumns, comparisonColumns, unknownHeaders, titleTexts, titleRows, missingFields, unitMismatches };
+  return { form: best.form, headerRowNumbers, columns, cumulativeColumns, comparisonColumns, unknownHeaders, titleTexts, titleRows, missingFields, unitMismatches, duplicateColumns };
 }
 
 /** True when the locate step failed. */

@@ -2,16 +2,29 @@
 export type Severity = 'error' | 'warning' | 'notice';
 
 /**
+ * A place outside the cells that a problem concerns: a contradiction stated by the file name, a
+ * folder name or the sheet name (the marked-up copy says so on its `退回说明` sheet, the sheet
+ * name's tab can be marked).
+ */
+export type ProblemSource = 'file_name' | 'folder_name' | 'sheet_name';
+
+/**
  * One thing wrong with (or worth saying about) a submission, located as precisely as possible.
- * `message` is a whole Chinese sentence for the person who filled the sheet.
+ * `message` is a whole Chinese sentence for the person who filled the sheet: it never holds a
+ * library's English text or a technical note (those go to `detail`), and a problem about a cell
+ * always carries that `cell`.
  */
 export interface Problem {
   readonly severity: Severity;
   /** Stable id: `not_a_number`, `unit_conflict`, `missing_column`, `total_mismatch`, … */
   readonly code: string;
   readonly sheet?: string;
-  /** A1 address: `J4`. */
+  /** A1 address: `J4`. For a contradiction, the (first) title cell that states it. */
   readonly cell?: string;
+  /** Further cells the problem concerns besides `cell`: the second title cell of a contradiction. */
+  readonly cells?: readonly string[];
+  /** Set when the problem is (also) stated by the file name, a folder name or the sheet name. */
+  readonly source?: ProblemSource;
   /** Field id. */
   readonly field?: string;
   /** The value as found, quoted for the message. */
@@ -19,12 +32,16 @@ export interface Problem {
   /** What was expected instead. */
   readonly expected?: string;
   readonly message: string;
+  /** How to fix it, in plain Chinese, where `message` does not already say it. */
+  readonly fix?: string;
+  /** Technical text for the statistician (a library's message, an encoding note); reports print it last, under `技术信息`. */
+  readonly detail?: string;
 }
 
 /** Most problems kept per file; a sheet full of one mistake should not bury the report. */
 export const maxProblemsPerFile = 500;
 
-/** Collects a file's problems, keeping the first {@link maxProblemsPerFile} and counting the rest. */
+/** Collects a file's problems, keeping the first {@link maxProblemsPerFile} and counting the errors among the rest. */
 export class ProblemList {
   readonly items: Problem[] = [];
   private omitted = 0;
@@ -33,7 +50,7 @@ export class ProblemList {
   add(problem: Problem): void {
     if (problem.severity === 'error') this.errorCount++;
     if (this.items.length < maxProblemsPerFile) this.items.push(problem);
-    else this.omitted++;
+    else if (problem.severity === 'error') this.omitted++;
   }
 
   get errors(): number {
@@ -44,7 +61,14 @@ export class ProblemList {
     return this.errorCount > 0;
   }
 
-  /** Problems not kept because the list was full. */
+  /** Orders the problems kept since `start` (one row's, found stage by stage) by `compare`, stably. */
+  sortFrom(start: number, compare: (a: Problem, b: Problem) => number): void {
+    if (this.items.length - start < 2) return;
+    const tail = this.items.splice(start).sort(compare);
+    this.items.push(...tail);
+  }
+
+  /** Errors not kept because the list was full (the "另有 N 处问题" of a report; hints beyond it are dropped). */
   get omittedCount(): number {
     return this.omitted;
   }
@@ -56,4 +80,64 @@ export function locationText(p: Pick<Problem, 'sheet' | 'cell'>): string {
   if (p.sheet) parts.push(`工作表“${p.sheet}”`);
   if (p.cell) parts.push(`${p.cell} 单元格`);
   return parts.join(' ');
+}
+
+/** Notices that only say how the file was decoded: for the statistician, never in the clerk's list. */
+export const technicalNoticeCodes: ReadonlySet<string> = new Set(['encoding_detected']);
+
+/**
+ * Splits a reader's message into the clerk's sentence and its technical tail: a trailing
+ * `（…）` holding a library's (Latin-script) message, or a `技术信息：…` tail. `文件已损坏。（End
+ * of central directory record signature not found…）` → `文件已损坏。` + the English as detail.
+ */
+export function splitTechnical(text: string): { message: string; detail?: string } {
+  let message = text;
+  const details: string[] = [];
+  const tail = /\s*技术信息[：:]\s*([\s\S]*)$/.exec(message);
+  if (tail) {
+    if (tail[1]!.trim()) details.push(tail[1]!.trim());
+    message = message.slice(0, tail.index);
+  }
+  // A bracketed tail that is a library's text: mostly Latin letters, digits and punctuation.
+  for (;;) {
+    const group = trailingGroup(message);
+    if (!group || (group.inner.trim() !== '' && !isTechnical(group.inner))) break;
+    if (group.inner.trim()) details.unshift(group.inner.trim());
+    message = message.slice(0, group.start).trimEnd() + (group.stop ? '。' : '');
+  }
+  // `文件无法打开：EACCES: permission denied, open '…'`: a Chinese head, then only the library's words.
+  const colon = /^([\s\S]*?[\u4e00-\u9fff][^：]*)：\s*([^\u4e00-\u9fff]+)$/.exec(message.trimEnd());
+  if (colon && isTechnical(colon[2]!)) {
+    details.unshift(colon[2]!.trim());
+    message = colon[1]!;
+  }
+  message = message.trimEnd();
+  if (details.length === 0) return { message: message || text };
+  if (!/[。！？”」]$/.test(message) && /[\u4e00-\u9fff]$/.test(message)) message += '。';
+  return { message, detail: details.join('；') };
+}
+
+/** The bracketed group a text ends with (brackets nested inside it allowed), and a full stop after it. */
+function trailingGroup(text: string): { start: number; inner: string; stop: boolean } | undefined {
+  const m = /[）)]\s*([。.]?)\s*$/.exec(text);
+  if (!m) return undefined;
+  let depth = 0;
+  for (let i = m.index; i >= 0; i--) {
+    const c = text[i];
+    if (c === '）' || c === ')') depth++;
+    else if (c === '（' || c === '(') {
+      depth--;
+      if (depth === 0) return { start: i, inner: text.slice(i + 1, m.index), stop: m[1] !== '' };
+    }
+  }
+  return undefined;
+}
+
+/** Mostly Latin script: a library's message, a path, an error code. */
+function isTechnical(text: string): boolean {
+  const t = text.trim();
+  if (!t) return false;
+  const latin = (t.match(/[A-Za-z]/g) ?? []).length;
+  const han = (t.match(/[\u4e00-\u9fff]/g) ?? []).length;
+  return latin >= 3 && latin > han * 2;
 }

@@ -4,19 +4,21 @@ import { periodContains, periodKind, periodLabel, type Period } from '../../doma
 import { quote, squeeze } from '../../domain/text.js';
 import type { Unit, UnitRegistry } from '../../domain/units.js';
 import type { CellValue, SheetRow, WorkbookStream } from '../../sources/readers/reader.js';
-import { cellAddress, columnLetters, ReadError } from '../../sources/readers/reader.js';
+import { cellAddress, columnLetters, columnNumber, ReadError } from '../../sources/readers/reader.js';
 import { convertCell, expectedText, type FieldValue } from '../normalize/cell-values.js';
 import type { HeaderMatcher } from '../normalize/header-matcher.js';
 import { headerSearchRows, isLocateFailure, locateTable, type TableLayout } from '../normalize/table-locator.js';
 import { rowSchema } from '../validate/row-schema.js';
-import { ProblemList, type Problem } from './problem.js';
+import { ProblemList, splitTechnical, technicalNoticeCodes, type Problem, type ProblemSource } from './problem.js';
 import {
   agreeOnPeriod,
   agreeOnUnit,
   isContradiction,
   statedYear,
   statementOf,
+  type ContradictionPlace,
   type Statement,
+  type StatementPlace,
 } from './statements.js';
 
 /** One validated data row, ready to load, with its lineage. */
@@ -112,17 +114,75 @@ function classify(row: SheetRow, headerTexts: ReadonlySet<string>): { kind: RowK
   return { kind: 'data' };
 }
 
+/** What a sheet's title, names and the file's path settle about unit and period. */
+interface SheetContext {
+  readonly unit?: Unit;
+  readonly unitSource?: string;
+  readonly period?: Period;
+  readonly contextYear?: number;
+  /** False after a contradiction about the unit was reported: rows say nothing more about it. */
+  readonly unitSettled: boolean;
+  /** False after a contradiction about the period was reported. */
+  readonly periodSettled: boolean;
+}
+
+/** Where a problem is, besides its message. */
+type At = Omit<Problem, 'severity' | 'code' | 'message'>;
+
+/** Integers written in Chinese numerals (`十二`, `二十三`, `一百零五`), to say which figure to write instead. */
+function chineseInteger(text: string): number | undefined {
+  const s = squeeze(text).replace(/[家处起次名人份件个场]+$/, '');
+  if (!/^[零〇一二两三四五六七八九十百千]+$/.test(s)) return undefined;
+  const digits: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+  const units: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
+  let total = 0;
+  let digit: number | undefined;
+  for (const ch of s) {
+    if (ch in digits) digit = digits[ch];
+    else {
+      total += (digit ?? (ch === '十' ? 1 : 0)) * units[ch]!;
+      if (digit === undefined && ch !== '十') return undefined;
+      digit = undefined;
+    }
+  }
+  return total + (digit ?? 0);
+}
+
+/** How to fix a value that is not what its field takes, where the expected text alone does not say it. */
+function fixFor(field: FieldDefinition, raw: CellValue): string | undefined {
+  if (field.type !== 'count' && field.type !== 'amount') return undefined;
+  if (typeof raw === 'string') {
+    const n = chineseInteger(raw);
+    if (n !== undefined) return `请改用阿拉伯数字填写，即 ${n}`;
+    if (/[\u4e00-\u9fff]/.test(raw)) return '这一栏只能填数字。尚未统计完的，请统计完后再报送；确实没有的填 0';
+  }
+  const n = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(squeeze(raw)) : Number.NaN;
+  if (Number.isFinite(n) && n < 0) return '不能填负数。如果是更正以前期间的数字，请改正那一期的报表后重新报送，不要在本期填负数';
+  if (field.type === 'count' && Number.isFinite(n) && !Number.isInteger(n)) return '这一栏是个数，只能填整数，请核对后改为整数';
+  return undefined;
+}
+
 /**
  * Turns a workbook stream into validated records and a list of problems. Reads each sheet's
  * first rows to find its table, states where the unit and period come from, then streams the
  * data rows. Records are yielded as soon as they are valid; the caller decides at the end
  * (`result.problems.hasErrors`) whether the file is loaded or refused.
+ *
+ * A refused file's problems are all of them in one pass: after a contradiction in the titles or
+ * names, a sheet of another form or a repeated column, every row of every sheet is still read and
+ * every cell checked (up to `maxProblemsPerFile`); only what follows from a problem already
+ * said (each row's "unit unknown" after the title contradicts the file name) is not said again.
+ * `finish()` decides whether the file's contents settle its unit and period (`incomplete`), so the
+ * parser's result alone says whether a file is refused for what it holds. No Node-only imports:
+ * the browser self-check runs this same parser.
  */
 export class SubmissionParser {
   readonly result: ParsedSubmission = { rows: 0, sheets: [], columns: [], problems: new ProblemList(), guess: {} };
   /** Aggregate rows' periods across every sheet, so a summary sheet cannot count a month twice. */
-  private readonly seenPeriods: { unit: string; period: Period; sheet: string; rowNumber: number }[] = [];
+  private readonly seenPeriods: { form: string; unit: string; period: Period; sheet: string; rowNumber: number }[] = [];
   private readonly fileStatements: Statement[];
+  /** File-level problems already said (a contradiction between file and folder names, seen from every sheet). */
+  private readonly said = new Set<string>();
 
   constructor(
     private readonly workbook: WorkbookStream,
@@ -131,26 +191,35 @@ export class SubmissionParser {
     const segments = ctx.path.split('/');
     const fileName = segments.pop() ?? ctx.path;
     // Sources name where a thing was said, never quote it whole: a file or folder name may hold a person's name.
-    const folder = (i: number) => (segments.length > 1 ? `第 ${i + 1} 级文件夹名` : '文件夹名');
+    const folder = (i: number): StatementPlace => ({ kind: 'folder_name', label: segments.length > 1 ? `第 ${i + 1} 级文件夹名` : '文件夹名' });
+    const fileNamePlace: StatementPlace = { kind: 'file_name', label: '文件名' };
     this.fileStatements = [
       ...segments.map((s, i) => statementOf(folder(i), s, ctx.registry)),
-      statementOf('文件名', fileName.replace(/\.[^.]+$/, ''), ctx.registry),
+      statementOf(fileNamePlace, fileName.replace(/\.[^.]+$/, ''), ctx.registry),
     ];
     const year = statedYear(this.fileStatements);
     if (year !== undefined) {
       this.fileStatements = [
         ...segments.map((s, i) => statementOf(folder(i), s, ctx.registry, year)),
-        statementOf('文件名', fileName.replace(/\.[^.]+$/, ''), ctx.registry, year),
+        statementOf(fileNamePlace, fileName.replace(/\.[^.]+$/, ''), ctx.registry, year),
       ];
     }
   }
 
-  private error(code: string, message: string, at: { sheet?: string; cell?: string; field?: string; found?: string; expected?: string } = {}): void {
+  private error(code: string, message: string, at: At = {}): void {
     this.result.problems.add({ severity: 'error', code, message, ...at });
   }
 
-  private warn(code: string, message: string, at: { sheet?: string; cell?: string } = {}): void {
+  private warn(code: string, message: string, at: At = {}): void {
     this.result.problems.add({ severity: 'warning', code, message, ...at });
+  }
+
+  /** An error said once per file, however many sheets lead to it. */
+  private errorOnce(code: string, message: string, at: At = {}): void {
+    const key = `${code}\u0000${message}`;
+    if (this.said.has(key)) return;
+    this.said.add(key);
+    this.error(code, message, at);
   }
 
   /** Yields every valid record of every sheet. Read errors become problems, never exceptions. */
@@ -163,20 +232,33 @@ export class SubmissionParser {
       if (e instanceof ReadError) {
         // The report names the file already; a reader's own "file：" prefix would say it twice.
         const name = this.ctx.path.split('/').pop() ?? '';
-        const message = e.message.replace(new RegExp(`^(${escapeRegExp(this.ctx.path)}|${escapeRegExp(name)})[：:]\\s*`), '');
+        const text = e.message.replace(new RegExp(`^(${escapeRegExp(this.ctx.path)}|${escapeRegExp(name)})[：:]\\s*`), '');
+        // A library's own (English) words go to the technical details, never into the clerk's sentence.
+        const { message, detail } = splitTechnical(text);
         // A CSV's only "sheet" is the file itself.
         const sheet = e.sheet && e.sheet !== name.replace(/\.[^.]+$/, '') ? e.sheet : undefined;
-        this.error(`read_${e.code}`, message, { ...(sheet ? { sheet } : {}), ...(e.cell ? { cell: e.cell } : {}) });
+        this.error(`read_${e.code}`, message, { ...(sheet ? { sheet } : {}), ...(e.cell ? { cell: e.cell } : {}), ...(detail ? { detail } : {}) });
       } else {
-        this.error('read_failed', `文件无法读取：${e instanceof Error ? e.message : String(e)}`);
+        this.error('read_failed', '文件无法读取，可能已损坏或不是表格文件。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送', { detail: e instanceof Error ? e.message : String(e) });
       }
     }
     for (const n of this.workbook.notices) {
-      this.result.problems.add({ severity: 'notice', code: n.code, message: n.message, ...(n.sheet ? { sheet: n.sheet } : {}) });
+      this.result.problems.add({
+        severity: 'notice',
+        code: n.code,
+        message: n.message,
+        ...(n.sheet ? { sheet: n.sheet } : {}),
+        // How the file was decoded means nothing to a clerk: the statistician's detail.
+        ...(technicalNoticeCodes.has(n.code) ? { detail: n.message } : {}),
+      });
     }
     this.finish();
   }
 
+  /**
+   * The file as a whole: a table found, rows in a statistics table, and a unit and a period the
+   * contents settle. Said only when nothing else is wrong: otherwise these follow from what was said.
+   */
   private finish(): void {
     const r = this.result;
     if (r.problems.hasErrors) return;
@@ -188,6 +270,8 @@ export class SubmissionParser {
     if (r.rows === 0 && r.form.kind === 'aggregate') {
       this.error('no_rows', `“${r.form.name}”中没有数据行。如本期确实没有数据，请在表中填 0 后再报送`);
     }
+    if (!r.unit) this.error('incomplete', '无法确定报送单位：请在标题、文件名或单位列中写明');
+    if (!r.period) this.error('incomplete', '无法确定统计期间：请在标题或文件名中写明，如“2024年第一季度”');
   }
 
   private async *sheetRecords(sheetName: string, rows: AsyncIterable<SheetRow>): AsyncGenerator<ParsedRecord> {
@@ -204,6 +288,7 @@ export class SubmissionParser {
         // A sheet of instructions or a chart: say so, and let the other sheets carry the file.
         this.result.problems.add({ severity: 'notice', code: 'sheet_without_table', sheet: sheetName, message: `工作表“${sheetName}”中没有找到报表表头，已跳过` });
       } else {
+        // Which form the table is cannot be told: there is nothing to check its cells against.
         this.error(located.reason, located.message, { sheet: sheetName, ...(located.cell ? { cell: located.cell } : {}) });
       }
       await drain(iterator);
@@ -211,15 +296,18 @@ export class SubmissionParser {
     }
     const layout = located;
     const form = layout.form;
-    if (this.result.form && this.result.form !== form) {
-      this.error('mixed_forms', `一个文件只能报送一种报表：工作表“${this.result.sheets[0]}”是“${this.result.form.name}”，工作表“${sheetName}”是“${form.name}”。请分成两个文件报送`, { sheet: sheetName });
-      await drain(iterator);
-      return;
+    // A sheet of another form is refused, and still checked cell by cell: the clerk splits the file
+    // and sends both, so what is wrong in the second sheet is said now, not on the next round.
+    const foreign = this.result.form !== undefined && this.result.form !== form;
+    if (foreign) {
+      this.error('mixed_forms', `一个文件只能报送一种报表：工作表“${this.result.sheets[0]}”是“${this.result.form!.name}”，工作表“${sheetName}”是“${form.name}”。请分成两个文件报送`, { sheet: sheetName });
+    } else {
+      this.result.form = form;
+      this.result.sheets.push(sheetName);
+      for (const c of layout.columns) this.result.columns.push({ sheet: sheetName, field: c.field.id, column: columnLetters(c.column), header: c.header });
     }
-    this.result.form = form;
-    this.result.sheets.push(sheetName);
-    for (const c of layout.columns) this.result.columns.push({ sheet: sheetName, field: c.field.id, column: columnLetters(c.column), header: c.header });
     const headerRow = layout.headerRowNumbers[layout.headerRowNumbers.length - 1] ?? 0;
+    for (const d of layout.duplicateColumns) this.error('duplicate_column', d.message, { sheet: sheetName, cell: d.cell });
     for (const f of layout.missingFields) {
       this.error('missing_column', `缺少栏目“${fullLabel(f)}”：表头（第 ${headerRow} 行）中找不到这一列。请按模板补上该列${form.kind === 'aggregate' ? '，没有数据请填 0' : ''}`, { sheet: sheetName, field: f.id });
     }
@@ -236,17 +324,16 @@ export class SubmissionParser {
       this.warn('unknown_column', `表头“${u.text}”不是“${form.name}”的栏目，该列已忽略`, { sheet: sheetName, cell: cellAddress(headerRow, u.column) });
     }
 
-    const sheetContext = this.sheetContext(sheetName, layout);
-    if (!sheetContext) {
-      await drain(iterator);
-      return;
-    }
-    const { contextYear } = sheetContext;
-    let { unit, unitSource, period } = sheetContext;
+    const context = this.sheetContext(sheetName, layout, foreign);
+    const { contextYear, unitSettled, periodSettled } = context;
+    let { unit, unitSource } = context;
+    const { period } = context;
 
     const schema = rowSchema(form);
     const unitField = form.unitField ? form.fields.find((f) => f.id === form.unitField) : undefined;
     const periodField = form.periodField ? form.fields.find((f) => f.id === form.periodField) : undefined;
+    const unitCol = unitField ? layout.columns.find((c) => c.field === unitField) : undefined;
+    const periodCol = periodField ? layout.columns.find((c) => c.field === periodField) : undefined;
     const emptyCountIsZero = form.kind === 'aggregate';
     const sums = new Map<string, number>();
     const counted = layout.columns.filter((c) => c.field.type === 'count' || c.field.type === 'amount');
@@ -262,7 +349,12 @@ export class SubmissionParser {
     }
     const decisions = new SheetDecisions();
 
-    const errorsBefore = this.result.problems.errors;
+    // Said once for the sheet, not on every row: what the sheet as a whole does not state.
+    let unitUnknownSaid = false;
+    let periodUnknownSaid = false;
+    let periodSpanSaid = false;
+    // A row refused above: the sum of the rest says nothing about a 合计 row.
+    let rowsRefused = false;
     const handle = (row: SheetRow): ParsedRecord | undefined => {
       const { kind, label } = classify(row, headerTexts);
       if (kind === 'blank' || kind === 'notes' || kind === 'nothing') return undefined;
@@ -273,19 +365,23 @@ export class SubmissionParser {
       if (kind === 'total' || kind === 'cumulative') {
         decisions.note(kind, row.rowNumber, label);
         // With rows refused above, their sum says nothing about the 合计 row; a 累计 row spans earlier periods too.
-        if (kind === 'total' && this.result.problems.errors === errorsBefore) this.checkTotal(sheetName, row, counted, sums, label ?? '合计');
+        if (kind === 'total' && !rowsRefused) this.checkTotal(sheetName, row, counted, sums, label ?? '合计');
         return undefined;
       }
+      // Every cell of the row is checked, whatever else is wrong with it: one round trip for the clerk.
+      const errorsBefore = this.result.problems.errors;
+      const firstOfRow = this.result.problems.items.length;
+      const reported = new Set<string>();
       const values: Record<string, FieldValue> = {};
       const sameAs: { field: FieldDefinition; from: string; cell: string }[] = [];
-      let rowOk = true;
       for (const col of layout.columns) {
         const raw = row.cells[col.column - 1] ?? null;
         const converted = convertCell(col.field, raw, { registry: this.ctx.registry, emptyCountIsZero, ...(contextYear !== undefined ? { contextYear } : {}) });
         const cell = cellAddress(row.rowNumber, col.column);
         if (!converted.ok) {
-          rowOk = false;
+          reported.add(col.field.id);
           this.badValue(sheetName, cell, col.field, raw, converted.mark);
+          values[col.field.id] = null;
           continue;
         }
         if (converted.sameAs) sameAs.push({ field: col.field, from: converted.sameAs, cell });
@@ -298,92 +394,137 @@ export class SubmissionParser {
         const source = form.fields.find((f) => f.id === s.from);
         const value = values[s.from];
         if (value === null || value === undefined || !source) {
-          rowOk = false;
-          this.error('invalid_value', `${s.cell} 单元格“${fullLabel(s.field)}”写的是${quote(row.cells[layout.columns.find((c) => c.field === s.field)!.column - 1])}，意为与“${source ? fullLabel(source) : s.from}”相同，但该栏为空。请填写具体日期`, { sheet: sheetName, cell: s.cell, field: s.field.id });
+          reported.add(s.field.id);
+          // Said at the field it points to when that one could not be read, or is required (its emptiness is reported below).
+          const saidThere = reported.has(s.from) || (source?.required === true && layout.columns.some((c) => c.field === source));
+          if (!saidThere) {
+            const raw = row.cells[layout.columns.find((c) => c.field === s.field)!.column - 1];
+            this.error('invalid_value', `${s.cell} 单元格“${fullLabel(s.field)}”写的是${quote(raw)}，意为与“${source ? fullLabel(source) : s.from}”相同，但该栏为空。请填写具体日期`, { sheet: sheetName, cell: s.cell, field: s.field.id, found: quote(raw) });
+          }
           continue;
         }
         values[s.field.id] = value;
         decisions.same(s.field, source, s.cell);
       }
-      if (!rowOk) return undefined;
 
       // The unit: its column if the form has one, else the sheet's; both must agree.
-      let rowUnit = unit;
-      if (unitField && values[unitField.id] !== null) {
+      let rowUnit = unitSettled ? unit : undefined;
+      const unitCell = unitCol ? cellAddress(row.rowNumber, unitCol.column) : undefined;
+      if (unitField && unitCell && !reported.has(unitField.id) && values[unitField.id] !== null) {
         const named = this.ctx.registry.byName(String(values[unitField.id]));
-        const col = layout.columns.find((c) => c.field === unitField);
-        const cell = col ? cellAddress(row.rowNumber, col.column) : undefined;
-        if (named && !unit) {
-          unit = named;
-          unitSource = `${cell ?? ''} 单元格`;
-          this.result.unit ??= named;
+        if (unitSettled) {
+          if (named && !unit) {
+            unit = named;
+            unitSource = `${unitCell} 单元格`;
+            if (!foreign) this.result.unit ??= named;
+          }
+          if (named && unit && named.code !== unit.code && !(named.kind === 'bureau' && unit.kind === 'bureau' && form.kind === 'ledger')) {
+            reported.add(unitField.id);
+            this.error('unit_conflict', `报送单位前后不一致：${unitSource ?? '文件'}写的是“${unit.name}”，${unitCell} 单元格写的是“${named.name}”。一个文件只能报送一个单位的数据`, { sheet: sheetName, cell: unitCell, field: unitField.id, found: named.name });
+          }
+          rowUnit = named ?? unit;
+        } else {
+          rowUnit = named;
         }
-        if (named && unit && named.code !== unit.code && !(named.kind === 'bureau' && unit.kind === 'bureau' && form.kind === 'ledger')) {
-          this.error('unit_conflict', `报送单位前后不一致：${unitSource ?? '文件'}写的是“${unit.name}”，${cell ?? ''} 单元格写的是“${named.name}”。一个文件只能报送一个单位的数据`, { sheet: sheetName, ...(cell ? { cell } : {}), field: unitField.id, found: named.name });
-          return undefined;
+      }
+      if (!rowUnit && unitSettled && !(unitField && reported.has(unitField.id))) {
+        if (unitCell) {
+          this.error('unit_unknown', `${unitCell} 单元格“${fullLabel(unitField!)}”为空，标题、工作表名和文件名中也没有写明单位，无法确定第 ${row.rowNumber} 行属于哪个单位`, {
+            sheet: sheetName,
+            cell: unitCell,
+            field: unitField!.id,
+            fix: `请在 ${unitCell} 单元格填写单位名称，或在标题中写明单位`,
+          });
+        } else if (!unitUnknownSaid) {
+          unitUnknownSaid = true;
+          this.error('unit_unknown', `无法确定工作表“${sheetName}”属于哪个单位：表中没有单位列，标题、工作表名和文件名中也没有写明单位`, { sheet: sheetName, fix: '请在表格标题中写明单位，如“龙兴镇2024年第一季度……”' });
         }
-        rowUnit = named ?? unit;
       }
-      if (!rowUnit) {
-        const unitCol = unitField ? layout.columns.find((c) => c.field === unitField) : undefined;
-        this.error(
-          'unit_unknown',
-          unitCol
-            ? `${cellAddress(row.rowNumber, unitCol.column)} 单元格“${fullLabel(unitField!)}”为空，标题、工作表名和文件名中也没有写明单位，无法确定第 ${row.rowNumber} 行属于哪个单位`
-            : `无法确定第 ${row.rowNumber} 行属于哪个单位：表中没有单位列，标题、工作表名和文件名中也没有写明单位`,
-          { sheet: sheetName, ...(unitCol ? { cell: cellAddress(row.rowNumber, unitCol.column) } : {}) },
-        );
-        return undefined;
-      }
-      if (unitField) values[unitField.id] = rowUnit.name;
+      if (unitField && rowUnit && !reported.has(unitField.id)) values[unitField.id] = rowUnit.name;
 
       // The period: its column if the form has one, else the sheet's; the row must lie inside it.
-      let rowPeriod = period;
-      if (periodField && values[periodField.id] !== null) {
+      // A period cell that could not be read leaves the row's period unknown (not the sheet's: a month row would overlap its quarter).
+      let rowPeriod = periodSettled && !(periodField && reported.has(periodField.id)) ? period : undefined;
+      const periodCell = periodCol ? cellAddress(row.rowNumber, periodCol.column) : undefined;
+      let periodFromCell = false;
+      if (periodField && periodCell && !reported.has(periodField.id) && values[periodField.id] !== null) {
         const p = values[periodField.id] as Period;
-        const col = layout.columns.find((c) => c.field === periodField);
-        const cell = col ? cellAddress(row.rowNumber, col.column) : '';
-        if (period && !periodContains(period, p)) {
-          this.error('period_conflict', `${cell} 单元格的统计期间“${periodLabel(p)}”不在本表的统计期间“${periodLabel(period)}”之内`, { sheet: sheetName, cell, field: periodField.id, found: periodLabel(p) });
-          return undefined;
+        if (periodSettled && period && !periodContains(period, p)) {
+          reported.add(periodField.id);
+          rowPeriod = undefined;
+          this.error('period_conflict', `${periodCell} 单元格的统计期间“${periodLabel(p)}”不在本表的统计期间“${periodLabel(period)}”之内`, {
+            sheet: sheetName,
+            cell: periodCell,
+            field: periodField.id,
+            found: periodLabel(p),
+            expected: periodLabel(period),
+            fix: '请改正这一格或标题中的统计期间，使两者一致',
+          });
+        } else {
+          rowPeriod = p;
+          periodFromCell = true;
         }
-        rowPeriod = p;
       }
-      if (!rowPeriod) {
-        this.error('period_unknown', `无法确定第 ${row.rowNumber} 行的统计期间：表中没有期间列，标题、工作表名和文件名中也没有写明（如“2024年第一季度”）`, { sheet: sheetName });
-        return undefined;
+      if (!rowPeriod && periodSettled && !(periodField && reported.has(periodField.id))) {
+        const hint = '标题、工作表名和文件名中也没有写明（如“2024年第一季度”）';
+        if (periodCell) {
+          this.error('period_unknown', `${periodCell} 单元格“${fullLabel(periodField!)}”为空，${hint}，无法确定第 ${row.rowNumber} 行的统计期间`, {
+            sheet: sheetName,
+            cell: periodCell,
+            field: periodField!.id,
+            fix: `请在 ${periodCell} 单元格填写统计期间，或在标题中写明`,
+          });
+        } else if (!periodUnknownSaid) {
+          periodUnknownSaid = true;
+          this.error('period_unknown', `无法确定工作表“${sheetName}”的统计期间：表中没有期间列，${hint}`, { sheet: sheetName, fix: '请在表格标题中写明统计期间，如“2024年第一季度”' });
+        }
       }
-      if (form.kind === 'aggregate') {
+      // Whether the row's period repeats another's is asked only of a row whose unit stands.
+      if (form.kind === 'aggregate' && rowPeriod && !(unitField && reported.has(unitField.id))) {
+        const at = periodFromCell && periodCell ? { cell: periodCell, field: periodField!.id } : {};
+        const overlap = this.seenPeriods.find((s) => s.form === form.code && s.unit === (rowUnit?.name ?? '') && (periodContains(s.period, rowPeriod!) || periodContains(rowPeriod!, s.period)));
         if (periodKind(rowPeriod) === 'other') {
-          this.error('period_span', `第 ${row.rowNumber} 行的统计期间“${periodLabel(rowPeriod)}”既不是一个月也不是一个季度，请按月或按季度填报`, { sheet: sheetName });
-          return undefined;
-        }
-        const overlap = this.seenPeriods.find((s) => s.unit === rowUnit!.name && (periodContains(s.period, rowPeriod!) || periodContains(rowPeriod!, s.period)));
-        if (overlap) {
+          if (periodFromCell || !periodSpanSaid) {
+            periodSpanSaid ||= !periodFromCell;
+            this.error('period_span', `第 ${row.rowNumber} 行的统计期间“${periodLabel(rowPeriod)}”既不是一个月也不是一个季度，请按月或按季度填报`, { sheet: sheetName, ...at });
+          }
+          rowPeriod = undefined;
+        } else if (overlap) {
           const where = overlap.sheet === sheetName ? `第 ${overlap.rowNumber} 行` : `工作表“${overlap.sheet}”第 ${overlap.rowNumber} 行`;
-          this.error('period_duplicate', `第 ${row.rowNumber} 行（${periodLabel(rowPeriod)}）与${where}（${periodLabel(overlap.period)}）的统计期间重复，数据会被重复计算。如果其中一个是汇总表或合计行，请删除后重新报送`, { sheet: sheetName });
-          return undefined;
+          this.error('period_duplicate', `第 ${row.rowNumber} 行（${periodLabel(rowPeriod)}）与${where}（${periodLabel(overlap.period)}）的统计期间重复，数据会被重复计算。如果其中一个是汇总表或合计行，请删除后重新报送`, { sheet: sheetName, ...at });
+          rowPeriod = undefined;
+        } else {
+          this.seenPeriods.push({ form: form.code, unit: rowUnit?.name ?? '', period: rowPeriod, sheet: sheetName, rowNumber: row.rowNumber });
         }
-        this.seenPeriods.push({ unit: rowUnit.name, period: rowPeriod, sheet: sheetName, rowNumber: row.rowNumber });
       }
-      if (periodField) values[periodField.id] = rowPeriod;
+      if (periodField && rowPeriod && !reported.has(periodField.id)) values[periodField.id] = rowPeriod;
 
+      // The form's rules on what could be read; the unit and period were checked above, a missing column once for the sheet.
       const parsed = schema.safeParse(values);
       if (!parsed.success) {
         for (const issue of parsed.error.issues) {
           const fieldId = String(issue.path[0] ?? '');
-          const field = form.fields.find((f) => f.id === fieldId);
-          if (!field) continue;
-          const col = layout.columns.find((c) => c.field === field);
-          const cell = col ? cellAddress(row.rowNumber, col.column) : undefined;
-          this.badValue(sheetName, cell, field, col ? (row.cells[col.column - 1] ?? null) : null);
+          if (reported.has(fieldId) || fieldId === unitField?.id || fieldId === periodField?.id) continue;
+          const col = layout.columns.find((c) => c.field.id === fieldId);
+          if (!col) continue;
+          reported.add(fieldId);
+          this.badValue(sheetName, cellAddress(row.rowNumber, col.column), col.field, row.cells[col.column - 1] ?? null);
         }
-        return undefined;
       }
-      for (const c of counted) {
-        const v = values[c.field.id];
-        if (typeof v === 'number') sums.set(c.field.id, (sums.get(c.field.id) ?? 0) + v);
+      const rowOk = this.result.problems.errors === errorsBefore;
+      if (!rowOk) {
+        rowsRefused = true;
+        // Found stage by stage (unreadable cells, then the form's rules); listed left to right.
+        this.result.problems.sortFrom(firstOfRow, (a, b) => columnOf(a.cell) - columnOf(b.cell));
       }
+      const valueErrors = [...reported].some((id) => id !== unitField?.id && id !== periodField?.id);
+      if (!valueErrors) {
+        for (const c of counted) {
+          const v = values[c.field.id];
+          if (typeof v === 'number') sums.set(c.field.id, (sums.get(c.field.id) ?? 0) + v);
+        }
+      }
+      if (!rowOk || !rowUnit || !rowPeriod) return undefined;
       const cumulative: { field: string; value: number; cell: string }[] = [];
       for (const c of layout.cumulativeColumns) {
         if (c.field.type !== 'count' && c.field.type !== 'amount') continue;
@@ -394,6 +535,8 @@ export class SubmissionParser {
           this.warn('cumulative_unreadable', `累计列 ${cell} 单元格“${c.header}”填的是 ${quote(raw)}，不是数字，未能核对累计数`, { sheet: sheetName, cell });
         } else if (typeof v.value === 'number') cumulative.push({ field: c.field.id, value: v.value, cell });
       }
+      // A sheet of another form is checked, never loaded.
+      if (foreign) return undefined;
       return { sheet: sheetName, rowNumber: row.rowNumber, unit: rowUnit.name, period: rowPeriod, values, ...(cumulative.length ? { cumulative } : {}) };
     };
 
@@ -414,9 +557,10 @@ export class SubmissionParser {
       next = await iterator.next();
     }
     for (const notice of decisions.notices(sheetName)) this.result.problems.add(notice);
-    this.widenPeriod(period ?? this.result.period);
-    for (const s of this.seenPeriods) if (s.sheet === sheetName) this.widenPeriod(s.period);
-    if (unit) this.result.unit ??= unit;
+    if (foreign) return;
+    if (periodSettled) this.widenPeriod(period ?? this.result.period);
+    for (const s of this.seenPeriods) if (s.sheet === sheetName && s.form === form.code) this.widenPeriod(s.period);
+    if (unit && unitSettled) this.result.unit ??= unit;
   }
 
   /** The submission's period is the span of its sheets' periods. */
@@ -431,17 +575,20 @@ export class SubmissionParser {
     }
   }
 
-  /** Unit and period as the file and this sheet state them, or undefined after reporting a contradiction. */
-  private sheetContext(sheetName: string, layout: TableLayout): { unit?: Unit; unitSource?: string; period?: Period; contextYear?: number } | undefined {
+  /**
+   * Unit and period as the file and this sheet state them. A contradiction is reported (once, with
+   * the title cells and whether a name states it) and the sheet is read on without that unit or period.
+   */
+  private sheetContext(sheetName: string, layout: TableLayout, foreign: boolean): SheetContext {
     const yearHint = statedYear(this.fileStatements);
     // Each row above the header is its own statement: two title rows naming different quarters contradict.
     const statementsWith = (year: number | undefined) => [
-      statementOf('工作表名', sheetName, this.ctx.registry, year),
+      statementOf({ kind: 'sheet_name', label: '工作表名' }, sheetName, this.ctx.registry, year),
       ...layout.titleRows.map((r) =>
-        statementOf(`表头上方第 ${r.rowNumber} 行`, r.cells.filter(Boolean).join(' '), this.ctx.registry, year, (words) => {
+        statementOf({ kind: 'title', label: `表头上方第 ${r.rowNumber} 行` }, r.cells.filter(Boolean).join(' '), this.ctx.registry, year, (words) => {
           // The cell that holds the words, so the message points at it and quotes nothing else.
           const column = r.cells.findIndex((c) => squeeze(c).includes(words));
-          return column >= 0 ? `${cellAddress(r.rowNumber, column + 1)} 单元格` : `表头上方第 ${r.rowNumber} 行`;
+          return column >= 0 ? cellAddress(r.rowNumber, column + 1) : undefined;
         }),
       ),
     ];
@@ -450,50 +597,60 @@ export class SubmissionParser {
     if (yearHint === undefined && contextYear !== undefined) sheetStatements = statementsWith(contextYear);
     const all = [...this.fileStatements, ...sheetStatements];
     const unit = agreeOnUnit(all);
-    const agreedPeriod = agreeOnPeriod(all);
+    const period = agreeOnPeriod(all);
     // Even a file refused for a contradiction is filed under what it does say, so the 调度 shows 退回, not 未报.
-    if (!isContradiction(unit) && unit.unit) this.result.guess.unit ??= unit.unit;
-    if (!isContradiction(agreedPeriod) && agreedPeriod.period) this.result.guess.period ??= agreedPeriod.period;
+    if (!foreign) {
+      if (!isContradiction(unit) && unit.unit) this.result.guess.unit ??= unit.unit;
+      if (!isContradiction(period) && period.period) this.result.guess.period ??= period.period;
+    }
+    let unitSettled = true;
+    let submitter: Unit | undefined;
     if (isContradiction(unit)) {
-      this.error('unit_conflict', unit.message, { sheet: sheetName });
-      return undefined;
+      this.errorOnce('unit_conflict', unit.message, { sheet: sheetName, ...placesAt(unit.places) });
+      unitSettled = false;
+    } else if (this.result.unit && unit.unit && this.result.unit.code !== unit.unit.code) {
+      this.errorOnce('unit_conflict', `报送单位前后不一致：前一个工作表是“${this.result.unit.name}”，工作表“${sheetName}”是“${unit.unit.name}”`, {
+        sheet: sheetName,
+        ...(unit.place ? placesAt([unit.place]) : {}),
+        fix: '一个文件只报送一个单位的数据，请核对后改正或分开报送',
+      });
+      unitSettled = false;
+    } else {
+      submitter = unit.unit ?? this.result.unit;
     }
-    if (this.result.unit && unit.unit && this.result.unit.code !== unit.unit.code) {
-      this.error('unit_conflict', `报送单位前后不一致：前一个工作表是“${this.result.unit.name}”，工作表“${sheetName}”是“${unit.unit.name}”`, { sheet: sheetName });
-      return undefined;
-    }
-    const period = agreedPeriod;
+    let periodSettled = true;
     if (isContradiction(period)) {
-      this.error(period.code ?? 'period_conflict', period.message, { sheet: sheetName });
-      return undefined;
+      this.errorOnce(period.code ?? 'period_conflict', period.message, { sheet: sheetName, ...placesAt(period.places) });
+      periodSettled = false;
     }
     const form = layout.form;
-    const submitter = unit.unit ?? this.result.unit;
     if (submitter) {
       if (!form.senders.includes(submitter.kind) || (form.senderUnits && !form.senderUnits.includes(submitter.name))) {
-        this.error('wrong_sender', `“${submitter.name}”不报送“${form.name}”。请核对报表类型或单位名称`, { sheet: sheetName });
-        return undefined;
-      }
-      this.result.unit ??= submitter;
+        const at = !isContradiction(unit) && unit.place && unit.unit ? placesAt([unit.place]) : {};
+        this.errorOnce('wrong_sender', `“${submitter.name}”不报送“${form.name}”。请核对报表类型或单位名称`, { sheet: sheetName, ...at });
+      } else if (!foreign) this.result.unit ??= submitter;
     }
     return {
       ...(submitter ? { unit: submitter } : {}),
-      ...(unit.source ? { unitSource: unit.source } : {}),
-      ...(period.period ? { period: period.period } : {}),
+      ...(!isContradiction(unit) && unit.source ? { unitSource: unit.source } : {}),
+      ...(!isContradiction(period) && period.period ? { period: period.period } : {}),
       ...(contextYear !== undefined ? { contextYear } : {}),
+      unitSettled,
+      periodSettled,
     };
   }
 
-  private badValue(sheet: string, cell: string | undefined, field: FieldDefinition, raw: CellValue, mark?: string): void {
+  private badValue(sheet: string, cell: string, field: FieldDefinition, raw: CellValue, mark?: string): void {
     const empty = raw === null || (typeof raw === 'string' && raw.trim() === '');
     const found = empty ? '（空）' : quote(raw);
     const label = fullLabel(field);
     const message = empty
-      ? `${cell ?? ''} 单元格“${label}”为必填项，不能为空`
+      ? `${cell} 单元格“${label}”为必填项，不能为空`
       : mark !== undefined
-        ? `${cell ?? ''} 单元格“${label}”为必填项，填的是 ${found}（表示没有内容），应填写${expectedText(field)}`
-        : `${cell ?? ''} 单元格“${label}”填的是 ${found}，应填写${expectedText(field)}`;
-    this.error(empty || mark !== undefined ? 'required' : 'invalid_value', message, { sheet, ...(cell ? { cell } : {}), field: field.id, found, expected: expectedText(field) });
+        ? `${cell} 单元格“${label}”为必填项，填的是 ${found}（表示没有内容），应填写${expectedText(field)}`
+        : `${cell} 单元格“${label}”填的是 ${found}，应填写${expectedText(field)}`;
+    const fix = empty || mark !== undefined ? undefined : fixFor(field, raw);
+    this.error(empty || mark !== undefined ? 'required' : 'invalid_value', message, { sheet, cell, field: field.id, found, expected: expectedText(field), ...(fix ? { fix } : {}) });
   }
 
   private checkTotal(sheet: string, row: SheetRow, counted: readonly { column: number; field: FieldDefinition }[], sums: Map<string, number>, label: string): void {
@@ -505,10 +662,27 @@ export class SubmissionParser {
       const sum = sums.get(c.field.id) ?? 0;
       if (c.field.measure === 'stock') continue;
       if (Math.abs(v.value - sum) > 0.005) {
-        this.warn('total_mismatch', `合计行（“${label}”）${cellAddress(row.rowNumber, c.column)} 单元格“${fullLabel(c.field)}”为 ${v.value}，但上方各行相加为 ${Math.round(sum * 100) / 100}。合计行不入库，已按各行数据计算`, { sheet, cell: cellAddress(row.rowNumber, c.column) });
+        this.warn('total_mismatch', `合计行（“${label}”）${cellAddress(row.rowNumber, c.column)} 单元格“${fullLabel(c.field)}”为 ${v.value}，但上方各行相加为 ${Math.round(sum * 100) / 100}。合计行不入库，已按各行数据计算`, { sheet, cell: cellAddress(row.rowNumber, c.column), field: c.field.id });
       }
     }
   }
+}
+
+/** The column number of an address (`C4` → 3); 0 for none. */
+function columnOf(cell: string | undefined): number {
+  const m = cell ? /^[A-Z]+/.exec(cell) : null;
+  return m ? columnNumber(m[0]) : 0;
+}
+
+/** A contradiction's places as a problem's location: its title cells, and whether a name states it. */
+function placesAt(places: readonly ContradictionPlace[]): At {
+  const cells = places.map((p) => p.cell).filter((c): c is string => c !== undefined);
+  const named = places.find((p) => p.kind === 'file_name' || p.kind === 'folder_name' || p.kind === 'sheet_name');
+  return {
+    ...(cells.length ? { cell: cells[0]! } : {}),
+    ...(cells.length > 1 ? { cells: cells.slice(1) } : {}),
+    ...(named ? { source: named.kind as ProblemSource } : {}),
+  };
 }
 
 async function drain(iterator: AsyncIterator<SheetRow>): Promise<void> {

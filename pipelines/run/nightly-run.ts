@@ -19,6 +19,7 @@ import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import { clearForeignWal, warehouseIdentity, withWorkingCopy } from '../../warehouse/working-copy.js';
 import type { CheckResult } from '../../warehouse/check/integrity-check.js';
 import type { FileOutcome, IngestResult } from '../ingest/ingest.js';
+import { noticesFolder, refusalNotices, writeRefusalNotices, type UnitNotice, type WrittenNotice } from './refusal-notices.js';
 import { acquireRunLock } from './run-lock.js';
 import type { RunLog } from './run-log.js';
 
@@ -57,6 +58,8 @@ export interface NightlyRunResult {
   readonly built?: BuildResult;
   /** Set when nothing was new but the outputs were stale and rebuilt: why (`as-of-changed` …). */
   readonly rebuilt?: string;
+  /** The 退回通知 written for this run's refusals, one per unit (see `refusal-notices.ts`). */
+  readonly notices?: readonly WrittenNotice[];
 }
 
 async function yearToBuild(warehouse: Warehouse, asOf: string): Promise<number | undefined> {
@@ -142,6 +145,8 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
     options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
     step = '复制数据仓库';
     let restamp = false;
+    const runDate = shanghaiDate(options.clock());
+    let notices: UnitNotice[] = [];
     const result = await withWorkingCopy(
       options.warehousePath,
       async (warehouse) => {
@@ -179,6 +184,15 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
           const broken = failed.filter((c) => structuralChecks.has(c.check)).map((c) => `${c.description}（${c.violations} 处）`);
           throw new RunFailedError(`完整性检查未通过：${broken.join('；')}。数据仓库和输出都保持上一次发布的状态，本次结果未发布`);
         }
+        // The 退回通知 are worked out from the warehouse now, and written once it is published.
+        if (ingested.counts.files_refused > 0) {
+          // A notice is a convenience beside the refusal reports: it never stops the run.
+          try {
+            notices = await refusalNotices(warehouse, ingested.runId, runDate);
+          } catch (e) {
+            options.log('refusal-notice-failed', { error: e instanceof Error ? e.message : String(e) });
+          }
+        }
         const changed = ingested.counts.files_loaded + ingested.counts.files_refused + ingested.counts.files_replaced + ingested.counts.files_failed > 0;
         if (b && !ingested.interrupted) {
           const stale = await outputsStale(options.warehousePath, b, asOf);
@@ -205,6 +219,7 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
       },
     );
     published = true;
+    const written = await writeNotices(options, notices, runDate, result.ingest.runId);
     let built: BuildResult | undefined;
     if (staged) {
       step = '替换输出目录';
@@ -226,7 +241,7 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
       failed: c.files_failed,
       rows: c.rows_loaded,
     });
-    return { ...result, ...(built ? { built } : {}) };
+    return { ...result, ...(built ? { built } : {}), ...(written.length ? { notices: written } : {}) };
   } catch (e) {
     await staged?.discard();
     const outcome = published ? '数据仓库已发布，输出未更新（下次运行时重新生成）' : '本次结果未发布';
@@ -236,6 +251,23 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
     throw e instanceof RunFailedError ? e : new RunFailedError(message, { cause: e });
   } finally {
     await lock.release();
+  }
+}
+
+/**
+ * Writes the run's 退回通知 under the reports folder. The warehouse is published already: a notice
+ * that cannot be written is logged, never fails the run (the refusal reports are there).
+ */
+async function writeNotices(options: NightlyRunOptions, notices: readonly UnitNotice[], runDate: string, runId: number): Promise<WrittenNotice[]> {
+  if (notices.length === 0) return [];
+  const dir = noticesFolder(options.reportsDir, runDate, runId);
+  try {
+    const written = await writeRefusalNotices(dir, notices);
+    for (const n of written) options.log('refusal-notice', { unit: n.unit, files: n.files, path: n.path });
+    return written;
+  } catch (e) {
+    options.log('refusal-notice-failed', { dir, error: e instanceof Error ? e.message : String(e) });
+    return [];
   }
 }
 

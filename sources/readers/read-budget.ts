@@ -1,7 +1,10 @@
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { checkDeadline } from './read-deadline.js';
 import { ReadError } from './reader.js';
 import type { ReadLimits } from './reader.js';
+
+export { readTimeout } from './read-deadline.js';
 
 /**
  * The time and memory a read may take, checked inside the readers' loops (every XML or CSV chunk,
@@ -21,12 +24,8 @@ export const HEAP_GUARD_FRACTION = 0.75;
 
 /** Stops the read when its deadline has passed or the heap is nearly full. */
 export function checkReadBudget(limits: Pick<ReadLimits, 'deadline'>): void {
-  if (limits.deadline !== undefined && Date.now() > limits.deadline) throw readTimeout();
+  checkDeadline(limits);
   checkHeap();
-}
-
-export function readTimeout(): ReadError {
-  return new ReadError('timeout', '读取文件用时超过了处理时限，已停止读取（文件可能过大或结构异常）');
 }
 
 function checkHeap(): void {

@@ -1,5 +1,3 @@
-import type { Readable } from 'node:stream';
-
 /**
  * A cell as a reader hands it on. Dates are JavaScript `Date`s holding the wall-clock
  * calendar value in UTC fields (2024-03-05 00:00 → `Date.UTC(2024, 2, 5)`), never shifted by
@@ -76,6 +74,15 @@ export const defaultReadLimits: ReadLimits = {
   maxCellChars: 32_767,
 };
 
+/**
+ * The bytes of a file, chunk by chunk, from the start: a Node `Readable` is one (the sources hand
+ * out `createReadStream`s); the browser's self-check page hands out the dropped file's bytes.
+ * `destroy()` lets go of it when the reader stops early.
+ */
+export interface ByteStream extends AsyncIterable<Uint8Array> {
+  destroy(): void;
+}
+
 /** What a reader is given: a file it can open as often as it needs. */
 export interface ReadableFile {
   /** Path relative to the inbox, with `/` separators; used in messages. */
@@ -83,7 +90,7 @@ export interface ReadableFile {
   /** Size in bytes. */
   readonly bytes: number;
   /** Opens a fresh stream over the whole file. */
-  open(): Readable;
+  open(): ByteStream;
   /** Absolute local path when the file is on disk (readers that need random access use it). */
   readonly localPath?: string;
 }
@@ -124,6 +131,14 @@ export interface WorkbookStream {
   /** Filled while `sheets` is consumed. */
   readonly notices: ReaderNotice[];
 }
+
+/**
+ * What every reader loop (each XML or CSV chunk, every 65,536 formula steps) calls to stop a read
+ * that has taken too long: throws `ReadError('timeout')` past `limits.deadline`. The Node readers
+ * also stop a read that nearly fills the heap (`read-budget.ts`); the browser's only the deadline
+ * (`read-deadline.ts`).
+ */
+export type ReadBudget = (limits: Pick<ReadLimits, 'deadline'>) => void;
 
 /** A reader for one family of file formats. */
 export interface WorkbookReader {

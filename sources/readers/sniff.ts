@@ -1,4 +1,4 @@
-import { extname } from 'node:path';
+import { extname } from './file-names.js';
 import type { ReadableFile } from './reader.js';
 
 /**

@@ -18,10 +18,12 @@
  * 4. after the decision, bytes that do not decode (invalid UTF-8, GB18030 U+FFFD) are refused
  *    with the approximate line, never replaced silently.
  *
+ * The two things that differ by platform are given in {@link TextPlatform}: on Node, iconv-lite's
+ * GB18030 and `node:buffer`'s `isAscii` (`text-platform-node.ts`); in the browser, the WHATWG
+ * `TextDecoder('gb18030')` (`text-platform-web.ts`).
+ *
  * @module
  */
-import { isAscii } from 'node:buffer';
-import iconv from 'iconv-lite';
 import { ReadError } from './reader.js';
 import { sniffUtf16WithoutBom } from './sniff.js';
 
@@ -38,8 +40,23 @@ export interface DetectedEncoding {
   readonly basis: 'bom' | 'content' | 'ascii';
 }
 
+/** A streaming decoder: characters split across chunks come out whole. */
+export interface StreamDecoder {
+  write(bytes: Uint8Array): string;
+  end(): string;
+}
+
+/** What decoding needs of the platform it runs on. */
+export interface TextPlatform {
+  /** Whether every byte is below 0x80. */
+  isAscii(bytes: Uint8Array): boolean;
+  /** A streaming GB18030 decoder that turns undecodable bytes into U+FFFD (they are refused by the caller). */
+  gb18030(): StreamDecoder;
+}
+
 /** Options of {@link AutoTextDecoder} and {@link decodeTextStream}. */
 export interface TextDecodingOptions {
+  readonly platform: TextPlatform;
   /** Bytes of non-ASCII text examined before choosing UTF-8 or GB18030. Default 64 KiB. */
   readonly sampleBytes?: number;
   /** Called once, when the encoding is decided. */
@@ -85,6 +102,7 @@ interface ChunkDecoder {
  */
 export class AutoTextDecoder {
   private readonly sampleBytes: number;
+  private readonly platform: TextPlatform;
   private readonly onDetected: ((detected: DetectedEncoding) => void) | undefined;
   private state: 'start' | 'ascii' | 'sampling' | 'decided' = 'start';
   private held: Buffer[] = [];
@@ -94,8 +112,9 @@ export class AutoTextDecoder {
   /** Line breaks emitted so far; only for locating errors. */
   private lineBreaks = 0;
 
-  constructor(options: TextDecodingOptions = {}) {
+  constructor(options: TextDecodingOptions) {
     this.sampleBytes = Math.max(16, options.sampleBytes ?? DEFAULT_SAMPLE_BYTES);
+    this.platform = options.platform;
     this.onDetected = options.onDetected;
   }
 
@@ -142,7 +161,7 @@ export class AutoTextDecoder {
 
   /** ASCII so far: pass ASCII through, start sampling at the first byte ≥ 0x80. */
   private writeAscii(bytes: Buffer): string {
-    if (isAscii(bytes)) return this.emit(bytes.toString('latin1'));
+    if (this.platform.isAscii(bytes)) return this.emit(bytes.toString('latin1'));
     let i = 0;
     while (i < bytes.length && (bytes[i] ?? 0) < 0x80) i++;
     const prefix = this.emit(bytes.toString('latin1', 0, i));
@@ -164,7 +183,7 @@ export class AutoTextDecoder {
       }
       refuseBinary(sample);
     }
-    if (isAscii(sample)) {
+    if (this.platform.isAscii(sample)) {
       this.state = 'ascii';
       return this.emit(sample.toString('latin1'));
     }
@@ -205,7 +224,7 @@ export class AutoTextDecoder {
   private decide(detected: DetectedEncoding): void {
     this.result = detected;
     this.state = 'decided';
-    this.decoder = makeDecoder(detected.encoding, () => this.lineBreaks);
+    this.decoder = makeDecoder(detected.encoding, () => this.lineBreaks, this.platform);
     this.onDetected?.(detected);
   }
 
@@ -226,7 +245,7 @@ export class AutoTextDecoder {
  */
 export async function* decodeTextStream(
   source: AsyncIterable<Uint8Array>,
-  options: TextDecodingOptions = {},
+  options: TextDecodingOptions,
 ): AsyncGenerator<string, void, undefined> {
   const decoder = new AutoTextDecoder(options);
   for await (const chunk of source) {
@@ -391,14 +410,14 @@ function scanGb18030(b: Buffer, atEnd: boolean): GbScan {
   return { invalidAt: -1, common, rare };
 }
 
-function makeDecoder(encoding: TextEncoding, linesSoFar: () => number): ChunkDecoder {
-  if (encoding === 'gb18030') return gb18030Decoder(linesSoFar);
+function makeDecoder(encoding: TextEncoding, linesSoFar: () => number, platform: TextPlatform): ChunkDecoder {
+  if (encoding === 'gb18030') return gb18030Decoder(linesSoFar, platform);
   return whatwgDecoder(encoding, linesSoFar);
 }
 
-/** iconv-lite keeps partial multi-byte sequences between writes; U+FFFD marks undecodable bytes. */
-function gb18030Decoder(linesSoFar: () => number): ChunkDecoder {
-  const inner = iconv.getDecoder('gb18030');
+/** The platform's decoder keeps partial multi-byte sequences between writes; U+FFFD marks undecodable bytes. */
+function gb18030Decoder(linesSoFar: () => number, platform: TextPlatform): ChunkDecoder {
+  const inner = platform.gb18030();
   const check = (text: string): string => {
     const bad = text.indexOf('\uFFFD');
     if (bad >= 0) {

@@ -60,7 +60,7 @@ export class FormulaBook {
    * results in place. `bytes` are the sheet's inflated bytes when the caller already has them.
    * @throws ReadError `formula_unevaluated` naming the cells when any cannot be evaluated.
    */
-  async evaluateSheet(sheet: SheetEntry, bytes?: AsyncIterable<Buffer>): Promise<EvaluatedSheet> {
+  async evaluateSheet(sheet: SheetEntry, bytes?: AsyncIterable<Uint8Array>): Promise<EvaluatedSheet> {
     const target = await this.load(sheet, sheet, bytes);
     await this.loadReferenced(target, sheet);
     const pending = target.pending;
@@ -73,7 +73,7 @@ export class FormulaBook {
     return this.patch(sheet, target);
   }
 
-  private async load(entry: SheetEntry, forSheet: SheetEntry, bytes?: AsyncIterable<Buffer>): Promise<FormulaSheet> {
+  private async load(entry: SheetEntry, forSheet: SheetEntry, bytes?: AsyncIterable<Uint8Array>): Promise<FormulaSheet> {
     const loaded = this.models.get(entry.index);
     if (loaded) return loaded;
     const part = entry.part;

@@ -1,9 +1,8 @@
-import type { Entry } from 'yauzl';
 import { ReadError } from './reader.js';
-import type { ReadLimits } from './reader.js';
+import type { ReadBudget, ReadLimits } from './reader.js';
+import type { ZipEntry, ZipSource } from './zip-archive.js';
 import { openGuardedPackage, partKey } from './zip-guard.js';
 import type { GuardedPackage, PackageInfo } from './zip-guard.js';
-import { closeZip, entryChunks } from './xlsx-zip.js';
 import { parseXmlPart, prefixedAttribute } from './xlsx-xml.js';
 import type { XmlSink } from './xlsx-xml.js';
 
@@ -30,11 +29,13 @@ export class XlsxPackage {
     private readonly guarded: GuardedPackage,
     /** Bound the text of every part parsed, and its deadline. */
     readonly limits: ReadLimits,
+    /** Checked on every chunk of every part parsed. */
+    readonly budget: ReadBudget,
   ) {}
 
   /** Runs the zip guard and opens the package. */
-  static async open(localPath: string, limits: ReadLimits): Promise<XlsxPackage> {
-    return new XlsxPackage(await openGuardedPackage(localPath, limits), limits);
+  static async open(source: ZipSource, limits: ReadLimits, budget: ReadBudget): Promise<XlsxPackage> {
+    return new XlsxPackage(await openGuardedPackage(source, limits), limits, budget);
   }
 
   get info(): PackageInfo {
@@ -51,13 +52,13 @@ export class XlsxPackage {
   }
 
   /** The inflated bytes of a part, CRC-checked. */
-  chunks(part: string): AsyncGenerator<Buffer> {
-    return entryChunks(this.guarded.zip, this.entry(part), part);
+  chunks(part: string): AsyncGenerator<Uint8Array> {
+    return this.guarded.zip.chunks(this.entry(part), part);
   }
 
   /** Streams a part through an XML sink. */
   async parse(part: string, sink: XmlSink): Promise<void> {
-    await parseXmlPart(this.chunks(part), part, sink, this.limits);
+    await parseXmlPart(this.chunks(part), part, sink, this.limits, this.budget);
   }
 
   /** Parses a part that must be small (workbook, rels, styles). */
@@ -93,10 +94,10 @@ export class XlsxPackage {
 
   /** Closes the zip (the descriptor is released once open part streams end). */
   close(): void {
-    closeZip(this.guarded.zip);
+    this.guarded.zip.close();
   }
 
-  private entry(part: string): Entry {
+  private entry(part: string): ZipEntry {
     const entry = this.guarded.entries.get(partKey(part));
     if (!entry) {
       throw new ReadError('corrupt', `文件不完整：缺少部件“${part}”。请用 Excel/WPS 打开后重新另存为 .xlsx。`);

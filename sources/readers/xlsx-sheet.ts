@@ -1,5 +1,5 @@
 import { ReadError, cellAddress } from './reader.js';
-import type { CellValue, ReadLimits, SheetRow } from './reader.js';
+import type { CellValue, ReadBudget, ReadLimits, SheetRow } from './reader.js';
 import { parseIsoCellDate, serialToDate } from './xlsx-dates.js';
 import { MAX_FORMULA_CHARS, shiftFormula } from './xlsx-formula.js';
 import { cellKey } from './xlsx-formula-eval.js';
@@ -23,6 +23,8 @@ export interface SheetContext {
   readonly dateStyles: readonly boolean[];
   readonly date1904: boolean;
   readonly limits: ReadLimits;
+  /** Checked on every chunk of the part (the read's deadline; on Node the heap guard too). */
+  readonly budget: ReadBudget;
 }
 
 /** Most `<mergeCell>` entries read from one sheet (a real sheet has a few hundred at most). */
@@ -63,7 +65,7 @@ export async function* readSheetRows(
   finish?: (findings: SheetFindings) => void,
 ): AsyncGenerator<SheetRow> {
   const builder = new RowBuilder(context, false);
-  const parser = new XmlPartParser(part, builder, context.limits);
+  const parser = new XmlPartParser(part, builder, context.limits, context.budget);
   try {
     for await (const chunk of source) {
       parser.write(chunk);
@@ -80,7 +82,7 @@ export async function* readSheetRows(
 /** Reads a whole worksheet part into memory, with its formulas (for evaluation). */
 export async function collectSheet(source: AsyncIterable<Uint8Array>, part: string, context: SheetContext): Promise<CollectedSheet> {
   const builder = new RowBuilder(context, true);
-  const parser = new XmlPartParser(part, builder, context.limits);
+  const parser = new XmlPartParser(part, builder, context.limits, context.budget);
   const rows: SheetRow[] = [];
   try {
     for await (const chunk of source) {

@@ -25,8 +25,8 @@ export interface SheetSurvey {
 }
 
 /** Reads a whole part (at most `maxBytes`) and surveys it. */
-export async function surveySheet(chunks: AsyncIterable<Buffer>, maxBytes: number, sheetName: string): Promise<SheetSurvey> {
-  const parts: Buffer[] = [];
+export async function surveySheet(chunks: AsyncIterable<Uint8Array>, maxBytes: number, sheetName: string): Promise<SheetSurvey> {
+  const parts: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of chunks) {
     total += chunk.length;
@@ -35,11 +35,16 @@ export async function surveySheet(chunks: AsyncIterable<Buffer>, maxBytes: numbe
     }
     parts.push(chunk);
   }
-  const bytes = parts.length === 1 ? parts[0]! : Buffer.concat(parts, total);
+  const bytes = parts.length === 1 ? asBuffer(parts[0]!) : Buffer.concat(parts, total);
   const text = asciiView(bytes);
   const prefix = elementPrefix(text);
   if (prefix === undefined) return { bytes, uncachedFormulas: false, merges: [] };
   return { bytes, uncachedFormulas: hasUncachedFormula(text, prefix), merges: mergeRefs(text, prefix, sheetName) };
+}
+
+/** A zip member's chunk as a `Buffer` (Node's zip gives Buffers; the browser's, Uint8Arrays): no copy. */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** The kept bytes in slices, for the row parser. */

@@ -1,8 +1,8 @@
 import { SaxesParser } from 'saxes';
 import type { SaxesTagPlain } from 'saxes';
-import { checkReadBudget } from './read-budget.js';
+import { checkDeadline } from './read-deadline.js';
 import { ReadError, defaultReadLimits } from './reader.js';
-import type { ReadLimits } from './reader.js';
+import type { ReadBudget, ReadLimits } from './reader.js';
 import { XmlBounds, runCapFor } from './xlsx-xml-bounds.js';
 
 /**
@@ -41,7 +41,7 @@ export function prefixedAttribute(attributes: Readonly<Record<string, string>>, 
 /**
  * Feeds the bytes of one part to saxes, through {@link XmlBounds} so that saxes never holds more
  * than a bounded run of text; every problem becomes a `ReadError('corrupt')`. Each chunk checks
- * the read's deadline and the heap guard.
+ * the read's budget (`budget`: the deadline, and on Node the heap guard).
  */
 export class XmlPartParser {
   private readonly parser = new SaxesParser({ xmlns: false });
@@ -54,6 +54,7 @@ export class XmlPartParser {
     private readonly partName: string,
     sink: XmlSink,
     private readonly limits: Pick<ReadLimits, 'maxCellChars' | 'deadline'> = defaultReadLimits,
+    private readonly budget: ReadBudget = checkDeadline,
   ) {
     const text = (value: string): void => {
       sink.text(value);
@@ -85,7 +86,7 @@ export class XmlPartParser {
 
   /** Parses the next chunk; handlers run synchronously inside this call. */
   write(chunk: Uint8Array): void {
-    checkReadBudget(this.limits);
+    this.budget(this.limits);
     this.decoder ??= new TextDecoder(encodingOf(chunk));
     this.guard(() => this.bounds.write(this.decoder?.decode(chunk, { stream: true }) ?? ''));
   }
@@ -127,8 +128,9 @@ export async function parseXmlPart(
   partName: string,
   sink: XmlSink,
   limits?: Pick<ReadLimits, 'maxCellChars' | 'deadline'>,
+  budget?: ReadBudget,
 ): Promise<void> {
-  const parser = new XmlPartParser(partName, sink, limits);
+  const parser = new XmlPartParser(partName, sink, limits, budget);
   for await (const chunk of chunks) parser.write(chunk);
   parser.end();
 }

@@ -1,17 +1,90 @@
 import zlib from 'node:zlib';
+import { open as openFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { ReadError } from './reader.js';
+import { crc32 as crc32Js, zipErrors } from './zip-archive.js';
+import type { RandomAccessBytes, ZipArchive, ZipEntry, ZipSource } from './zip-archive.js';
 
 /**
- * Thin promise layer over yauzl for the xlsx reader: random access to zip members, every
- * member's data checked against its declared size (yauzl) and CRC-32 (here, because yauzl
- * does not), every failure turned into a `ReadError`.
+ * The zip of an .xlsx on disk, for the Node readers: a thin promise layer over yauzl with random
+ * access to members, every member's data checked against its declared size (yauzl) and CRC-32
+ * (here, because yauzl does not), every failure turned into a `ReadError`. The browser reads zips
+ * with `zip-bytes.ts` instead; both are a `ZipSource` (`zip-archive.ts`).
  */
 
+/** A zip file on local disk. */
+export function fileZipSource(localPath: string): ZipSource {
+  return {
+    openBytes: () => openFileBytes(localPath),
+    openArchive: async (maxEntries) => {
+      const zip = await openZip(localPath);
+      try {
+        return new YauzlArchive(zip, await readCentralDirectory(zip, maxEntries));
+      } catch (err) {
+        closeZip(zip);
+        throw err;
+      }
+    },
+  };
+}
+
+async function openFileBytes(localPath: string): Promise<RandomAccessBytes> {
+  const handle = await openFile(localPath, 'r').catch((err: unknown) => {
+    throw new ReadError('corrupt', `无法打开文件。（${err instanceof Error ? err.message : String(err)}）`);
+  });
+  try {
+    const { size } = await handle.stat();
+    return {
+      size,
+      read: async (position, length) => {
+        const buf = Buffer.alloc(Math.max(0, Math.min(length, size - position)));
+        const { bytesRead } = await handle.read(buf, 0, buf.length, position);
+        return buf.subarray(0, bytesRead);
+      },
+      close: () => handle.close(),
+    };
+  } catch (err) {
+    await handle.close();
+    throw err;
+  }
+}
+
+class YauzlArchive implements ZipArchive {
+  readonly entries: readonly ZipEntry[];
+  private readonly raw = new Map<ZipEntry, Entry>();
+
+  constructor(
+    private readonly zip: ZipFile,
+    list: readonly Entry[],
+  ) {
+    this.entries = list.map((e) => {
+      const entry: ZipEntry = {
+        fileName: e.fileName,
+        backslashName: e.fileNameRaw.includes(0x5c),
+        uncompressedSize: e.uncompressedSize,
+        compressedSize: e.compressedSize,
+        encrypted: e.isEncrypted(),
+      };
+      this.raw.set(entry, e);
+      return entry;
+    });
+  }
+
+  chunks(entry: ZipEntry, partName: string): AsyncGenerator<Uint8Array> {
+    const raw = this.raw.get(entry);
+    if (!raw) throw new Error(`zip entry ${entry.fileName} is not of this archive`);
+    return entryChunks(this.zip, raw, partName);
+  }
+
+  close(): void {
+    closeZip(this.zip);
+  }
+}
+
 /** Opens a zip without reading entries yet; entries are read lazily, the file stays open. */
-export function openZip(localPath: string): Promise<ZipFile> {
+function openZip(localPath: string): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(
       localPath,
@@ -26,22 +99,13 @@ export function openZip(localPath: string): Promise<ZipFile> {
 
 function zipOpenError(err: Error | null): ReadError {
   const detail = err?.message ?? '';
-  if (/end of central directory|eocdr|file too small|central directory/i.test(detail)) {
-    return new ReadError(
-      'corrupt',
-      `文件不完整或已损坏：找不到压缩包目录（可能下载或传输中断）。请重新导出并报送完整的 .xlsx 文件。（${detail}）`,
-    );
-  }
-  return new ReadError('corrupt', `文件已损坏，无法按 .xlsx 压缩包打开。（${detail}）`);
+  if (/end of central directory|eocdr|file too small|central directory/i.test(detail)) return zipErrors.noDirectory(detail);
+  return zipErrors.notAZip(detail);
 }
 
 /** Reads the whole central directory (metadata only, nothing is inflated). */
-export function readCentralDirectory(zip: ZipFile, maxEntries: number): Promise<Entry[]> {
-  if (zip.entryCount > maxEntries) {
-    return Promise.reject(
-      new ReadError('too_large', `文件内部部件过多（${zip.entryCount} 个，上限 ${maxEntries} 个），已拒绝读取。`),
-    );
-  }
+function readCentralDirectory(zip: ZipFile, maxEntries: number): Promise<Entry[]> {
+  if (zip.entryCount > maxEntries) return Promise.reject(zipErrors.tooManyEntries(zip.entryCount, maxEntries));
   return new Promise((resolve, reject) => {
     const entries: Entry[] = [];
     const onError = (err: Error): void => {
@@ -77,17 +141,12 @@ function ignoreError(): void {
 function entryListError(err: Error): ReadError {
   const detail = err.message;
   const unsafe = /^(absolute path|invalid relative path|invalid characters in fileName): (.*)$/s.exec(detail);
-  if (unsafe) {
-    return new ReadError(
-      'corrupt',
-      `文件内部包含不安全的路径“${unsafe[2] ?? ''}”（绝对路径或“..”上级目录），已拒绝读取。请用 Excel/WPS 重新另存为 .xlsx。`,
-    );
-  }
-  return new ReadError('corrupt', `文件已损坏：压缩包目录无法读取。（${detail}）`);
+  if (unsafe) return zipErrors.unsafeName(unsafe[2] ?? '');
+  return zipErrors.badDirectory(detail);
 }
 
 /** Closes the zip; yauzl keeps the descriptor until open member streams end. */
-export function closeZip(zip: ZipFile): void {
+function closeZip(zip: ZipFile): void {
   zip.on('error', ignoreError);
   if (zip.isOpen) zip.close();
 }
@@ -108,41 +167,19 @@ function openEntryStream(zip: ZipFile, entry: Entry, partName: string): Promise<
 
 function memberError(err: Error | null, partName: string): ReadError {
   const detail = err?.message ?? '';
-  if (/encrypt/i.test(detail)) {
-    return new ReadError('encrypted', `文件内部部件“${partName}”已加密，无法读取。请取消密码后另存为 .xlsx 再报送。`);
-  }
-  if (/too many bytes|expected \d+|uncompressed/i.test(detail)) {
-    return new ReadError('corrupt', `文件已损坏：部件“${partName}”的实际大小与声明不符。（${detail}）`);
-  }
-  return new ReadError('corrupt', `文件已损坏：部件“${partName}”无法解压。（${detail}）`);
+  if (/encrypt/i.test(detail)) return zipErrors.encryptedMember(partName);
+  if (/too many bytes|expected \d+|uncompressed/i.test(detail)) return zipErrors.sizeMismatch(partName, detail);
+  return zipErrors.cannotInflate(partName, detail);
 }
 
-const crc32: (data: Uint8Array, value?: number) => number =
-  typeof zlib.crc32 === 'function' ? zlib.crc32 : crc32Fallback;
-
-let crcTable: Uint32Array | undefined;
-function crc32Fallback(data: Uint8Array, value = 0): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let crc = ~value >>> 0;
-  for (let i = 0; i < data.length; i++) {
-    crc = (crcTable[(crc ^ (data[i] ?? 0)) & 0xff] ?? 0) ^ (crc >>> 8);
-  }
-  return ~crc >>> 0;
-}
+const crc32: (data: Uint8Array, value?: number) => number = typeof zlib.crc32 === 'function' ? zlib.crc32 : crc32Js;
 
 /**
  * Streams one member's inflated bytes. The CRC-32 is checked at the end, so a damaged member
  * fails even when its deflate data happens to inflate. Breaking out of the loop destroys the
  * member stream.
  */
-export async function* entryChunks(zip: ZipFile, entry: Entry, partName: string): AsyncGenerator<Buffer> {
+async function* entryChunks(zip: ZipFile, entry: Entry, partName: string): AsyncGenerator<Buffer> {
   const stream = await openEntryStream(zip, entry, partName);
   // yauzl forwards inner errors with setImmediate, possibly after iteration stopped listening.
   stream.on('error', ignoreError);
@@ -163,20 +200,5 @@ export async function* entryChunks(zip: ZipFile, entry: Entry, partName: string)
   } finally {
     stream.destroy();
   }
-  if (crc >>> 0 !== entry.crc32 >>> 0) {
-    throw new ReadError(
-      'corrupt',
-      `文件已损坏：部件“${partName}”校验失败（CRC 错误），可能是传输或存储过程中损坏。请重新导出后报送。`,
-    );
-  }
-}
-
-/** Reads a whole (small) member into memory, refusing anything over `maxBytes`. */
-export async function readEntryBytes(zip: ZipFile, entry: Entry, partName: string, maxBytes: number): Promise<Buffer> {
-  if (entry.uncompressedSize > maxBytes) {
-    throw new ReadError('too_large', `部件“${partName}”过大（${entry.uncompressedSize} 字节，上限 ${maxBytes} 字节）。`);
-  }
-  const chunks: Buffer[] = [];
-  for await (const chunk of entryChunks(zip, entry, partName)) chunks.push(chunk);
-  return Buffer.concat(chunks);
+  if (crc >>> 0 !== entry.crc32 >>> 0) throw zipErrors.badCrc(partName);
 }

@@ -1,15 +1,15 @@
-import { open as openFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import type { Entry, ZipFile } from 'yauzl';
 import { ReadError } from './reader.js';
 import type { ReadLimits } from './reader.js';
-import { closeZip, openZip, readCentralDirectory, readEntryBytes } from './xlsx-zip.js';
+import { readEntryBytes } from './zip-archive.js';
+import type { RandomAccessBytes, ZipArchive, ZipEntry, ZipSource } from './zip-archive.js';
 
 /**
  * The checks an .xlsx/.xlsm file must pass before any XML is parsed: that it is a zip at all
  * (and not an encrypted OLE2 container, an old .xls, an .ods or a renamed .docx), that its
  * member names are safe and unique, and that nothing in it inflates beyond the limits.
  * Only the central directory and a few tiny members (`mimetype`, `[Content_Types].xml`) are read.
+ * Written over a `ZipSource` (`zip-archive.ts`), so the Node readers (yauzl, a file on disk) and the
+ * self-check page (fflate, bytes in memory) run the same checks.
  */
 
 /** What the guard learnt about a package that passed. */
@@ -25,9 +25,9 @@ export interface PackageInfo {
 /** A package that passed the guard, still open for reading its members. */
 export interface GuardedPackage {
   readonly info: PackageInfo;
-  readonly zip: ZipFile;
+  readonly zip: ZipArchive;
   /** Members keyed by {@link partKey} of their name. */
-  readonly entries: ReadonlyMap<string, Entry>;
+  readonly entries: ReadonlyMap<string, ZipEntry>;
 }
 
 /** Members whose uncompressed size is at most this are exempt from the ratio check (XML compresses well). */
@@ -55,28 +55,28 @@ export function partKey(name: string): string {
  * Checks an .xlsx/.xlsm file without inflating its sheets.
  * @throws ReadError naming the problem: `encrypted`, `unsupported_format`, `corrupt`, `empty`, `too_large`.
  */
-export async function inspectXlsxPackage(localPath: string, limits: ReadLimits): Promise<PackageInfo> {
-  const pkg = await openGuardedPackage(localPath, limits);
-  closeZip(pkg.zip);
+export async function inspectXlsxPackage(source: ZipSource, limits: ReadLimits): Promise<PackageInfo> {
+  const pkg = await openGuardedPackage(source, limits);
+  pkg.zip.close();
   return pkg.info;
 }
 
 /** Like {@link inspectXlsxPackage} but leaves the zip open for the reader; the caller closes it. */
-export async function openGuardedPackage(localPath: string, limits: ReadLimits): Promise<GuardedPackage> {
-  await sniffContainer(localPath, limits);
-  const zip = await openZip(localPath).catch((err: unknown) => explainUnreadableZip(localPath, err));
+export async function openGuardedPackage(source: ZipSource, limits: ReadLimits): Promise<GuardedPackage> {
+  await sniffContainer(source, limits);
+  const zip = await source.openArchive(MAX_ENTRIES).catch((err: unknown) => explainUnreadableZip(source, err));
   try {
-    const list = await readCentralDirectory(zip, MAX_ENTRIES).catch((err: unknown) => explainUnreadableZip(localPath, err));
+    const list = zip.entries;
     const entries = checkEntries(list, limits);
     await refuseForeignPackages(zip, entries);
     const info: PackageInfo = {
       entryNames: list.map((e) => e.fileName),
       totalUncompressedBytes: list.reduce((sum, e) => sum + e.uncompressedSize, 0),
-      backslashNames: list.some((e) => e.fileNameRaw.includes(0x5c)),
+      backslashNames: list.some((e) => e.backslashName),
     };
     return { info, zip, entries };
   } catch (err) {
-    closeZip(zip);
+    zip.close();
     throw err;
   }
 }
@@ -85,18 +85,18 @@ export async function openGuardedPackage(localPath: string, limits: ReadLimits):
  * A zip whose directory cannot be read may still be recognisably a Word or PowerPoint file
  * (the fuzzed .docx in the corpus has bytes prepended); its local headers name its parts.
  */
-async function explainUnreadableZip(localPath: string, err: unknown): Promise<never> {
-  const foreign = await foreignByRawNames(localPath).catch(() => undefined);
+async function explainUnreadableZip(source: ZipSource, err: unknown): Promise<never> {
+  const foreign = await foreignByRawNames(source).catch(() => undefined);
   throw foreign ?? err;
 }
 
-async function foreignByRawNames(localPath: string): Promise<ReadError | undefined> {
-  const handle = await openFile(localPath, 'r');
+async function foreignByRawNames(source: ZipSource): Promise<ReadError | undefined> {
+  const handle = await source.openBytes();
   try {
-    const { size } = await handle.stat();
+    const { size } = handle;
     if (size > MAX_RAW_SCAN_BYTES) return undefined;
-    const bytes = Buffer.alloc(size);
-    await handle.read(bytes, 0, size, 0);
+    const raw = await handle.read(0, size);
+    const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     if (bytes.includes('xl/workbook')) return undefined;
     if (bytes.includes('word/document.xml')) return new ReadError('unsupported_format', WORD_MESSAGE);
     if (bytes.includes('ppt/presentation.xml')) return new ReadError('unsupported_format', POWERPOINT_MESSAGE);
@@ -107,18 +107,16 @@ async function foreignByRawNames(localPath: string): Promise<ReadError | undefin
 }
 
 /** Looks at the first bytes: zip, OLE2 (encrypted xlsx or legacy .xls) or something else. */
-async function sniffContainer(localPath: string, limits: ReadLimits): Promise<void> {
-  const handle = await openFile(localPath, 'r').catch((err: unknown) => {
-    throw new ReadError('corrupt', `无法打开文件。（${err instanceof Error ? err.message : String(err)}）`);
-  });
+async function sniffContainer(source: ZipSource, limits: ReadLimits): Promise<void> {
+  const handle = await source.openBytes();
   try {
-    const { size } = await handle.stat();
+    const { size } = handle;
     if (size === 0) throw new ReadError('empty', '文件是空的（0 字节），请重新导出后再报送。');
     if (size > limits.maxFileBytes) {
       throw new ReadError('too_large', `文件过大（${mib(size)}，上限 ${mib(limits.maxFileBytes)}），请拆分后报送。`);
     }
-    const head = Buffer.alloc(Math.min(size, 8));
-    await handle.read(head, 0, head.length, 0);
+    const first = await handle.read(0, Math.min(size, 8));
+    const head = Buffer.from(first.buffer, first.byteOffset, first.byteLength);
     if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b) return;
     if (head.equals(OLE2_MAGIC)) {
       if (await containsBytes(handle, size, ENCRYPTED_PACKAGE)) {
@@ -144,13 +142,14 @@ async function sniffContainer(localPath: string, limits: ReadLimits): Promise<vo
   }
 }
 
-async function containsBytes(handle: FileHandle, size: number, needle: Buffer): Promise<boolean> {
+async function containsBytes(handle: RandomAccessBytes, size: number, needle: Buffer): Promise<boolean> {
   const chunkSize = 1024 * 1024;
   const buf = Buffer.alloc(chunkSize + needle.length);
   let carry = 0;
   for (let pos = 0; pos < size; pos += chunkSize) {
-    const { bytesRead } = await handle.read(buf, carry, chunkSize, pos);
-    const filled = carry + bytesRead;
+    const read = await handle.read(pos, chunkSize);
+    buf.set(read, carry);
+    const filled = carry + read.length;
     if (buf.subarray(0, filled).includes(needle)) return true;
     carry = Math.min(needle.length - 1, filled);
     buf.copy(buf, 0, filled - carry, filled);
@@ -164,11 +163,11 @@ function looksLikeText(head: Buffer): boolean {
   return [...head].every((b) => b === 0x09 || b === 0x0a || b === 0x0d || b >= 0x20);
 }
 
-function checkEntries(list: readonly Entry[], limits: ReadLimits): Map<string, Entry> {
+function checkEntries(list: readonly ZipEntry[], limits: ReadLimits): Map<string, ZipEntry> {
   if (list.length === 0) {
     throw new ReadError('corrupt', '文件是一个空的压缩包，里面没有任何工作簿内容。请重新导出后报送。');
   }
-  const entries = new Map<string, Entry>();
+  const entries = new Map<string, ZipEntry>();
   let total = 0;
   for (const entry of list) {
     const name = entry.fileName;
@@ -180,7 +179,7 @@ function checkEntries(list: readonly Entry[], limits: ReadLimits): Map<string, E
       );
     }
     entries.set(key, entry);
-    if (entry.isEncrypted()) {
+    if (entry.encrypted) {
       throw new ReadError('encrypted', `文件内部部件“${name}”已加密，无法读取。请取消密码后另存为 .xlsx 再报送。`);
     }
     total += entry.uncompressedSize;
@@ -214,7 +213,7 @@ function checkEntries(list: readonly Entry[], limits: ReadLimits): Map<string, E
 }
 
 /** Refuses zips that are some other kind of document: OpenDocument, Word, PowerPoint, plain archives. */
-async function refuseForeignPackages(zip: ZipFile, entries: ReadonlyMap<string, Entry>): Promise<void> {
+async function refuseForeignPackages(zip: ZipArchive, entries: ReadonlyMap<string, ZipEntry>): Promise<void> {
   const has = (key: string): boolean => entries.has(key);
   const contentTypes = entries.get('[content_types].xml');
   const mimetype = entries.get('mimetype');
@@ -249,7 +248,7 @@ async function refuseForeignPackages(zip: ZipFile, entries: ReadonlyMap<string, 
   throw new ReadError('unsupported_format', '文件中找不到 Excel 工作簿部件，不是有效的 .xlsx 文件。请用 Excel/WPS 另存为 .xlsx 后再报送。');
 }
 
-async function readSmall(zip: ZipFile, entry: Entry, partName: string): Promise<string> {
+async function readSmall(zip: ZipArchive, entry: ZipEntry, partName: string): Promise<string> {
   const bytes = await readEntryBytes(zip, entry, partName, MAX_SNIFF_PART_BYTES);
   return bytes.toString('utf8');
 }

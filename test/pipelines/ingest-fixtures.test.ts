@@ -31,13 +31,16 @@ async function snapshotOf(w: Warehouse): Promise<unknown> {
 }
 
 describe('fixture submissions, one producer and layout per file', () => {
-  // office/: the layouts township offices really send (test/fixtures/make-office-fixtures.ts).
-  const inputs = ['inbox', 'bad', 'office'].flatMap((top) => filesUnder(join(fixturesDir, top)));
+  // office/: the layouts township offices really send (test/fixtures/make-office-fixtures.ts);
+  // refusal/: many problems of many kinds in one file (test/fixtures/make-refusal-fixtures.ts).
+  const tops = ['inbox', 'bad', 'office', 'refusal'];
+  const received: Record<string, string> = { office: '2025-10-10T02:00:00Z', refusal: '2024-07-05T02:00:00Z' };
+  const inputs = tops.flatMap((top) => filesUnder(join(fixturesDir, top)));
   it.each(inputs.map((p) => [relative(fixturesDir, p)]))('%s', async (rel) => {
     const inbox = tempDir();
     // Deliver just this file, under its own folders (they state unit and period).
     const [top, ...rest] = rel.split('/');
-    deliverFile(join(fixturesDir, rel), inbox, rest.join('/'), new Date(top === 'office' ? '2025-10-10T02:00:00Z' : '2024-04-05T02:00:00Z'));
+    deliverFile(join(fixturesDir, rel), inbox, rest.join('/'), new Date(received[top!] ?? '2024-04-05T02:00:00Z'));
     warehouse = await memoryWarehouse();
     await runIngest(warehouse, inbox, join(inbox, '..', 'reports'));
     const actual = JSON.parse(JSON.stringify(await snapshotOf(warehouse)));
@@ -47,7 +50,7 @@ describe('fixture submissions, one producer and layout per file', () => {
       writeFileSync(golden, `${JSON.stringify(actual, null, 2)}\n`);
       if (!update) throw new Error(`golden file was missing and has been written: ${golden} — review it`);
     }
-    expect(['inbox', 'bad', 'office']).toContain(top);
+    expect(tops).toContain(top);
     expect(actual).toEqual(JSON.parse(readFileSync(golden, 'utf8')));
   });
 });

@@ -132,7 +132,8 @@ describe('a failure that may pass is tried again', () => {
       expect(r.outcomes[0]!.status).toBe('failed');
       reasons.push(r.outcomes[0]!.reason!);
     }
-    expect(reasons[0]).toMatch(/^文件无法打开：EIO.*第 1 次处理失败/);
+    // The administrator's reason: the plain sentence, the system's own words as technical detail, what happens next.
+    expect(reasons[0]).toMatch(/^文件无法打开：读取磁盘或网络共享上的文件时出错（技术信息：EIO.*）（第 1 次处理失败/);
     expect(reasons[1]).toContain('第 2 次处理失败');
     expect(reasons[2]).toMatch(/已连续 3 次处理失败，不再自动重试；排除原因后可运行 firestat reprocess --submission 3 重新读取/);
     // Left alone: one lookup, nothing recorded.

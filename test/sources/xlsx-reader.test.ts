@@ -9,6 +9,8 @@ import { ReadError, defaultReadLimits } from '../../sources/readers/reader.js';
 import type { CellValue, ReadLimits, ReadableFile, ReaderNotice, SheetRow } from '../../sources/readers/reader.js';
 import { XlsxReader } from '../../sources/readers/xlsx-reader.js';
 import { inspectXlsxPackage } from '../../sources/readers/zip-guard.js';
+import { bytesZipSource } from '../../sources/readers/zip-bytes.js';
+import { fileZipSource } from '../../sources/readers/xlsx-zip.js';
 import { buildZip, craftXlsx } from './xlsx-test-zip.js';
 import type { CraftedWorkbook, ZipMember } from './xlsx-test-zip.js';
 
@@ -371,12 +373,34 @@ describe('XlsxReader resource handling', () => {
   });
 });
 
+/** A settled guard as the two zip readers must agree on it: the package's parts, or the refusal's code and lead text. */
+function verdict(result: PromiseSettledResult<unknown>): unknown {
+  if (result.status === 'fulfilled') return result.value;
+  const e = result.reason as ReadError;
+  // The technical detail in brackets is each zip library's own wording.
+  return { code: e.code, message: e.message.replace(/（[^（）]*）[。]?$/, '') };
+}
+
+/**
+ * The guard over the file on disk (yauzl, the nightly run) and over its bytes in memory (fflate,
+ * the self-check page): both must come to the same verdict; the on-disk one is returned.
+ */
+async function inspectBoth(file: string, limits: ReadLimits): Promise<unknown> {
+  const [onDisk, inMemory] = await Promise.allSettled([
+    inspectXlsxPackage(fileZipSource(file), limits),
+    inspectXlsxPackage(bytesZipSource(fs.readFileSync(file)), limits),
+  ]);
+  expect(verdict(inMemory)).toEqual(verdict(onDisk));
+  if (onDisk.status === 'rejected') throw onDisk.reason;
+  return onDisk.value;
+}
+
 describe('zip guard', () => {
-  const guard = (file: string, limits: ReadLimits = defaultReadLimits): Promise<unknown> => inspectXlsxPackage(file, limits);
+  const guard = (file: string, limits: ReadLimits = defaultReadLimits): Promise<unknown> => inspectBoth(file, limits);
   const base = (): ZipMember[] => craftXlsx({ sheets: [{ name: 'S', rows: '' }] });
 
   it('accepts a valid package and lists its parts', async () => {
-    const info = await inspectXlsxPackage(crafted({ sheets: [{ name: 'S', rows: '' }] }), defaultReadLimits);
+    const info = (await inspectBoth(crafted({ sheets: [{ name: 'S', rows: '' }] }), defaultReadLimits)) as { entryNames: string[]; backslashNames: boolean };
     expect(info.entryNames).toContain('xl/workbook.xml');
     expect(info.backslashNames).toBe(false);
   });
@@ -499,7 +523,7 @@ describe('the real-world corpus', () => {
     ['calamine__any_sheets_biff8.xls', 'unsupported_format'],
     ['sheetjs__excel_unicode_text_utf16le_he.txt', 'unsupported_format'],
   ])('the guard refuses %s', async (name, code) => {
-    expect((await readError(inspectXlsxPackage(corpus(name), defaultReadLimits))).code).toBe(code);
+    expect((await readError(inspectBoth(corpus(name), defaultReadLimits))).code).toBe(code);
   });
 
   it('reads Chinese text and dates of poi__49273_zh_merged.xlsx', async () => {
