@@ -13,6 +13,7 @@ import {
 } from './data/build-documents.js';
 import { indexDocumentSchema, schemaVersion } from './data/documents.js';
 import { BUILD_STAMP, type BuildStamp } from './build-stamp.js';
+import { jsonFiles } from './json-publisher.js';
 import { redactFile, type DocumentSet, type OutputFile, type Publisher } from './publisher.js';
 
 export { BUILD_STAMP, readBuildStamp, type BuildStamp } from './build-stamp.js';
@@ -48,7 +49,7 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
   const bulletins = [];
   for (const q of quarters) {
     quarterDocs.push(await quarterDocument(ctx, q, towns.map((t) => t.name), bureau));
-    dispatch.push(await dispatchDocument(ctx, q));
+    dispatch.push(await dispatchDocument(ctx, q, q === quarters.at(-1)));
     bulletins.push(await bulletinDocument(ctx, q, towns.map((t) => t.name)));
   }
   const townships = [];
@@ -63,13 +64,13 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
     quarters,
     townships: towns.map((t) => ({ unit: t.name, code: t.code })),
     documents: [
-      { kind: 'year', file: `data/year-${y}.json`, title: `${y}年度总览` },
+      { kind: 'year', file: jsonFiles.year(y), title: `${y}年度总览` },
       ...quarters.flatMap((q) => [
-        { kind: 'quarter', file: `data/quarter-${y}-Q${q}.json`, title: `${y}年第${q}季度汇总` },
-        { kind: 'dispatch', file: `data/dispatch-${y}-Q${q}.json`, title: `${y}年第${q}季度调度` },
-        { kind: 'bulletin', file: `data/bulletin-${y}-Q${q}.json`, title: `${y}年第${q}季度通报` },
+        { kind: 'quarter', file: jsonFiles.quarter(y, q), title: `${y}年第${q}季度汇总` },
+        { kind: 'dispatch', file: jsonFiles.dispatch(y, q), title: `${y}年第${q}季度调度` },
+        { kind: 'bulletin', file: jsonFiles.bulletin(y, q), title: `${y}年第${q}季度通报` },
       ]),
-      ...towns.map((t) => ({ kind: 'township', file: `data/township-${t.code}-${y}.json`, title: `${t.name}${y}年` })),
+      ...towns.map((t) => ({ kind: 'township', file: jsonFiles.township(t.code, y), title: `${t.name}${y}年` })),
     ],
   });
   return { index, year, quarters: quarterDocs, dispatch, bulletins, townships };
@@ -80,7 +81,7 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
  * a Parquet export or data dictionary someone put there — is carried over into the new one.
  */
 export function isBuildOutput(name: string): boolean {
-  return ['data', 'text', 'xlsx', 'assets', BUILD_STAMP].includes(name) || name.endsWith('.html') || /\.\d+\.\d+\.tmp$/.test(name);
+  return ['data', 'text', 'docx', 'xlsx', 'assets', BUILD_STAMP].includes(name) || name.endsWith('.html') || /\.\d+\.\d+\.tmp$/.test(name);
 }
 
 /** A build written into a staging folder beside the output folder, not yet in place. */
@@ -104,7 +105,11 @@ export async function stageBuild(options: BuildOptions): Promise<StagedBuild> {
   // Every document is redacted where it is built; every text file once more where it is written.
   const redactor = await redactorFor(ctx);
   const files: OutputFile[] = [];
-  for (const p of options.publishers) files.push(...(await p.publish(documents)).map((f) => redactFile(redactor, f)));
+  // Publishers that link to the others' files (the pages) run last, told what was written.
+  const linking = options.publishers.filter((p) => p.linksOutputs);
+  for (const p of options.publishers.filter((x) => !x.linksOutputs)) files.push(...(await p.publish(documents)).map((f) => redactFile(redactor, f)));
+  const written = files.map((f) => f.path);
+  for (const p of linking) files.push(...(await p.publish(documents, written)).map((f) => redactFile(redactor, f)));
   const staging = await stageFolder(options.outDir);
   try {
     for (const f of files) await staging.write(f.path, f.content);

@@ -37,5 +37,12 @@ export function redactFile(redactor: Redactor, file: OutputFile): OutputFile {
 export interface Publisher {
   /** Shown in the build summary: `JSON 数据`. */
   readonly name: string;
-  publish(documents: DocumentSet): Promise<readonly OutputFile[]>;
+  /**
+   * The publisher links to other outputs (the pages link to the workbooks, documents and text):
+   * the build runs it after every other publisher and passes it the paths they wrote, so it links
+   * only to files that are really there.
+   */
+  readonly linksOutputs?: boolean;
+  /** `outputs`: for a publisher that {@link linksOutputs}, the paths the other publishers wrote. */
+  publish(documents: DocumentSet, outputs?: readonly string[]): Promise<readonly OutputFile[]>;
 }

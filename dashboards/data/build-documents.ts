@@ -1,13 +1,17 @@
-import { bureauMonthlyForm, forms, townshipStatsForm } from '../../domain/forms/index.js';
-import { fullLabel, type FieldDefinition } from '../../domain/forms/form-definition.js';
+import { bureauMonthlyForm, caseReviewsForm, forms, townshipStatsForm } from '../../domain/forms/index.js';
+import { UnitRegistry } from '../../domain/units.js';
+import { comparable, fullLabel, type FieldDefinition } from '../../domain/forms/form-definition.js';
 import { periodLabel } from '../../domain/periods.js';
 import type { Redactor } from '../../domain/redact.js';
+import { checkedAsOf } from '../../warehouse/as-of.js';
 import { loadRedactor } from '../../warehouse/personal-data.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
+import { rateOf } from '../rates.js';
 import { phraseWithUnit } from '../text/report-phrasing.js';
-import { bulletinText } from '../text/bulletin-text.js';
-import { yearParagraphs } from '../text/year-paragraph.js';
+import { bulletinDraft } from '../text/bulletin-text.js';
+import { officialMarkdown } from '../text/official-text.js';
+import { yearParagraphs, type YearCaseReview } from '../text/year-paragraph.js';
 import {
   bulletinDocumentSchema,
   dispatchDocumentSchema,
@@ -101,6 +105,23 @@ function meta(ctx: BuildContext, src: Source[]) {
   return { schemaVersion, generatedAt: ctx.generatedAt, asOf: ctx.asOf, year: ctx.year, sources: src };
 }
 
+/** The year's review of the townships' case files (R1), for the year-end text's 通报 sentence. */
+async function yearCaseReview(ctx: BuildContext): Promise<YearCaseReview> {
+  const towns = await rows(ctx, `SELECT count(*) AS n FROM units WHERE kind = 'township'`);
+  const reviews = await rows(
+    ctx,
+    `SELECT r.result, r.problems FROM case_reviews r JOIN units u ON u.name = r.handling_unit AND u.kind = 'township' WHERE r.year = ${ctx.year}`,
+  );
+  const choices = (id: string) => [...(caseReviewsForm.fields.find((f) => f.id === id)?.choices ?? [])];
+  const problemsOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
+  return {
+    townships: num(towns[0]?.n),
+    reviewed: reviews.length,
+    results: Object.fromEntries(choices('result').map((c) => [c, reviews.filter((r) => r.result === c).length])),
+    problems: choices('problems').map((p) => ({ problem: p, cases: reviews.filter((r) => problemsOf(r.problems).includes(p)).length })),
+  };
+}
+
 /** The 年度总览 document. */
 export async function yearDocument(ctx: BuildContext): Promise<YearDocument> {
   const yf = await rows(ctx, `SELECT scope, metric, label, value FROM year_figures WHERE year = ${ctx.year}`);
@@ -137,7 +158,7 @@ export async function yearDocument(ctx: BuildContext): Promise<YearDocument> {
     townships: figures('township', townshipStatsForm.fields),
     byQuarter: quarterly.map((r) => ({ quarter: num(r.quarter), scope: r.scope === 'bureau' ? 'bureau' : 'township', metric: String(r.metric), label: String(r.label), value: num(r.value) })),
     byMonth: monthly.map((r) => ({ month: num(r.month), metric: String(r.metric), label: labels.get(String(r.metric)) ?? String(r.metric), value: num(r.value) })),
-    paragraphs: yearParagraphs(ctx.year, bureau, townships),
+    paragraphs: yearParagraphs(ctx.year, bureau, townships, await yearCaseReview(ctx)),
     findings: {
       total: findings.reduce((a, r) => a + num(r.n), 0),
       byRule: findings.map((r) => ({ rule: String(r.rule), label: ruleLabels[String(r.rule)] ?? String(r.rule), count: num(r.n) })),
@@ -150,9 +171,32 @@ const t1Metrics = countFields(townshipStatsForm.fields).map((f) => f.id);
 const b1Metrics = countFields(bureauMonthlyForm.fields).map((f) => f.id);
 const stockMetrics = new Set([...townshipStatsForm.fields, ...bureauMonthlyForm.fields].filter((f) => f.measure === 'stock').map((f) => f.id));
 
+/** The exact rectification rate (not rounded: outputs round it once, with `dashboards/rates.ts`). */
 function rate(rectified: number | undefined, found: number | undefined): number | null {
-  return found ? Math.round(((rectified ?? 0) / found) * 10000) / 10000 : null;
+  return found ? rateOf(rectified ?? 0, found) : null;
 }
+
+/**
+ * How the bureau's B1 figures stand beside the townships' T1 columns in the 汇总表, from the field
+ * declarations (`counterpart`, `comparable`): `shared` — T1 columns the bureau fills with a
+ * comparable B1 figure (added into 全区合计); `apart` — B1 figures whose counterpart has another
+ * unit, shown in a column of their own beside it and never added to it.
+ */
+const bureauBeside = (() => {
+  const shared = new Map<string, string>();
+  const apart: { b1: FieldDefinition; beside: string }[] = [];
+  for (const b of countFields(bureauMonthlyForm.fields)) {
+    if (b.counterpart?.form !== townshipStatsForm.code) continue;
+    const t = townshipStatsForm.fields.find((f) => f.id === b.counterpart!.field);
+    if (!t) continue;
+    if (comparable(b, t)) shared.set(t.id, b.id);
+    else apart.push({ b1: b, beside: t.id });
+  }
+  return { shared, apart };
+})();
+
+/** The key of a bureau-only figure in a 汇总 row's record: `bureau_inspections`. */
+const bureauKey = (b1Field: string) => `bureau_${b1Field}`;
 
 /** Per unit: metric → value for one quarter, and year-to-date (stock: latest). */
 async function figuresByUnit(ctx: BuildContext, form: string, quarter: number): Promise<Map<string, { q: Record<string, number>; ytd: Record<string, number> }>> {
@@ -194,16 +238,28 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
   const bureauRows = bureauNames.map((unit) => ({ unit, quarter: { ...bZero, ...b1.get(unit)?.q }, yearToDate: { ...bZero, ...b1.get(unit)?.ytd } }));
   const bq = sum(bureauRows.map((r) => r.quarter), b1Metrics);
   const bytd = sum(bureauRows.map((r) => r.yearToDate), b1Metrics);
-  // The bureau's row in the township table: its comparable measures under the township columns.
-  const asTownship = (b: Record<string, number>) => ({ ...zero, units_inspected: b.inspections ?? 0, hazards_found: b.hazards_found ?? 0, hazards_rectified: b.hazards_rectified ?? 0 });
+  // The bureau's row in the township table: its comparable figures under the township columns
+  // (absent under township-only columns: not 0 but "does not apply"), its incomparable ones and
+  // its own cases under keys of their own (`bureau_inspections`, `bureau_penalties`).
+  const asTownship = (b: Record<string, number>): Record<string, number> => ({
+    ...Object.fromEntries([...bureauBeside.shared].map(([t, b1]) => [t, b[b1] ?? 0])),
+    ...Object.fromEntries(bureauBeside.apart.map((a) => [bureauKey(a.b1.id), b[a.b1.id] ?? 0])),
+    [bureauKey('penalties')]: b.penalties ?? 0,
+  });
   const bureauQ = asTownship(bq);
   const bureauY = asTownship(bytd);
-  const districtQ: Record<string, number> = { ...sum([tq, bureauQ], t1Metrics), bureau_penalties: bq.penalties ?? 0 };
-  const districtY: Record<string, number> = { ...sum([tytd, bureauY], t1Metrics), bureau_penalties: bytd.penalties ?? 0 };
+  // 全区合计: townships plus the bureau where the figures are comparable; the bureau-only figures
+  // as they are; never 家 plus 份.
+  const district = (towns: Record<string, number>, bureau: Record<string, number>): Record<string, number> => ({
+    ...Object.fromEntries(t1Metrics.map((m) => [m, (towns[m] ?? 0) + (bureauBeside.shared.has(m) ? (bureau[m] ?? 0) : 0)])),
+    ...Object.fromEntries(Object.keys(bureau).filter((k) => !t1Metrics.includes(k)).map((k) => [k, bureau[k]!])),
+  });
+  const districtQ = district(tq, bureauQ);
+  const districtY = district(tytd, bureauY);
   const rows_ = [
     ...townshipRows,
     { unit: '镇街合计', kind: 'township_total' as const, quarter: tq, yearToDate: tytd, rectificationRate: rate(tq.hazards_rectified, tq.hazards_found), yearToDateRectificationRate: rate(tytd.hazards_rectified, tytd.hazards_found) },
-    { unit: '局本级', kind: 'bureau' as const, quarter: { ...bureauQ, bureau_penalties: bq.penalties ?? 0 }, yearToDate: { ...bureauY, bureau_penalties: bytd.penalties ?? 0 }, rectificationRate: rate(bq.hazards_rectified, bq.hazards_found), yearToDateRectificationRate: rate(bytd.hazards_rectified, bytd.hazards_found) },
+    { unit: '局本级', kind: 'bureau' as const, quarter: bureauQ, yearToDate: bureauY, rectificationRate: rate(bureauQ.hazards_rectified, bureauQ.hazards_found), yearToDateRectificationRate: rate(bureauY.hazards_rectified, bureauY.hazards_found) },
     { unit: '全区合计', kind: 'district_total' as const, quarter: districtQ, yearToDate: districtY, rectificationRate: rate(districtQ.hazards_rectified, districtQ.hazards_found), yearToDateRectificationRate: rate(districtY.hazards_rectified, districtY.hazards_found) },
   ];
   let previousQuarter: Record<string, number> | null = null;
@@ -224,6 +280,10 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
     columns: columnsOf(townshipStatsForm.fields),
     rows: rows_,
     bureauColumns: columnsOf(bureauMonthlyForm.fields),
+    bureauOnlyColumns: [
+      ...bureauBeside.apart.map((a) => ({ metric: bureauKey(a.b1.id), label: a.b1.label, group: a.b1.group ?? null, unit: a.b1.unit ?? '', beside: a.beside })),
+      ...countFields(bureauMonthlyForm.fields).filter((f) => f.id === 'penalties').map((f) => ({ metric: bureauKey(f.id), label: f.label, group: null, unit: f.unit ?? '', beside: null })),
+    ],
     bureauRows,
     previousQuarter,
     casesByType: [
@@ -264,8 +324,43 @@ async function findingsFor(ctx: BuildContext, keep: (f: Finding) => boolean): Pr
   return (await all).filter(keep).map(({ year: _y, quarter: _q, ...f }) => f);
 }
 
-/** The 调度 document for one quarter. */
-export async function dispatchDocument(ctx: BuildContext, quarter: number): Promise<DispatchDocument> {
+/** The last day of a quarter, `YYYY-MM-DD`. */
+export function quarterEndDate(year: number, quarter: number): string {
+  return new Date(Date.UTC(year, quarter * 3, 0)).toISOString().slice(0, 10);
+}
+
+/**
+ * The date a 调度's open hazards are counted at: the build's as-of date for the current quarter
+ * (the last one of the build, whose 调度 is under way), the quarter's last day for a past one — so
+ * an earlier quarter's page shows its backlog as it stood then, not today's.
+ */
+export function openHazardsDate(ctx: BuildContext, quarter: number, current: boolean): DispatchDocument['openHazardsAt'] {
+  if (current) return { date: ctx.asOf, basis: 'as_of' };
+  const end = quarterEndDate(ctx.year, quarter);
+  return { date: end < ctx.asOf ? end : ctx.asOf, basis: 'quarter_end' };
+}
+
+/**
+ * Hazards open at a date D — the rule of `hazards_open` read at D instead of the as-of date: found
+ * on or before D (检查日期 ≤ D) and not rectified by D (整改完成日期 after D, or none and not marked
+ * 已整改). A hazard marked 已整改 without a date counts as rectified, as in `hazards_open` (the
+ * `hazard_status_mismatch` finding flags it). Overdue: 整改期限 before D. Counts only, since
+ * 被检查单位 may name a person's business.
+ */
+export function openHazardsAtSql(year: number, date: string): string {
+  const d = `DATE '${checkedAsOf(date, '隐患统计日期')}'`;
+  return `SELECT h.unit, h.category, coalesce(h.deadline < ${d}, false) AS overdue,
+       CASE WHEN h.deadline < ${d} THEN (${d} - h.deadline)::INTEGER ELSE 0 END AS days_overdue
+     FROM hazards h
+     WHERE coalesce(h.found_year <= ${year}, true) AND coalesce(h.inspection_date <= ${d}, true)
+       AND (h.rectified_date > ${d} OR (h.rectified_date IS NULL AND h.status <> '已整改'))`;
+}
+
+/**
+ * The 调度 document for one quarter. `current`: this is the quarter whose 调度 is under way (the
+ * build's last), so open hazards are counted at the as-of date; otherwise at the quarter's end.
+ */
+export async function dispatchDocument(ctx: BuildContext, quarter: number, current = true): Promise<DispatchDocument> {
   const m = await rows(
     ctx,
     `SELECT unit, unit_kind, form, month, status, strftime(due_date, '%Y-%m-%d') AS due_date, strftime(received_at, '%Y-%m-%d %H:%M:%S') AS received_at, versions, submission_id, reason
@@ -286,14 +381,16 @@ export async function dispatchDocument(ctx: BuildContext, quarter: number): Prom
   }));
   const statusCounts = { on_time: 0, late: 0, rejected: 0, missing: 0, pending: 0 };
   for (const x of matrix) statusCounts[x.status]++;
-  // Open hazards as of the reference date, whatever quarter they were found in: counts only,
-  // since 被检查单位 may name a person's business.
+  // Open hazards at the quarter's end (past quarters) or the as-of date (the current one), whatever
+  // quarter they were found in.
+  const openHazardsAt = openHazardsDate(ctx, quarter, current);
+  const openAt = openHazardsAtSql(ctx.year, openHazardsAt.date);
   const open = await rows(
     ctx,
     `SELECT unit, count(*) AS open, count(*) FILTER (WHERE overdue) AS overdue, coalesce(max(days_overdue), 0) AS max_days
-     FROM hazards_open WHERE year <= ${ctx.year} GROUP BY unit ORDER BY open DESC, unit`,
+     FROM (${openAt}) GROUP BY unit ORDER BY open DESC, unit`,
   );
-  const cats = await rows(ctx, `SELECT unit, category, count(*) AS n FROM hazards_open WHERE year <= ${ctx.year} GROUP BY ALL ORDER BY unit, category`);
+  const cats = await rows(ctx, `SELECT unit, category, count(*) AS n FROM (${openAt}) GROUP BY ALL ORDER BY unit, category`);
   const doc: DispatchDocument = {
     kind: 'dispatch',
     ...meta(ctx, await sources(ctx, `period_from <= ${quarter * 3} AND period_to >= ${quarter * 3 - 2}`)),
@@ -301,6 +398,7 @@ export async function dispatchDocument(ctx: BuildContext, quarter: number): Prom
     forms: forms.map((f) => ({ code: f.code, name: f.name })),
     matrix,
     statusCounts,
+    openHazardsAt,
     openHazards: open.map((x) => ({
       unit: String(x.unit),
       open: num(x.open),
@@ -313,29 +411,43 @@ export async function dispatchDocument(ctx: BuildContext, quarter: number): Prom
   return publishable(ctx, dispatchDocumentSchema.parse(doc));
 }
 
-const problemTypes = ['文书填写不全面', '调查取证资料不规范', '执法程序不规范', '其他'];
+const reviewChoices = (id: string): string[] => [...(caseReviewsForm.fields.find((f) => f.id === id)?.choices ?? [])];
+/** 问题类型 and 评查结果 as the R1 form declares them. */
+const problemTypes = reviewChoices('problems');
+const reviewResults = reviewChoices('result');
+const indicatorOrder = ['inspections', 'rectification_rate', 'cases', 'problems_per_case', 'on_time_rate'];
 
-/** The 通报 document for one quarter. */
+/**
+ * The 通报 document for one quarter, addressed to the townships: only townships are ranked,
+ * reviewed, listed as late or found at fault (the bureau's own units are the 调度's business).
+ */
 export async function bulletinDocument(ctx: BuildContext, quarter: number, townshipNames: readonly string[]): Promise<BulletinDocument> {
+  const towns = new Set(townshipNames);
   const ranking = await rows(ctx, `SELECT indicator, label, unit, value, rank FROM township_ranking WHERE year = ${ctx.year} AND quarter = ${quarter} ORDER BY indicator, rank NULLS LAST, unit`);
   const indicators = [...new Set(ranking.map((r) => String(r.indicator)))];
-  const order = ['inspections', 'rectification_rate', 'cases', 'problems_per_case', 'on_time_rate'];
-  indicators.sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  indicators.sort((a, b) => indicatorOrder.indexOf(a) - indicatorOrder.indexOf(b));
   const quality = await rows(ctx, `SELECT unit, problem, cases, reviewed_cases FROM case_quality WHERE year = ${ctx.year} AND quarter = ${quarter}`);
-  const reviewed = await rows(ctx, `SELECT handling_unit AS unit, count(*) AS n FROM case_reviews WHERE year = ${ctx.year} AND quarter = ${quarter} GROUP BY ALL`);
+  const reviews = (await rows(ctx, `SELECT handling_unit AS unit, case_no, result FROM case_reviews WHERE year = ${ctx.year} AND quarter = ${quarter} ORDER BY handling_unit, case_no`)).filter((r) => towns.has(String(r.unit)));
   const byTownship = townshipNames
     .map((unit) => ({
       unit,
-      reviewed: num(reviewed.find((r) => r.unit === unit)?.n),
+      reviewed: reviews.filter((r) => r.unit === unit).length,
       counts: Object.fromEntries(problemTypes.map((p) => [p, num(quality.find((q) => q.unit === unit && q.problem === p)?.cases)])),
     }))
     .filter((x) => x.reviewed > 0);
-  const totals = Object.fromEntries(problemTypes.map((p) => [p, quality.filter((q) => q.problem === p).reduce((a, q) => a + num(q.cases), 0)]));
+  const totals = Object.fromEntries(problemTypes.map((p) => [p, byTownship.reduce((a, t) => a + (t.counts[p] ?? 0), 0)]));
+  const results = Object.fromEntries(reviewResults.map((r) => [r, reviews.filter((x) => x.result === r).length]));
+  const order = new Map(townshipNames.map((t, i) => [t, i]));
+  const failed = reviews
+    .filter((r) => r.result === '不合格')
+    .map((r) => ({ unit: String(r.unit), caseNo: String(r.case_no) }))
+    .sort((a, b) => (order.get(a.unit) ?? 0) - (order.get(b.unit) ?? 0) || a.caseNo.localeCompare(b.caseNo));
   const late = await rows(
     ctx,
     `SELECT unit, form, month, status FROM submission_status s JOIN units u ON u.name = s.unit
-     WHERE year = ${ctx.year} AND quarter = ${quarter} AND status IN ('late', 'missing', 'rejected') ORDER BY u.kind DESC, u.code, form, month`,
+     WHERE year = ${ctx.year} AND quarter = ${quarter} AND u.kind = 'township' AND status IN ('late', 'missing', 'rejected') ORDER BY u.code, form, month`,
   );
+  const due = await rows(ctx, `SELECT strftime(max(due_date), '%Y-%m-%d') AS due FROM submission_status WHERE year = ${ctx.year} AND quarter = ${quarter} AND unit_kind = 'township'`);
   const rankings = indicators.map((indicator) => ({
     indicator,
     label: String(ranking.find((r) => r.indicator === indicator)?.label ?? indicator),
@@ -343,15 +455,33 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
     entries: ranking.filter((r) => r.indicator === indicator).map((r) => ({ unit: String(r.unit), value: r.value === null ? null : num(r.value), rank: r.rank === null ? null : num(r.rank) })),
   }));
   const lateOrMissing = late.map((x) => ({ unit: String(x.unit), form: String(x.form), month: x.month === null || x.month === undefined ? null : num(x.month), status: String(x.status) as BulletinDocument['lateOrMissing'][number]['status'] }));
-  const caseQuality = { problems: problemTypes, byTownship, totals, reviewed: byTownship.reduce((a, x) => a + x.reviewed, 0) };
+  const caseQuality = { problems: problemTypes, byTownship, totals, reviewed: byTownship.reduce((a, x) => a + x.reviewed, 0), results, failed };
+  // The townships' figures: this quarter, the previous one, the year to date.
+  const t1 = await figuresByUnit(ctx, townshipStatsForm.code, quarter);
+  const mine = townshipNames.map((u) => t1.get(u)).filter((e) => e !== undefined);
+  const prev = quarter > 1 ? await figuresByUnit(ctx, townshipStatsForm.code, quarter - 1) : null;
+  const overview = {
+    townships: townshipNames.length,
+    notReported: townshipNames.filter((u) => Object.keys(t1.get(u)?.q ?? {}).length === 0),
+    quarter: sum(mine.map((e) => e.q), t1Metrics),
+    previousQuarter: prev ? sum(townshipNames.map((u) => prev.get(u)?.q ?? {}), t1Metrics) : null,
+    yearToDate: sum(mine.map((e) => e.ytd), t1Metrics),
+    dueDate: str(due[0]?.due),
+  };
+  const findings = await findingsFor(ctx, (f) => f.quarter === quarter && towns.has(f.unit));
+  const data = { year: ctx.year, quarter, asOf: ctx.asOf, overview, rankings, caseQuality, lateOrMissing, findings };
+  const draft = bulletinDraft({ ...data, issuer: UnitRegistry.sample().bureau });
   const doc: BulletinDocument = {
     kind: 'bulletin',
     ...meta(ctx, await sources(ctx, `form IN ('T1', 'R1') AND period_from <= ${quarter * 3} AND period_to >= ${quarter * 3 - 2}`)),
     quarter,
+    overview,
     rankings,
     caseQuality,
     lateOrMissing,
-    text: bulletinText({ year: ctx.year, quarter, rankings, caseQuality, lateOrMissing, findings: await findingsFor(ctx, (f) => f.quarter === quarter && ['T1', 'L1', 'L2', 'R1'].includes(f.form)) }),
+    findings,
+    draft,
+    text: officialMarkdown(draft),
   };
   return publishable(ctx, bulletinDocumentSchema.parse(doc));
 }
@@ -376,6 +506,15 @@ export async function townshipDocument(ctx: BuildContext, unit: { name: string; 
       values: Object.fromEntries(t1Metrics.map((m) => [m, num(mine.find((r) => num(r.quarter) === q && r.metric === m)?.value)])),
       districtAverage: Object.fromEntries(t1Metrics.map((m) => [m, Math.round((num(all.find((r) => num(r.quarter) === q && r.metric === m)?.value) / townshipCount) * 10) / 10])),
     })),
+    rectification: (() => {
+      const through = (from: readonly Record<string, unknown>[], m: string) => from.filter((r) => quarters.includes(num(r.quarter)) && r.metric === m).reduce((a, r) => a + num(r.value), 0);
+      const parts = (from: readonly Record<string, unknown>[]) => {
+        const rectified = through(from, 'hazards_rectified');
+        const found = through(from, 'hazards_found');
+        return { rectified, found, rate: rate(rectified, found) };
+      };
+      return { unit: parts(mine), townships: parts(all) };
+    })(),
     submissions: subs.map((x) => ({
       submissionId: num(x.submission_id),
       path: String(x.path),

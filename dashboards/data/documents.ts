@@ -49,7 +49,17 @@ export const yearDocumentSchema = z.object({
   findings: z.object({ total: z.number().int(), byRule: z.array(z.object({ rule: z.string(), label: z.string(), count: z.number().int() })) }),
 });
 
-/** One row of a 汇总 table (a township, the township total, the bureau or the district). */
+/**
+ * One row of a 汇总 table (a township, the township total, the bureau or the district). A metric a
+ * row has no figure for is absent, not 0: the bureau's row has no township-only figures (办理案件,
+ * 联合执法检查, 消防管理岗人员), townships have no bureau-only ones (`bureau_*`, see
+ * `bureauOnlyColumns`). 全区合计 adds the bureau's figure to the townships' only where both are
+ * declared comparable (same unit); the bureau's 消防监督检查（份）stays apart from 检查社会单位数（家）.
+ *
+ * Rates are exact (`hazards_rectified / hazards_found` of the same record, unrounded, e.g.
+ * 510 / 567 = 0.8994708994708994); outputs round them once with `dashboards/rates.ts`. A rate can
+ * exceed 1 when hazards found in earlier quarters were rectified in this one.
+ */
 export const summaryRowSchema = z.object({
   unit: z.string(),
   kind: z.enum(['township', 'township_total', 'bureau', 'district_total']),
@@ -67,6 +77,13 @@ export const quarterDocumentSchema = z.object({
   columns: z.array(z.object({ metric: z.string(), label: z.string(), group: z.string().nullable(), unit: z.string() })),
   rows: z.array(summaryRowSchema),
   bureauColumns: z.array(z.object({ metric: z.string(), label: z.string(), group: z.string().nullable(), unit: z.string() })),
+  /**
+   * Columns of the 汇总 table only the 局本级 and 全区合计 rows fill: the bureau's figures whose
+   * township counterpart has another unit (`beside`: the township column they stand next to, e.g.
+   * 消防监督检查（份）beside 检查社会单位数（家）) and its own cases (`beside` null). Label and unit
+   * come from the B1 field declarations.
+   */
+  bureauOnlyColumns: z.array(z.object({ metric: z.string(), label: z.string(), group: z.string().nullable(), unit: z.string(), beside: z.string().nullable() })),
   bureauRows: z.array(z.object({ unit: z.string(), quarter: z.record(z.string(), z.number()), yearToDate: z.record(z.string(), z.number()) })),
   previousQuarter: z.record(z.string(), z.number()).nullable(),
   casesByType: z.array(z.object({ enforcement: z.string(), procedure: z.string(), quarter: z.number(), yearToDate: z.number() })),
@@ -95,6 +112,12 @@ export const dispatchDocumentSchema = z.object({
     }),
   ),
   statusCounts: z.record(statusSchema, z.number().int()),
+  /**
+   * When `openHazards` are counted: `quarter_end` — a past quarter, its hazards as they stood on
+   * its last day (found by then, not rectified by then); `as_of` — the current quarter, at the
+   * build's as-of date (what `hazards_open` shows).
+   */
+  openHazardsAt: z.object({ date: z.string(), basis: z.enum(['quarter_end', 'as_of']) }),
   openHazards: z.array(z.object({ unit: z.string(), open: z.number().int(), overdue: z.number().int(), maxDaysOverdue: z.number().int(), byCategory: z.record(z.string(), z.number().int()) })),
   findings: z.array(
     z.object({
@@ -113,11 +136,40 @@ export const dispatchDocumentSchema = z.object({
   ),
 });
 
-/** 通报: rankings and case-quality problems for one quarter, and the drafted text. */
+/**
+ * A document as the bureau issues it (公文): title, 主送, body blocks in levels (`heading1` 一、,
+ * `heading2` （一）, `paragraph`, `item`), 落款 (issuer and 成文日期 in Chinese). The Markdown of
+ * `text/`, the `.docx` of `docx/` and the printed page are all rendered from it.
+ */
+export const officialTextSchema = z.object({
+  title: z.string(),
+  recipients: z.string().nullable(),
+  blocks: z.array(z.object({ kind: z.enum(['heading1', 'heading2', 'paragraph', 'item']), text: z.string() })),
+  issuer: z.string(),
+  date: z.string(),
+});
+
+/**
+ * 通报: for one quarter and the 22 镇街 it is addressed to (局本级 units are left to the 调度) — the
+ * quarter's township figures beside the previous quarter's, case-file review results, rankings,
+ * data-quality findings and late or missing reports, and the drafted document (`draft`, and as
+ * Markdown `text`).
+ */
 export const bulletinDocumentSchema = z.object({
   kind: z.literal('bulletin'),
   ...meta,
   quarter: z.number().int(),
+  /** The townships' T1 figures summed: this quarter, the previous one (null in Q1), the year to date (stock: latest). */
+  overview: z.object({
+    townships: z.number().int(),
+    /** Townships whose T1 for the quarter is not in the warehouse (not sent, or sent back). */
+    notReported: z.array(z.string()),
+    quarter: z.record(z.string(), z.number()),
+    previousQuarter: z.record(z.string(), z.number()).nullable(),
+    yearToDate: z.record(z.string(), z.number()),
+    /** The townships' reporting deadline for the quarter (YYYY-MM-DD); the 通报 is dated by it, or by `asOf` when that is earlier. */
+    dueDate: z.string().nullable(),
+  }),
   rankings: z.array(
     z.object({
       indicator: z.string(),
@@ -131,8 +183,16 @@ export const bulletinDocumentSchema = z.object({
     byTownship: z.array(z.object({ unit: z.string(), reviewed: z.number().int(), counts: z.record(z.string(), z.number().int()) })),
     totals: z.record(z.string(), z.number().int()),
     reviewed: z.number().int(),
+    /** Reviewed case files by 评查结果: 合格 / 基本合格 / 不合格. */
+    results: z.record(z.string(), z.number().int()),
+    /** The 不合格 case files, by case number (never by party). */
+    failed: z.array(z.object({ unit: z.string(), caseNo: z.string() })),
   }),
+  /** Townships that sent late, were sent back or did not send. */
   lateOrMissing: z.array(z.object({ unit: z.string(), form: z.string(), month: z.number().int().nullable(), status: statusSchema })),
+  /** The townships' data-quality findings of the quarter, located (for the statistician's appendix). */
+  findings: dispatchDocumentSchema.shape.findings,
+  draft: officialTextSchema,
   text: z.string(),
 });
 
@@ -144,6 +204,15 @@ export const townshipDocumentSchema = z.object({
   code: z.string(),
   quarters: z.array(z.object({ quarter: z.number().int(), values: z.record(z.string(), z.number()), districtAverage: z.record(z.string(), z.number()) })),
   columns: z.array(z.object({ metric: z.string(), label: z.string(), group: z.string().nullable(), unit: z.string() })),
+  /**
+   * The year-to-date 整改率 (through the last quarter) of the township and of all townships, exact:
+   * counts and their quotient, unrounded — the same figures as the 汇总's 累计整改率, so both print
+   * the same digits (`districtAverage` is rounded for display and must not be divided).
+   */
+  rectification: z.object({
+    unit: z.object({ rectified: z.number(), found: z.number(), rate: z.number().nullable() }),
+    townships: z.object({ rectified: z.number(), found: z.number(), rate: z.number().nullable() }),
+  }),
   submissions: z.array(z.object({ submissionId: z.number().int(), path: z.string(), form: z.string().nullable(), period: z.string().nullable(), status: z.string(), receivedAt: z.string(), reason: z.string().nullable() })),
   findings: dispatchDocumentSchema.shape.findings,
 });

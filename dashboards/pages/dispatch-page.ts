@@ -1,10 +1,14 @@
+import { townshipStatsForm } from '../../domain/forms/index.js';
 import type { DispatchDocument } from '../data/documents.js';
 import type { ChartRenderer } from './charts.js';
 import { section, statusChip, statusLegend } from './components.js';
-import { count, quarterMonths, quarterName, severityLabels, statusDescriptions, statusLabels } from './format.js';
+import { count, quarterMonths, quarterName, quarterNumeral, severityLabels, statusDescriptions, statusLabels } from './format.js';
 import { html, type Html } from './html.js';
 import { page, scope, tableWrap } from './layout.js';
 import { files, formName, sourceAnchor, type Site } from './site.js';
+
+/** A hazard's unit (`处`), from the 统计表's field declaration of 发现火灾隐患数. */
+const hazardUnit = townshipStatsForm.fields.find((f) => f.id === 'hazards_found')?.unit ?? '';
 
 type Slot = DispatchDocument['matrix'][number];
 type Findings = DispatchDocument['findings'];
@@ -85,17 +89,37 @@ function lateList(site: Site, doc: DispatchDocument): Html {
   )}</ul>`;
 }
 
+/** `2024-03-31（第一季度末）` or `2025-01-20（数据截止日）`: the day the open hazards are counted at. */
+export function hazardsDateText(doc: DispatchDocument): string {
+  const at = doc.openHazardsAt;
+  return at.basis === 'quarter_end' ? `${at.date}（第${quarterNumeral(doc.quarter)}季度末）` : `${at.date}（数据截止日）`;
+}
+
+/** What the counts mean: a past quarter shows its backlog as it stood then, and says where today's is. */
+function hazardsBasisNote(site: Site, doc: DispatchDocument): Html {
+  if (doc.openHazardsAt.basis === 'as_of') {
+    return html`<p class="note">各期台账累计：检查日期在 ${doc.openHazardsAt.date} 或以前、至今未整改完成的隐患（含以往季度发现的）。</p>`;
+  }
+  const latest = site.quarters.at(-1);
+  return html`<p class="note">本季度已结束，这里是<b>季度末当日</b>的情况，不是今天的积压：按现行台账，检查日期在 ${doc.openHazardsAt.date} 或以前、当日尚未整改完成（整改完成日期在此之后或至今未整改）的隐患。${
+    latest !== undefined && latest !== doc.quarter ? html`截至 ${site.asOf} 的未整改隐患见<a href="${files.dispatch(site.year, latest)}#hazards">${quarterNumeral(latest)}季度调度</a>。` : ''
+  }</p>`;
+}
+
 function hazardsSection(site: Site, doc: DispatchDocument, charts: ChartRenderer): Html {
   const rows = doc.openHazards;
-  if (rows.length === 0) return html`<p class="ok-note">截至 ${site.asOf} 没有未整改的隐患。</p>`;
+  const when = hazardsDateText(doc);
+  if (rows.length === 0) return html`<p class="ok-note">截至 ${when} 没有未整改的隐患。</p>${hazardsBasisNote(site, doc)}`;
   const categories = [...new Set(rows.flatMap((r) => Object.keys(r.byCategory)))].sort();
   const code = new Map(site.townships.map((t) => [t.unit, t.code]));
   const towns = rows.filter((r) => code.has(r.unit));
   const total = (k: 'open' | 'overdue') => rows.reduce((a, r) => a + r[k], 0);
-  return html`<p>截至 ${site.asOf}，各单位台账中尚未整改的隐患共 <b>${total('open')}</b> 处，其中已过整改期限 <b>${total('overdue')}</b> 处。</p>
+  return html`<p class="hazards-total">截至 ${when}，各单位台账中尚未整改的隐患共 <b>${total('open')}</b> 处，其中已过整改期限 <b>${total('overdue')}</b> 处。</p>
+${hazardsBasisNote(site, doc)}
 ${charts.bar({
-    title: '未整改隐患（处）',
-    scope: `截至 ${site.asOf} · ${towns.length} 个镇街`,
+    title: `未整改隐患（${hazardUnit}）`,
+    scope: `截至 ${when} · ${towns.length} 个镇街`,
+    unit: hazardUnit,
     categories: towns.map((r) => r.unit),
     series: [
       { name: '已逾期', values: towns.map((r) => r.overdue), stack: 'open' },
@@ -141,13 +165,13 @@ ${matrixTable(site, doc)}
 ${rejectedList(site, doc)}
 <h3 id="late">逾期与未报</h3>
 ${lateList(site, doc)}`)}
-${section('hazards', '未整改隐患', html`${scope(`截至 ${site.asOf}（各期台账累计）`, units, '#sources')}${hazardsSection(site, doc, charts)}`)}
+${section('hazards', doc.openHazardsAt.basis === 'quarter_end' ? `未整改隐患（第${quarterNumeral(q)}季度末）` : '未整改隐患', html`${scope(`截至 ${hazardsDateText(doc)}`, units, '#sources')}${hazardsSection(site, doc, charts)}`)}
 ${section('findings', '数据核对发现的问题', html`${scope(period, units)}
 ${findingsTable(site, doc.findings, new Set(doc.sources.map((s) => s.submissionId)))}`)}
 `;
   return page(site, {
     title: `${quarterName(y, q)}调度`,
-    lead: html`<p>${period} · ${units} · 数据截至 ${site.asOf}</p>`,
+    lead: html`<p>${period} · ${units} · 数据截至 ${site.asOf}${doc.openHazardsAt.basis === 'quarter_end' ? ` · 未整改隐患为 ${hazardsDateText(doc)}的情况` : ''}</p>`,
     current: { kind: 'dispatch', quarter: q },
     body,
     sources: doc.sources,

@@ -1,5 +1,7 @@
 /** Numbers, periods and statuses as the pages write them. */
 
+import { decimalText, isOverHundred, overHundredMark, overHundredNote, percentText, percentTextOf } from '../rates.js';
+
 const quarterNumerals = ['', '一', '二', '三', '四'];
 
 /** `一` for 1. */
@@ -20,20 +22,30 @@ export function quarterMonths(q: number): string {
 /** A count as the report writes it: no grouping separators (`9858`); one decimal for averages. */
 export function count(value: number | null | undefined): string {
   if (value === null || value === undefined || Number.isNaN(value)) return '—';
-  return Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return Number.isInteger(value) ? String(value) : decimalText(value, 1);
 }
 
-/** `95.8%` from 0.9576; `—` when there is nothing to divide by. */
+/**
+ * `89.9%` from 510/567 = 0.89947…; `—` when there is nothing to divide by. Rounded once, half-up, by
+ * `dashboards/rates.ts` — the same digits as the text, the JSON readers and the workbooks. A rate
+ * over 100% gets the mark `※`; the page that shows one carries the note explaining it
+ * ({@link overHundredFootnote}, added by the page layout).
+ */
 export function percent(rate: number | null | undefined, digits = 1): string {
-  if (rate === null || rate === undefined || Number.isNaN(rate)) return '—';
-  return `${(rate * 100).toFixed(digits)}%`;
+  const text = percentText(rate, digits);
+  return isOverHundred(rate) ? `${text}${overHundredMark}` : text;
+}
+
+/** The footnote a page carries when it shows a rate over 100% (marked `※` by {@link percent}). */
+export function overHundredFootnote(pageText: string): string | undefined {
+  return pageText.includes(overHundredMark) ? `${overHundredMark} ${overHundredNote}` : undefined;
 }
 
 /** `+12` / `-3` / `0`, with the relative change when it means something: `+12（+5.3%）`. */
 export function change(current: number, previous: number): string {
   const diff = current - previous;
   const sign = diff > 0 ? '+' : '';
-  const rel = previous !== 0 ? `（${sign}${((diff / previous) * 100).toFixed(1)}%）` : '';
+  const rel = previous !== 0 ? `（${sign}${percentTextOf(diff, previous)}）` : '';
   return `${sign}${count(diff)}${rel}`;
 }
 

@@ -1,6 +1,7 @@
 import type { Source } from '../data/documents.js';
-import { beijingTime, quarterNumeral } from './format.js';
+import { beijingTime, overHundredFootnote, quarterNumeral } from './format.js';
 import { html, join, type Html, type Interpolation } from './html.js';
+import { outputsBar } from './output-links.js';
 import { files, formName, sourceAnchor, type Site } from './site.js';
 
 /** Which page is being shown, for the navigation's highlight. */
@@ -84,6 +85,12 @@ export function tableWrap(table: Html, caption?: Interpolation): Html {
   return html`<div class="table-wrap">${caption ? html`<p class="table-caption">${caption}</p>` : ''}${table}</div>`;
 }
 
+/** Under the body: why a rate marked ※ is over 100% (`format.ts` `percent` marks it). */
+function rateFootnote(body: Html): Html {
+  const note = overHundredFootnote(body.value);
+  return note ? html`<p class="note rate-note">${note}</p>` : html``;
+}
+
 /** The whole HTML document of a page. */
 export function page(site: Site, spec: PageSpec): string {
   const doc = html`<!DOCTYPE html>
@@ -104,8 +111,10 @@ ${navigation(site, spec.current)}
 <div class="page-head">
 <h1>${spec.title}</h1>
 <div class="lead">${spec.lead}</div>
+${outputsBar(site, spec.current)}
 </div>
 ${spec.body}
+${rateFootnote(spec.body)}
 ${sourcesSection(site, spec.sources)}
 </main>
 <footer class="site-footer">

@@ -8,12 +8,12 @@ import { files, sourceAnchor, sourceFor, type Site } from './site.js';
 
 type Row = QuarterDocument['rows'][number];
 
-/** Columns the bureau's row fills (its comparable measures); the others do not apply to it. */
-const bureauComparable = new Set(['units_inspected', 'hazards_found', 'hazards_rectified']);
+/** 局本级消防监督检查（份）: a bureau-only column's header (label and unit from the B1 declaration). */
+const bureauOnlyHeader = (c: QuarterDocument['bureauOnlyColumns'][number]) => `局本级${c.label}${c.unit ? `（${c.unit}）` : ''}`;
 
 function summaryTable(site: Site, doc: QuarterDocument, which: 'quarter' | 'yearToDate'): Html {
   const code = new Map(site.townships.map((t) => [t.unit, t.code]));
-  const hasPenalties = doc.rows.some((r) => r.quarter.bureau_penalties !== undefined);
+  const extra = doc.bureauOnlyColumns;
   const rateLabel = which === 'quarter' ? '整改率' : '累计整改率';
   const unitCell = (r: Row) => {
     const c = code.get(r.unit);
@@ -22,17 +22,33 @@ function summaryTable(site: Site, doc: QuarterDocument, which: 'quarter' | 'year
     return html`<a href="${files.township(c)}">${r.unit}</a>${src ? html` <a class="src" href="#${sourceAnchor(src.submissionId)}" title="数据来源：${src.path}">源</a>` : ''}`;
   };
   const cell = (r: Row, metric: string) => {
-    if (r.kind === 'bureau' && !bureauComparable.has(metric)) return html`<td class="num na">—</td>`;
+    // A figure the row does not have (the bureau under township-only columns, townships under the
+    // bureau's own) does not apply: — rather than 0.
+    if (r[which][metric] === undefined) return html`<td class="num na">—</td>`;
     return html`<td class="num">${count(r[which][metric])}</td>`;
   };
   return tableWrap(html`<table class="data summary">
-${groupedHeader(['单位'], doc.columns, [rateLabel, ...(hasPenalties ? ['局本级行政处罚（件）'] : [])])}
+${groupedHeader(['单位'], doc.columns, [rateLabel, ...extra.map(bureauOnlyHeader)])}
 <tbody>${doc.rows.map(
-    (r) => html`<tr class="${r.kind}"><th scope="row">${unitCell(r)}</th>${doc.columns.map((c) => cell(r, c.metric))}<td class="num">${percent(which === 'quarter' ? r.rectificationRate : r.yearToDateRectificationRate)}</td>${
-      hasPenalties ? html`<td class="num${r.kind === 'township' || r.kind === 'township_total' ? ' na' : ''}">${r.kind === 'township' || r.kind === 'township_total' ? '—' : count(r[which].bureau_penalties)}</td>` : ''
-    }</tr>`,
+    (r) => html`<tr class="${r.kind}"><th scope="row">${unitCell(r)}</th>${doc.columns.map((c) => cell(r, c.metric))}<td class="num">${percent(which === 'quarter' ? r.rectificationRate : r.yearToDateRectificationRate)}</td>${extra.map((c) => cell(r, c.metric))}</tr>`,
   )}</tbody>
 </table>`);
+}
+
+/** What the 局本级 and 全区合计 rows hold, from the field declarations (what adds up and what stays apart). */
+function bureauRowNote(doc: QuarterDocument): string {
+  const bureau = doc.rows.find((r) => r.kind === 'bureau');
+  const label = (m: string) => {
+    const c = doc.columns.find((x) => x.metric === m);
+    return c ? `${c.group ? `${c.group}·` : ''}${c.label}（${c.unit}）` : m;
+  };
+  const shared = doc.columns.filter((c) => bureau?.quarter[c.metric] !== undefined).map((c) => label(c.metric));
+  const apart = doc.bureauOnlyColumns.filter((c) => c.beside).map((c) => `局本级${c.label}（${c.unit}）与${label(c.beside!)}单位不同，另列一栏，不相加`);
+  return [
+    `局本级一行填列与镇街可比的${shared.join('、')}，计入全区合计`,
+    ...apart,
+    '镇街专有的栏目对局本级不适用（—）；局本级各项见下方局本级表。消防管理岗人员为期末人数。',
+  ].join('；');
 }
 
 function comparison(doc: QuarterDocument, total: Row | undefined): Html {
@@ -99,11 +115,15 @@ export function quarterPage(site: Site, doc: QuarterDocument, charts: ChartRende
   ];
   const townRows = doc.rows.filter((r) => r.kind === 'township');
   const caseLabel = (c: QuarterDocument['casesByType'][number]) => `${c.enforcement}·${c.procedure}`;
+  // Units from the form field declarations: township cases (T1) and the bureau's penalties (B1).
+  const unitOf = (metric: string) => doc.columns.find((c) => c.metric === metric)?.unit ?? '';
+  const caseUnit = (c: QuarterDocument['casesByType'][number]) =>
+    c.enforcement === '本级执法' ? (doc.bureauColumns.find((b) => b.metric === 'penalties')?.unit ?? '') : unitOf(caseMetrics[0] ?? '');
   const body = html`
 ${section('headline', '本季度要点', html`${scope(period, `${towns}；局本级`)}${cards(headline)}`)}
 ${section('summary', '本季度汇总表', html`${scope(period, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
 ${summaryTable(site, doc, 'quarter')}
-<p class="note">局本级一行按可比口径填列消防监督检查（对应“检查社会单位数”）、发现隐患和督促整改隐患，镇街专有的栏目不适用（—）；局本级各项见下方局本级表。消防管理岗人员为期末人数。</p>`)}
+<p class="note">${bureauRowNote(doc)}</p>`)}
 ${section('ytd', '年度累计汇总表', html`${scope(ytd, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
 ${summaryTable(site, doc, 'yearToDate')}`)}
 ${section('compare', '与上季度比较（镇街合计）', html`${scope(period, `${towns}合计`)}${comparison(doc, total)}`)}
@@ -112,10 +132,10 @@ ${section('cases', '案件办理情况（按执法类型和程序）', html`${sc
 ${tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">执法类型</th><th scope="col">程序</th><th scope="col">本季度（起）</th><th scope="col">年度累计（起）</th></tr></thead><tbody>${doc.casesByType.map(
     (c) => html`<tr><td>${c.enforcement}</td><td>${c.procedure}</td><td class="num">${count(c.quarter)}</td><td class="num">${count(c.yearToDate)}</td></tr>`,
   )}</tbody></table>`)}
-${charts.bar({ title: '案件数（按执法类型和程序）', scope: `${period} · ${towns}与局本级`, categories: doc.casesByType.map(caseLabel), series: [{ name: '本季度', values: doc.casesByType.map((c) => c.quarter) }, { name: '年度累计', values: doc.casesByType.map((c) => c.yearToDate) }], labels: true, width: 640, height: 300 })}
+${charts.bar({ title: '案件数（按执法类型和程序）', scope: `${period} · ${towns}与局本级`, categories: doc.casesByType.map(caseLabel), categoryUnits: doc.casesByType.map(caseUnit), mixedUnits: new Set(doc.casesByType.map(caseUnit)).size > 1, series: [{ name: '本季度', values: doc.casesByType.map((c) => c.quarter) }, { name: '年度累计', values: doc.casesByType.map((c) => c.yearToDate) }], labels: true, width: 640, height: 300 })}
 </div>`)}
 ${section('by-township', '各镇街隐患发现与整改', html`${scope(period, towns)}
-${charts.bar({ title: '发现与整改火灾隐患（处）', scope: `${period} · ${towns}`, categories: townRows.map((r) => r.unit), series: [{ name: '发现火灾隐患', values: townRows.map((r) => r.quarter.hazards_found ?? 0) }, { name: '整改火灾隐患', values: townRows.map((r) => r.quarter.hazards_rectified ?? 0) }], horizontal: true, width: 900, height: 620 })}`)}
+${charts.bar({ title: `发现与整改火灾隐患（${unitOf('hazards_found')}）`, scope: `${period} · ${towns}`, unit: unitOf('hazards_found'), categories: townRows.map((r) => r.unit), series: [{ name: '发现火灾隐患', values: townRows.map((r) => r.quarter.hazards_found ?? 0) }, { name: '整改火灾隐患', values: townRows.map((r) => r.quarter.hazards_rectified ?? 0) }], horizontal: true, width: 900, height: 620 })}`)}
 ${section('bureau', '局本级', html`${scope(`${period}；${ytd}`, bureau)}${bureauTable(doc)}`)}
 `;
   return page(site, {

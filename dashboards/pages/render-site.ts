@@ -8,9 +8,12 @@ import { files, siteOf } from './site.js';
 import { townshipPage } from './township-page.js';
 import { yearPage } from './year-page.js';
 
-/** Every page of the site and its stylesheet, from the documents alone. */
-export function renderSite(docs: DocumentSet): OutputFile[] {
-  const site = siteOf(docs);
+/**
+ * Every page of the site and its stylesheet, from the documents; `outputs` are the files the
+ * build's other publishers wrote, which the pages link to.
+ */
+export function renderSite(docs: DocumentSet, outputs: readonly string[] = []): OutputFile[] {
+  const site = siteOf(docs, outputs);
   const y = site.year;
   const charts = () => new ChartRenderer();
   return [

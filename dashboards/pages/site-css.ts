@@ -1,6 +1,8 @@
 /**
  * `assets/site.css`: one stylesheet for every page — screen (1366×768 laptop to 1920×1080
- * projector), and A4 print (the 通报 above all). System fonts only: nothing is fetched.
+ * projector), phone (390 px wide: the menu wraps, tables scroll sideways under a fixed unit column,
+ * charts switch to their phone variant), and A4 print (the 通报 above all). System fonts only:
+ * nothing is fetched.
  */
 export const siteCss = `/* firestat — 静态页面样式（系统字体，无外部资源） */
 :root {
@@ -55,6 +57,12 @@ small { font-size: .8em; }
 main { max-width: 1720px; margin: 0 auto; padding: 1rem 1.5rem 2rem; }
 .page-head { margin: .4rem 0 1rem; }
 .lead p { margin: 0; color: var(--muted); }
+/* 本页相关文件（汇总表、调度表、通报、文字稿、数据） */
+.outputs { display: flex; flex-wrap: wrap; align-items: center; gap: .35rem .5rem; margin: .6rem 0 0; font-size: .88rem; }
+.outputs-label { color: var(--muted); margin-right: .1rem; }
+.file-link { display: inline-flex; align-items: baseline; gap: .35rem; border: 1px solid var(--line); border-radius: 4px; padding: .12rem .5rem; background: #fff; white-space: nowrap; }
+.file-link:hover { background: var(--soft); text-decoration: none; }
+.file-format { font-size: .72rem; color: var(--muted); border-left: 1px solid var(--line); padding-left: .35rem; }
 section { margin: 1.6rem 0; }
 .scope { display: flex; flex-wrap: wrap; gap: .2rem 1rem; margin: -.2rem 0 .7rem; font-size: .85rem; color: var(--muted); }
 .scope a::before { content: "↳ "; }
@@ -74,6 +82,10 @@ section { margin: 1.6rem 0; }
 
 /* 表格 */
 .table-wrap { max-width: 100%; overflow-x: auto; margin: .4rem 0 .8rem; }
+/* A wide table scrolls sideways inside its frame; the unit column stays put. */
+.table-wrap table.data tbody > tr > :first-child,
+.table-wrap table.data thead > tr:first-child > :first-child { position: sticky; left: 0; z-index: 1; box-shadow: inset -1px 0 0 var(--line); }
+:where(.table-wrap table.data tbody > tr > :first-child) { background: #fff; }
 .table-caption { margin: 0 0 .3rem; font-size: .85rem; color: var(--muted); }
 table.data { border-collapse: collapse; font-size: .9rem; min-width: 100%; }
 table.data.narrow { min-width: 0; }
@@ -134,6 +146,9 @@ tr.sub-rejected td { background: #fff7f6 !important; }
 .chart figcaption { font-weight: 600; margin-bottom: .2rem; }
 .chart figcaption .scope { display: inline; font-weight: 400; font-size: .82rem; color: var(--muted); margin: 0 0 0 .4rem; }
 .chart svg { display: block; width: 100%; max-width: 100%; height: auto; }
+.chart figcaption .chart-units { font-weight: 400; font-size: .82rem; color: var(--late); margin-left: .4rem; }
+/* Each chart comes twice: as drawn for screens and print, and a phone variant whose text keeps its size. */
+.chart-narrow { display: none; }
 .split { display: grid; grid-template-columns: minmax(0, auto) minmax(0, 1fr); gap: 1.5rem; align-items: start; }
 .split .chart svg { max-width: 640px; }
 
@@ -144,6 +159,8 @@ tr.sub-rejected td { background: #fff7f6 !important; }
 .quarter-link { border: 1px solid var(--line); border-radius: 6px; padding: .5rem .8rem; }
 .quarter-link h3 { margin: 0 0 .3rem; font-size: 1rem; }
 .quarter-link p { margin: 0; display: flex; gap: 1rem; }
+.quarter-link p.quarter-files { flex-wrap: wrap; gap: .3rem .4rem; margin-top: .45rem; font-size: .8rem; }
+.quarter-files .file-link { padding: 0 .35rem; }
 
 /* 通报 */
 .rankings { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: .8rem 1.2rem; align-items: start; }
@@ -172,10 +189,28 @@ tr.sub-rejected td { background: #fff7f6 !important; }
   .split { grid-template-columns: minmax(0, 1fr); }
   .chart-grid { grid-template-columns: minmax(0, 1fr); }
 }
+@media (max-width: 760px) {
+  .chart-wide { display: none; }
+  .chart-narrow { display: block; }
+}
+/* 手机（390 px 宽）：菜单折行，镇街菜单在页内展开，每个链接都在屏幕内 */
 @media (max-width: 700px) {
-  .site-header { position: static; }
+  .site-header { position: static; padding: .4rem .8rem .5rem; gap: .2rem .6rem; }
+  .site-nav { gap: .15rem .5rem; }
+  .site-nav a, .site-nav summary { padding: .25rem .45rem; }
+  .nav-group { padding-left: 0; border-left: none; flex-wrap: wrap; }
+  .nav-label { min-width: 3.6em; }
+  .nav-towns { flex: 1 1 100%; }
+  .nav-towns summary { display: inline-block; }
+  .town-links { position: static; margin-top: .4rem; grid-template-columns: repeat(auto-fill, minmax(6.6em, 1fr)); max-width: 100%; box-shadow: none; }
+  .town-links a { padding: .3rem .4rem; }
   main { padding: .8rem; }
-  .town-links { grid-template-columns: repeat(2, max-content); }
+  .site-footer { padding: .8rem; }
+  h1 { font-size: 1.45rem; }
+  .scope a { white-space: nowrap; }
+  /* Tables keep words whole and scroll sideways rather than stack one character a line. */
+  table.data.sources-table td:not(.path), table.data.compare thead th { white-space: nowrap; }
+  table.data td.path, table.data td.message { min-width: 14rem; }
 }
 
 /* 打印（A4） */
@@ -198,6 +233,8 @@ tr.sub-rejected td { background: #fff7f6 !important; }
   .card-value .big { font-size: 16pt; }
   .chart, .card, .ranking, .reasons li { break-inside: avoid; page-break-inside: avoid; }
   .chart svg { max-width: 170mm; }
+  .chart-wide { display: block !important; }
+  .chart-narrow { display: none !important; }
   .chart-grid, .split { grid-template-columns: 1fr; }
   .printable section.appendix { break-before: page; page-break-before: always; }
   .printable section.doc { margin-bottom: 0; }

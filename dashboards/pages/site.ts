@@ -12,9 +12,12 @@ export interface Site {
   readonly asOf: string;
   /** Form code → Chinese name (`T1` → `镇街消防执法工作统计表`). */
   readonly formNames: ReadonlyMap<string, string>;
+  /** Paths (relative to the output folder) of the files the build's other publishers wrote: what pages may link to. */
+  readonly outputs: ReadonlySet<string>;
 }
 
-export function siteOf(docs: DocumentSet): Site {
+/** `outputs`: the paths the build's other publishers wrote (workbooks, documents, text, JSON). */
+export function siteOf(docs: DocumentSet, outputs: readonly string[] = []): Site {
   const forms = docs.dispatch[0]?.forms ?? [];
   return {
     year: docs.index.year,
@@ -31,6 +34,7 @@ export function siteOf(docs: DocumentSet): Site {
       ['R1', '案卷评查表'],
       ...forms.map((f) => [f.code, f.name] as [string, string]),
     ]),
+    outputs: new Set(outputs),
   };
 }
 

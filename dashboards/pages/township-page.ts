@@ -56,10 +56,8 @@ export function townshipPage(site: Site, doc: TownshipDocument, dispatch: readon
     stockMetrics.has(m) ? (doc.quarters.at(-1)?.[key][m] ?? 0) : Math.round(doc.quarters.reduce((a, q) => a + (q[key][m] ?? 0), 0) * 10) / 10;
   const caseMetrics = doc.columns.filter((c) => c.metric.endsWith('_cases')).map((c) => c.metric);
   const cases = (key: 'values' | 'districtAverage') => Math.round(caseMetrics.reduce((a, m) => a + sumOf(key, m), 0) * 10) / 10;
-  const rate = (key: 'values' | 'districtAverage') => {
-    const f = sumOf(key, 'hazards_found');
-    return f ? sumOf(key, 'hazards_rectified') / f : null;
-  };
+  // Exact, from the counts (not from the rounded averages): the 汇总's 累计整改率 digits.
+  const rate = (key: 'values' | 'districtAverage') => (key === 'values' ? doc.rectification.unit.rate : doc.rectification.townships.rate);
   const avg = (m: string, unit: string) => `全区平均 ${count(sumOf('districtAverage', m))} ${unit}`;
   const headline: Card[] = [
     { label: '检查社会单位', phrase: `${count(sumOf('values', 'units_inspected'))} 家`, detail: avg('units_inspected', '家') },
@@ -77,12 +75,14 @@ export function townshipPage(site: Site, doc: TownshipDocument, dispatch: readon
     { name: `${name}（全区平均）`, values: doc.quarters.map((q) => q.districtAverage[m] ?? 0) },
   ];
   const sourceIds = new Set(doc.sources.map((s) => s.submissionId));
+  /** A measure's unit, from the form field declaration (the document's columns carry it). */
+  const unitOf = (metric: string) => doc.columns.find((c) => c.metric === metric)?.unit ?? '';
   const body = html`
 ${section('figures', '全年主要数字', html`${scope(period, `${doc.unit}（与全区 ${site.townships.length} 个镇街的平均比较）`)}${cards(headline)}`)}
 ${section('compare', '分季度与全区平均比较', html`${scope(period, `${doc.unit}；全区平均`)}
 <div class="chart-grid">
-${charts.bar({ title: '检查社会单位数（家）', scope: `${period} · ${doc.unit}与全区平均`, categories: qLabels, series: series('units_inspected', '检查'), labels: true, width: 640, height: 300 })}
-${charts.bar({ title: '发现与整改火灾隐患（处）', scope: `${period} · ${doc.unit}与全区平均`, categories: qLabels, series: [...series('hazards_found', '发现'), ...series('hazards_rectified', '整改')], width: 640, height: 300 })}
+${charts.bar({ title: `检查社会单位数（${unitOf('units_inspected')}）`, scope: `${period} · ${doc.unit}与全区平均`, unit: unitOf('units_inspected'), categories: qLabels, series: series('units_inspected', '检查'), labels: true, width: 640, height: 300 })}
+${charts.bar({ title: `发现与整改火灾隐患（${unitOf('hazards_found')}）`, scope: `${period} · ${doc.unit}与全区平均`, unit: unitOf('hazards_found'), categories: qLabels, series: [...series('hazards_found', '发现'), ...series('hazards_rectified', '整改')], width: 640, height: 300 })}
 </div>
 ${compareTable(doc)}`)}
 ${section('status', '报送情况', html`${scope(`${period}，截至 ${site.asOf}`, doc.unit)}

@@ -58,7 +58,7 @@ function statusSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Letterhe
   const columns: Column[] = [
     { header: '序号', format: 'count', width: 6, align: 'center' },
     { header: '单位', width: 14 },
-    ...slots.map((s): Column => (monthly.has(s.form) ? { header: s.month === null ? '全季度' : `${s.month}月`, group: formLabel(doc, s.form), width: 9 } : { header: formLabel(doc, s.form), width: 12 })),
+    ...slots.map((s): Column => (monthly.has(s.form) ? { header: s.month === null ? '全季度' : `${s.month}月`, group: formLabel(doc, s.form), width: 9 } : { header: formLabel(doc, s.form) })),
     { header: '备注', width: 48, wrap: true },
   ];
   const units = [...new Set(doc.matrix.map((e) => e.unit))];
@@ -79,6 +79,7 @@ function statusSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Letterhe
     columns,
     rows,
     freezeColumns: 2,
+    headerLines: 3,
     emptyText: '本季度无应报报表',
     notes: [
       `合计：${counts}。`,
@@ -111,13 +112,17 @@ function hazardSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Letterhe
   }
   addTableSheet(wb, {
     name: '未整改隐患',
-    title: `${head.district}火灾隐患未整改情况调度表（截至 ${doc.asOf}）`,
+    title: `${head.district}火灾隐患未整改情况调度表（截至 ${doc.openHazardsAt.date}${doc.openHazardsAt.basis === 'quarter_end' ? '，季度末' : ''}）`,
     subtitle: subtitle(period, doc.asOf, doc.generatedAt),
     columns,
     rows,
     freezeColumns: 2,
     emptyText: '截至统计日，各单位无未整改的火灾隐患',
-    notes: ['注：未整改隐患为截至数据截止日尚未整改完成的隐患（含以往季度发现的）；已超期为已过整改期限仍未整改的；合计行的最长超期天数取各单位最大值。'],
+    notes: [
+      doc.openHazardsAt.basis === 'quarter_end'
+        ? `注：本季度已结束，未整改隐患为季度末（${doc.openHazardsAt.date}）当日的情况：检查日期在当日或以前、当日尚未整改完成的隐患（含以往季度发现的，按现行台账计算）；已超期为当日已过整改期限的；合计行的最长超期天数取各单位最大值。`
+        : '注：未整改隐患为截至数据截止日尚未整改完成的隐患（含以往季度发现的）；已超期为已过整改期限仍未整改的；合计行的最长超期天数取各单位最大值。',
+    ],
   });
 }
 

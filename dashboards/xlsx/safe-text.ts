@@ -19,8 +19,17 @@
 export function safeText(s: string): string {
   // eslint-disable-next-line no-control-regex
   let text = s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g, '').replace(/\r\n?/g, '\n');
-  if (formulaStart.test(text)) text = `'${text}`;
+  text = neutraliseFormula(text);
   return text.length > maxCellText ? `${text.slice(0, maxCellText - 1)}…` : text;
+}
+
+/**
+ * The formula-neutralising rule on its own, shared by the workbooks ({@link safeText}) and
+ * `firestat sql --format csv`: a text that starts with `=`, `+`, `-`, `@`, a tab, CR or LF, or
+ * with `＝＋－＠`, after any leading blanks (spaces, ideographic spaces), gets a leading `'`.
+ */
+export function neutraliseFormula(text: string): string {
+  return formulaStart.test(text) ? `'${text}` : text;
 }
 
 /** Characters a spreadsheet may read as the start of a formula (after blanks). */

@@ -1,5 +1,6 @@
 import type ExcelJS from 'exceljs';
 import type { QuarterDocument } from '../data/documents.js';
+import { isOverHundred, overHundredNote } from '../rates.js';
 import { addTableSheet, newWorkbook, subtitle, type CellValue, type Column, type TableRow } from './sheet-layout.js';
 
 /** What every workbook's titles need beyond the documents. */
@@ -32,54 +33,75 @@ export function yearToDatePeriod(year: number, q: number): string {
 
 const withUnit = (label: string, unit: string) => (unit ? `${label}（${unit}）` : label);
 
-/** The bureau's figure for its own cases, on the 局本级 and 全区合计 rows. */
-const bureauPenalties = 'bureau_penalties';
+/** What a cell shows where a row has no figure for a column (the bureau under township-only columns). */
+const notApplicable = '—';
 
 interface SummaryColumn {
   readonly column: Column;
   readonly value: (row: SummaryRow, scope: Scope) => CellValue;
+  /** A rate column: cells over 100% carry the note why. */
+  readonly rate?: boolean;
 }
+
+type BureauOnly = QuarterDocument['bureauOnlyColumns'][number];
+
+/** `局本级消防监督检查（份）`: a column only the bureau fills, named and measured as its B1 field is declared. */
+const bureauOnlyHeader = (c: BureauOnly) => withUnit(`局本级${c.label}`, c.unit);
 
 /**
  * The 汇总表's figure columns, in the order of the document's columns, with 整改率 after
- * 整改火灾隐患数 and 本级执法案件 after the case groups: 检查社会单位数（家）, 发现火灾隐患数（处）,
- * 整改火灾隐患数（处）, 整改率, 赋权执法案件 一般程序（起）/简易程序（起）, 委托执法案件 …,
- * 本级执法案件（起）, 联合执法检查（次）, 消防管理岗人员（名）.
+ * 整改火灾隐患数, each bureau-only figure beside the township column it corresponds to (局本级消防监督
+ * 检查（份）after 检查社会单位数（家）: different units, never added) and the bureau's own cases after
+ * the case groups. A row without a figure for a column shows `—` there, not 0.
  */
 function figureColumns(doc: QuarterDocument): SummaryColumn[] {
   const out: SummaryColumn[] = [];
   const lastGrouped = doc.columns.reduce((last, c, i) => (c.group ? i : last), -1);
   const rateColumn: SummaryColumn = {
     column: { header: '整改率', format: 'percent', width: 9 },
-    value: (r, s) => (s === 'quarter' ? r.rectificationRate : r.yearToDateRectificationRate) ?? '—',
+    value: (r, s) => (s === 'quarter' ? r.rectificationRate : r.yearToDateRectificationRate) ?? notApplicable,
+    rate: true,
   };
-  const penaltiesColumn: SummaryColumn = {
-    column: { header: '本级执法案件（起）', format: 'count' },
-    value: (r, s) => r[s][bureauPenalties] ?? null,
-  };
+  const figure = (metric: string) => (r: SummaryRow, s: Scope) => r[s][metric] ?? notApplicable;
+  const bureauOnly = (c: BureauOnly): SummaryColumn => ({ column: { header: bureauOnlyHeader(c), format: 'count' }, value: figure(c.metric) });
+  const trailing = doc.bureauOnlyColumns.filter((c) => !c.beside || !doc.columns.some((x) => x.metric === c.beside));
   let rate = false;
-  let penalties = false;
+  let placed = false;
   doc.columns.forEach((c, i) => {
-    out.push({ column: { header: withUnit(c.label, c.unit), group: c.group, format: 'count' }, value: (r, s) => r[s][c.metric] ?? null });
+    out.push({ column: { header: withUnit(c.label, c.unit), group: c.group, format: 'count' }, value: figure(c.metric) });
+    out.push(...doc.bureauOnlyColumns.filter((b) => b.beside === c.metric).map(bureauOnly));
     if (c.metric === 'hazards_rectified') {
       out.push(rateColumn);
       rate = true;
     }
     if (i === lastGrouped) {
-      out.push(penaltiesColumn);
-      penalties = true;
+      out.push(...trailing.map(bureauOnly));
+      placed = true;
     }
   });
   if (!rate) out.push(rateColumn);
-  if (!penalties) out.push(penaltiesColumn);
+  if (!placed) out.push(...trailing.map(bureauOnly));
   return out;
 }
 
-const summaryNotes = [
-  '注：1. 整改率 = 整改火灾隐患数 ÷ 发现火灾隐患数。',
-  '2. 局本级一行取局本级各科室执法工作月报（B1）中可比的指标：检查社会单位数为消防监督检查份数，发现、整改火灾隐患数为发现隐患、督促整改隐患数；本级执法案件为局本级行政处罚案件数。全区合计 = 镇街合计 + 局本级。',
-  '3. 消防管理岗人员为时点数，取各单位期内最后一次报送的人数；其余指标为期内累计数。',
-];
+/** The notes under a 汇总 table, from the document: what the 局本级 row holds and what adds up. */
+function summaryNotes(doc: QuarterDocument, overHundred: boolean): string[] {
+  const bureau = doc.rows.find((r) => r.kind === 'bureau');
+  const label = (m: string) => {
+    const c = doc.columns.find((x) => x.metric === m);
+    return c ? withUnit(c.group ? `${c.group}·${c.label}` : c.label, c.unit) : m;
+  };
+  const shared = doc.columns.filter((c) => bureau && bureau.quarter[c.metric] !== undefined).map((c) => label(c.metric));
+  const apart = doc.bureauOnlyColumns.filter((c) => c.beside).map((c) => `${bureauOnlyHeader(c)}与${label(c.beside!)}单位不同，分列，不相加`);
+  const own = doc.bureauOnlyColumns.filter((c) => !c.beside).map((c) => bureauOnlyHeader(c));
+  const notes = [
+    '注：1. 整改率 = 整改火灾隐患数 ÷ 发现火灾隐患数。',
+    `2. 局本级一行取局本级各科室执法工作月报（B1）中与镇街可比（单位相同）的指标：${shared.join('、')}，计入全区合计；${[...apart, ...(own.length ? [`${own.join('、')}为局本级所有`] : [])].join('；')}。镇街专有的栏目局本级不适用，以“—”表示。全区合计 = 镇街合计 + 局本级（仅可比指标）。`,
+    '3. 消防管理岗人员为时点数，取各单位期内最后一次报送的人数；其余指标为期内累计数。',
+  ];
+  if (overHundred) notes.push(`4. ${overHundredNote}`);
+  return notes;
+}
 
 /** The 汇总 table of 22 townships, 镇街合计, 局本级 and 全区合计 for one scope. */
 function summarySheet(wb: ExcelJS.Workbook, doc: QuarterDocument, scope: Scope, name: string, title: string, period: string): void {
@@ -90,11 +112,29 @@ function summarySheet(wb: ExcelJS.Workbook, doc: QuarterDocument, scope: Scope, 
     ...figures.map((f) => f.column),
   ];
   let n = 0;
-  const rows: TableRow[] = doc.rows.map((r) => ({
-    values: [r.kind === 'township' ? ++n : null, r.unit, ...figures.map((f) => f.value(r, scope))],
-    total: r.kind === 'township_total' || r.kind === 'district_total',
-  }));
-  addTableSheet(wb, { name, title, subtitle: subtitle(period, doc.asOf, doc.generatedAt), columns, rows, freezeColumns: 2, notes: summaryNotes });
+  const rows: TableRow[] = doc.rows.map((r) => {
+    const values = figures.map((f) => f.value(r, scope));
+    return {
+      values: [r.kind === 'township' ? ++n : null, r.unit, ...values],
+      total: r.kind === 'township_total' || r.kind === 'district_total',
+      notes: [undefined, undefined, ...rateNotes(figures, values)],
+    };
+  });
+  const overHundred = rows.some((r) => r.notes?.some(Boolean));
+  addTableSheet(wb, { name, title, subtitle: subtitle(period, doc.asOf, doc.generatedAt), columns, rows, freezeColumns: 2, notes: summaryNotes(doc, overHundred) });
+}
+
+/** Per figure column, the cell comment of a rate over 100% (why it can be), or nothing. */
+function rateNotes(figures: readonly SummaryColumn[], values: readonly CellValue[]): (string | undefined)[] {
+  return figures.map((f, i) => {
+    const v = values[i];
+    return f.rate && typeof v === 'number' && isOverHundred(v) ? overHundredNote : undefined;
+  });
+}
+
+/** `镇街及局本级` when the table holds the bureau's row, `镇街` otherwise. */
+function scopeName(doc: QuarterDocument): string {
+  return doc.rows.some((r) => r.kind === 'bureau') ? '镇街及局本级' : '镇街';
 }
 
 /** 局本级: each bureau unit's B1 figures, 本季度 and 年初至今 on two rows under the unit's name. */
@@ -159,10 +199,10 @@ function sourcesSheet(wb: ExcelJS.Workbook, doc: QuarterDocument, title: string,
 export function quarterWorkbook(doc: QuarterDocument, head: Letterhead): ExcelJS.Workbook {
   const q = quarterPeriod(doc.year, doc.quarter);
   const ytd = yearToDatePeriod(doc.year, doc.quarter);
-  const title = `${head.district}${q}镇街消防执法工作汇总表`;
+  const title = `${head.district}${q}${scopeName(doc)}消防执法工作汇总表`;
   const wb = newWorkbook(doc.generatedAt, title, head.bureau);
   summarySheet(wb, doc, 'quarter', quarterName(doc.quarter), title, q);
-  summarySheet(wb, doc, 'yearToDate', '年初至今', `${head.district}${ytd}镇街消防执法工作累计汇总表`, ytd);
+  summarySheet(wb, doc, 'yearToDate', '年初至今', `${head.district}${ytd}${scopeName(doc)}消防执法工作累计汇总表`, ytd);
   bureauSheet(wb, doc, `${head.district}${q}局本级执法工作汇总表`, `${q}（年初至今：${ytd}）`, [
     { scope: 'quarter', label: '本季度' },
     { scope: 'yearToDate', label: '年初至今' },
@@ -181,7 +221,7 @@ export function yearWorkbook(quarters: readonly QuarterDocument[], head: Letterh
   if (!last) return undefined;
   const whole = last.quarter === 4;
   const period = whole ? `${last.year}年度` : yearToDatePeriod(last.year, last.quarter);
-  const title = `${head.district}${period}镇街消防执法工作汇总表`;
+  const title = `${head.district}${period}${scopeName(last)}消防执法工作汇总表`;
   const wb = newWorkbook(last.generatedAt, title, head.bureau);
   summarySheet(wb, last, 'yearToDate', whole ? '全年' : '年初至今', title, period);
 
@@ -191,10 +231,16 @@ export function yearWorkbook(quarters: readonly QuarterDocument[], head: Letterh
   const rows: TableRow[] = [];
   for (const d of sorted) {
     const r = district(d);
-    if (r) rows.push({ values: [rows.length + 1, quarterName(d.quarter), ...figures.map((f) => f.value(r, 'quarter'))] });
+    if (!r) continue;
+    const values = figures.map((f) => f.value(r, 'quarter'));
+    rows.push({ values: [rows.length + 1, quarterName(d.quarter), ...values], notes: [undefined, undefined, ...rateNotes(figures, values)] });
   }
   const lastDistrict = district(last);
-  if (lastDistrict) rows.push({ values: [null, whole ? '全年' : '年初至今', ...figures.map((f) => f.value(lastDistrict, 'yearToDate'))], total: true });
+  if (lastDistrict) {
+    const values = figures.map((f) => f.value(lastDistrict, 'yearToDate'));
+    rows.push({ values: [null, whole ? '全年' : '年初至今', ...values], total: true, notes: [undefined, undefined, ...rateNotes(figures, values)] });
+  }
+  const apart = last.bureauOnlyColumns.filter((c) => c.beside).map((c) => bureauOnlyHeader(c));
   addTableSheet(wb, {
     name: '分季度',
     title: `${head.district}${period}分季度消防执法工作汇总表（全区合计）`,
@@ -202,7 +248,10 @@ export function yearWorkbook(quarters: readonly QuarterDocument[], head: Letterh
     columns: [{ header: '序号', format: 'count', width: 6, align: 'center' }, { header: '季度', width: 12 }, ...figures.map((f) => f.column)],
     rows,
     freezeColumns: 2,
-    notes: ['注：各季度为全区合计（镇街合计 + 局本级）；消防管理岗人员为时点数，全年取最后一次报送的人数，不是各季度之和。'],
+    notes: [
+      `注：各季度为全区合计（镇街合计 + 局本级，只加单位相同的指标${apart.length ? `；${apart.join('、')}单位不同，分列` : ''}）；消防管理岗人员为时点数，全年取最后一次报送的人数，不是各季度之和。`,
+      ...(rows.some((r) => r.notes?.some(Boolean)) ? [overHundredNote] : []),
+    ],
   });
   bureauSheet(wb, last, `${head.district}${period}局本级执法工作汇总表`, period, [{ scope: 'yearToDate', label: period }]);
   return wb;

@@ -5,6 +5,14 @@ import { bulletinWorkbook } from './bulletin-workbook.js';
 import { dispatchWorkbook } from './dispatch-workbook.js';
 import { quarterWorkbook, yearWorkbook, type Letterhead } from './summary-workbook.js';
 
+/** Paths of the workbooks in the output folder (the pages link to them by these names). */
+export const xlsxFiles = {
+  summary: (year: number, quarter: number) => `xlsx/汇总表-${year}-Q${quarter}.xlsx`,
+  dispatch: (year: number, quarter: number) => `xlsx/调度表-${year}-Q${quarter}.xlsx`,
+  bulletin: (year: number, quarter: number) => `xlsx/通报-${year}-Q${quarter}.xlsx`,
+  year: (year: number) => `xlsx/年度汇总-${year}.xlsx`,
+};
+
 /**
  * `xlsx/`: the tables as the bureau circulates them, formatted for printing —
  * `汇总表-YYYY-Qn.xlsx` (第n季度, 年初至今, 局本级, 数据来源), `调度表-YYYY-Qn.xlsx` (报送情况,
@@ -29,11 +37,11 @@ export class XlsxPublisher implements Publisher {
     const y = docs.year.year;
     const out: OutputFile[] = [];
     const add = async (path: string, wb: ExcelJS.Workbook) => out.push({ path, content: new Uint8Array(await wb.xlsx.writeBuffer()) });
-    for (const d of docs.quarters) await add(`xlsx/汇总表-${y}-Q${d.quarter}.xlsx`, quarterWorkbook(d, this.head));
-    for (const d of docs.dispatch) await add(`xlsx/调度表-${y}-Q${d.quarter}.xlsx`, dispatchWorkbook(d, this.head));
-    for (const d of docs.bulletins) await add(`xlsx/通报-${y}-Q${d.quarter}.xlsx`, bulletinWorkbook(d, this.head));
+    for (const d of docs.quarters) await add(xlsxFiles.summary(y, d.quarter), quarterWorkbook(d, this.head));
+    for (const d of docs.dispatch) await add(xlsxFiles.dispatch(y, d.quarter), dispatchWorkbook(d, this.head));
+    for (const d of docs.bulletins) await add(xlsxFiles.bulletin(y, d.quarter), bulletinWorkbook(d, this.head));
     const year = yearWorkbook(docs.quarters, this.head);
-    if (year) await add(`xlsx/年度汇总-${y}.xlsx`, year);
+    if (year) await add(xlsxFiles.year(y), year);
     return out;
   }
 }

@@ -64,6 +64,23 @@ export interface FieldDefinition {
   readonly sameAs?: { readonly marks: readonly string[]; readonly field: string };
   /** Chinese column comment for the warehouse and docs; defaults to the full label with unit. */
   readonly comment?: string;
+  /**
+   * A bureau form's field that the 汇总表 sets beside a township form's field in the 局本级 row: B1
+   * 发现隐患 beside T1 发现火灾隐患数. Whether the two figures may be added into 全区合计 is not
+   * declared here but follows from both declarations ({@link comparable}: same type, unit and
+   * measure): 发现隐患（处）adds to 发现火灾隐患数（处）; 消防监督检查（份）does not add to
+   * 检查社会单位数（家）and is shown in a column of its own.
+   */
+  readonly counterpart?: { readonly form: string; readonly field: string };
+}
+
+/**
+ * Whether two fields' figures may be added together: the same type, the same unit and the same
+ * measure (a flow count never adds to a head count). `份` of inspection records and `家` of
+ * inspected units are not comparable, however alike their names.
+ */
+export function comparable(a: FieldDefinition, b: FieldDefinition): boolean {
+  return a.type === b.type && (a.unit ?? '') === (b.unit ?? '') && (a.measure ?? 'flow') === (b.measure ?? 'flow');
 }
 
 /** Which kind of unit sends a form. */
@@ -103,6 +120,11 @@ export interface FormDefinition {
   readonly dateField?: string;
   /** Fields in canonical column order. */
   readonly fields: readonly FieldDefinition[];
+  /**
+   * Ledgers: the measure word a count of rows is given in — `份` for reviewed case files (评查案卷
+   * 12 份), `起` for cases, `处` for hazards. Pages, text and workbooks take it from here.
+   */
+  readonly rowUnit?: string;
 }
 
 /** The canonical header text of a field: `赋权执法案件·一般程序（起）`. */

@@ -14,6 +14,7 @@ export const caseReviewsForm: FormDefinition = {
   dueDays: 10,
   periodField: 'review_quarter',
   naturalKey: ['case_no', 'review_quarter'],
+  rowUnit: '份',
   fields: [
     { id: 'case_no', label: '案件编号', type: 'text', required: true, synonyms: ['案号', '文书编号', '决定书文号'] },
     { id: 'handling_unit', label: '承办单位', type: 'unit', required: true, synonyms: ['办案单位', '被评查单位', '承办镇街'] },

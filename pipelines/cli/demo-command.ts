@@ -57,7 +57,7 @@ export async function runDemo(dirArg: string, out: (line: string) => void): Prom
     out(`  数据仓库   ${warehousePath}`);
     out(`  查询示例   npx firestat sql --warehouse ${warehousePath} "SELECT * FROM year_figures"`);
     out(`  退回说明   ${join(dir, 'reports')}`);
-    out(`  输出       ${join(dir, 'out')}（data/ 看板数据，xlsx/ 汇总表·调度表·通报，text/ 通报与年度报告文字稿）`);
+    out(`  输出       ${join(dir, 'out')}（data/ 看板数据，xlsx/ 汇总表·调度表·通报，docx/ 通报与年度报告 Word 文稿，text/ 通报与年度报告文字稿）`);
     out('\n年度报告文字稿：');
     for (const p of built.documents.year.paragraphs) out(`  ${p}`);
     out(`\n看板首页（双击即可离线打开）：${join(dir, 'out', 'index.html')}`);

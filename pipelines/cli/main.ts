@@ -161,6 +161,11 @@ async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, sign
         : '没有新文件，数据仓库与输出保持不变\n',
   );
   if (result.built) process.stdout.write(`已生成 ${result.built.files.length} 个输出文件：${opts.out ?? cfg.outDir}\n`);
+  if (result.notices?.length) {
+    // One 退回通知 per unit with refused files, ready to paste into WeChat; each refusal's own report and marked copy sit in its folder under the reports folder.
+    process.stdout.write(`退回通知 ${result.notices.length} 份（每个有退回文件的单位一份，可直接转发）：${printable(dirname(result.notices[0]!.path))}\n`);
+    for (const n of result.notices) process.stdout.write(`  ${printable(n.unit)}（${n.files} 份文件）：${printable(n.path)}\n`);
+  }
   if (http && http.lastReport.listed > 0) {
     const r = http.lastReport;
     process.stdout.write(`文件清单：${r.listed} 个文件 — 下载 ${r.downloaded.length}（续传 ${r.resumed.length}），已有 ${r.reused.length}，暂未取到 ${r.skipped.length}（下次重试），拒收 ${r.refused.length}\n`);
@@ -187,13 +192,15 @@ program
   .addOption(new Option('--format <format>', '输出格式').choices(['table', 'csv', 'json', 'markdown']).default('table'))
   .option('--history <file>', '交互式终端的历史记录文件（默认 ~/.firestat_history，或环境变量 FIRESTAT_HISTORY）')
   .option('--no-history', '交互式终端不保存历史记录')
+  .option('--as-of <date>', '调度视图（submission_status、hazards_open，及由此计算的 township_ranking）的数据截至日 YYYY-MM-DD（默认北京时间今天，与 firestat build 相同）')
   .option(
     '--allow-files <dir>',
     '允许 SQL 读写这个目录中的文件（如 read_parquet 读取导出的 Parquet）；可给出多次。默认 SQL 不能访问数据仓库以外的任何文件',
     (dir: string, dirs: string[] = []) => [...dirs, dir],
   )
-  .action(async (query: string | undefined, opts: { warehouse?: string; format: SqlFormat; history?: string | false; allowFiles?: string[] }) => {
+  .action(async (query: string | undefined, opts: { warehouse?: string; format: SqlFormat; history?: string | false; allowFiles?: string[]; asOf?: string }) => {
     const cfg = config();
+    await checkDateOptions(opts);
     const path = opts.warehouse ?? cfg.warehouse;
     if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
     const { sqlSandbox, SandboxError } = await import('./sql-command.js');
@@ -215,28 +222,16 @@ program
         warehousePath: path,
         format: opts.format,
         sandbox,
+        ...(opts.asOf ? { asOf: opts.asOf } : {}),
         ...(opts.history === false ? { historyFile: null } : typeof opts.history === 'string' ? { historyFile: opts.history } : {}),
       });
       return;
     }
-    const [{ Warehouse }, { render }, { queryRows }, { explainError }] = await Promise.all([
-      import('../../warehouse/warehouse.js'),
-      import('./sql-command.js'),
-      import('../../warehouse/query.js'),
-      import('./repl.js'),
-    ]);
-    const warehouse = await Warehouse.open({ path, readOnly: true, sandbox });
-    try {
-      let result: Awaited<ReturnType<typeof queryRows>>;
-      try {
-        result = await queryRows(warehouse, query);
-      } catch (e) {
-        throw new SqlError(explainError(e));
-      }
-      process.stdout.write(`${render(opts.format, result.columns, result.rows)}\n`);
-    } finally {
-      await warehouse.close();
-    }
+    // One query, or a dot-command (.tables, .schema 名称) printed as the terminal prints it.
+    const { runSqlOnce } = await import('./repl.js');
+    const result = await runSqlOnce({ warehousePath: path, query, format: opts.format, sandbox, ...(opts.asOf ? { asOf: opts.asOf } : {}) });
+    if (!result.ok) throw new SqlError(result.error);
+    process.stdout.write(result.output);
   });
 
 program
@@ -294,7 +289,10 @@ program
   });
 
 async function publishers() {
-  return (await import('../../dashboards/publishers.js')).defaultPublishers();
+  const cfg = config();
+  const [{ defaultPublishers }, { UnitRegistry }] = await Promise.all([import('../../dashboards/publishers.js'), import('../../domain/units.js')]);
+  // The self-check page 自检.html checks against the configured units.
+  return defaultPublishers(cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample());
 }
 
 interface BuildOpts {
@@ -461,7 +459,7 @@ program
   .option('--form <codes>', '只生成这些报表，逗号分隔，如 T1,L1（默认全部）')
   .action(async (opts: { out: string; year?: string; form?: string }) => {
     const cfg = config();
-    const [{ UnitRegistry }, { forms, formByCode }, { writeTemplates }, { shanghaiDate }] = await Promise.all([
+    const [{ UnitRegistry }, { forms, formByCode }, { writeTemplates, selfCheckFileName }, { shanghaiDate }] = await Promise.all([
       import('../../domain/units.js'),
       import('../../domain/forms/index.js'),
       import('../../dashboards/templates/write-templates.js'),
@@ -479,6 +477,7 @@ program
     const registry = cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
     const written = await writeTemplates({ outDir: opts.out, registry, year, forms: selected });
     process.stdout.write(`已生成 ${written.length} 个填报模板：${opts.out}\n${written.map((w) => `  ${w.form}  ${w.path}`).join('\n')}\n`);
+    process.stdout.write(`另有报表自检页（发给镇街，双击打开，拖入填好的报表即可检查）：${join(opts.out, selfCheckFileName)}\n`);
   });
 
 program

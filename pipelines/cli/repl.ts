@@ -2,10 +2,13 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setAsOf } from '../../warehouse/as-of.js';
 import { groupTitles, readCatalog, type CatalogRelation } from '../../warehouse/docs/catalog.js';
 import { queryRows } from '../../warehouse/query.js';
+import { asOf as asOfSql } from '../../warehouse/schema/analysis-views.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { render, type SqlFormat } from './sql-command.js';
+import { CSV_BOM, CSV_EOL } from './table-format.js';
 
 /** The prompt for a new statement. */
 export const PROMPT = 'firestat> ';
@@ -165,16 +168,88 @@ export function explainError(error: unknown): string {
   return `错误：${explanation}。\n  DuckDB：${detail}`;
 }
 
-const help = `命令（以 . 开头，单独一行）：
+const help = `命令（以 . 开头，单独一行；.tables、.schema、.help 也可单次执行，如 firestat sql ".tables"）：
   .tables              列出所有表和视图及其中文说明
   .schema 名称         某个表或视图的列、类型和中文说明
   .format 格式         输出格式：table（默认）/ csv / json / markdown；不带参数显示当前格式
   .help                显示本说明
   .quit 或 .exit       退出（也可按 Ctrl-D）
 SQL 语句以分号 ; 结束，可以跨多行；一行中可有多条语句。数据仓库以只读方式打开，SQL 不能读写其他文件（启动时加 --allow-files 目录 可允许某个目录）。
+调度视图（submission_status、hazards_open 等）按“数据截至日”计算，默认为北京时间今天，与 firestat build 生成页面时相同；启动时加 --as-of YYYY-MM-DD，或执行 SET VARIABLE as_of = DATE 'YYYY-MM-DD'; 可换一个日期。
 按 Ctrl-C 放弃正在输入的语句或取消正在执行的查询。上下方向键可调出以前输入的语句。
 例：SELECT unit, label, value FROM quarter_figures
       WHERE year = 2024 AND quarter = 1 AND form = 'T1' ORDER BY unit, metric;`;
+
+/** What a dot-command printed. */
+interface CommandOutcome {
+  /** The text to show (results, or the Chinese explanation of a failure). */
+  readonly text: string;
+  /** The text is a rendering in the current format (a CSV ends its lines in CRLF). */
+  readonly rendered?: boolean;
+  readonly failed?: boolean;
+  /** `.quit` / `.exit`. */
+  readonly quit?: boolean;
+  /** `.format` chose this format. */
+  readonly format?: SqlFormat;
+}
+
+/**
+ * Runs a dot-command (`.tables`, `.schema 名称`, `.format 格式`, `.help`, `.quit`/`.exit`) and
+ * returns what to print; the terminal and the one-shot `firestat sql ".tables"` share it, so both
+ * print the same. `oneShot` refuses what only makes sense in a session (`.format`, `.quit`).
+ */
+async function dotCommand(warehouse: Warehouse, line: string, format: SqlFormat, oneShot: boolean): Promise<CommandOutcome> {
+  const [name = '', ...args] = line.trim().replace(/;+$/, '').split(/\s+/);
+  const lower = name.toLowerCase();
+  try {
+    if (oneShot && (lower === '.quit' || lower === '.exit' || lower === '.format')) {
+      return { failed: true, text: `错误：${name} 只在交互式终端中使用；单次执行时用 --format 选择输出格式（table / csv / json / markdown）` };
+    }
+    switch (lower) {
+      case '.quit':
+      case '.exit':
+        return { text: '', quit: true };
+      case '.help':
+        return { text: help };
+      case '.format': {
+        const wanted = args[0]?.toLowerCase();
+        if (!wanted) return { text: `当前输出格式：${format}（可选 ${formats.join(' / ')}）` };
+        if ((formats as readonly string[]).includes(wanted)) return { text: `输出格式：${wanted}`, format: wanted as SqlFormat };
+        return { failed: true, text: `错误：没有 “${args[0]}” 这种输出格式，可选 ${formats.join(' / ')}` };
+      }
+      case '.tables': {
+        const catalog = await readCatalog(warehouse);
+        return { rendered: true, text: render(format, ['名称', '类别', '说明'], catalog.map((r) => ({ 名称: r.name, 类别: kindLabel(r), 说明: r.comment ?? '' }))) };
+      }
+      case '.schema': {
+        const wanted = args[0]?.replace(/^"|"$/g, '');
+        if (!wanted) return { failed: true, text: '用法：.schema 表或视图名称，如 .schema submissions（输入 .tables 查看所有名称）' };
+        const relation = (await readCatalog(warehouse)).find((r) => r.name.toLowerCase() === wanted.toLowerCase());
+        if (!relation) return { failed: true, text: `错误：没有名为 “${wanted}” 的表或视图；输入 .tables 查看所有名称` };
+        return {
+          rendered: true,
+          text: `${relation.name}（${relation.kind === 'view' ? '视图' : '表'}）：${relation.comment ?? '（无说明）'}\n${render(format, ['列', '类型', '说明'], relation.columns.map((c) => ({ 列: c.name, 类型: c.type, 说明: c.comment ?? '' })))}`,
+        };
+      }
+      default:
+        return { failed: true, text: `错误：没有 ${name} 这个命令；输入 .help 查看可用的命令` };
+    }
+  } catch (e) {
+    return { failed: true, text: explainError(e) };
+  }
+}
+
+/** Text ready to print: a CSV rendering ends in CRLF like its other lines, anything else in LF. */
+function withLineEnd(text: string, format: SqlFormat, rendered: boolean): string {
+  if (rendered && format === 'csv') return text.endsWith(CSV_EOL) ? text : `${text}${CSV_EOL}`;
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** The date the 调度 views of this session count from: `as_of` when set, else Beijing's today. */
+export async function sessionAsOf(warehouse: Warehouse): Promise<string> {
+  const { rows } = await queryRows(warehouse, `SELECT CAST(${asOfSql} AS VARCHAR) AS d`);
+  return String(rows[0]?.d ?? '');
+}
 
 function kindLabel(r: CatalogRelation): string {
   return groupTitles[r.group];
@@ -216,6 +291,9 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
   let format: SqlFormat = options.format ?? 'table';
   let historyFile = options.historyFile;
 
+  const banner = options.banner ?? prompts;
+  // Asked before readline starts reading: lines it reads while nobody iterates would be lost.
+  const asOfShown = banner ? await sessionAsOf(warehouse) : '';
   const saved = loadHistory(historyFile);
   // readline wants the newest entry first; it keeps (and updates) this very array.
   const history = [...saved].reverse();
@@ -277,7 +355,7 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
     try {
       const { columns, rows } = await queryRows(warehouse, sql);
       if (columns.length === 0) write('完成');
-      else write(render(format, columns, rows));
+      else output.write(withLineEnd(render(format, columns, rows), format, true));
     } catch (e) {
       errors++;
       write(explainError(e));
@@ -288,63 +366,21 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
 
   /** Runs a dot-command; returns true when the session should end. */
   const command = async (line: string): Promise<boolean> => {
-    const [name = '', ...args] = line.trim().replace(/;+$/, '').split(/\s+/);
-    try {
-      switch (name.toLowerCase()) {
-        case '.quit':
-        case '.exit':
-          return true;
-        case '.help':
-          write(help);
-          return false;
-        case '.format': {
-          const wanted = args[0]?.toLowerCase();
-          if (!wanted) write(`当前输出格式：${format}（可选 ${formats.join(' / ')}）`);
-          else if ((formats as readonly string[]).includes(wanted)) {
-            format = wanted as SqlFormat;
-            write(`输出格式：${format}`);
-          } else {
-            errors++;
-            write(`错误：没有 “${args[0]}” 这种输出格式，可选 ${formats.join(' / ')}`);
-          }
-          return false;
-        }
-        case '.tables': {
-          const catalog = await readCatalog(warehouse);
-          write(render(format, ['名称', '类别', '说明'], catalog.map((r) => ({ 名称: r.name, 类别: kindLabel(r), 说明: r.comment ?? '' }))));
-          return false;
-        }
-        case '.schema': {
-          const wanted = args[0]?.replace(/^"|"$/g, '');
-          if (!wanted) {
-            errors++;
-            write('用法：.schema 表或视图名称，如 .schema submissions（输入 .tables 查看所有名称）');
-            return false;
-          }
-          const relation = (await readCatalog(warehouse)).find((r) => r.name.toLowerCase() === wanted.toLowerCase());
-          if (!relation) {
-            errors++;
-            write(`错误：没有名为 “${wanted}” 的表或视图；输入 .tables 查看所有名称`);
-            return false;
-          }
-          write(`${relation.name}（${relation.kind === 'view' ? '视图' : '表'}）：${relation.comment ?? '（无说明）'}`);
-          write(render(format, ['列', '类型', '说明'], relation.columns.map((c) => ({ 列: c.name, 类型: c.type, 说明: c.comment ?? '' }))));
-          return false;
-        }
-        default:
-          errors++;
-          write(`错误：没有 ${name} 这个命令；输入 .help 查看可用的命令`);
-          return false;
-      }
-    } catch (e) {
-      errors++;
-      write(explainError(e));
-      return false;
-    }
+    const outcome = await dotCommand(warehouse, line, format, false);
+    if (outcome.failed) errors++;
+    if (outcome.format) format = outcome.format;
+    if (outcome.quit) return true;
+    output.write(withLineEnd(outcome.text, format, outcome.rendered === true));
+    return false;
   };
 
-  if (options.banner ?? prompts) {
-    write(`firestat SQL（只读）：${warehouse.path}\n输入 .help 查看命令，.tables 查看表和视图；语句以 ; 结束；.quit 或 Ctrl-D 退出。`);
+  if (banner) {
+    write(
+      `firestat SQL（只读）：${warehouse.path}\n调度视图按数据截至日 ${asOfShown} 计算（--as-of 或 SET VARIABLE as_of = DATE 'YYYY-MM-DD'; 可改）\n输入 .help 查看命令，.tables 查看表和视图；语句以 ; 结束；.quit 或 Ctrl-D 退出。`,
+    );
+  } else if (!prompts && format === 'csv') {
+    // A script whose CSV goes to a file: the byte order mark once, at the start, for Excel.
+    output.write(CSV_BOM);
   }
   let ended: ReplResult['ended'] = 'eof';
   showPrompt();
@@ -380,19 +416,34 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
   return { statements, errors, ended };
 }
 
+/** Where `firestat sql` opens the warehouse, and the session's settings. */
+export interface SqlSessionOptions {
+  readonly warehousePath: string;
+  readonly format?: SqlFormat;
+  /** Folders the session may read and write besides the warehouse (`--allow-files`); none by default. */
+  readonly sandbox?: { allowedDirectories?: readonly string[] };
+  /** `--as-of`: the 调度 views' reference date (`SET VARIABLE as_of`); default Beijing's today, as for the pages. */
+  readonly asOf?: string;
+}
+
+async function openSession(options: SqlSessionOptions): Promise<Warehouse> {
+  const { Warehouse } = await import('../../warehouse/warehouse.js');
+  const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true, sandbox: options.sandbox ?? {} });
+  try {
+    if (options.asOf !== undefined) await setAsOf(warehouse, options.asOf);
+  } catch (e) {
+    await warehouse.close();
+    throw e;
+  }
+  return warehouse;
+}
+
 /**
  * `firestat sql` without a query: opens the warehouse read-only and runs {@link runRepl} on the
  * process's stdin and stdout.
  */
-export async function startSqlRepl(options: {
-  warehousePath: string;
-  format?: SqlFormat;
-  historyFile?: string | null;
-  /** Folders the session may read and write besides the warehouse (`--allow-files`); none by default. */
-  sandbox?: { allowedDirectories?: readonly string[] };
-}): Promise<ReplResult> {
-  const { Warehouse } = await import('../../warehouse/warehouse.js');
-  const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true, sandbox: options.sandbox ?? {} });
+export async function startSqlRepl(options: SqlSessionOptions & { historyFile?: string | null }): Promise<ReplResult> {
+  const warehouse = await openSession(options);
   try {
     return await runRepl({
       input: process.stdin,
@@ -401,6 +452,41 @@ export async function startSqlRepl(options: {
       historyFile: options.historyFile === undefined ? defaultHistoryFile() : options.historyFile,
       ...(options.format ? { format: options.format } : {}),
     });
+  } finally {
+    await warehouse.close();
+  }
+}
+
+/** What a one-shot `firestat sql "…"` prints: the output, or the Chinese explanation of its failure. */
+export type SqlOnceResult = { readonly ok: true; readonly output: string } | { readonly ok: false; readonly error: string };
+
+/**
+ * Runs {@link runSqlOnce}'s text on an open warehouse: a dot-command (`.tables`, `.schema 名称`,
+ * `.help`) prints exactly what the terminal prints for it; SQL (one statement, or several separated
+ * by `;` — the last one's rows are shown) prints its rows. Failures carry the terminal's Chinese
+ * explanation. A CSV starts with the UTF-8 byte order mark and ends its lines in CRLF.
+ */
+export async function sqlOnce(warehouse: Warehouse, query: string, format: SqlFormat): Promise<SqlOnceResult> {
+  const start = format === 'csv' ? CSV_BOM : '';
+  if (query.trim().startsWith('.')) {
+    const outcome = await dotCommand(warehouse, query, format, true);
+    if (outcome.failed) return { ok: false, error: outcome.text };
+    return { ok: true, output: `${outcome.rendered ? start : ''}${withLineEnd(outcome.text, format, outcome.rendered === true)}` };
+  }
+  try {
+    const { columns, rows } = await queryRows(warehouse, query);
+    if (columns.length === 0) return { ok: true, output: '完成\n' };
+    return { ok: true, output: `${start}${withLineEnd(render(format, columns, rows), format, true)}` };
+  } catch (e) {
+    return { ok: false, error: explainError(e) };
+  }
+}
+
+/** `firestat sql "QUERY"` (or `".tables"`, `".schema 名称"`): opens the warehouse read-only and runs {@link sqlOnce}. */
+export async function runSqlOnce(options: SqlSessionOptions & { query: string }): Promise<SqlOnceResult> {
+  const warehouse = await openSession(options);
+  try {
+    return await sqlOnce(warehouse, options.query, options.format ?? 'table');
   } finally {
     await warehouse.close();
   }

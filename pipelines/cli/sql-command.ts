@@ -1,5 +1,6 @@
 import { realpathSync, statSync } from 'node:fs';
 import { dirname, resolve, sep } from 'node:path';
+import { printable } from '../../domain/printable.js';
 import { formatCsv, formatTable } from './table-format.js';
 
 /** An `--allow-files` folder that cannot be allowed (Chinese message). */
@@ -34,7 +35,13 @@ export function sqlSandbox(warehousePath: string, dirs: readonly string[]): { al
 /** Output formats of `firestat sql`. */
 export type SqlFormat = 'table' | 'csv' | 'json' | 'markdown';
 
-/** Renders rows in the chosen format. */
+/**
+ * Renders rows in the chosen format, without a final line end. `csv` lines end in CRLF and text
+ * that a spreadsheet would run as a formula is neutralised as in the workbooks; the byte order mark
+ * goes once at the start of the output ({@link CSV_BOM}), which is the caller's. `json` is exact
+ * data for programs (no BOM — RFC 8259 forbids one — and no apostrophes added); `markdown` and
+ * `table` are for reading (control characters shown escaped).
+ */
 export function render(format: SqlFormat, columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
   switch (format) {
     case 'json':
@@ -42,8 +49,10 @@ export function render(format: SqlFormat, columns: readonly string[], rows: read
     case 'csv':
       return formatCsv(columns, rows);
     case 'markdown': {
-      const esc = (v: unknown) => (v === null || v === undefined ? '' : String(typeof v === 'object' ? JSON.stringify(v) : v)).replace(/\|/g, '\\|').replace(/\n/g, ' ');
-      return [`| ${columns.join(' | ')} |`, `|${columns.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${columns.map((c) => esc(r[c])).join(' | ')} |`)].join('\n');
+      // Text for a document or a terminal: a line break would end the table row, `|` a cell, and a
+      // control character (an escape sequence in a file name) is shown escaped as in `table`.
+      const esc = (v: unknown) => printable((v === null || v === undefined ? '' : String(typeof v === 'object' ? JSON.stringify(v) : v)).replace(/\r?\n|\r/g, ' ')).replace(/\|/g, '\\|');
+      return [`| ${columns.map(esc).join(' | ')} |`, `|${columns.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${columns.map((c) => esc(r[c])).join(' | ')} |`)].join('\n');
     }
     default:
       return formatTable(columns, rows);

@@ -1,3 +1,4 @@
+import { neutraliseFormula as neutraliseText } from '../../dashboards/xlsx/safe-text.js';
 import { printable } from '../../domain/printable.js';
 
 /** Display width of a string in a terminal: CJK and full-width characters take two columns. */
@@ -56,17 +57,29 @@ export function formatTable(columns: readonly string[], rows: readonly Record<st
 }
 
 /**
- * A text cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at the
- * start) gets a leading apostrophe, so opening the CSV in Excel or WPS shows it as text.
- * Numbers are numbers and stay as they are.
+ * A cell for a CSV a spreadsheet will open: text goes through the workbooks' own
+ * formula-neutralising rule ({@link neutraliseText} in `dashboards/xlsx/safe-text.ts`: `=`, `+`,
+ * `-`, `@`, tab, CR, LF or full-width `＝＋－＠` at the start, after any blanks, gets a leading
+ * apostrophe), so a value reads the same in the CSV as in the published .xlsx. Numbers are numbers
+ * and stay as they are (a negative number is not a formula).
  */
 export function neutraliseFormula(value: unknown): string {
   const text = show(value);
-  return typeof value === 'string' && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return typeof value === 'string' ? neutraliseText(text) : text;
 }
 
-/** Rows as CSV (RFC 4180), with a header line; text that looks like a formula is neutralised. */
+/** The UTF-8 byte order mark: without it Excel on Chinese Windows reads a CSV as GBK and garbles it. */
+export const CSV_BOM = '\uFEFF';
+
+/** The line end of a CSV (RFC 4180; what Excel writes and expects). */
+export const CSV_EOL = '\r\n';
+
+/**
+ * Rows as CSV (RFC 4180): a header line, lines ending in CRLF (none after the last; the caller ends
+ * it), fields quoted where needed; text that looks like a formula is neutralised (header included).
+ * The byte order mark is the caller's to write, once, at the start of the file ({@link CSV_BOM}).
+ */
 export function formatCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
   const esc = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [columns.map(esc).join(','), ...rows.map((r) => columns.map((c) => esc(neutraliseFormula(r[c]))).join(','))].join('\n');
+  return [columns.map((c) => esc(neutraliseFormula(c))).join(','), ...rows.map((r) => columns.map((c) => esc(neutraliseFormula(r[c]))).join(','))].join(CSV_EOL);
 }

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { shanghaiDate } from '../../domain/clock.js';
 import { UnitRegistry } from '../../domain/units.js';
 import { CONTINUATION_PROMPT, HISTORY_LIMIT, PROMPT, oneLine, runRepl, splitStatements, type ReplOptions } from '../../pipelines/cli/repl.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
@@ -58,6 +59,8 @@ describe('firestat sql REPL', () => {
       { historyFile },
     );
     expect(result).toEqual({ statements: 3, errors: 1, ended: 'quit' });
+    // The greeting names the 数据截至日 of the 调度 views: Beijing's today, as for the pages.
+    expect(text).toContain(`调度视图按数据截至日 ${shanghaiDate(new Date())} 计算`);
     // Prompts: a new statement, then the continuation prompt for each further line.
     expect(text).toContain(PROMPT);
     expect(text.split(CONTINUATION_PROMPT).length - 1).toBe(4);
@@ -109,15 +112,16 @@ describe('firestat sql REPL', () => {
     expect(result).toEqual({ statements: 6, errors: 5, ended: 'eof' });
     expect(text).not.toContain(PROMPT);
     expect(text).toContain('[\n  {\n    "code": "ZJ01"\n  }\n]');
-    expect(text).toContain('s,n\na;b,1\n');
-    expect(text).toContain('m\n2\n');
+    // CSV lines end in CRLF, as in a CSV file Excel writes.
+    expect(text).toContain('s,n\r\na;b,1\r\n');
+    expect(text).toContain('m\r\n2\r\n');
     expect(text).toContain('错误：没有 “xml” 这种输出格式');
     expect(text).toContain('错误：没有名为 “no_such_table” 的表或视图');
     expect(text).toContain('错误：找不到所引用的表、视图、列或函数');
     expect(text).toContain('错误：数据仓库以只读方式打开，不能修改数据或表结构');
     expect(text).toContain('错误：没有 .bogus 这个命令');
     expect(text).toContain('.schema 名称');
-    expect(text).toContain('last\n3\n');
+    expect(text).toContain('last\r\n3\r\n');
   });
 
   it('keeps history across sessions: the last session’s statements come back with the up arrow', async () => {
@@ -155,10 +159,65 @@ describe('firestat sql without a query (the CLI)', () => {
       env: { ...process.env, TZ: 'Asia/Shanghai' },
     });
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('kind,n\nbureau,4\ntownship,22\n');
+    // A script's CSV goes to a file: the byte order mark once at the start, CRLF line ends.
+    expect(r.stdout.startsWith('\uFEFFkind,n\r\nbureau,4\r\ntownship,22\r\n')).toBe(true);
+    expect(r.stdout.split('\uFEFF').length).toBe(2);
     expect(r.stdout).toContain('错误：无法解析列名或表达式');
     expect(r.stdout).not.toContain(PROMPT);
     expect(readFileSync(historyFile, 'utf8')).toContain('SELECT kind, count(*) AS n FROM units GROUP BY kind ORDER BY kind;');
+  });
+});
+
+/** Runs the real CLI on the test warehouse; `input` goes to stdin (the terminal reading a script). */
+function cli(args: readonly string[], input?: string) {
+  const r = spawnSync('node', [bin, 'sql', '--warehouse', warehousePath, ...args], { input: input ?? '', encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Shanghai' } });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('firestat sql ".tables" / ".schema NAME" / a failing query, one-shot (the CLI)', () => {
+  it('prints .tables and .schema exactly as the terminal does', () => {
+    for (const command of ['.tables', '.schema township_ranking']) {
+      const once = cli([command]);
+      const terminal = cli(['--no-history'], `${command}\n`);
+      expect(once.status, `${command}: ${once.stderr}`).toBe(0);
+      expect(terminal.status).toBe(0);
+      expect(once.stderr).toBe('');
+      expect(once.stdout).toBe(terminal.stdout);
+    }
+    const tables = cli(['.tables']).stdout;
+    expect(tables).toMatch(/^名称\s+类别\s+说明\n/);
+    expect(tables).toMatch(/\ntownship_ranking\s+视图\s+镇街排名/);
+    expect(tables).toMatch(/\nunits\s+核心表\s+报送单位名录/);
+    const schema = cli(['.schema', 'township_ranking']);
+    expect(schema.status).toBe(1); // the name must be in the same argument, as in the terminal's line
+    const ranking = cli(['.schema township_ranking']).stdout;
+    expect(ranking.split('\n')[0]).toMatch(/^township_ranking（视图）：镇街排名/);
+    expect(ranking).toMatch(/\nrank\s+BIGINT\s+名次/);
+    // Other formats too: the same rendering as the terminal's after .format.
+    expect(cli(['--format', 'json', '.schema township_ranking']).stdout).toBe(cli(['--no-history', '--format', 'json'], '.schema township_ranking\n').stdout);
+  });
+
+  it('explains a failed one-shot query in the same Chinese as the terminal, on stderr, and exits 1', () => {
+    for (const [query, words] of [
+      ['SELEC name FROM units', '错误：SQL 语法错误'],
+      ['SELECT * FROM no_such_table', '错误：找不到所引用的表、视图、列或函数'],
+    ] as const) {
+      const once = cli([query]);
+      const terminal = cli(['--no-history'], `${query};\n`);
+      expect(once.status, query).toBe(1);
+      expect(once.stdout).toBe('');
+      expect(terminal.stdout).toContain(words);
+      expect(terminal.stdout).toContain('  DuckDB：');
+      expect(once.stderr).toBe(`firestat: ${terminal.stdout}`);
+    }
+    // A dot-command that fails fails the same way; what only a session can do is refused.
+    const unknown = cli(['.schema no_such_table']);
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toBe(`firestat: ${cli(['--no-history'], '.schema no_such_table\n').stdout}`);
+    const format = cli(['.format csv']);
+    expect(format.status).toBe(1);
+    expect(format.stderr).toContain('只在交互式终端中使用；单次执行时用 --format');
+    expect(cli(['.bogus']).stderr).toContain('错误：没有 .bogus 这个命令');
   });
 });
 

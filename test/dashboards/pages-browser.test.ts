@@ -118,11 +118,16 @@ describe('static site (file://, offline, Chromium)', () => {
       expect(html, f).not.toMatch(/(?:src|href)="(?:https?:)?\/\//i);
       expect(html, f).not.toMatch(/@import|url\(\s*['"]?https?:/i);
       expect(html, f).toContain('<link rel="stylesheet" href="assets/site.css">');
+      // Links only to files this build wrote: its JSON, no workbook or text it did not make.
+      expect(html, f).not.toMatch(/href="(?:xlsx|text|docx)\//);
+      expect(html, f).toMatch(/<nav class="outputs screen-only"[^>]*>.*href="data\/[^"]+\.json"/);
     }
   });
 
   it('same documents give the same bytes except the generation time', async () => {
-    const again = await new PagesPublisher().publish({ ...built.documents, index: { ...built.documents.index, generatedAt: '2030-06-01T00:00:00.000Z' } });
+    // The pages link the files the build's other publisher (JSON) wrote: told the same files, they come out the same.
+    const others = built.files.filter((p) => p.startsWith('data/'));
+    const again = await new PagesPublisher().publish({ ...built.documents, index: { ...built.documents.index, generatedAt: '2030-06-01T00:00:00.000Z' } }, others);
     expect(again.map((f) => f.path).sort()).toEqual([...pages, 'assets/site.css'].sort());
     for (const f of again) {
       const first = readFileSync(join(out, f.path), 'utf8').replace('2025-01-20 10:00:00', 'TIME');
@@ -146,7 +151,7 @@ describe('static site (file://, offline, Chromium)', () => {
     ];
     // Full-length pictures of one page of each kind; the first screen of every page.
     const fullLength = new Set(['index.html', 'quarter-2024-Q2.html', 'dispatch-2024-Q1.html', 'bulletin-2024-Q2.html', 'township-ZJ01.html']);
-    const chartsPerKind: Record<string, number> = { index: 4, quarter: 2, dispatch: 1, bulletin: 1, township: 2 };
+    const chartsPerKind: Record<string, number> = { index: 5, quarter: 2, dispatch: 1, bulletin: 1, township: 2 };
     await timed('pages', () =>
       Promise.all(
         viewports.map(async (viewport) => {

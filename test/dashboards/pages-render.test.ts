@@ -19,6 +19,7 @@ const site: Site = {
     ['T1', '镇街消防执法工作统计表'],
     ['L1', '行政处罚案件台账'],
   ]),
+  outputs: new Set(),
 };
 
 function dispatch(): DispatchDocument {
@@ -39,6 +40,7 @@ function dispatch(): DispatchDocument {
       { unit: '龙兴镇', unitKind: 'township', form: 'L1', month: null, status: 'on_time', dueDate: '2024-04-10', receivedAt: '2024-04-09 10:00:00', versions: 1, submissionId: 7, reason: null },
     ],
     statusCounts: { on_time: 1, late: 0, rejected: 1, missing: 0, pending: 0 },
+    openHazardsAt: { date: '2024-04-20', basis: 'as_of' },
     openHazards: [{ unit: '龙兴镇', open: 3, overdue: 1, maxDaysOverdue: 12, byCategory: { [probe]: 3 } }],
     findings: [
       { findingId: 'f1', rule: 'rectified_before_found', ruleLabel: '整改完成日期早于检查日期', severity: 'error', unit: '龙兴镇', form: 'L2', message: `隐患“${probe}”`, path: `2024Q1/${probe}.xlsx`, sheet: probe, cell: 'H3', submissionId: null },
@@ -84,6 +86,37 @@ describe('charts', () => {
     expect(a).toContain('检查&lt;社会单位&gt;');
   });
 
+  it('writes the unit on the value axis, and refuses units mixed on one axis unless the chart says so', () => {
+    const one = new ChartRenderer().bar({ ...spec, unit: '家' }).value;
+    expect(one).toContain('>单位：家</text>');
+    expect(one).not.toContain('chart-units');
+    const mixed = { ...spec, series: [{ name: '检查社会单位数', values: [1, 2], unit: '家' }, { name: '发现火灾隐患数', values: [3, 4], unit: '处' }] };
+    expect(() => new ChartRenderer().bar(mixed)).toThrow(/不同单位（家、处）/);
+    const said = new ChartRenderer().bar({ ...mixed, mixedUnits: true }).value;
+    expect(said).toContain('>单位：家 / 处</text>');
+    expect(said).toContain('<span class="chart-units">单位不同：家、处，见图例</span>');
+    expect(said).toContain('>检查社会单位数（家）</text>');
+    expect(said).toContain('>发现火灾隐患数（处）</text>');
+    // Units that differ between categories count too, and are written on each category.
+    const cases = { ...spec, categories: ['赋权执法·一般程序', '本级执法·全部'], categoryUnits: ['起', '件'], unit: undefined };
+    expect(() => new ChartRenderer().bar(cases)).toThrow(/起、件/);
+    expect(new ChartRenderer().bar({ ...cases, mixedUnits: true }).value).toContain('>本级执法·全部（件）</text>');
+  });
+
+  it('draws a phone variant at 340 px whose text is not shrunk, beside the chart as drawn for screens', () => {
+    const wide = { ...spec, unit: '处', categories: Array.from({ length: 22 }, (_, i) => `第${i + 1}镇街`), series: [{ name: '发现', values: Array.from({ length: 22 }, (_, i) => i) }], width: 900, height: 620, horizontal: true };
+    const out = new ChartRenderer().bar(wide).value;
+    const svgs = [...out.matchAll(/<svg [^>]*width="(\d+)" height="(\d+)"[^>]*viewBox="0 0 (\d+) (\d+)"/g)];
+    expect(svgs.map((m) => Number(m[1]))).toEqual([900, 340]);
+    expect(out).toMatch(/<div class="chart-wide"><svg [^>]*style="max-width:900px"/);
+    expect(out).toMatch(/<div class="chart-narrow"><svg [^>]*style="max-width:340px"/);
+    const sizes = [...out.matchAll(/font-size:(\d+(?:\.\d+)?)px/g)].map((m) => Number(m[1]));
+    expect(Math.min(...sizes)).toBeGreaterThanOrEqual(10);
+    // Ids stay unique within the page.
+    expect(out).toMatch(/class="ch1-\d+"/);
+    expect(out).toMatch(/class="ch1n-\d+"/);
+  });
+
   it('numbers each chart of a page apart', () => {
     const r = new ChartRenderer();
     const first = r.bar(spec).value;
@@ -96,6 +129,25 @@ describe('charts', () => {
 
 describe('调度 page', () => {
   const page = dispatchPage(site, dispatch(), new ChartRenderer());
+
+  it('says when open hazards are counted: the as-of date for the current quarter, the quarter’s end for a past one', () => {
+    expect(page).toContain('截至 2024-04-20（数据截止日），各单位台账中尚未整改的隐患共 <b>3</b> 处');
+    expect(page).not.toContain('季度末');
+    const later: Site = { ...site, quarters: [1, 2] };
+    const past = dispatchPage(later, { ...dispatch(), openHazardsAt: { date: '2024-03-31', basis: 'quarter_end' } }, new ChartRenderer());
+    expect(past).toContain('<h2>未整改隐患（第一季度末）</h2>');
+    expect(past).toContain('截至 2024-03-31（第一季度末），各单位台账中尚未整改的隐患共 <b>3</b> 处');
+    expect(past).toContain('不是今天的积压');
+    expect(past).toContain('截至 2024-04-20 的未整改隐患见<a href="dispatch-2024-Q2.html#hazards">二季度调度</a>');
+  });
+
+  it('links the files behind it that the build wrote, and no others', () => {
+    expect(page).not.toContain('class="outputs');
+    const withFiles = dispatchPage({ ...site, outputs: new Set(['xlsx/调度表-2024-Q1.xlsx', 'xlsx/汇总表-2024-Q1.xlsx']) }, dispatch(), new ChartRenderer());
+    const links = [...withFiles.matchAll(/<a class="file-link" href="([^"]+)"/g)].map((m) => decodeURIComponent(m[1]!));
+    expect(links).toEqual(['xlsx/调度表-2024-Q1.xlsx']);
+    expect(withFiles).toContain('href="xlsx/%E8%B0%83%E5%BA%A6%E8%A1%A8-2024-Q1.xlsx"');
+  });
 
   it('shows a refused file’s reason on hover and below the table, as text', () => {
     expect(page).not.toContain('<img');

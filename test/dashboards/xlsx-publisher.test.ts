@@ -173,24 +173,27 @@ describe('XlsxPublisher on the sample year', () => {
     expect(wb.worksheets.map((w) => w.name)).toEqual(['第一季度', '年初至今', '局本级', '数据来源']);
     expect(wb.created.toISOString()).toBe(generatedAt);
     const ws = sheet(wb, '第一季度');
-    expect(ws.getCell('A1').value).toBe('渝北区2024年第一季度镇街消防执法工作汇总表');
+    // The table holds the 局本级 row, so it is not titled 镇街…汇总表.
+    expect(ws.getCell('A1').value).toBe('渝北区2024年第一季度镇街及局本级消防执法工作汇总表');
     const subtitle = String(ws.getCell('A2').value);
     expect(subtitle).toContain('统计期间：2024年第一季度');
     expect(subtitle).toContain('数据截至：2025-01-20');
     expect(subtitle).toContain('生成时间：2025-01-20 10:00');
 
     const headers = Array.from({ length: ws.columnCount }, (_, i) => flat(ws.getCell(4, i + 1).value));
+    // The bureau's 消防监督检查（份）beside 检查社会单位数（家）, never added to it; its 行政处罚（件）
+    // after the case groups — units as the B1 form declares them, as on the pages.
     expect(headers).toEqual([
-      '序号', '单位', '检查社会单位数（家）', '发现火灾隐患数（处）', '整改火灾隐患数（处）', '整改率',
+      '序号', '单位', '检查社会单位数（家）', '局本级消防监督检查（份）', '发现火灾隐患数（处）', '整改火灾隐患数（处）', '整改率',
       '一般程序（起）', '简易程序（起）', '一般程序（起）', '简易程序（起）',
-      '本级执法案件（起）', '联合执法检查（次）', '消防管理岗人员（名）',
+      '局本级行政处罚（件）', '联合执法检查（次）', '消防管理岗人员（名）',
     ]);
-    expect(ws.getCell('G3').value).toBe('赋权执法案件');
-    expect(ws.getCell('I3').value).toBe('委托执法案件');
+    expect(ws.getCell('H3').value).toBe('赋权执法案件');
+    expect(ws.getCell('J3').value).toBe('委托执法案件');
     const m = merges(ws);
-    for (const range of ['A1:M1', 'A2:M2', 'G3:H3', 'I3:J3', 'A3:A4', 'B3:B4', 'C3:C4', 'F3:F4', 'K3:K4', 'M3:M4']) expect(m).toContain(range);
-    expect(ws.getCell('G3').alignment).toMatchObject({ horizontal: 'center', wrapText: true });
-    expect(ws.getCell('G4').border?.top?.style).toBe('thin');
+    for (const range of ['A1:N1', 'A2:N2', 'H3:I3', 'J3:K3', 'A3:A4', 'B3:B4', 'C3:C4', 'G3:G4', 'L3:L4', 'N3:N4']) expect(m).toContain(range);
+    expect(ws.getCell('H3').alignment).toMatchObject({ horizontal: 'center', wrapText: true });
+    expect(ws.getCell('H4').border?.top?.style).toBe('thin');
 
     // Rows: 22 townships numbered 1–22, then 镇街合计, 局本级, 全区合计 (totals bold).
     expect(ws.getCell('B5').value).toBe('龙溪街道');
@@ -201,21 +204,31 @@ describe('XlsxPublisher on the sample year', () => {
     expect(ws.getCell('C27').font?.bold).toBe(true);
     expect(ws.getCell('C28').font?.bold).toBeFalsy();
 
-    // 全区合计 carries the document's numbers, 整改率 as a percentage, 本级执法案件 from the bureau.
+    // 全区合计 carries the document's numbers, 整改率 as a percentage (exact value, 0.0% format),
+    // the bureau's own figures from the bureau.
     const district = doc.rows.find((r) => r.kind === 'district_total')!;
     const r = rowOf(ws, 2, '全区合计');
     const columnOf: Record<string, number> = {
-      units_inspected: 3, hazards_found: 4, hazards_rectified: 5, empowered_general_cases: 7, empowered_simple_cases: 8,
-      entrusted_general_cases: 9, entrusted_simple_cases: 10, joint_inspections: 12, fire_staff: 13,
+      units_inspected: 3, bureau_inspections: 4, hazards_found: 5, hazards_rectified: 6, empowered_general_cases: 8, empowered_simple_cases: 9,
+      entrusted_general_cases: 10, entrusted_simple_cases: 11, bureau_penalties: 12, joint_inspections: 13, fire_staff: 14,
     };
-    expect(doc.columns.map((c) => c.metric).sort()).toEqual(Object.keys(columnOf).sort());
+    expect([...doc.columns, ...doc.bureauOnlyColumns].map((c) => c.metric).sort()).toEqual(Object.keys(columnOf).sort());
     for (const [metric, col] of Object.entries(columnOf)) expect(ws.getCell(r, col).value, metric).toBe(district.quarter[metric]);
-    expect(ws.getCell(r, 6).value).toBe(district.rectificationRate);
-    expect(ws.getCell(r, 6).numFmt).toBe('0.0%');
-    expect(ws.getCell(r, 11).value).toBe(district.quarter['bureau_penalties']);
-    expect(ws.getCell(rowOf(ws, 2, '局本级'), 11).value).toBe(doc.rows.find((x) => x.kind === 'bureau')!.quarter['bureau_penalties']);
-    expect(ws.getCell(rowOf(ws, 2, '龙兴镇'), 11).value).toBeNull();
-    expect(ws.getCell(rowOf(ws, 2, '龙兴镇'), 6).numFmt).toBe('0.0%');
+    const towns = doc.rows.find((x) => x.kind === 'township_total')!;
+    const bureauRow = doc.rows.find((x) => x.kind === 'bureau')!;
+    // 家 and 份 are not added: 全区合计 检查社会单位数 is the townships'.
+    expect(ws.getCell(r, 3).value).toBe(towns.quarter['units_inspected']);
+    expect(ws.getCell(r, 5).value).toBe(towns.quarter['hazards_found']! + bureauRow.quarter['hazards_found']!);
+    expect(ws.getCell(r, 7).value).toBe(district.rectificationRate);
+    expect(ws.getCell(r, 7).numFmt).toBe('0.0%');
+    const b = rowOf(ws, 2, '局本级');
+    expect(ws.getCell(b, 12).value).toBe(bureauRow.quarter['bureau_penalties']);
+    expect(ws.getCell(b, 4).value).toBe(bureauRow.quarter['bureau_inspections']);
+    // "—", not 0, where a row has no figure: the bureau under township-only columns, townships under the bureau's.
+    for (const col of [3, 8, 9, 10, 11, 13, 14]) expect(ws.getCell(b, col).value, `局本级 column ${col}`).toBe('—');
+    expect(ws.getCell(rowOf(ws, 2, '龙兴镇'), 12).value).toBe('—');
+    expect(ws.getCell(rowOf(ws, 2, '龙兴镇'), 4).value).toBe('—');
+    expect(ws.getCell(rowOf(ws, 2, '龙兴镇'), 7).numFmt).toBe('0.0%');
 
     // Frozen header and first two columns; widths fit Chinese names.
     expect(ws.views[0]).toMatchObject({ state: 'frozen', xSplit: 2, ySplit: 4 });
@@ -232,11 +245,11 @@ describe('XlsxPublisher on the sample year', () => {
     const doc = quarterDoc(2);
     const wb = await open(file('xlsx/汇总表-2024-Q2.xlsx').content);
     const ytd = sheet(wb, '年初至今');
-    expect(ytd.getCell('A1').value).toBe('渝北区2024年1-6月镇街消防执法工作累计汇总表');
+    expect(ytd.getCell('A1').value).toBe('渝北区2024年1-6月镇街及局本级消防执法工作累计汇总表');
     const district = doc.rows.find((r) => r.kind === 'district_total')!;
     const r = rowOf(ytd, 2, '全区合计');
     expect(ytd.getCell(r, colOf(ytd, 4, '检查社会单位数（家）')).value).toBe(district.yearToDate['units_inspected']);
-    expect(ytd.getCell(r, 6).value).toBe(district.yearToDateRectificationRate);
+    expect(ytd.getCell(r, colOf(ytd, 4, '整改率')).value).toBe(district.yearToDateRectificationRate);
     expect(district.yearToDate['units_inspected']).not.toBe(district.quarter['units_inspected']);
 
     const bureau = sheet(wb, '局本级');
@@ -262,15 +275,15 @@ describe('XlsxPublisher on the sample year', () => {
     const wb = await open(file('xlsx/年度汇总-2024.xlsx').content);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['全年', '分季度', '局本级']);
     const ws = sheet(wb, '全年');
-    expect(ws.getCell('A1').value).toBe('渝北区2024年度镇街消防执法工作汇总表');
+    expect(ws.getCell('A1').value).toBe('渝北区2024年度镇街及局本级消防执法工作汇总表');
     const t = rowOf(ws, 2, '镇街合计');
     const at = (header: string, col = colOf(ws, 4, header)) => ws.getCell(t, col).value;
     expect(at('检查社会单位数（家）')).toBe(7982);
     expect(at('发现火灾隐患数（处）')).toBe(9829);
     expect(at('整改火灾隐患数（处）')).toBe(9062);
-    expect([7, 8, 9, 10].map((c) => ws.getCell(t, c).value)).toEqual([80, 200, 50, 20]);
+    expect([8, 9, 10, 11].map((c) => ws.getCell(t, c).value)).toEqual([80, 200, 50, 20]);
     expect(at('消防管理岗人员（名）')).toBe(34);
-    expect(ws.getCell(rowOf(ws, 2, '全区合计'), 11).value).toBe(521);
+    expect(ws.getCell(rowOf(ws, 2, '全区合计'), colOf(ws, 4, '局本级行政处罚（件）')).value).toBe(521);
     const bureau = sheet(wb, '局本级');
     const bt = rowOf(bureau, 2, '合计');
     expect(bureau.getCell(bt, colOf(bureau, 3, '出动执法人员（人次）')).value).toBe(9858);
@@ -279,7 +292,7 @@ describe('XlsxPublisher on the sample year', () => {
     const byQuarter = sheet(wb, '分季度');
     expect([5, 6, 7, 8].map((r) => byQuarter.getCell(r, 2).value)).toEqual(['第一季度', '第二季度', '第三季度', '第四季度']);
     expect(byQuarter.getCell(9, 2).value).toBe('全年');
-    expect(byQuarter.getCell(9, 11).value).toBe(521);
+    expect(byQuarter.getCell(9, colOf(byQuarter, 4, '局本级行政处罚（件）')).value).toBe(521);
   });
 
   it('shows who sent what in the 调度表, with status text, colours and the reasons', async () => {
@@ -340,7 +353,7 @@ describe('XlsxPublisher on the sample year', () => {
   it('ranks the townships in the 通报 and counts case-file problems', async () => {
     const doc = docs.bulletins.find((d) => d.quarter === 2)!;
     const wb = await open(file('xlsx/通报-2024-Q2.xlsx').content);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['排名', '案卷质量', '逾期未报']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['排名', '案卷质量', '逾期未报', '附录（统计人员）']);
     const ws = sheet(wb, '排名');
     doc.rankings.forEach((rk, i) => {
       const c = 1 + i * 3;
@@ -355,11 +368,16 @@ describe('XlsxPublisher on the sample year', () => {
     const total = rowOf(q, 2, '合计');
     expect(q.getCell(total, 3).value).toBe(doc.caseQuality.reviewed);
     doc.caseQuality.problems.forEach((p, i) => {
-      expect(q.getCell(4, 4 + i).value).toBe(p);
+      expect(flat(q.getCell(4, 4 + i).value)).toBe(p);
       expect(q.getCell(total, 4 + i).value).toBe(doc.caseQuality.totals[p]);
     });
-    expect(q.getCell(3, 4).value).toBe('存在问题的案卷数（件）');
-    const late = sheet(wb, '逾期未报');
+    // Case files are counted in 份, as the 案卷评查表 declares (and the pages say).
+    expect(flat(q.getCell(3, 4).value)).toBe('存在问题的案卷数（份）');
+    expect(flat(q.getCell(3, 3).value)).toBe('评查案卷数（份）');
+    // The 通报 is addressed to the townships: Q2's late reports were the 局本级's (the 调度's business).
+    expect(doc.lateOrMissing).toEqual([]);
+    expect(sheet(wb, '逾期未报').getCell(4, 1).value).toBe('本季度各单位均按时报送');
+    const late = sheet(await open(file('xlsx/通报-2024-Q3.xlsx').content), '逾期未报');
     expect(late.getCell(4, 5).value).toBe('逾期');
   });
 

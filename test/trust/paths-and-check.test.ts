@@ -74,6 +74,6 @@ describe('formula injection in exported CSV', () => {
       { a: '+1+1', b: '@SUM(A1)' },
       { a: '-2', b: '正常文字' },
     ]);
-    expect(csv.split('\n')).toEqual(['a,b', `"'=HYPERLINK(""http://x"",""点我"")",-5`, "'+1+1,'@SUM(A1)", "'-2,正常文字"]);
+    expect(csv.split('\r\n')).toEqual(['a,b', `"'=HYPERLINK(""http://x"",""点我"")",-5`, "'+1+1,'@SUM(A1)", "'-2,正常文字"]);
   });
 });

@@ -4,7 +4,7 @@ const latestMigration = Object.keys(migrations).sort().at(-1);
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FREE_TEXT_EXAMPLE, PERSONAL_EXAMPLE, buildDataDictionary, escapeHtml, writeDataDictionary, type DataDictionary } from '../../warehouse/docs/data-dictionary.js';
+import { FREE_TEXT_EXAMPLE, PERSONAL_EXAMPLE, buildDataDictionary, dataDictionaryMarkdown, escapeHtml, writeDataDictionary, type DataDictionary } from '../../warehouse/docs/data-dictionary.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { l1Header, l2Header, t1Header, writeCsv } from '../support/csv-submissions.js';
@@ -121,8 +121,39 @@ describe('firestat docs: the data dictionary', () => {
     // Markdown gets no raw HTML either.
     expect(md).toContain('渝北龙兴消行罚决字〔2024〕&lt;001&gt;&amp;号');
     expect(md).not.toContain('<001>');
-    expect(md).toContain('生成时间：2024-04-20T02:00:00.000Z');
+    expect(md).toContain('生成时间：2024-04-20 10:00:00（北京时间）');
     expect(md).toContain(`结构版本：${latestMigration}`);
+  });
+
+  it('prints its time in Beijing time, and says what date the date-dependent views were counted for', async () => {
+    // 02:00 UTC is 10:00 in Beijing; no ISO instant anywhere.
+    for (const text of [md, html]) {
+      expect(text).toContain('生成时间：2024-04-20 10:00:00（北京时间）');
+      expect(text).not.toContain('2024-04-20T02:00');
+      expect(text).toContain('数据截至：2024-04-20');
+    }
+    // Late evening UTC is already the next day in Beijing: the time and the default 数据截至日 say so.
+    const night = await buildDataDictionary(warehouse, { generatedAt: '2024-04-19T18:30:00.000Z' });
+    expect(night.asOf).toBe('2024-04-20');
+    expect(dataDictionaryMarkdown(night)).toContain('生成时间：2024-04-20 02:30:00（北京时间）　数据截至：2024-04-20');
+    // The views that read the reference date, directly or through another view; no table, no other view.
+    expect(dictionary.asOfViews).toEqual(['submission_status', 'hazards_open', 'township_ranking']);
+    // Their comments say how the date is chosen and how to ask for another, in the warehouse and here.
+    for (const name of ['submission_status', 'hazards_open']) {
+      const comment = dictionary.relations.find((r) => r.name === name)!.comment!;
+      expect(comment).toContain('数据截至日');
+      expect(comment).toContain('默认为北京时间今天');
+      expect(comment).toContain('firestat sql --as-of YYYY-MM-DD');
+      expect(comment).toContain("SET VARIABLE as_of = DATE 'YYYY-MM-DD'");
+    }
+    expect(md).toMatch(/### hazards_open\n\n视图，0 行（按数据截至日 2024-04-20 计）。未整改火灾隐患/);
+    expect(md).toContain('submission_status、hazards_open、township_ranking 随数据截至日 as_of 变化，本字典中它们的行数和示例按数据截至日 2024-04-20 计');
+    // Another date: 龙兴镇's hazard (found 2024-03-01, rectified 2024-03-20) was open on 2024-03-10.
+    const march = await buildDataDictionary(warehouse, { generatedAt: '2024-04-20T02:00:00.000Z', asOf: '2024-03-10' });
+    expect(march.relations.find((r) => r.name === 'hazards_open')!.rows).toBe(1);
+    expect(dataDictionaryMarkdown(march)).toContain('视图，1 行（按数据截至日 2024-03-10 计）。未整改火灾隐患');
+    // The session's own date is left as it was: none set, so the views read Beijing's today again.
+    expect((await queryRows(warehouse, `SELECT getvariable('as_of') AS v`)).rows[0]!.v).toBeNull();
   });
 
   it('reads the same from a dictionary built again', async () => {

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../domain/atomic-write.js';
+import { shanghaiDate, shanghaiTimestamp } from '../../domain/clock.js';
 import type { Redactor } from '../../domain/redact.js';
+import { checkedAsOf } from '../as-of.js';
 import { loadRedactor } from '../personal-data.js';
 import { queryRows } from '../query.js';
 import type { Warehouse } from '../warehouse.js';
@@ -54,10 +56,55 @@ export interface DictionaryRelation extends Omit<CatalogRelation, 'columns'> {
 
 /** Everything the data dictionary shows. */
 export interface DataDictionary {
+  /** When it was built, as an ISO instant; shown in Beijing time. */
   readonly generatedAt: string;
   readonly warehousePath: string;
   readonly schemaVersion: string | null;
+  /** The 数据截至日 (`as_of`) the row counts and examples of {@link asOfViews} were computed for. */
+  readonly asOf: string;
+  /** Views whose rows depend on `as_of` (they read it, or read a view that does), in catalog order. */
+  readonly asOfViews: readonly string[];
   readonly relations: readonly DictionaryRelation[];
+}
+
+/**
+ * The views whose rows depend on the reference date: those whose SQL reads `getvariable('as_of')`,
+ * and those that read one of them (`township_ranking` reads `submission_status`), as the warehouse
+ * stores their SQL.
+ */
+async function asOfDependentViews(warehouse: Warehouse): Promise<Set<string>> {
+  const { rows } = await queryRows(
+    warehouse,
+    `SELECT view_name AS name, sql FROM duckdb_views() WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal AND NOT temporary`,
+  );
+  const views = rows.map((r) => ({ name: String(r.name), sql: String(r.sql ?? '') }));
+  const dependent = new Set(views.filter((v) => /getvariable\s*\(\s*'as_of'\s*\)/i.test(v.sql)).map((v) => v.name));
+  const mentions = (sql: string, name: string) => new RegExp(`(?<![\\w.])(?:main\\.)?"?${name}"?(?![\\w])`, 'i').test(sql);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const v of views) {
+      if (!dependent.has(v.name) && [...dependent].some((d) => mentions(v.sql.replace(/^CREATE VIEW\s+\S+\s+AS/i, ''), d))) {
+        dependent.add(v.name);
+        grew = true;
+      }
+    }
+  }
+  return dependent;
+}
+
+/**
+ * Runs `body` with the session's `as_of` set to `asOf`, then puts back what was there (nothing, or
+ * the date a caller had set).
+ */
+async function withAsOf<T>(warehouse: Warehouse, asOf: string, body: () => Promise<T>): Promise<T> {
+  const before = (await queryRows(warehouse, `SELECT CAST(getvariable('as_of') AS VARCHAR) AS v`)).rows[0]?.v;
+  await warehouse.connection.run('SET VARIABLE as_of = $1::DATE', [checkedAsOf(asOf)]);
+  try {
+    return await body();
+  } finally {
+    if (before == null) await warehouse.connection.run('RESET VARIABLE as_of');
+    else await warehouse.connection.run('SET VARIABLE as_of = $1::DATE', [String(before)]);
+  }
 }
 
 const EXAMPLE_MAX_CHARS = 40;
@@ -94,10 +141,23 @@ async function examples(warehouse: Warehouse, relation: CatalogRelation, redacto
   return found;
 }
 
-/** Reads the catalog, row counts and example values from the warehouse. */
-export async function buildDataDictionary(warehouse: Warehouse, options: { generatedAt?: string } = {}): Promise<DataDictionary> {
+/**
+ * Reads the catalog, row counts and example values from the warehouse. The views that depend on
+ * the reference date are read as of `options.asOf`, else the date the session has set
+ * (`SET VARIABLE as_of`), else the Beijing date of `generatedAt` — as `firestat build` picks the
+ * pages' date.
+ */
+export async function buildDataDictionary(warehouse: Warehouse, options: { generatedAt?: string; asOf?: string } = {}): Promise<DataDictionary> {
+  const generatedAt = options.generatedAt ?? new Date().toISOString();
+  const set = (await queryRows(warehouse, `SELECT CAST(try_cast(getvariable('as_of') AS DATE) AS VARCHAR) AS v`)).rows[0]?.v;
+  const asOf = options.asOf ?? (set == null ? shanghaiDate(new Date(generatedAt)) : String(set));
+  return withAsOf(warehouse, asOf, () => readDictionary(warehouse, generatedAt, asOf));
+}
+
+async function readDictionary(warehouse: Warehouse, generatedAt: string, asOf: string): Promise<DataDictionary> {
   const relations: DictionaryRelation[] = [];
   const redactor = await loadRedactor(warehouse);
+  const dependent = await asOfDependentViews(warehouse);
   for (const relation of await readCatalog(warehouse)) {
     const ex = await examples(warehouse, relation, redactor);
     const count = await queryRows(warehouse, `SELECT count(*) AS n FROM ${sqlIdent(relation.name)}`);
@@ -112,9 +172,11 @@ export async function buildDataDictionary(warehouse: Warehouse, options: { gener
     });
   }
   return {
-    generatedAt: options.generatedAt ?? new Date().toISOString(),
+    generatedAt,
     warehousePath: warehouse.path,
     schemaVersion: await schemaVersion(warehouse),
+    asOf,
+    asOfViews: relations.filter((r) => r.kind === 'view' && dependent.has(r.name)).map((r) => r.name),
     relations,
   };
 }
@@ -128,14 +190,32 @@ function groups(d: DataDictionary): [RelationGroup, DictionaryRelation[]][] {
 }
 
 const kindName = (r: DictionaryRelation) => (r.kind === 'view' ? '视图' : '表');
-const rowsText = (r: DictionaryRelation) => (r.rows == null ? '' : `${r.rows} 行`);
 
-const preamble = [
-  '每个表和视图的中文说明，以及每列的名称、类型、中文说明和一个示例值。',
-  '示例值是该列在数据仓库中的第一个非空值（表按装入顺序，视图按各列排序；过长的截断）。',
-  `说明中带“个人信息”的列（如 l1_cases.party 当事人）不显示示例：${PERSONAL_EXAMPLE}；`,
-  `可能含人名的自由文本列（${[...FREE_TEXT_COLUMNS].join('、')}）也不显示示例：${FREE_TEXT_EXAMPLE}。`,
-];
+/** `3 行`, and for a view that depends on the reference date, the date it was counted for. */
+function rowsText(d: DataDictionary, r: DictionaryRelation): string {
+  if (r.rows == null) return '';
+  return d.asOfViews.includes(r.name) ? `${r.rows} 行（按数据截至日 ${d.asOf} 计）` : `${r.rows} 行`;
+}
+
+/** An ISO instant as Beijing wall time: `2024-04-20 10:00:00（北京时间）`. */
+export function beijingTime(iso: string): string {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : `${shanghaiTimestamp(date)}（北京时间）`;
+}
+
+function preamble(d: DataDictionary): string[] {
+  return [
+    '每个表和视图的中文说明，以及每列的名称、类型、中文说明和一个示例值。',
+    '示例值是该列在数据仓库中的第一个非空值（表按装入顺序，视图按各列排序；过长的截断）。',
+    `说明中带“个人信息”的列（如 l1_cases.party 当事人）不显示示例：${PERSONAL_EXAMPLE}；`,
+    `可能含人名的自由文本列（${[...FREE_TEXT_COLUMNS].join('、')}）也不显示示例：${FREE_TEXT_EXAMPLE}。`,
+    ...(d.asOfViews.length
+      ? [
+          `${d.asOfViews.join('、')} 随数据截至日 as_of 变化，本字典中它们的行数和示例按数据截至日 ${d.asOf} 计；查询时默认为北京时间今天（与 firestat build 生成页面时相同），要按另一日期查看，用 firestat sql --as-of YYYY-MM-DD，或先执行 SET VARIABLE as_of = DATE 'YYYY-MM-DD'。`,
+        ]
+      : []),
+  ];
+}
 
 /** Escapes text for a Markdown table cell (no raw HTML, no column breaks). */
 function mdCell(text: string): string {
@@ -156,9 +236,9 @@ export function dataDictionaryMarkdown(d: DataDictionary): string {
   const out: string[] = [
     '# firestat 数据字典',
     '',
-    `生成时间：${d.generatedAt}　数据仓库：${mdCell(d.warehousePath)}　结构版本：${d.schemaVersion ?? '未知'}`,
+    `生成时间：${beijingTime(d.generatedAt)}　数据截至：${d.asOf}　数据仓库：${mdCell(d.warehousePath)}　结构版本：${d.schemaVersion ?? '未知'}`,
     '',
-    ...preamble.map((l) => `> ${mdCell(l)}`),
+    ...preamble(d).map((l) => `> ${mdCell(l)}`),
     '',
     '## 目录',
     '',
@@ -169,7 +249,7 @@ export function dataDictionaryMarkdown(d: DataDictionary): string {
   for (const [g, rs] of groups(d)) {
     out.push('', `## ${groupTitles[g]}`);
     for (const r of rs) {
-      out.push('', `### ${r.name}`, '', `${kindName(r)}，${rowsText(r)}。${mdCell(r.comment ?? NO_COMMENT)}`, '', '| 列 | 类型 | 说明 | 示例 |', '| --- | --- | --- | --- |');
+      out.push('', `### ${r.name}`, '', `${kindName(r)}，${rowsText(d, r)}。${mdCell(r.comment ?? NO_COMMENT)}`, '', '| 列 | 类型 | 说明 | 示例 |', '| --- | --- | --- | --- |');
       for (const c of r.columns) {
         out.push(`| \`${c.name}\` | ${mdCell(c.type)} | ${mdCell(c.comment ?? NO_COMMENT)} | ${mdCell(exampleCell(c))} |`);
       }
@@ -212,8 +292,8 @@ export function dataDictionaryHtml(d: DataDictionary): string {
     '<body>',
     '<main>',
     '<h1>firestat 数据字典</h1>',
-    `<p class="meta">生成时间：${e(d.generatedAt)}　数据仓库：${e(d.warehousePath)}　结构版本：${e(d.schemaVersion ?? '未知')}</p>`,
-    `<div class="note">${preamble.map(e).join('<br>')}</div>`,
+    `<p class="meta">生成时间：${e(beijingTime(d.generatedAt))}　数据截至：${e(d.asOf)}　数据仓库：${e(d.warehousePath)}　结构版本：${e(d.schemaVersion ?? '未知')}</p>`,
+    `<div class="note">${preamble(d).map(e).join('<br>')}</div>`,
     '<nav><h2>目录</h2><ul>',
   ];
   for (const [g, rs] of groups(d)) {
@@ -226,7 +306,7 @@ export function dataDictionaryHtml(d: DataDictionary): string {
       parts.push(
         `<section id="${e(r.name)}">`,
         `<h3>${e(r.name)}</h3>`,
-        `<p class="desc"><span class="kind">${e(kindName(r))}${r.rows == null ? '' : ` · ${e(rowsText(r))}`}</span>${e(r.comment ?? NO_COMMENT)}</p>`,
+        `<p class="desc"><span class="kind">${e(kindName(r))}${r.rows == null ? '' : ` · ${e(rowsText(d, r))}`}</span>${e(r.comment ?? NO_COMMENT)}</p>`,
         '<table><thead><tr><th>列</th><th>类型</th><th>说明</th><th>示例</th></tr></thead><tbody>',
       );
       for (const c of r.columns) {
@@ -252,8 +332,11 @@ export interface DocsResult {
  * Writes the data dictionary as `data-dictionary.md` and `data-dictionary.html` into `outDir`
  * (each through a temporary file and a rename, so a reader never sees half a file).
  */
-export async function writeDataDictionary(options: { warehouse: Warehouse; outDir: string; generatedAt?: string }): Promise<DocsResult> {
-  const dictionary = await buildDataDictionary(options.warehouse, options.generatedAt ? { generatedAt: options.generatedAt } : {});
+export async function writeDataDictionary(options: { warehouse: Warehouse; outDir: string; generatedAt?: string; asOf?: string }): Promise<DocsResult> {
+  const dictionary = await buildDataDictionary(options.warehouse, {
+    ...(options.generatedAt ? { generatedAt: options.generatedAt } : {}),
+    ...(options.asOf ? { asOf: options.asOf } : {}),
+  });
   const md = join(options.outDir, 'data-dictionary.md');
   const html = join(options.outDir, 'data-dictionary.html');
   await writeFileAtomic(md, dataDictionaryMarkdown(dictionary));

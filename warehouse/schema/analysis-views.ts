@@ -19,10 +19,16 @@ const flowFacts = forms
   .join('\n  UNION ALL\n  ');
 
 /**
- * The reference date of the 调度 views: `SET VARIABLE as_of = DATE '2025-01-15'` pins it (tests,
- * the year-end build); otherwise today.
+ * The reference date (数据截至日) of the 调度 views: `SET VARIABLE as_of = DATE '2025-01-15'` pins it
+ * (`firestat build`/`export`/`sql --as-of`, tests); otherwise today in Beijing — the date
+ * `firestat build` defaults to for the pages (`shanghaiDate(now)`), not DuckDB's `current_date`,
+ * which follows the machine's zone (a UTC server is still on yesterday until 08:00 Beijing time).
  */
-const asOf = `coalesce(try_cast(getvariable('as_of') AS DATE), current_date)`;
+export const asOf = `coalesce(try_cast(getvariable('as_of') AS DATE), CAST(now() AT TIME ZONE 'Asia/Shanghai' AS DATE))`;
+
+/** What the comments of the views that depend on {@link asOf} say about it. */
+const asOfNote =
+  "按数据截至日 as_of 计算：默认为北京时间今天，与 firestat build 生成页面时的默认相同；要按另一日期查看，用 firestat sql --as-of YYYY-MM-DD，或先执行 SET VARIABLE as_of = DATE 'YYYY-MM-DD'";
 
 /** Amount without a trailing `.00`: 500.00 → `500`. */
 const amountText = (expr: string) => `regexp_replace(CAST(${expr} AS VARCHAR), '\\.00$', '')`;
@@ -33,7 +39,7 @@ const quarterName = (q: string) => `['一','二','三','四'][${q}]`;
 export const submissionStatusView: ViewSpec = {
   name: 'submission_status',
   comment:
-    '调度表：每个应报单位、每种报表、每个已结束的期间一行；status 为 on_time 按时 / late 逾期 / rejected 被退回且未重报 / missing 未报 / pending 未到截止日；按月报送的报表（B1）每月一行',
+    `调度表：每个应报单位、每种报表、每个在数据截至日前已结束的期间一行；status 为 on_time 按时 / late 逾期 / rejected 被退回且未重报 / missing 未报 / pending 未到截止日；按月报送的报表（B1）每月一行。${asOfNote}`,
   columns: {
     year: '年度',
     quarter: '季度',
@@ -41,7 +47,7 @@ export const submissionStatusView: ViewSpec = {
     unit: '单位正式名称',
     unit_kind: '单位类别',
     form: '报表代码',
-    status: 'on_time 按时 / late 逾期 / rejected 被退回 / missing 未报 / pending 未到截止日，或文件处理失败、待重试',
+    status: 'on_time 按时 / late 逾期 / rejected 被退回 / missing 未报 / pending 数据截至日尚未过报送截止日，或文件处理失败、待重试',
     submission_id: '现行报送文件编号（未报或被退回时为最近一次退回的文件编号）',
     received_at: '首次成功报送的收到时间（北京时间）',
     due_date: '报送截止日（含当日）',
@@ -102,7 +108,7 @@ GROUP BY year, quarter, month, unit, unit_kind, form, due_date`,
 /** `hazards_open`: hazards not rectified, with days overdue. */
 export const hazardsOpenView: ViewSpec = {
   name: 'hazards_open',
-  comment: '未整改火灾隐患：现行台账中尚未整改的隐患，days_overdue 为超过整改期限的天数（以 as_of 变量或今天为准）',
+  comment: `未整改火灾隐患：现行台账中截至数据截至日已发现、尚未整改的隐患（整改完成日期在数据截至日之后的也算未整改；标为已整改却没有日期的不列入，见 findings），days_overdue 为到数据截至日超过整改期限的天数。${asOfNote}`,
   columns: {
     unit: '镇街或科室',
     year: '发现年度',
@@ -112,8 +118,8 @@ export const hazardsOpenView: ViewSpec = {
     category: '隐患类别',
     description: '隐患描述',
     deadline: '整改期限',
-    overdue: '是否已超过整改期限',
-    days_overdue: '超期天数（未超期为 0）',
+    overdue: '到数据截至日是否已超过整改期限',
+    days_overdue: '到数据截至日超过整改期限的天数（未超期为 0）',
     submission_id: '来源报送文件编号',
     sheet: '来源工作表',
     source_row: '来源行号',
@@ -123,7 +129,8 @@ export const hazardsOpenView: ViewSpec = {
   CASE WHEN h.deadline < r.as_of THEN (r.as_of - h.deadline)::INTEGER ELSE 0 END AS days_overdue,
   h.submission_id, h.sheet, h.source_row
 FROM hazards h, (SELECT ${asOf} AS as_of) r
-WHERE h.rectified_date IS NULL AND h.status <> '已整改'`,
+WHERE coalesce(h.inspection_date <= r.as_of, true)
+  AND ((h.rectified_date IS NULL AND h.status <> '已整改') OR h.rectified_date > r.as_of)`,
 };
 
 /** `case_quality`: problems found in case-file review, per township and quarter. */
@@ -182,8 +189,7 @@ export const findingsView: ViewSpec = {
     cell: '单元格（能定位到单元格时）',
     submission_id: '来源报送文件编号',
   },
-  sql: `WITH ref AS (SELECT ${asOf} AS as_of),
-current_sub AS (SELECT * FROM submissions WHERE status = 'loaded'),
+  sql: `WITH current_sub AS (SELECT * FROM submissions WHERE status = 'loaded'),
 t1_sub AS (SELECT unit, year, quarter, arg_max(submission_id, received_at) AS submission_id FROM current_sub WHERE form = 'T1' GROUP BY ALL),
 ledger_counts AS (
   SELECT unit, found_year AS year, found_quarter AS quarter, 'hazards_found' AS metric, count(*) AS n FROM hazards GROUP BY ALL
@@ -305,18 +311,22 @@ LEFT JOIN submissions s ON s.submission_id = r.submission_id
 LEFT JOIN submission_columns col ON col.submission_id = r.submission_id AND col.sheet = r.sheet AND col.field = r.field`,
 };
 
-/** `township_ranking`: the 通报's indicators per township and quarter, ranked. */
+/**
+ * `township_ranking`: the 通报's indicators per township and quarter, ranked. Rates and averages are
+ * exact quotients (DOUBLE, not rounded): outputs round them once, for display, with
+ * `dashboards/rates.ts`; ranks come from the exact values, so 0.89947 and 0.8995 are not tied.
+ */
 export const townshipRankingView: ViewSpec = {
   name: 'township_ranking',
   comment:
-    '镇街排名：通报所用指标——inspections 检查社会单位数、rectification_rate 累计整改率、cases 办理案件数、problems_per_case 每案评查问题数（越少越好）、on_time_rate 按时报送率；rank 为 22 个镇街中的名次',
+    '镇街排名：通报所用指标——inspections 检查社会单位数、rectification_rate 累计整改率、cases 办理案件数、problems_per_case 每案评查问题数（越少越好）、on_time_rate 按时报送率；比率和平均数为未经四舍五入的精确值（显示时才统一保留一位小数），rank 按精确值排出，为 22 个镇街中的名次',
   columns: {
     year: '年度',
     quarter: '季度',
     unit: '镇街',
     indicator: '指标代码',
     label: '指标中文名',
-    value: '指标值（比率为 0-1 的小数）',
+    value: '指标值（比率为 0-1 的小数，如 510 ÷ 567 = 0.899470…；不四舍五入，显示时统一保留一位小数）',
     rank: '名次（1 为最好；并列同名次；无数据为空）',
   },
   sql: `WITH towns AS (
@@ -334,18 +344,18 @@ values_ AS (
     (SELECT sum(value) FROM qf WHERE qf.unit = t.unit AND qf.year = t.year AND qf.quarter = t.quarter AND metric = 'units_inspected')::DOUBLE AS value
   FROM towns t
   UNION ALL
-  SELECT year, quarter, unit, 'rectification_rate', '累计整改率', 'desc', CASE WHEN found > 0 THEN round(rect / found, 4) END FROM ytd
+  SELECT year, quarter, unit, 'rectification_rate', '累计整改率', 'desc', CASE WHEN found > 0 THEN rect / found END FROM ytd
   UNION ALL
   SELECT t.year, t.quarter, t.unit, 'cases', '办理案件数', 'desc',
     (SELECT sum(value) FROM qf WHERE qf.unit = t.unit AND qf.year = t.year AND qf.quarter = t.quarter AND metric LIKE '%_cases')::DOUBLE
   FROM towns t
   UNION ALL
   SELECT t.year, t.quarter, t.unit, 'problems_per_case', '每案评查问题数', 'asc',
-    (SELECT CASE WHEN count(*) > 0 THEN round(sum(len(problems)) / count(*), 4) END FROM case_reviews r WHERE r.handling_unit = t.unit AND r.year = t.year AND r.quarter = t.quarter)
+    (SELECT CASE WHEN count(*) > 0 THEN sum(len(problems)) / count(*) END FROM case_reviews r WHERE r.handling_unit = t.unit AND r.year = t.year AND r.quarter = t.quarter)
   FROM towns t
   UNION ALL
   SELECT t.year, t.quarter, t.unit, 'on_time_rate', '按时报送率', 'desc',
-    (SELECT round(count(*) FILTER (WHERE status = 'on_time') / count(*), 4) FROM submission_status s WHERE s.unit = t.unit AND s.year = t.year AND s.quarter = t.quarter)
+    (SELECT count(*) FILTER (WHERE status = 'on_time') / count(*) FROM submission_status s WHERE s.unit = t.unit AND s.year = t.year AND s.quarter = t.quarter)
   FROM towns t
 )
 SELECT year, quarter, unit, indicator, label, value,
