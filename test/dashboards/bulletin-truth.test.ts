@@ -15,7 +15,7 @@ import { percentText } from '../../dashboards/rates.js';
 import { textFiles } from '../../dashboards/text-publisher.js';
 import { bulletinDraft, bulletinText } from '../../dashboards/text/bulletin-text.js';
 import { indicatorLabel, indicatorValue } from '../../dashboards/text/ranking-text.js';
-import { runDemo } from '../../pipelines/cli/demo-command.js';
+import { demoYear } from '../support/demo-year.js';
 import type { SampleManifest } from '../../sources/sample/index.js';
 import { setAsOf } from '../../warehouse/as-of.js';
 import { queryRows } from '../../warehouse/query.js';
@@ -43,10 +43,14 @@ let docs: DocumentSet;
 let quarters: number[];
 
 /** The demo year, built once as `npm run demo` builds it; `township_ranking` read from its warehouse at the build's date. */
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
 beforeAll(async () => {
   dir = tempDir('firestat-bulletin-');
-  const demo = await runDemo(dir, () => {});
-  outDir = demo.outDir;
+  const demo = demoYear();
+  outDir = demo.out;
   manifest = demo.manifest;
   const warehouse = await Warehouse.open({ path: demo.warehousePath, readOnly: true });
   try {
@@ -66,9 +70,6 @@ beforeAll(async () => {
   quarters = [...new Set(view.map((v) => v.quarter))];
 }, 240_000);
 
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
 
 // ---------------------------------------------------------------------------------------------
 // Reading the ranking sentences back, as a reader would.

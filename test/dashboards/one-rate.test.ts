@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BulletinDocument, DispatchDocument, QuarterDocument, TownshipDocument } from '../../dashboards/data/documents.js';
 import { overHundredNote, percentText } from '../../dashboards/rates.js';
-import { buildDemoYear, type BuiltYear } from './demo-year.js';
+import { demoYear, type BuiltYear } from '../support/demo-year.js';
+import { tempDir } from '../support/ingest-helpers.js';
 import { decodeEntities, docxText, Office } from './office-convert.js';
 
 /**
@@ -16,21 +17,23 @@ import { decodeEntities, docxText, Office } from './office-convert.js';
  */
 
 let built: BuiltYear;
+let scratch: string;
 let shown: Map<string, Map<string, string[][]>>;
 
 beforeAll(async () => {
-  built = await buildDemoYear('firestat-one-rate-');
+  built = demoYear();
+  scratch = tempDir('firestat-one-rate-');
   const workbooks = built.files.filter((f) => f.endsWith('.xlsx')).map((f) => join(built.out, f));
   const office = new Office();
   try {
-    shown = await office.shownSheets(workbooks, join(built.dir, 'shown'));
+    shown = await office.shownSheets(workbooks, join(scratch, 'shown'));
   } finally {
     office.dispose();
   }
 }, 900_000);
 
 afterAll(() => {
-  if (built) rmSync(built.dir, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 /** `89.9%` from 510 and 567: half-up on the exact fraction, integers only (independent of `rates.ts`). */

@@ -1,18 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, type BuildResult } from '../../dashboards/build.js';
-import { defaultPublishers } from '../../dashboards/publishers.js';
-import { UnitRegistry } from '../../domain/units.js';
-import { ingest } from '../../pipelines/ingest/ingest.js';
-import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
-import { writeSampleInbox } from '../../sources/sample/index.js';
 import { queryRows } from '../../warehouse/query.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { chromiumPath, hasChromium, launchChromium, offlineContext } from '../support/browser.js';
-import { tempDir } from '../support/ingest-helpers.js';
+import { demoYear, type BuiltYear } from '../support/demo-year.js';
 
 /**
  * The leadership site as it is read on a phone and as a way into the files behind it: the demo
@@ -24,10 +18,9 @@ const screenshots = new URL('../screenshots/', import.meta.url).pathname;
 const phone = { width: 390, height: 844 };
 const asOf = '2025-01-20';
 
-let dir: string;
 let out: string;
 let warehouse: Warehouse;
-let built: BuildResult;
+let built: BuiltYear;
 let browser: Browser;
 let pages: string[];
 
@@ -76,13 +69,10 @@ function pageOpenTotal(html: string): number {
 
 beforeAll(async () => {
   if (!hasChromium()) throw new Error(`没有找到 Chromium（${chromiumPath}）：请先 apt-get install -y chromium fonts-noto-cjk，或用 CHROMIUM_PATH 指定`);
-  dir = tempDir('firestat-phone-');
-  out = join(dir, 'out');
-  const inbox = join(dir, 'inbox');
-  await writeSampleInbox({ outDir: inbox, year: 2024, seed: 1 });
-  warehouse = await Warehouse.open({ path: join(dir, 'warehouse.duckdb') });
-  await ingest({ source: new FolderInbox(inbox), warehouse, registry: UnitRegistry.sample(), reportsDir: join(dir, 'reports'), clock: () => new Date('2025-01-20T01:00:00Z') });
-  built = await build({ warehouse, outDir: out, year: 2024, generatedAt: '2025-01-20T02:00:00.000Z', asOf, publishers: await defaultPublishers() });
+  const demo = demoYear();
+  out = demo.out;
+  warehouse = await Warehouse.open({ path: demo.warehousePath, readOnly: true });
+  built = demo;
   pages = readdirSync(out).filter((f) => f.endsWith('.html')).sort();
   browser = await launchChromium();
   mkdirSync(screenshots, { recursive: true });
@@ -92,7 +82,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await warehouse?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('links to the files behind each page', () => {

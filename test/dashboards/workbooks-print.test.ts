@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bureauMonthlyForm, caseReviewsForm, comparable, townshipStatsForm } from '../../domain/forms/index.js';
 import type { QuarterDocument } from '../../dashboards/data/documents.js';
 import { displayWidth } from '../../dashboards/xlsx/sheet-layout.js';
-import { buildDemoYear, type BuiltYear } from './demo-year.js';
+import { demoYear, type BuiltYear } from '../support/demo-year.js';
+import { tempDir } from '../support/ingest-helpers.js';
 import { decodeEntities, Office } from './office-convert.js';
 
 /**
@@ -22,17 +23,19 @@ import { decodeEntities, Office } from './office-convert.js';
 const screenshots = new URL('../screenshots/workbooks/', import.meta.url).pathname;
 
 let built: BuiltYear;
+let scratch: string;
 let pdfs: string[];
 const workbooks = new Map<string, ExcelJS.Workbook>();
 
 beforeAll(async () => {
-  built = await buildDemoYear('firestat-print-');
+  built = demoYear();
+  scratch = tempDir('firestat-print-');
   const files = built.files.filter((f) => f.startsWith('xlsx/') && f.endsWith('.xlsx'));
   const office = new Office();
   try {
     pdfs = await office.toPdf(
       files.map((f) => join(built.out, f)),
-      join(built.dir, 'pdf'),
+      join(scratch, 'pdf'),
     );
   } finally {
     office.dispose();
@@ -45,7 +48,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(() => {
-  if (built) rmSync(built.dir, { recursive: true, force: true });
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
 const text = (v: ExcelJS.CellValue): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : typeof v === 'object' && 'richText' in v ? v.richText.map((r) => r.text).join('') : String(v));

@@ -2,9 +2,8 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import yauzl from 'yauzl';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runDemo } from '../../pipelines/cli/demo-command.js';
+import { demoYear } from '../support/demo-year.js';
 import type { SampleManifest } from '../../sources/sample/index.js';
-import { tempDir } from '../support/ingest-helpers.js';
 
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
@@ -36,13 +35,12 @@ let published: { file: string; text: string }[];
 let manifest: SampleManifest;
 
 beforeAll(async () => {
-  const dir = tempDir('firestat-pii-');
-  const demo = await runDemo(dir, () => {});
+  const demo = demoYear();
   manifest = demo.manifest;
   published = [];
-  for (const f of filesUnder(demo.outDir)) {
+  for (const f of filesUnder(demo.out)) {
     const text = extname(f) === '.xlsx' ? await zipText(f) : readFileSync(f, 'utf8');
-    published.push({ file: f.slice(demo.outDir.length + 1), text });
+    published.push({ file: f.slice(demo.out.length + 1), text });
   }
 }, 180_000);
 
