@@ -1,4 +1,5 @@
 import { docxFiles } from '../docx/docx-publisher.js';
+import { selfCheckFileName } from '../templates/self-check/file-name.js';
 import { jsonFiles } from '../json-publisher.js';
 import { textFiles } from '../text-publisher.js';
 import { xlsxFiles } from '../xlsx/xlsx-publisher.js';
@@ -63,7 +64,8 @@ function candidates(site: Site, current: Current): OutputLink[] {
   const y = site.year;
   switch (current.kind) {
     case 'index':
-      return yearOutputs(y);
+      // The self-check page is for the township clerks; leadership forwards it from here.
+      return [...yearOutputs(y), { path: selfCheckFileName, label: '报表自检页（镇街填报人员报送前自查，离线可用）', format: '网页' }];
     case 'quarter':
     case 'dispatch':
     case 'bulletin':

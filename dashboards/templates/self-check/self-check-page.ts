@@ -20,7 +20,8 @@ import type { DocumentSet, OutputFile, Publisher } from '../../publisher.js';
  * or `units.ts`. A Node module slipping in is a build error (see {@link nodeBuiltinsRefused}).
  */
 
-export const selfCheckFileName = '自检.html';
+export { selfCheckFileName } from './file-name.js';
+import { selfCheckFileName } from './file-name.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
