@@ -262,7 +262,7 @@ program
   .requiredOption('--parquet <dir>', '导出目录（整体替换：先写入临时目录，完成后改名）')
   .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
   .option('--include-personal', '保留个人信息列（如 l1_cases.party 当事人）；这样的导出只供内部使用，不得对外发布')
-  .option('--as-of <date>', '调度视图（submission_status、findings）的截止日期 YYYY-MM-DD（默认今天）')
+  .option('--as-of <date>', '调度视图（submission_status、hazards_open，及由此计算的 township_ranking）的数据截至日 YYYY-MM-DD（默认北京时间今天）')
   .action(async (opts: { parquet: string; warehouse?: string; includePersonal?: boolean; asOf?: string }) => {
     const cfg = config();
     await checkDateOptions(opts);
