@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSampleInbox } from '../../sources/sample/index.js';
@@ -60,31 +60,45 @@ describe('running for real', () => {
   it('lets analysts read during a run, never seeing half of it; a second run waits then exits clearly', async () => {
     const dir = tempDir();
     const wh = join(dir, 'warehouse.duckdb');
-    const a = start(['run', '--inbox', inbox, '--warehouse', wh, '--out', join(dir, 'out'), '--year', '2024', '--as-of', '2025-01-20', '--quiet']);
-    await sleep(1500);
-    const b = firestat(['run', '--inbox', inbox, '--warehouse', wh, '--out', join(dir, 'out'), '--quiet']);
+    const nightInbox = join(dir, 'inbox');
+    const runArgs = ['run', '--inbox', nightInbox, '--warehouse', wh, '--out', join(dir, 'out'), '--year', '2024', '--as-of', '2025-01-20', '--quiet'];
+    // Night 1: the first three quarters, published.
+    for (const q of ['2024Q1', '2024Q2', '2024Q3']) cpSync(join(inbox, q), join(nightInbox, q), { recursive: true });
+    const night1 = firestat(runArgs);
+    expect(night1.status, night1.stderr).toBe(0);
+    const first = consistentRead(wh);
+    expect(first.incomplete).toBe(0);
+    expect(first.loaded).toBeGreaterThan(0);
+    // Night 2: the fourth quarter arrives; analysts keep reading while it runs.
+    cpSync(join(inbox, '2024Q4'), join(nightInbox, '2024Q4'), { recursive: true });
+    const a = start(runArgs);
+    const started = Date.now();
+    while (!existsSync(`${wh}.lock`)) {
+      expect(Date.now() - started, `night 2 never took the lock: ${a.output()}`).toBeLessThan(60_000);
+      await sleep(50);
+    }
+    const b = firestat(runArgs);
     expect(b.status).toBe(3);
     expect(b.stderr).toContain('另一个 firestat 运行正在进行');
-    let reads = 0;
-    const seen = new Set<number>();
+    const seen: number[] = [];
     while (existsSync(`${wh}.lock`)) {
-      if (existsSync(wh)) {
-        const r = consistentRead(wh);
-        expect(r.incomplete).toBe(0);
-        seen.add(r.loaded);
-        reads++;
-      }
-      await sleep(300);
+      const r = consistentRead(wh);
+      expect(r.incomplete).toBe(0);
+      seen.push(r.loaded);
+      await sleep(100);
     }
     expect(await a.exited, a.output()).toBe(0);
-    expect(a.output()).toMatch(/run-end run=1 /);
+    expect(a.output()).toMatch(/run-end run=2 /);
     expect(bureauFigures(wh)).toEqual(seedBureau);
-    // The first published state is the whole night, never a part of it.
-    const after = consistentRead(wh);
-    expect(after.incomplete).toBe(0);
-    for (const n of seen) expect([0, after.loaded]).toContain(n);
+    const second = consistentRead(wh);
+    expect(second.incomplete).toBe(0);
+    expect(second.loaded).toBeGreaterThan(first.loaded);
+    // Reads happened while night 2 ran, and each saw night 1 or night 2 whole, never a part of night 2.
+    expect(seen.length).toBeGreaterThan(0);
+    process.stdout.write(`reads during night 2: ${seen.join(",")} (night 1 ${first.loaded}, night 2 ${second.loaded})\n`);
+    expect(seen).toContain(first.loaded);
+    for (const n of seen) expect([first.loaded, second.loaded]).toContain(n);
     expect(readdirSync(dir).filter((n) => n.endsWith('.work'))).toEqual([]);
-    void reads;
   });
 
   it('survives kill -9 at random moments: the warehouse then equals one clean run', async () => {
