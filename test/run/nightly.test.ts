@@ -3,6 +3,7 @@ import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeSampleInbox } from '../../sources/sample/index.js';
+import { Prng } from '../../sources/sample/prng.js';
 import { tempDir } from '../support/ingest-helpers.js';
 
 const bin = new URL('../../bin/firestat.js', import.meta.url).pathname;
@@ -105,18 +106,22 @@ describe('running for real', () => {
     const dir = tempDir();
     const wh = join(dir, 'warehouse.duckdb');
     const kills: number[] = [];
+    // The kill moments come from a printed seed: FIRESTAT_KILL_SEED=<seed> replays a failing run.
+    const seed = Number(process.env.FIRESTAT_KILL_SEED ?? Math.floor(Date.now() % 2 ** 31));
+    process.stdout.write(`kill -9 test: FIRESTAT_KILL_SEED=${seed}\n`);
+    const random = new Prng(seed, 'kill-delays');
     for (let i = 0; i < 3; i++) {
       // Anywhere from start-up to deep inside the loading; the published file must not care.
-      const delay = 300 + Math.floor(Math.random() * 5000);
+      const delay = 300 + Math.floor(random.next() * 5000);
       kills.push(delay);
       const victim = start(['ingest', '--inbox', inbox, '--warehouse', wh, '--quiet']);
       await sleep(delay);
       victim.child.kill('SIGKILL');
       await victim.exited;
-      if (existsSync(wh)) expect(consistentRead(wh).incomplete, `after a kill at ${delay} ms`).toBe(0);
+      if (existsSync(wh)) expect(consistentRead(wh).incomplete, `after a kill at ${delay} ms (FIRESTAT_KILL_SEED=${seed})`).toBe(0);
     }
     const clean = firestat(['ingest', '--inbox', inbox, '--warehouse', wh, '--quiet']);
-    expect(clean.status, `kills at ${kills.join(', ')} ms: ${clean.stderr}`).toBe(0);
+    expect(clean.status, `kills at ${kills.join(', ')} ms (FIRESTAT_KILL_SEED=${seed}): ${clean.stderr}`).toBe(0);
     expect(bureauFigures(wh)).toEqual(seedBureau);
     // The same inbox loaded once, cleanly, into a fresh warehouse.
     const reference = join(tempDir(), 'warehouse.duckdb');
