@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../dashboards/build.js';
@@ -6,14 +6,11 @@ import { JsonPublisher } from '../../dashboards/json-publisher.js';
 import { TextPublisher } from '../../dashboards/text-publisher.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { deliver, fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
+import { filesUnder } from '../support/files.js';
 
 /** `UPDATE_GOLDEN=1` rewrites the expected outputs (review the diff). */
 const update = process.env.UPDATE_GOLDEN === '1';
 const expectedDir = join(fixturesDir, 'expected-out');
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
-}
 
 let warehouse: Warehouse;
 let out: string;

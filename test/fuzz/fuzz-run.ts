@@ -1,16 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { Prng } from '../../sources/sample/prng.js';
 import { mutate } from './mutator.js';
+import { filesUnder } from '../support/files.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const bin = join(root, 'bin/firestat.js');
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
-}
 
 /** The valid fixtures the fuzzer starts from. */
 export function fuzzSeeds(): string[] {

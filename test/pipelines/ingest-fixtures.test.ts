@@ -1,20 +1,14 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { formByCode } from '../../domain/forms/index.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { deliverFile, fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
+import { filesUnder } from '../support/files.js';
 
 /** Golden files: `UPDATE_GOLDEN=1 npx vitest run test/pipelines/ingest-fixtures.test.ts` rewrites them. */
 const update = process.env.UPDATE_GOLDEN === '1';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 let warehouse: Warehouse | undefined;
 afterEach(async () => {

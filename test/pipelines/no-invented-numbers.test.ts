@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import ExcelJS from 'exceljs';
 import iconv from 'iconv-lite';
@@ -11,6 +11,7 @@ import { convertCell } from '../../pipelines/normalize/cell-values.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { deliverFile, fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
+import { filesUnder } from '../support/files.js';
 
 /**
  * The property behind "never turn an unread number into 0": every number a file loads is the
@@ -25,14 +26,6 @@ afterEach(async () => {
   await warehouse?.close();
   warehouse = undefined;
 });
-
-function filesUnder(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 /** Every fixture that a real program wrote, xlsx or CSV, in every fixture folder. */
 const inputs = ['inbox', 'office', 'formulas']

@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { forms } from '../../domain/forms/index.js';
@@ -14,6 +14,7 @@ import { queryRows } from '../../warehouse/query.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { t1Header, writeCsv } from '../support/csv-submissions.js';
 import { deliverFile, fixturesDir, tempDir } from '../support/ingest-helpers.js';
+import { filesUnder } from '../support/files.js';
 
 /**
  * Issue 13, one round trip: a refused file's report lists every problem in it, with its cell, in
@@ -63,13 +64,6 @@ async function parse(path: string, inboxRel: string): Promise<Problem[]> {
   const parser = new SubmissionParser((await reader.load()).read(file, defaultReadLimits), { registry: UnitRegistry.sample(), matcher: new HeaderMatcher(forms), path: inboxRel });
   for await (const record of parser.records()) void record;
   return parser.result.problems.items;
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
 }
 
 /** A Notepad-ready text: UTF-8 with a byte order mark, every line ended by CRLF. */

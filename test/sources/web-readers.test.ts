@@ -7,6 +7,7 @@ import { ReadError, defaultReadLimits } from '../../sources/readers/reader.js';
 import type { ReadableFile, ReaderNotice, SheetRow } from '../../sources/readers/reader.js';
 import type { ReaderChoice } from '../../sources/readers/reader-choice.js';
 import { memoryFile, webCodepages, webReaderFor } from '../../sources/readers/web-readers.js';
+import { filesUnder } from '../support/files.js';
 
 /**
  * The self-check page reads files with the nightly run's own readers, given the browser's zip
@@ -18,13 +19,6 @@ import { memoryFile, webCodepages, webReaderFor } from '../../sources/readers/we
  */
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-function filesUnder(dir: string): string[] {
-  return fs.readdirSync(dir).flatMap((name) => {
-    const p = path.join(dir, name);
-    return fs.statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 type Outcome =
   | { readonly refusal: string }

@@ -10,6 +10,7 @@ import { ingest } from '../../pipelines/ingest/ingest.js';
 import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
 import { writeSampleInbox, type SampleManifest } from '../../sources/sample/index.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
+import { filesUnder } from './files.js';
 
 /** The demo year as `firestat demo` builds it, with every output the default publishers write. */
 export interface BuiltYear {
@@ -39,10 +40,6 @@ declare module 'vitest' {
 
 export const demoAsOf = '2025-01-20';
 export const demoGeneratedAt = '2025-01-20T02:00:00.000Z';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
-}
 
 /**
  * The sample year (seed 1, as `firestat demo`) through the real pipeline: sample inbox → ingest →

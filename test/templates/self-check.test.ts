@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -12,6 +12,7 @@ import { technicalNoticeCodes } from '../../pipelines/parse/problem.js';
 import { queryRows } from '../../warehouse/query.js';
 import { launchChromium, offlineContext } from '../support/browser.js';
 import { deliverFile, fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
+import { filesUnder } from '../support/files.js';
 
 /**
  * The self-check page `自检.html`, as a clerk uses it: opened from file:// in Chromium with the
@@ -30,13 +31,6 @@ let page: Page;
 let requests: string[];
 const pageErrors: string[] = [];
 let checks = 0;
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const p = join(dir, name);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
 
 beforeAll(async () => {
   outDir = tempDir('firestat-self-check-');

@@ -1,7 +1,6 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync } from 'node:fs';
+import { mkdirSync, readFileSync, utimesSync } from 'node:fs';
 import { dirname, extname, join, relative } from 'node:path';
 import ExcelJS from 'exceljs';
-import yauzl from 'yauzl';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { build } from '../../dashboards/build.js';
 import { defaultPublishers } from '../../dashboards/publishers.js';
@@ -11,6 +10,7 @@ import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { l1Header, l2Header, r1Header, t1Header, writeCsv } from '../support/csv-submissions.js';
 import { memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
+import { filesUnder, zipText } from '../support/files.js';
 
 /**
  * Personal data planted wherever a person would write it — hazard descriptions, case numbers,
@@ -39,32 +39,6 @@ async function writeXlsx(inbox: string, relPath: string, sheets: { name: string;
   mkdirSync(dirname(path), { recursive: true });
   await wb.xlsx.writeFile(path);
   utimesSync(path, when, when);
-}
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
-}
-
-/** Every entry of a zip (xlsx, docx), decoded as text. */
-async function zipText(path: string): Promise<string> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) => yauzl.open(path, { lazyEntries: true }, (e, z) => (e || !z ? rej(e) : res(z))));
-  const parts: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) =>
-      zip.openReadStream(entry, (e, s) => {
-        if (e || !s) return reject(e);
-        const chunks: Buffer[] = [];
-        s.on('data', (c: Buffer) => chunks.push(c));
-        s.on('end', () => {
-          parts.push(`${entry.fileName}\n${Buffer.concat(chunks).toString('utf8')}`);
-          zip.readEntry();
-        });
-      }),
-    );
-    zip.on('end', resolve);
-    zip.readEntry();
-  });
-  return parts.join('\n');
 }
 
 let warehouse: Warehouse;

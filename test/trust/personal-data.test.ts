@@ -1,35 +1,9 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { extname, join } from 'node:path';
-import yauzl from 'yauzl';
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { demoYear } from '../support/demo-year.js';
 import type { SampleManifest } from '../../sources/sample/index.js';
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? filesUnder(join(dir, n)) : [join(dir, n)]));
-}
-
-/** Every text inside a zip (xlsx): the XML parts, decoded. */
-async function zipText(path: string): Promise<string> {
-  const zip = await new Promise<yauzl.ZipFile>((res, rej) => yauzl.open(path, { lazyEntries: true }, (e, z) => (e || !z ? rej(e) : res(z))));
-  const parts: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    zip.on('entry', (entry: yauzl.Entry) =>
-      zip.openReadStream(entry, (e, s) => {
-        if (e || !s) return reject(e);
-        const chunks: Buffer[] = [];
-        s.on('data', (c: Buffer) => chunks.push(c));
-        s.on('end', () => {
-          parts.push(Buffer.concat(chunks).toString('utf8'));
-          zip.readEntry();
-        });
-      }),
-    );
-    zip.on('end', resolve);
-    zip.readEntry();
-  });
-  return parts.join('\n');
-}
+import { filesUnder, zipText } from '../support/files.js';
 
 let published: { file: string; text: string }[];
 let manifest: SampleManifest;
@@ -39,7 +13,7 @@ beforeAll(async () => {
   manifest = demo.manifest;
   published = [];
   for (const f of filesUnder(demo.out)) {
-    const text = extname(f) === '.xlsx' ? await zipText(f) : readFileSync(f, 'utf8');
+    const text = ['.xlsx', '.docx'].includes(extname(f)) ? await zipText(f) : readFileSync(f, 'utf8');
     published.push({ file: f.slice(demo.out.length + 1), text });
   }
 }, 180_000);
