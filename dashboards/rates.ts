@@ -28,11 +28,6 @@ export const noRate = '—';
 /** The workbook number format for a rate: Excel shows the exact value rounded half-up to one decimal. */
 export const percentNumFmt = '0.0%';
 
-/** The workbook number format for `digits` decimals (`0.0%`, `0.00%`, `0%`). */
-export function percentNumFmtFor(digits = 1): string {
-  return digits > 0 ? `0.${'0'.repeat(digits)}%` : '0%';
-}
-
 /**
  * `89.9%` from 0.899470…; `90.0%` from 0.8995; `—` for none. Half-up (away from zero) on the decimal
  * value of the rate read to 15 significant digits, as Excel reads a cell.
@@ -53,12 +48,6 @@ export function percentTextOf(numerator: number | null | undefined, denominator:
   const den = BigInt(Math.abs(d));
   const scaled = (num * 2n + den) / (2n * den);
   return `${negative ? '-' : ''}${placeDecimals(scaled, digits)}%`;
-}
-
-/** The rate as a number rounded the same way (for chart values and sort keys that show digits): 0.8995 → 90.0 (percent). */
-export function percentValue(rate: number | null | undefined, digits = 1): number | null {
-  const text = percentText(rate, digits);
-  return text === noRate ? null : Number(text.slice(0, -1));
 }
 
 /** A rate over 100%: more rectified than found in the period, because earlier quarters' backlog was rectified too. */

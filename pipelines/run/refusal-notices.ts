@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../../domain/atomic-write.js';
+import { chineseDate } from '../../domain/dates.js';
 import { periodLabel } from '../../domain/periods.js';
 import { findPersonNames, Redactor } from '../../domain/redact.js';
 import { setAsOf } from '../../warehouse/as-of.js';
@@ -54,12 +55,6 @@ interface RefusedRow {
   period_to: number | null;
   received: string;
   due_date: string | null;
-}
-
-/** `2024-07-10` → `2024年7月10日`. */
-function chineseDate(iso: string): string {
-  const [y, m, d] = iso.split('-').map(Number);
-  return `${y}年${m}月${d}日`;
 }
 
 /** Parts of a file name standing apart (between brackets, dashes, spaces) that read as a person's name. */

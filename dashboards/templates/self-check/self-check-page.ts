@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { writeFileAtomic } from '../../../domain/atomic-write.js';
 import type { UnitRegistry } from '../../../domain/unit-registry.js';
+import { escapeHtml } from '../../pages/html.js';
 import type { DocumentSet, OutputFile, Publisher } from '../../publisher.js';
 
 /**
@@ -92,10 +93,6 @@ export function selfCheckScript(): Promise<string> {
 /** Text for a `<script type="application/json">`: no `<` can close it. */
 function jsonInScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 const css = `
