@@ -27,6 +27,8 @@ export interface BuildOptions {
   readonly generatedAt: string;
   /** Reference date (YYYY-MM-DD) for overdue hazards and missing submissions. */
   readonly asOf: string;
+  /** Who issues the 通报: the configured registry's bureau (default the sample's). */
+  readonly issuer?: string;
   readonly publishers: readonly Publisher[];
 }
 
@@ -100,7 +102,7 @@ export interface StagedBuild extends BuildResult {
  * is removed by the next build.
  */
 export async function stageBuild(options: BuildOptions): Promise<StagedBuild> {
-  const ctx: BuildContext = { warehouse: options.warehouse, year: options.year, generatedAt: options.generatedAt, asOf: options.asOf };
+  const ctx: BuildContext = { warehouse: options.warehouse, year: options.year, generatedAt: options.generatedAt, asOf: options.asOf, ...(options.issuer ? { issuer: options.issuer } : {}) };
   const documents = await buildDocuments(ctx);
   // Every document is redacted where it is built; every text file once more where it is written.
   const redactor = await redactorFor(ctx);

@@ -35,6 +35,8 @@ export interface BuildContext {
   readonly generatedAt: string;
   /** Reference date (YYYY-MM-DD) for overdue and missing. */
   readonly asOf: string;
+  /** Who issues the 通报 (its 落款): the configured registry's bureau; default the sample's. */
+  readonly issuer?: string;
 }
 
 const redactors = new WeakMap<BuildContext, Promise<Redactor>>();
@@ -470,7 +472,7 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
   };
   const findings = await findingsFor(ctx, (f) => f.quarter === quarter && towns.has(f.unit));
   const data = { year: ctx.year, quarter, asOf: ctx.asOf, overview, rankings, caseQuality, lateOrMissing, findings };
-  const draft = bulletinDraft({ ...data, issuer: UnitRegistry.sample().bureau });
+  const draft = bulletinDraft({ ...data, issuer: ctx.issuer ?? UnitRegistry.sample().bureau });
   const doc: BulletinDocument = {
     kind: 'bulletin',
     ...meta(ctx, await sources(ctx, `form IN ('T1', 'R1') AND period_from <= ${quarter * 3} AND period_to >= ${quarter * 3 - 2}`)),

@@ -288,11 +288,17 @@ program
     }
   });
 
-async function publishers() {
+/** The configured units (default the sample's). */
+async function configuredRegistry() {
   const cfg = config();
-  const [{ defaultPublishers }, { UnitRegistry }] = await Promise.all([import('../../dashboards/publishers.js'), import('../../domain/units.js')]);
-  // The self-check page 自检.html checks against the configured units.
-  return defaultPublishers(cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample());
+  const { UnitRegistry } = await import('../../domain/units.js');
+  return cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
+}
+
+async function publishers() {
+  const { defaultPublishers } = await import('../../dashboards/publishers.js');
+  // The self-check page 自检.html checks against the configured units; the 通报 is signed by its bureau.
+  return defaultPublishers(await configuredRegistry());
 }
 
 interface BuildOpts {
@@ -345,7 +351,7 @@ async function runBuild(opts: BuildOpts): Promise<void> {
     const warehouse = await Warehouse.open({ path, readOnly: true, sandbox: {} });
     let result: import('../../dashboards/build.js').BuildResult;
     try {
-      result = await build({ warehouse, outDir, year, generatedAt: now.toISOString(), asOf, publishers: await publishers(), warehouseIdentity: identity });
+      result = await build({ warehouse, outDir, year, generatedAt: now.toISOString(), asOf, issuer: (await configuredRegistry()).bureau, publishers: await publishers(), warehouseIdentity: identity });
     } finally {
       await warehouse.close();
     }

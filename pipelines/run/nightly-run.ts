@@ -127,7 +127,7 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
       try {
         builtYear = b.year ?? (await yearToBuild(warehouse, asOf));
         if (builtYear !== undefined) {
-          staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, publishers: await b.publishers() });
+          staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, issuer: options.registry.bureau, publishers: await b.publishers() });
           await staged.stamp(await warehouseIdentity(options.warehousePath));
         }
       } finally {
@@ -201,7 +201,7 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
             builtYear = b.year ?? (await yearToBuild(warehouse, asOf));
             if (builtYear !== undefined) {
               const { stageBuild } = await import('../../dashboards/build.js');
-              staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, publishers: await b.publishers() });
+              staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, issuer: options.registry.bureau, publishers: await b.publishers() });
             }
           } else {
             // Nothing the outputs show changed: they stay, and now describe the warehouse about to be published.

@@ -12,7 +12,8 @@ import { docxFiles, DocxPublisher } from '../../dashboards/docx/docx-publisher.j
 import { docxText, officialDocx } from '../../dashboards/docx/official-docx.js';
 import type { DocumentSet } from '../../dashboards/publisher.js';
 import { percentText } from '../../dashboards/rates.js';
-import { textFiles } from '../../dashboards/text-publisher.js';
+import { TextPublisher, textFiles } from '../../dashboards/text-publisher.js';
+import { UnitRegistry } from '../../domain/units.js';
 import { bulletinDraft, bulletinText } from '../../dashboards/text/bulletin-text.js';
 import { indicatorLabel, indicatorValue } from '../../dashboards/text/ranking-text.js';
 import { demoYear } from '../support/demo-year.js';
@@ -383,6 +384,26 @@ describe('the .docx files', () => {
     for (const [i, f] of a.entries()) expect(Buffer.from(f.content).equals(Buffer.from(b[i]!.content)), f.path).toBe(true);
     const core = strFromU8(unzipSync(a[0]!.content as Uint8Array)['docProps/core.xml']!);
     expect(core).toContain('<dcterms:created xsi:type="dcterms:W3CDTF">2025-01-20T02:00:00Z</dcterms:created>');
+  });
+});
+
+describe('the issuer', () => {
+  it('is the configured bureau: the 通报 draft, its text and .docx, and the year text are signed by it', async () => {
+    const bureau = '某某市某某区消防救援支队';
+    const warehouse = await Warehouse.open({ path: demoYear().warehousePath, readOnly: true });
+    let signed: DocumentSet;
+    try {
+      signed = await buildDocuments({ warehouse, year: 2024, generatedAt: '2025-01-20T02:00:00.000Z', asOf, issuer: bureau });
+    } finally {
+      await warehouse.close();
+    }
+    for (const b of signed.bulletins) expect(b.draft.issuer).toBe(bureau);
+    const files = [...(await new TextPublisher({ bureau }).publish(signed)), ...(await new DocxPublisher({ bureau }).publish(signed))];
+    for (const f of files) {
+      const text = typeof f.content === 'string' ? f.content : docxText(f.content);
+      expect(text, f.path).toContain(bureau);
+      expect(text, f.path).not.toContain(UnitRegistry.sample().bureau);
+    }
   });
 });
 
