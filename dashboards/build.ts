@@ -1,6 +1,7 @@
 import { stageFolder } from '../domain/staged-folder.js';
 import { setAsOf } from '../warehouse/as-of.js';
 import { queryRows } from '../warehouse/query.js';
+import type { PersonalStrings } from '../warehouse/personal-data.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
 import {
   bulletinDocument,
@@ -29,6 +30,8 @@ export interface BuildOptions {
   readonly asOf: string;
   /** Who issues the 通报: the configured registry's bureau (default the sample's). */
   readonly issuer?: string;
+  /** The warehouse's personal strings when the caller loaded them already (a run: once, for the build and the notices). */
+  readonly personal?: PersonalStrings;
   readonly publishers: readonly Publisher[];
 }
 
@@ -44,7 +47,7 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
   const units = (await queryRows(ctx.warehouse, `SELECT code, name, kind FROM units ORDER BY code`)).rows;
   const towns = units.filter((u) => u.kind === 'township').map((u) => ({ name: String(u.name), code: String(u.code) }));
   const bureau = units.filter((u) => u.kind === 'bureau').map((u) => String(u.name));
-  const quarters = (await queryRows(ctx.warehouse, `SELECT DISTINCT quarter FROM submission_status WHERE year = ${ctx.year} ORDER BY quarter`)).rows.map((r) => Number(r.quarter));
+  const quarters = (await queryRows(ctx.warehouse, `SELECT DISTINCT quarter FROM submission_status WHERE year = $1 ORDER BY quarter`, [ctx.year])).rows.map((r) => Number(r.quarter));
   const year = await yearDocument(ctx);
   const quarterDocs = [];
   const dispatch = [];
@@ -102,7 +105,7 @@ export interface StagedBuild extends BuildResult {
  * is removed by the next build.
  */
 export async function stageBuild(options: BuildOptions): Promise<StagedBuild> {
-  const ctx: BuildContext = { warehouse: options.warehouse, year: options.year, generatedAt: options.generatedAt, asOf: options.asOf, ...(options.issuer ? { issuer: options.issuer } : {}) };
+  const ctx: BuildContext = { warehouse: options.warehouse, year: options.year, generatedAt: options.generatedAt, asOf: options.asOf, ...(options.issuer ? { issuer: options.issuer } : {}), ...(options.personal ? { personal: options.personal } : {}) };
   const documents = await buildDocuments(ctx);
   // Every document is redacted where it is built; every text file once more where it is written.
   const redactor = await redactorFor(ctx);

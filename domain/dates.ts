@@ -1,10 +1,8 @@
+import { serialToDate } from './excel-serial.js';
 import { squeeze } from './text.js';
 
 /** A calendar date as `YYYY-MM-DD` (Asia/Shanghai wall date; no time zone arithmetic). */
 export type IsoDate = string;
-
-const excelEpoch1900 = Date.UTC(1899, 11, 30);
-const dayMs = 86_400_000;
 
 /** Excel serials accepted as dates: 1990-01-01 … 2099-12-31. Other numbers are not dates. */
 const serialMin = 32874;
@@ -30,7 +28,8 @@ export function isoFromDate(value: Date): IsoDate | undefined {
 /** The calendar date of an Excel 1900-system serial number (time of day ignored). */
 export function isoFromSerial(serial: number): IsoDate | undefined {
   if (!(serial >= serialMin && serial <= serialMax)) return undefined;
-  return isoFromDate(new Date(excelEpoch1900 + Math.floor(serial) * dayMs));
+  const date = serialToDate(Math.floor(serial), false);
+  return date && isoFromDate(date);
 }
 
 const datePatterns: readonly RegExp[] = [

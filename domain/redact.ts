@@ -15,13 +15,15 @@
  *   `转801`), and 7–8 digits after a phone label (`电话：67891234`) → `023-****1234`;
  * - a run of digits cut short by `…` (a quoted value shortened), beyond its first three;
  * - names after a label — 当事人 房东 负责人 法定代表人 户主 业主 租户 填表人 填报人 联系人 审核人
- *   经办人 制表人 (and a few more), with or without `：`/`:` — 2–4 Chinese characters or a
+ *   经办人 制表人 (and a few more: `domain/person-labels.ts`), with or without `：`/`:` — 2–4 Chinese characters or a
  *   `·` name → `王**`; a name written right before a phone or ID number (`张三13812345678`);
  * - every string in the given personal set (e.g. the 当事人 of type 个人), wherever it occurs.
  *
  * Never masked: hexadecimal digests (finding ids, SHA-256) and the protected terms (unit names),
  * so a two-character name cannot eat into `王家街道`.
  */
+
+import { personNameLabels } from './person-labels.js';
 
 const HAN = '\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff';
 const han = new RegExp(`[${HAN}]`, 'u');
@@ -47,10 +49,9 @@ const notANameStart = /^(单位|名称|姓名|签字|签名|盖章|陈述|申辩
 const endsNameAt1 = new Set([...'未不已在的都把被拒擅私说称系均并也将等或及与对向']);
 const endsNameAt2 = new Set([...endsNameAt1, ...'家户处和为于自经现仍又要应须需电手身联先女同签住租']);
 
-/** Labels after which a person's name is written. */
-const nameLabels = ['法定代表人', '法人代表', '当事人', '房东', '负责人', '户主', '业主', '租户', '承租人', '出租人', '填表人', '填报人', '联系人', '审核人', '审批人', '经办人', '制表人', '签字人', '店主', '姓名'];
+/** A label after which a person's name is written, then the name. */
 const labelName = new RegExp(
-  `(?:${nameLabels.join('|')})(?:姓名)?(?:[（(](?:签字|签名)[)）])?([ \\t\\u3000]*[：:][ \\t\\u3000]*|[ \\t\\u3000]*)([${HAN}]{1,8}[·•・‧][${HAN}]{1,8}|[${HAN}]{2,4})`,
+  `(?:${personNameLabels.join('|')})(?:姓名)?(?:[（(](?:签字|签名)[)）])?([ \\t\\u3000]*[：:][ \\t\\u3000]*|[ \\t\\u3000]*)([${HAN}]{1,8}[·•・‧][${HAN}]{1,8}|[${HAN}]{2,4})`,
   'gu',
 );
 
@@ -76,7 +77,7 @@ function trimName(raw: string): string {
 }
 
 /** `王小明` → `王**`; `阿依古丽·买买提` → `阿***·***`. The first character stays, the rest become `*`. */
-export function maskName(name: string): string {
+function maskName(name: string): string {
   const chars = [...name];
   return chars.map((c, i) => (i === 0 || nameDot.test(c) || /\s/.test(c) ? c : '*')).join('');
 }
@@ -96,7 +97,7 @@ function plausibleDate(year: number, month: number, day: number): boolean {
 }
 
 /** An 18-character mainland resident ID: plausible birth date and a valid ISO 7064 MOD 11-2 check. */
-export function isResidentId18(id: string): boolean {
+function isResidentId18(id: string): boolean {
   if (!/^[1-9]\d{16}[\dXx]$/.test(id)) return false;
   const year = Number(id.slice(6, 10));
   if (year < 1880 || year > 2099 || !plausibleDate(year, Number(id.slice(10, 12)), Number(id.slice(12, 14)))) return false;
@@ -105,17 +106,17 @@ export function isResidentId18(id: string): boolean {
 }
 
 /** A 15-digit old resident ID: a plausible birth date (19yy). */
-export function isResidentId15(id: string): boolean {
+function isResidentId15(id: string): boolean {
   return /^[1-9]\d{14}$/.test(id) && plausibleDate(1900 + Number(id.slice(6, 8)), Number(id.slice(8, 10)), Number(id.slice(10, 12)));
 }
 
 /** `500112198511204562` → `500112********4562`; a 15-digit ID → `110101*****7123`. */
-export function maskIdNumber(id: string): string {
+function maskIdNumber(id: string): string {
   return maskDigits(id.replace(/[^\dXx]/g, '').toUpperCase(), 6, 4);
 }
 
 /** `13812345678` → `138****5678` (separators and a `+86` prefix dropped). */
-export function maskMobile(number: string): string {
+function maskMobile(number: string): string {
   const digits = number.replace(/\D/g, '').replace(/^(?:00)?86(?=1[3-9]\d{9}$)/, '');
   return maskDigits(digits, 3, 4);
 }
@@ -278,6 +279,20 @@ export function findPersonNames(text: string): string[] {
   return [...found].filter((n) => !notPersonal.has(n));
 }
 
+/**
+ * Parts of a file name standing apart (between brackets, dashes, spaces) that read as a person's
+ * name: clerks sign their file names (`统计表（李明）.xlsx` → `李明`). Folders are not looked at.
+ */
+export function namesInFileName(path: string): string[] {
+  const stem = (path.split('/').pop() ?? path).replace(/\.[^.]*$/, '');
+  const names: string[] = [];
+  for (const part of stem.split(/[\s\-_—–·•.,，、;；:：()（）[\]【】{}<>《》]+/)) {
+    // Words of a file's version or kind (`修改版`, `定稿`, `统计表`) are not names.
+    if (/^[\u4e00-\u9fff]{2,4}$/.test(part) && !/[版稿表报件]$/.test(part)) names.push(...findPersonNames(`填表人：${part}`));
+  }
+  return names;
+}
+
 /** Options of a {@link Redactor}. */
 export interface RedactorOptions {
   /** Strings that are personal wherever they occur (names of people from the warehouse). */
@@ -383,12 +398,4 @@ function occurrences(text: string, byFirst: ReadonlyMap<string, readonly string[
     } else i++;
   }
   return out;
-}
-
-/** A redactor that knows no personal strings: patterns (IDs, phones, labelled names) only. */
-export const patternRedactor = new Redactor();
-
-/** Redacts one text with the patterns and, optionally, a set of personal strings. */
-export function redactText(text: string, options?: RedactorOptions): string {
-  return (options ? new Redactor(options) : patternRedactor).text(text);
 }

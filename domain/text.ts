@@ -24,15 +24,36 @@ export function tidy(text: string): string {
   return text.normalize('NFKC').replace(whitespace, ' ').trim();
 }
 
-/** Chinese numerals used in quarters and months: 一 … 十二. */
-const chineseDigits: Record<string, number> = {
-  一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10, 十一: 11, 十二: 12,
-};
+const numeralDigits: Readonly<Record<string, number>> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const numeralUnits: Readonly<Record<string, number>> = { 十: 10, 百: 100, 千: 1000 };
 
-/** Parses `3`, `03`, `三`, `十二` to a number, or undefined. */
+/**
+ * An integer written in Chinese numerals (`三`, `十二`, `二十三`, `一百零五`), or undefined for
+ * anything else (two digits in a row, `一二`, are no number).
+ */
+export function chineseInteger(text: string): number | undefined {
+  if (!/^[零〇一二两三四五六七八九十百千]+$/.test(text)) return undefined;
+  let total = 0;
+  let digit: number | undefined;
+  for (const ch of text) {
+    const d = numeralDigits[ch];
+    if (d !== undefined) {
+      if (digit !== undefined && digit !== 0) return undefined;
+      digit = d;
+    } else {
+      if (digit === undefined && ch !== '十') return undefined;
+      total += (digit ?? 1) * numeralUnits[ch]!;
+      digit = undefined;
+    }
+  }
+  return total + (digit ?? 0);
+}
+
+/** Parses a quarter's or month's number, `3`, `03`, `三`, `十二`, to a number (1–12), or undefined. */
 export function smallNumber(text: string): number | undefined {
   if (/^\d{1,2}$/.test(text)) return Number(text);
-  return chineseDigits[text];
+  const n = chineseInteger(text);
+  return n !== undefined && n >= 1 && n <= 12 ? n : undefined;
 }
 
 /** Shortens a value for quoting in a message. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { personContactLabels, personNameLabels } from './person-labels.js';
 import { squeeze } from './text.js';
 import type { IsoDate } from './dates.js';
 import type { UnitKind } from './forms/form-definition.js';
@@ -124,8 +125,7 @@ export class UnitRegistry {
 const fullName = /(镇|乡|街道|办事处|人民政府|政府|科|处|室|大队|中队|站)$/;
 
 /** Labelled fields naming a person or a phone number: their text never names a unit. */
-const personField =
-  /(?:填表人|填报人|制表人|审核人|审批人|联系人|经办人|负责人|分管领导|主管领导|签字|签名|联系电话|电话|手机|联系方式)(?:\(签字\)|\(签名\))?[:：]?[^\s:：,，;；|]*/g;
+const personField = new RegExp(`(?:${[...personNameLabels, ...personContactLabels].join('|')})(?:\\(签字\\)|\\(签名\\))?[:：]?[^\\s:：,，;；|]*`, 'g');
 
 const cjk = /[\u3400-\u9fff\uf900-\ufaff]/;
 

@@ -1,6 +1,6 @@
 import { DuckDBScalarFunction, VARCHAR } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { findPersonNames, Redactor } from '../domain/redact.js';
+import { findPersonNames, namesInFileName, Redactor } from '../domain/redact.js';
 import { readCatalog, sqlIdent, type CatalogRelation } from './docs/catalog.js';
 import { queryRows } from './query.js';
 import type { Warehouse } from './warehouse.js';
@@ -17,6 +17,8 @@ import type { Warehouse } from './warehouse.js';
  *   (path, reason, sheets) and `submission_problems` (found, message) — so a clerk named in a
  *   refused fill-in row is masked in her file name too, and a 法定代表人 named inside a company's
  *   name is masked;
+ * - a name signed into a file's name (`统计表（李明）.xlsx`, see `namesInFileName`), which the
+ *   dispatch page and the 通报's sources show;
  *
  * and the unit names and aliases, which are never masked (a two-character name must not eat into
  * `王家街道`).
@@ -64,6 +66,7 @@ export async function loadPersonalStrings(warehouse: Warehouse): Promise<Persona
   }
   for (const text of freeText) for (const name of findPersonNames(text)) personal.add(name);
   for (const text of personal) for (const name of findPersonNames(text)) personal.add(name);
+  for (const path of await distinctText(warehouse, 'submissions', [{ name: 'path', type: 'VARCHAR' }])) for (const name of namesInFileName(path)) personal.add(name);
   const { rows } = await queryRows(warehouse, `SELECT name AS v FROM units UNION SELECT unnest(aliases) FROM units`);
   const protect = rows.map((x) => x.v).filter((v): v is string => typeof v === 'string' && v.length > 0);
   return { personal: [...personal].sort(), protect: [...new Set(protect)].sort() };

@@ -9,12 +9,16 @@ import { migrations } from './migrations/index.js';
 import { migrateToLatest } from './migrator.js';
 import type { WarehouseDatabase } from './schema/database.js';
 import { allViewsDdl } from './schema/all-views.js';
+import { applySchemaSteps, planSchemaSteps, type AppliedSchemaStep, type SchemaPlan } from './schema/schema-steps.js';
 
 /** How to open the warehouse. */
 export interface WarehouseOptions {
   /** DuckDB file; `:memory:` for a throw-away warehouse (tests). */
   readonly path: string;
-  /** Open for reading only (analysts' queries); no migrations run. Default false. */
+  /**
+   * Open for reading only (analysts' queries): no migrations or schema steps run, the file is
+   * read as it is (see {@link Warehouse.pendingSchema} for steps the forms ask for). Default false.
+   */
   readonly readOnly?: boolean;
   /**
    * Analysts' sessions: no file, extension or network access beyond the warehouse itself
@@ -27,9 +31,14 @@ export interface WarehouseOptions {
 
 /**
  * The DuckDB warehouse: one file, one writing process. Opening it for writing brings the schema
- * to the latest migration and (re)creates the documented views.
+ * to the latest migration, then to the form declarations by additive schema steps (a new form's
+ * table, a new field's column: `schema/schema-steps.ts`), and (re)creates the documented views.
+ * A difference no step can bridge stops the open with a `SchemaMismatchError`.
  */
 export class Warehouse {
+  /** The additive schema steps this open applied (empty when the warehouse followed the forms already). */
+  schemaSteps: readonly AppliedSchemaStep[] = [];
+
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
@@ -52,13 +61,32 @@ export class Warehouse {
     }
     const db = new Kysely<WarehouseDatabase>({ dialect: new DuckDBDialect({ database: connection }) });
     const warehouse = new Warehouse(options.path, instance, connection, db);
-    if (!options.readOnly) await warehouse.migrate();
+    if (!options.readOnly) {
+      try {
+        await warehouse.migrate();
+      } catch (e) {
+        // A failed migration or a schema the forms cannot reach: release the file before saying so.
+        await warehouse.close().catch(() => undefined);
+        throw e;
+      }
+    }
     return warehouse;
   }
 
   private async migrate(): Promise<void> {
     await migrateToLatest(this.db, migrations);
+    this.schemaSteps = await applySchemaSteps(this.db, forms);
+    // Views last: they read the tables the steps may just have made or widened.
     for (const statement of allViewsDdl()) await this.connection.run(statement);
+  }
+
+  /**
+   * The additive steps the form declarations ask for and the differences that would stop an open
+   * for writing — without changing anything. A read-only open does not apply them: the file is
+   * read as the last run left it, and the next `firestat run` applies them.
+   */
+  async pendingSchema(): Promise<SchemaPlan> {
+    return planSchemaSteps(this.db, forms);
   }
 
   /**

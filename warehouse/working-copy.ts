@@ -100,7 +100,11 @@ export async function withWorkingCopy<T>(publishedPath: string, work: (warehouse
   await discard();
   // Only the checkpointed file is copied: a WAL beside it is not firestat's and is not carried over.
   if (existsSync(publishedPath)) await copyFile(publishedPath, workPath);
-  const warehouse = await Warehouse.open({ path: workPath });
+  // Opening migrates the copy and brings it to the forms (or stops on a schema mismatch): a copy that fails is discarded.
+  const warehouse = await Warehouse.open({ path: workPath }).catch(async (e: unknown) => {
+    await discard();
+    throw e;
+  });
   let result: T;
   try {
     result = await work(warehouse);

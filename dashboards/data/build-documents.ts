@@ -1,10 +1,27 @@
-import { bureauMonthlyForm, caseReviewsForm, forms, townshipStatsForm } from '../../domain/forms/index.js';
+import { forms } from '../../domain/forms/index.js';
+import { findingRuleLabels } from '../../domain/forms/finding-rules.js';
+import { daysOverdueAt, foundYear, openAt, openHazardCategory, openHazardsSource, overdueAt } from '../../domain/forms/open-hazards.js';
+import { rankingIndicators } from '../../domain/forms/ranking-indicators.js';
+import {
+  bureauCaseField,
+  bureauFiguresForm,
+  caseTypeOf,
+  choicesOf,
+  rectification,
+  reviewCaseNoField,
+  reviewForm,
+  reviewProblemsField,
+  reviewResultField,
+  reviewUnitField,
+  townshipCaseFields,
+  townshipFiguresForm,
+} from '../../domain/forms/report-fields.js';
 import { UnitRegistry } from '../../domain/units.js';
 import { comparable, fullLabel, type FieldDefinition } from '../../domain/forms/form-definition.js';
 import { periodLabel } from '../../domain/periods.js';
-import type { Redactor } from '../../domain/redact.js';
+import { Redactor } from '../../domain/redact.js';
 import { checkedAsOf } from '../../warehouse/as-of.js';
-import { loadRedactor } from '../../warehouse/personal-data.js';
+import { loadRedactor, type PersonalStrings } from '../../warehouse/personal-data.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { rateOf } from '../rates.js';
@@ -37,6 +54,8 @@ export interface BuildContext {
   readonly asOf: string;
   /** Who issues the 通报 (its 落款): the configured registry's bureau; default the sample's. */
   readonly issuer?: string;
+  /** The warehouse's personal strings, when the caller loaded them already; else loaded here. */
+  readonly personal?: PersonalStrings;
 }
 
 const redactors = new WeakMap<BuildContext, Promise<Redactor>>();
@@ -48,7 +67,7 @@ const redactors = new WeakMap<BuildContext, Promise<Redactor>>();
 export function redactorFor(ctx: BuildContext): Promise<Redactor> {
   let r = redactors.get(ctx);
   if (!r) {
-    r = loadRedactor(ctx.warehouse);
+    r = ctx.personal ? Promise.resolve(new Redactor(ctx.personal)) : loadRedactor(ctx.warehouse);
     redactors.set(ctx, r);
   }
   return r;
@@ -63,35 +82,28 @@ async function publishable<T>(ctx: BuildContext, doc: T): Promise<T> {
   return (await redactorFor(ctx)).value(doc);
 }
 
-/** Chinese names of the finding rules, for tables and the bulletin. */
-export const ruleLabels: Readonly<Record<string, string>> = {
-  fine_over_cap: '简易程序罚款超过法定上限',
-  decision_before_filing: '决定日期早于立案日期',
-  rectified_before_found: '整改完成日期早于检查日期',
-  hazard_status_mismatch: '整改状态与整改日期不符',
-  case_number_duplicate: '案件编号重复',
-  ytd_rectified_exceeds_found: '累计整改数超过累计发现数',
-  t1_ledger_mismatch: '统计表与台账不符',
-  b1_penalties_mismatch: '月报行政处罚数与案件台账不符',
-  total_row_mismatch: '合计行与各行之和不符',
-};
+/** The Chinese name of a finding rule, for tables and the bulletin (from the rule catalogue). */
+const ruleLabel = (code: string, labels = findingRuleLabels()): string => labels.get(code) ?? code;
 
 const countFields = (fields: readonly FieldDefinition[]) => fields.filter((f) => f.type === 'count');
 const columnsOf = (fields: readonly FieldDefinition[]) =>
   countFields(fields).map((f) => ({ metric: f.id, label: f.label, group: f.group ?? null, unit: f.unit ?? '' }));
 
-async function rows(ctx: BuildContext, sql: string): Promise<Record<string, unknown>[]> {
-  return (await queryRows(ctx.warehouse, sql)).rows;
+/** The rows of `sql`, its values bound as `params` (`$1`, `$2`, …), never spliced into the text. */
+async function rows(ctx: BuildContext, sql: string, params: readonly unknown[] = []): Promise<Record<string, unknown>[]> {
+  return (await queryRows(ctx.warehouse, sql, params)).rows;
 }
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-async function sources(ctx: BuildContext, where: string): Promise<Source[]> {
+/** The loaded submissions of the year that match `where` (its values bound as `params`, from `$2` on: `$1` is the year). */
+async function sources(ctx: BuildContext, where: string, params: readonly unknown[] = []): Promise<Source[]> {
   const r = await rows(
     ctx,
     `SELECT submission_id, path, unit, form, year, period_from, period_to, strftime(received_at, '%Y-%m-%d %H:%M:%S') AS received_at
-     FROM submissions WHERE status = 'loaded' AND year = ${ctx.year} AND (${where}) ORDER BY submission_id`,
+     FROM current_submissions WHERE year = $1 AND (${where}) ORDER BY submission_id`,
+    [ctx.year, ...params],
   );
   return r.map((x) => ({
     submissionId: num(x.submission_id),
@@ -112,21 +124,21 @@ async function yearCaseReview(ctx: BuildContext): Promise<YearCaseReview> {
   const towns = await rows(ctx, `SELECT count(*) AS n FROM units WHERE kind = 'township'`);
   const reviews = await rows(
     ctx,
-    `SELECT r.result, r.problems FROM case_reviews r JOIN units u ON u.name = r.handling_unit AND u.kind = 'township' WHERE r.year = ${ctx.year}`,
+    `SELECT r.${reviewResultField.id} AS result, r.${reviewProblemsField.id} AS problems FROM ${reviewForm.currentView!.name} r JOIN units u ON u.name = r.${reviewUnitField.id} AND u.kind = 'township' WHERE r.year = $1`,
+    [ctx.year],
   );
-  const choices = (id: string) => [...(caseReviewsForm.fields.find((f) => f.id === id)?.choices ?? [])];
   const problemsOf = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
   return {
     townships: num(towns[0]?.n),
     reviewed: reviews.length,
-    results: Object.fromEntries(choices('result').map((c) => [c, reviews.filter((r) => r.result === c).length])),
-    problems: choices('problems').map((p) => ({ problem: p, cases: reviews.filter((r) => problemsOf(r.problems).includes(p)).length })),
+    results: Object.fromEntries(choicesOf(reviewResultField).map((c) => [c, reviews.filter((r) => r.result === c).length])),
+    problems: choicesOf(reviewProblemsField).map((p) => ({ problem: p, cases: reviews.filter((r) => problemsOf(r.problems).includes(p)).length })),
   };
 }
 
 /** The 年度总览 document. */
 export async function yearDocument(ctx: BuildContext): Promise<YearDocument> {
-  const yf = await rows(ctx, `SELECT scope, metric, label, value FROM year_figures WHERE year = ${ctx.year}`);
+  const yf = await rows(ctx, `SELECT scope, metric, label, value FROM year_figures WHERE year = $1`, [ctx.year]);
   const byScope = (scope: string) => Object.fromEntries(yf.filter((r) => r.scope === scope).map((r) => [String(r.metric), num(r.value)]));
   const bureau = byScope('bureau');
   const townships = byScope('township');
@@ -138,40 +150,55 @@ export async function yearDocument(ctx: BuildContext): Promise<YearDocument> {
   const quarterly = await rows(
     ctx,
     `SELECT quarter, unit_kind AS scope, metric, label, CAST(sum(value) AS BIGINT) AS value
-     FROM quarter_figures WHERE year = ${ctx.year} AND ((form = 'T1' AND unit_kind = 'township') OR (form = 'B1' AND unit_kind = 'bureau'))
+     FROM quarter_figures WHERE year = $1 AND (${senderScopes.sql(2)})
      GROUP BY quarter, unit_kind, metric, label ORDER BY quarter, scope, metric`,
+    [ctx.year, ...senderScopes.params()],
   );
-  const b1Ids = countFields(bureauMonthlyForm.fields).map((f) => f.id);
+  const b1Ids = countFields(bureauFiguresForm.fields).map((f) => f.id);
   const monthly = await rows(
     ctx,
     `SELECT month, metric, value FROM (
        SELECT b.month, ${b1Ids.map((id) => `sum(b.${id}) AS ${id}`).join(', ')}
-       FROM b1_bureau_monthly b JOIN submissions s ON s.submission_id = b.submission_id AND s.status = 'loaded'
-       WHERE b.year = ${ctx.year} AND b.month IS NOT NULL GROUP BY b.month
+       FROM ${bureauFiguresForm.table} b JOIN current_submissions s ON s.submission_id = b.submission_id
+       WHERE b.year = $1 AND b.month IS NOT NULL GROUP BY b.month
      ) UNPIVOT (value FOR metric IN (${b1Ids.join(', ')}))
      ORDER BY month, metric`,
+    [ctx.year],
   );
-  const labels = new Map(countFields(bureauMonthlyForm.fields).map((f) => [f.id, fullLabel(f)]));
-  const findings = await rows(ctx, `SELECT rule, count(*) AS n FROM findings WHERE year = ${ctx.year} GROUP BY rule ORDER BY rule`);
+  const labels = new Map(countFields(bureauFiguresForm.fields).map((f) => [f.id, fullLabel(f)]));
+  const findings = await rows(ctx, `SELECT rule, count(*) AS n FROM findings WHERE year = $1 GROUP BY rule ORDER BY rule`, [ctx.year]);
   const doc: YearDocument = {
     kind: 'year',
     ...meta(ctx, await sources(ctx, 'true')),
-    bureau: figures('bureau', bureauMonthlyForm.fields),
-    townships: figures('township', townshipStatsForm.fields),
+    bureau: figures('bureau', bureauFiguresForm.fields),
+    townships: figures('township', townshipFiguresForm.fields),
     byQuarter: quarterly.map((r) => ({ quarter: num(r.quarter), scope: r.scope === 'bureau' ? 'bureau' : 'township', metric: String(r.metric), label: String(r.label), value: num(r.value) })),
     byMonth: monthly.map((r) => ({ month: num(r.month), metric: String(r.metric), label: labels.get(String(r.metric)) ?? String(r.metric), value: num(r.value) })),
     paragraphs: yearParagraphs(ctx.year, bureau, townships, await yearCaseReview(ctx)),
     findings: {
       total: findings.reduce((a, r) => a + num(r.n), 0),
-      byRule: findings.map((r) => ({ rule: String(r.rule), label: ruleLabels[String(r.rule)] ?? String(r.rule), count: num(r.n) })),
+      byRule: findings.map((r) => ({ rule: String(r.rule), label: ruleLabel(String(r.rule)), count: num(r.n) })),
     },
   };
   return publishable(ctx, yearDocumentSchema.parse(doc));
 }
 
-const t1Metrics = countFields(townshipStatsForm.fields).map((f) => f.id);
-const b1Metrics = countFields(bureauMonthlyForm.fields).map((f) => f.id);
-const stockMetrics = new Set([...townshipStatsForm.fields, ...bureauMonthlyForm.fields].filter((f) => f.measure === 'stock').map((f) => f.id));
+/**
+ * Each aggregate form in the scope of the units that send it (the township form's figures are the
+ * townships', the bureau form's the bureau's), as SQL with bound parameters from `$first` on.
+ */
+const senderScopes = {
+  pairs: () => forms.filter((f) => f.kind === 'aggregate').flatMap((f) => f.senders.map((kind) => [f.code, kind] as const)),
+  sql: (first: number) => senderScopes.pairs().map((_, i) => `(form = $${first + 2 * i} AND unit_kind = $${first + 2 * i + 1})`).join(' OR '),
+  params: () => senderScopes.pairs().flat(),
+};
+
+const t1Metrics = countFields(townshipFiguresForm.fields).map((f) => f.id);
+const b1Metrics = countFields(bureauFiguresForm.fields).map((f) => f.id);
+const stockMetrics = new Set(forms.filter((f) => f.kind === 'aggregate').flatMap((f) => f.fields).filter((f) => f.measure === 'stock').map((f) => f.id));
+
+/** The rectification rate of a row of figures (整改 ÷ 发现). */
+const rateOfRow = (r: Record<string, number>): number | null => rate(r[rectification.rectified], r[rectification.found]);
 
 /** The exact rectification rate (not rounded: outputs round it once, with `dashboards/rates.ts`). */
 function rate(rectified: number | undefined, found: number | undefined): number | null {
@@ -187,9 +214,9 @@ function rate(rectified: number | undefined, found: number | undefined): number 
 const bureauBeside = (() => {
   const shared = new Map<string, string>();
   const apart: { b1: FieldDefinition; beside: string }[] = [];
-  for (const b of countFields(bureauMonthlyForm.fields)) {
-    if (b.counterpart?.form !== townshipStatsForm.code) continue;
-    const t = townshipStatsForm.fields.find((f) => f.id === b.counterpart!.field);
+  for (const b of countFields(bureauFiguresForm.fields)) {
+    if (b.counterpart?.form !== townshipFiguresForm.code) continue;
+    const t = townshipFiguresForm.fields.find((f) => f.id === b.counterpart!.field);
     if (!t) continue;
     if (comparable(b, t)) shared.set(t.id, b.id);
     else apart.push({ b1: b, beside: t.id });
@@ -204,7 +231,8 @@ const bureauKey = (b1Field: string) => `bureau_${b1Field}`;
 async function figuresByUnit(ctx: BuildContext, form: string, quarter: number): Promise<Map<string, { q: Record<string, number>; ytd: Record<string, number> }>> {
   const r = await rows(
     ctx,
-    `SELECT unit, metric, quarter, value FROM quarter_figures WHERE form = '${form}' AND year = ${ctx.year} AND quarter <= ${quarter} ORDER BY unit, metric, quarter`,
+    `SELECT unit, metric, quarter, value FROM quarter_figures WHERE form = $1 AND year = $2 AND quarter <= $3 ORDER BY unit, metric, quarter`,
+    [form, ctx.year, quarter],
   );
   const out = new Map<string, { q: Record<string, number>; ytd: Record<string, number> }>();
   for (const x of r) {
@@ -225,14 +253,14 @@ function sum(records: readonly Record<string, number>[], metrics: readonly strin
 
 /** The 季度汇总 document for one quarter. */
 export async function quarterDocument(ctx: BuildContext, quarter: number, townshipNames: readonly string[], bureauNames: readonly string[]): Promise<QuarterDocument> {
-  const t1 = await figuresByUnit(ctx, 'T1', quarter);
-  const b1 = await figuresByUnit(ctx, 'B1', quarter);
+  const t1 = await figuresByUnit(ctx, townshipFiguresForm.code, quarter);
+  const b1 = await figuresByUnit(ctx, bureauFiguresForm.code, quarter);
   const zero = Object.fromEntries(t1Metrics.map((m) => [m, 0]));
   const townshipRows = townshipNames.map((unit) => {
     const e = t1.get(unit);
     const q = { ...zero, ...e?.q };
     const ytd = { ...zero, ...e?.ytd };
-    return { unit, kind: 'township' as const, quarter: q, yearToDate: ytd, rectificationRate: rate(q.hazards_rectified, q.hazards_found), yearToDateRectificationRate: rate(ytd.hazards_rectified, ytd.hazards_found) };
+    return { unit, kind: 'township' as const, quarter: q, yearToDate: ytd, rectificationRate: rateOfRow(q), yearToDateRectificationRate: rateOfRow(ytd) };
   });
   const tq = sum(townshipRows.map((r) => r.quarter), t1Metrics);
   const tytd = sum(townshipRows.map((r) => r.yearToDate), t1Metrics);
@@ -246,7 +274,7 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
   const asTownship = (b: Record<string, number>): Record<string, number> => ({
     ...Object.fromEntries([...bureauBeside.shared].map(([t, b1]) => [t, b[b1] ?? 0])),
     ...Object.fromEntries(bureauBeside.apart.map((a) => [bureauKey(a.b1.id), b[a.b1.id] ?? 0])),
-    [bureauKey('penalties')]: b.penalties ?? 0,
+    [bureauKey(bureauCaseField.id)]: b[bureauCaseField.id] ?? 0,
   });
   const bureauQ = asTownship(bq);
   const bureauY = asTownship(bytd);
@@ -260,43 +288,37 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
   const districtY = district(tytd, bureauY);
   const rows_ = [
     ...townshipRows,
-    { unit: '镇街合计', kind: 'township_total' as const, quarter: tq, yearToDate: tytd, rectificationRate: rate(tq.hazards_rectified, tq.hazards_found), yearToDateRectificationRate: rate(tytd.hazards_rectified, tytd.hazards_found) },
-    { unit: '局本级', kind: 'bureau' as const, quarter: bureauQ, yearToDate: bureauY, rectificationRate: rate(bureauQ.hazards_rectified, bureauQ.hazards_found), yearToDateRectificationRate: rate(bureauY.hazards_rectified, bureauY.hazards_found) },
-    { unit: '全区合计', kind: 'district_total' as const, quarter: districtQ, yearToDate: districtY, rectificationRate: rate(districtQ.hazards_rectified, districtQ.hazards_found), yearToDateRectificationRate: rate(districtY.hazards_rectified, districtY.hazards_found) },
+    { unit: '镇街合计', kind: 'township_total' as const, quarter: tq, yearToDate: tytd, rectificationRate: rateOfRow(tq), yearToDateRectificationRate: rateOfRow(tytd) },
+    { unit: '局本级', kind: 'bureau' as const, quarter: bureauQ, yearToDate: bureauY, rectificationRate: rateOfRow(bureauQ), yearToDateRectificationRate: rateOfRow(bureauY) },
+    { unit: '全区合计', kind: 'district_total' as const, quarter: districtQ, yearToDate: districtY, rectificationRate: rateOfRow(districtQ), yearToDateRectificationRate: rateOfRow(districtY) },
   ];
   let previousQuarter: Record<string, number> | null = null;
   if (quarter > 1) {
-    const prev = await figuresByUnit(ctx, 'T1', quarter - 1);
+    const prev = await figuresByUnit(ctx, townshipFiguresForm.code, quarter - 1);
     previousQuarter = sum([...prev.values()].map((e) => e.q), t1Metrics);
   }
-  const casePairs: [string, string, string][] = [
-    ['赋权执法', '一般程序', 'empowered_general_cases'],
-    ['赋权执法', '简易程序', 'empowered_simple_cases'],
-    ['委托执法', '一般程序', 'entrusted_general_cases'],
-    ['委托执法', '简易程序', 'entrusted_simple_cases'],
-  ];
   const doc: QuarterDocument = {
     kind: 'quarter',
-    ...meta(ctx, await sources(ctx, `form IN ('T1', 'B1') AND period_from <= ${quarter * 3} AND period_to >= ${quarter * 3 - 2}`)),
+    ...meta(ctx, await sources(ctx, `form IN ($4, $5) AND period_from <= $2 AND period_to >= $3`, [quarter * 3, quarter * 3 - 2, townshipFiguresForm.code, bureauFiguresForm.code])),
     quarter,
-    columns: columnsOf(townshipStatsForm.fields),
+    columns: columnsOf(townshipFiguresForm.fields),
     rows: rows_,
-    bureauColumns: columnsOf(bureauMonthlyForm.fields),
+    bureauColumns: columnsOf(bureauFiguresForm.fields),
     bureauOnlyColumns: [
       ...bureauBeside.apart.map((a) => ({ metric: bureauKey(a.b1.id), label: a.b1.label, group: a.b1.group ?? null, unit: a.b1.unit ?? '', beside: a.beside })),
-      ...countFields(bureauMonthlyForm.fields).filter((f) => f.id === 'penalties').map((f) => ({ metric: bureauKey(f.id), label: f.label, group: null, unit: f.unit ?? '', beside: null })),
+      ...[bureauCaseField].map((f) => ({ metric: bureauKey(f.id), label: f.label, group: null, unit: f.unit ?? '', beside: null })),
     ],
     bureauRows,
     previousQuarter,
     casesByType: [
-      ...casePairs.map(([enforcement, procedure, m]) => ({ enforcement, procedure, quarter: tq[m] ?? 0, yearToDate: tytd[m] ?? 0 })),
-      { enforcement: '本级执法', procedure: '全部', quarter: bq.penalties ?? 0, yearToDate: bytd.penalties ?? 0 },
+      ...townshipCaseFields.map((f) => ({ ...caseTypeOf(f), quarter: tq[f.id] ?? 0, yearToDate: tytd[f.id] ?? 0 })),
+      { enforcement: '本级执法', procedure: '全部', quarter: bq[bureauCaseField.id] ?? 0, yearToDate: bytd[bureauCaseField.id] ?? 0 },
     ],
   };
   return publishable(ctx, quarterDocumentSchema.parse(doc));
 }
 
-type Finding = DispatchDocument['findings'][number] & { readonly year: number; readonly quarter: number | null };
+type Finding = DispatchDocument['findings'][number] & { readonly year: number; readonly quarter: number | null } & Omit<DispatchDocument['acknowledged'][number], keyof DispatchDocument['findings'][number]> & { readonly open: boolean };
 
 const findingsCache = new WeakMap<BuildContext, Promise<Finding[]>>();
 
@@ -304,11 +326,12 @@ const findingsCache = new WeakMap<BuildContext, Promise<Finding[]>>();
 async function findingsFor(ctx: BuildContext, keep: (f: Finding) => boolean): Promise<DispatchDocument['findings']> {
   let all = findingsCache.get(ctx);
   if (!all) {
-    all = rows(ctx, `SELECT * FROM findings WHERE year = ${ctx.year} ORDER BY severity, rule, unit, finding_id`).then((r) =>
+    const labels = findingRuleLabels();
+    all = rows(ctx, `SELECT * FROM findings WHERE year = $1 ORDER BY severity, rule, unit, finding_id`, [ctx.year]).then((r) =>
       r.map((x) => ({
         findingId: String(x.finding_id),
         rule: String(x.rule),
-        ruleLabel: ruleLabels[String(x.rule)] ?? String(x.rule),
+        ruleLabel: ruleLabel(String(x.rule), labels),
         severity: x.severity === 'error' ? ('error' as const) : ('warning' as const),
         unit: String(x.unit ?? ''),
         form: String(x.form ?? ''),
@@ -319,11 +342,21 @@ async function findingsFor(ctx: BuildContext, keep: (f: Finding) => boolean): Pr
         submissionId: x.submission_id === null || x.submission_id === undefined ? null : num(x.submission_id),
         year: num(x.year),
         quarter: x.quarter === null || x.quarter === undefined ? null : num(x.quarter),
+        // `firestat review ack`: acknowledged findings leave the 通报; the 调度 lists them apart.
+        open: x.status !== 'acknowledged',
+        reviewNote: String(x.review_note ?? ''),
+        reviewedAt: String(x.reviewed_at ?? ''),
       })),
     );
     findingsCache.set(ctx, all);
   }
-  return (await all).filter(keep).map(({ year: _y, quarter: _q, ...f }) => f);
+  return (await all).filter((f) => f.open && keep(f)).map(({ year: _y, quarter: _q, open: _o, reviewNote: _n, reviewedAt: _a, ...f }) => f);
+}
+
+/** The year's acknowledged findings (`firestat review ack`), with the note, filtered by `keep`. */
+async function acknowledgedFor(ctx: BuildContext, keep: (f: Finding) => boolean): Promise<DispatchDocument['acknowledged']> {
+  await findingsFor(ctx, () => false);
+  return (await findingsCache.get(ctx)!).filter((f) => !f.open && keep(f)).map(({ year: _y, quarter: _q, open: _o, ...f }) => f);
 }
 
 /** The last day of a quarter, `YYYY-MM-DD`. */
@@ -349,13 +382,13 @@ export function openHazardsDate(ctx: BuildContext, quarter: number, current: boo
  * `hazard_status_mismatch` finding flags it). Overdue: 整改期限 before D. Counts only, since
  * 被检查单位 may name a person's business.
  */
-export function openHazardsAtSql(year: number, date: string): string {
-  const d = `DATE '${checkedAsOf(date, '隐患统计日期')}'`;
-  return `SELECT h.unit, h.category, coalesce(h.deadline < ${d}, false) AS overdue,
-       CASE WHEN h.deadline < ${d} THEN (${d} - h.deadline)::INTEGER ELSE 0 END AS days_overdue
-     FROM hazards h
-     WHERE coalesce(h.found_year <= ${year}, true) AND coalesce(h.inspection_date <= ${d}, true)
-       AND (h.rectified_date > ${d} OR (h.rectified_date IS NULL AND h.status <> '已整改'))`;
+function openHazardsQuery(year: number, date: string): { sql: string; params: unknown[] } {
+  const d = 'CAST($2 AS DATE)';
+  const sql = `SELECT h.unit, h.${openHazardCategory.id} AS cat, ${overdueAt('h', d)} AS overdue,
+       ${daysOverdueAt('h', d)} AS days_overdue
+     FROM ${openHazardsSource} h
+     WHERE coalesce(${foundYear('h')} <= $1, true) AND ${openAt('h', d)}`;
+  return { sql, params: [year, checkedAsOf(date, '隐患统计日期')] };
 }
 
 /**
@@ -367,7 +400,8 @@ export async function dispatchDocument(ctx: BuildContext, quarter: number, curre
     ctx,
     `SELECT unit, unit_kind, form, month, status, strftime(due_date, '%Y-%m-%d') AS due_date, strftime(received_at, '%Y-%m-%d %H:%M:%S') AS received_at, versions, submission_id, reason
      FROM submission_status s JOIN units u ON u.name = s.unit
-     WHERE year = ${ctx.year} AND quarter = ${quarter} ORDER BY u.kind DESC, u.code, form, month`,
+     WHERE year = $1 AND quarter = $2 ORDER BY u.kind DESC, u.code, form, month`,
+    [ctx.year, quarter],
   );
   const matrix = m.map((x) => ({
     unit: String(x.unit),
@@ -386,16 +420,17 @@ export async function dispatchDocument(ctx: BuildContext, quarter: number, curre
   // Open hazards at the quarter's end (past quarters) or the as-of date (the current one), whatever
   // quarter they were found in.
   const openHazardsAt = openHazardsDate(ctx, quarter, current);
-  const openAt = openHazardsAtSql(ctx.year, openHazardsAt.date);
+  const openAt = openHazardsQuery(ctx.year, openHazardsAt.date);
   const open = await rows(
     ctx,
     `SELECT unit, count(*) AS open, count(*) FILTER (WHERE overdue) AS overdue, coalesce(max(days_overdue), 0) AS max_days
-     FROM (${openAt}) GROUP BY unit ORDER BY open DESC, unit`,
+     FROM (${openAt.sql}) GROUP BY unit ORDER BY open DESC, unit`,
+    openAt.params,
   );
-  const cats = await rows(ctx, `SELECT unit, category, count(*) AS n FROM (${openAt}) GROUP BY ALL ORDER BY unit, category`);
+  const cats = await rows(ctx, `SELECT unit, cat, count(*) AS n FROM (${openAt.sql}) GROUP BY ALL ORDER BY unit, cat`, openAt.params);
   const doc: DispatchDocument = {
     kind: 'dispatch',
-    ...meta(ctx, await sources(ctx, `period_from <= ${quarter * 3} AND period_to >= ${quarter * 3 - 2}`)),
+    ...meta(ctx, await sources(ctx, `period_from <= $2 AND period_to >= $3`, [quarter * 3, quarter * 3 - 2])),
     quarter,
     forms: forms.map((f) => ({ code: f.code, name: f.name })),
     matrix,
@@ -406,18 +441,19 @@ export async function dispatchDocument(ctx: BuildContext, quarter: number, curre
       open: num(x.open),
       overdue: num(x.overdue),
       maxDaysOverdue: num(x.max_days),
-      byCategory: Object.fromEntries(cats.filter((c) => c.unit === x.unit).map((c) => [String(c.category), num(c.n)])),
+      byCategory: Object.fromEntries(cats.filter((c) => c.unit === x.unit).map((c) => [String(c.cat), num(c.n)])),
     })),
     findings: await findingsFor(ctx, (f) => f.quarter === quarter),
+    acknowledged: await acknowledgedFor(ctx, (f) => f.quarter === quarter),
   };
   return publishable(ctx, dispatchDocumentSchema.parse(doc));
 }
 
-const reviewChoices = (id: string): string[] => [...(caseReviewsForm.fields.find((f) => f.id === id)?.choices ?? [])];
-/** 问题类型 and 评查结果 as the R1 form declares them. */
-const problemTypes = reviewChoices('problems');
-const reviewResults = reviewChoices('result');
-const indicatorOrder = ['inspections', 'rectification_rate', 'cases', 'problems_per_case', 'on_time_rate'];
+/** 问题类型 and 评查结果 as the review form declares them. */
+const problemTypes = choicesOf(reviewProblemsField);
+const reviewResults = choicesOf(reviewResultField);
+/** The indicators in the catalogue's order. */
+const indicatorOrder = rankingIndicators.map((i) => i.code);
 
 /**
  * The 通报 document for one quarter, addressed to the townships: only townships are ranked,
@@ -425,11 +461,18 @@ const indicatorOrder = ['inspections', 'rectification_rate', 'cases', 'problems_
  */
 export async function bulletinDocument(ctx: BuildContext, quarter: number, townshipNames: readonly string[]): Promise<BulletinDocument> {
   const towns = new Set(townshipNames);
-  const ranking = await rows(ctx, `SELECT indicator, label, unit, value, rank FROM township_ranking WHERE year = ${ctx.year} AND quarter = ${quarter} ORDER BY indicator, rank NULLS LAST, unit`);
+  const ranking = await rows(ctx, `SELECT indicator, label, unit, value, rank FROM township_ranking WHERE year = $1 AND quarter = $2 ORDER BY indicator, rank NULLS LAST, unit`, [ctx.year, quarter]);
   const indicators = [...new Set(ranking.map((r) => String(r.indicator)))];
   indicators.sort((a, b) => indicatorOrder.indexOf(a) - indicatorOrder.indexOf(b));
-  const quality = await rows(ctx, `SELECT unit, problem, cases, reviewed_cases FROM case_quality WHERE year = ${ctx.year} AND quarter = ${quarter}`);
-  const reviews = (await rows(ctx, `SELECT handling_unit AS unit, case_no, result FROM case_reviews WHERE year = ${ctx.year} AND quarter = ${quarter} ORDER BY handling_unit, case_no`)).filter((r) => towns.has(String(r.unit)));
+  const quality = await rows(ctx, `SELECT unit, problem, cases, reviewed_cases FROM case_quality WHERE year = $1 AND quarter = $2`, [ctx.year, quarter]);
+  const reviewed = { unit: reviewUnitField.id, ref: reviewCaseNoField.id, result: reviewResultField.id };
+  const reviews = (
+    await rows(
+      ctx,
+      `SELECT ${reviewed.unit} AS unit, ${reviewed.ref} AS ref, ${reviewed.result} AS result FROM ${reviewForm.currentView!.name} WHERE year = $1 AND quarter = $2 ORDER BY ${reviewed.unit}, ${reviewed.ref}`,
+      [ctx.year, quarter],
+    )
+  ).filter((r) => towns.has(String(r.unit)));
   const byTownship = townshipNames
     .map((unit) => ({
       unit,
@@ -442,26 +485,27 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
   const order = new Map(townshipNames.map((t, i) => [t, i]));
   const failed = reviews
     .filter((r) => r.result === '不合格')
-    .map((r) => ({ unit: String(r.unit), caseNo: String(r.case_no) }))
+    .map((r) => ({ unit: String(r.unit), caseNo: String(r.ref) }))
     .sort((a, b) => (order.get(a.unit) ?? 0) - (order.get(b.unit) ?? 0) || a.caseNo.localeCompare(b.caseNo));
   const late = await rows(
     ctx,
     `SELECT unit, form, month, status FROM submission_status s JOIN units u ON u.name = s.unit
-     WHERE year = ${ctx.year} AND quarter = ${quarter} AND u.kind = 'township' AND status IN ('late', 'missing', 'rejected') ORDER BY u.code, form, month`,
+     WHERE year = $1 AND quarter = $2 AND u.kind = 'township' AND status IN ('late', 'missing', 'rejected') ORDER BY u.code, form, month`,
+    [ctx.year, quarter],
   );
-  const due = await rows(ctx, `SELECT strftime(max(due_date), '%Y-%m-%d') AS due FROM submission_status WHERE year = ${ctx.year} AND quarter = ${quarter} AND unit_kind = 'township'`);
+  const due = await rows(ctx, `SELECT strftime(max(due_date), '%Y-%m-%d') AS due FROM submission_status WHERE year = $1 AND quarter = $2 AND unit_kind = 'township'`, [ctx.year, quarter]);
   const rankings = indicators.map((indicator) => ({
     indicator,
     label: String(ranking.find((r) => r.indicator === indicator)?.label ?? indicator),
-    better: indicator === 'problems_per_case' ? ('lower' as const) : ('higher' as const),
+    better: rankingIndicators.find((i) => i.code === indicator)?.better ?? ('higher' as const),
     entries: ranking.filter((r) => r.indicator === indicator).map((r) => ({ unit: String(r.unit), value: r.value === null ? null : num(r.value), rank: r.rank === null ? null : num(r.rank) })),
   }));
   const lateOrMissing = late.map((x) => ({ unit: String(x.unit), form: String(x.form), month: x.month === null || x.month === undefined ? null : num(x.month), status: String(x.status) as BulletinDocument['lateOrMissing'][number]['status'] }));
   const caseQuality = { problems: problemTypes, byTownship, totals, reviewed: byTownship.reduce((a, x) => a + x.reviewed, 0), results, failed };
   // The townships' figures: this quarter, the previous one, the year to date.
-  const t1 = await figuresByUnit(ctx, townshipStatsForm.code, quarter);
+  const t1 = await figuresByUnit(ctx, townshipFiguresForm.code, quarter);
   const mine = townshipNames.map((u) => t1.get(u)).filter((e) => e !== undefined);
-  const prev = quarter > 1 ? await figuresByUnit(ctx, townshipStatsForm.code, quarter - 1) : null;
+  const prev = quarter > 1 ? await figuresByUnit(ctx, townshipFiguresForm.code, quarter - 1) : null;
   const overview = {
     townships: townshipNames.length,
     notReported: townshipNames.filter((u) => Object.keys(t1.get(u)?.q ?? {}).length === 0),
@@ -475,7 +519,7 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
   const draft = bulletinDraft({ ...data, issuer: ctx.issuer ?? UnitRegistry.sample().bureau });
   const doc: BulletinDocument = {
     kind: 'bulletin',
-    ...meta(ctx, await sources(ctx, `form IN ('T1', 'R1') AND period_from <= ${quarter * 3} AND period_to >= ${quarter * 3 - 2}`)),
+    ...meta(ctx, await sources(ctx, `form IN ($4, $5) AND period_from <= $2 AND period_to >= $3`, [quarter * 3, quarter * 3 - 2, townshipFiguresForm.code, reviewForm.code])),
     quarter,
     overview,
     rankings,
@@ -490,19 +534,20 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
 
 /** One township's page for the year. */
 export async function townshipDocument(ctx: BuildContext, unit: { name: string; code: string }, quarters: readonly number[], townshipCount: number): Promise<TownshipDocument> {
-  const mine = await rows(ctx, `SELECT quarter, metric, value FROM quarter_figures WHERE form = 'T1' AND year = ${ctx.year} AND unit = '${unit.name.replace(/'/g, "''")}'`);
-  const all = await rows(ctx, `SELECT quarter, metric, sum(value) AS value FROM quarter_figures WHERE form = 'T1' AND year = ${ctx.year} AND unit_kind = 'township' GROUP BY ALL`);
+  const mine = await rows(ctx, `SELECT quarter, metric, value FROM quarter_figures WHERE form = $3 AND year = $1 AND unit = $2`, [ctx.year, unit.name, townshipFiguresForm.code]);
+  const all = await rows(ctx, `SELECT quarter, metric, sum(value) AS value FROM quarter_figures WHERE form = $2 AND year = $1 AND unit_kind = 'township' GROUP BY ALL`, [ctx.year, townshipFiguresForm.code]);
   const subs = await rows(
     ctx,
     `SELECT submission_id, path, form, year, period_from, period_to, status, strftime(received_at, '%Y-%m-%d %H:%M:%S') AS received_at, reason
-     FROM submissions WHERE unit_code = '${unit.code}' AND (year = ${ctx.year} OR year IS NULL) ORDER BY received_at, submission_id`,
+     FROM submissions WHERE unit_code = $1 AND (year = $2 OR year IS NULL) ORDER BY received_at, submission_id`,
+    [unit.code, ctx.year],
   );
   const doc: TownshipDocument = {
     kind: 'township',
-    ...meta(ctx, await sources(ctx, `unit_code = '${unit.code}'`)),
+    ...meta(ctx, await sources(ctx, 'unit_code = $2', [unit.code])),
     unit: unit.name,
     code: unit.code,
-    columns: columnsOf(townshipStatsForm.fields),
+    columns: columnsOf(townshipFiguresForm.fields),
     quarters: quarters.map((q) => ({
       quarter: q,
       values: Object.fromEntries(t1Metrics.map((m) => [m, num(mine.find((r) => num(r.quarter) === q && r.metric === m)?.value)])),
@@ -511,8 +556,8 @@ export async function townshipDocument(ctx: BuildContext, unit: { name: string; 
     rectification: (() => {
       const through = (from: readonly Record<string, unknown>[], m: string) => from.filter((r) => quarters.includes(num(r.quarter)) && r.metric === m).reduce((a, r) => a + num(r.value), 0);
       const parts = (from: readonly Record<string, unknown>[]) => {
-        const rectified = through(from, 'hazards_rectified');
-        const found = through(from, 'hazards_found');
+        const rectified = through(from, rectification.rectified);
+        const found = through(from, rectification.found);
         return { rectified, found, rate: rate(rectified, found) };
       };
       return { unit: parts(mine), townships: parts(all) };

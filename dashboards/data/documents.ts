@@ -134,6 +134,24 @@ export const dispatchDocumentSchema = z.object({
       submissionId: z.number().int().nullable(),
     }),
   ),
+  /** Findings the statistician acknowledged (`firestat review ack`): kept apart, with the note and when; the 通报 leaves them out. Who acknowledged stays in the warehouse (`review_actions`): a person's name is never published. */
+  acknowledged: z.array(
+    z.object({
+      findingId: z.string(),
+      rule: z.string(),
+      ruleLabel: z.string(),
+      severity: z.enum(['error', 'warning']),
+      unit: z.string(),
+      form: z.string(),
+      message: z.string(),
+      path: z.string().nullable(),
+      sheet: z.string().nullable(),
+      cell: z.string().nullable(),
+      submissionId: z.number().int().nullable(),
+      reviewNote: z.string(),
+      reviewedAt: z.string(),
+    }),
+  ),
 });
 
 /**

@@ -1,4 +1,5 @@
-import { townshipStatsForm } from '../../domain/forms/index.js';
+import { fieldOf } from '../../domain/forms/index.js';
+import { rectification, townshipFiguresForm } from '../../domain/forms/report-fields.js';
 import type { DispatchDocument } from '../data/documents.js';
 import type { ChartRenderer } from './charts.js';
 import { section, statusChip, statusLegend } from './components.js';
@@ -8,7 +9,7 @@ import { page, scope, tableWrap } from './layout.js';
 import { files, formName, sourceAnchor, type Site } from './site.js';
 
 /** A hazard's unit (`处`), from the 统计表's field declaration of 发现火灾隐患数. */
-const hazardUnit = townshipStatsForm.fields.find((f) => f.id === 'hazards_found')?.unit ?? '';
+const hazardUnit = fieldOf(townshipFiguresForm, rectification.found).unit ?? '';
 
 type Slot = DispatchDocument['matrix'][number];
 type Findings = DispatchDocument['findings'];
@@ -151,6 +152,17 @@ export function findingsTable(site: Site, findings: Findings, sourceIds: Readonl
 </table>`);
 }
 
+/** Findings the statistician acknowledged (`firestat review ack`): apart from the open ones, with the note (not who: names are not published). */
+export function acknowledgedTable(site: Site, acknowledged: DispatchDocument['acknowledged']): Html {
+  if (acknowledged.length === 0) return html`<p class="note">没有已核实的问题。</p>`;
+  return tableWrap(html`<table class="data findings acknowledged">
+<thead><tr><th scope="col">问题类型</th><th scope="col">单位</th><th scope="col">报表</th><th scope="col">说明</th><th scope="col">工作表</th><th scope="col">单元格</th><th scope="col">核实情况</th><th scope="col">核实时间</th></tr></thead>
+<tbody>${acknowledged.map(
+    (f) => html`<tr><td>${f.ruleLabel}</td><td class="nowrap">${f.unit}</td><td title="${formName(site, f.form)}">${f.form}</td><td class="message">${f.message}</td><td>${f.sheet ?? '—'}</td><td class="nowrap">${f.cell ?? '—'}</td><td class="message">${f.reviewNote}</td><td class="nowrap">${f.reviewedAt}</td></tr>`,
+  )}</tbody>
+</table>`, '已核实的问题不列入通报；数值变了会重新列为待核实。');
+}
+
 export function dispatchPage(site: Site, doc: DispatchDocument, charts: ChartRenderer): string {
   const y = doc.year;
   const q = doc.quarter;
@@ -167,7 +179,9 @@ ${rejectedList(site, doc)}
 ${lateList(site, doc)}`)}
 ${section('hazards', doc.openHazardsAt.basis === 'quarter_end' ? `未整改隐患（第${quarterNumeral(q)}季度末）` : '未整改隐患', html`${scope(`截至 ${hazardsDateText(doc)}`, units, '#sources')}${hazardsSection(site, doc, charts)}`)}
 ${section('findings', '数据核对发现的问题', html`${scope(period, units)}
-${findingsTable(site, doc.findings, new Set(doc.sources.map((s) => s.submissionId)))}`)}
+${findingsTable(site, doc.findings, new Set(doc.sources.map((s) => s.submissionId)))}
+<h3 id="acknowledged">已核实的问题</h3>
+${acknowledgedTable(site, doc.acknowledged)}`)}
 `;
   return page(site, {
     title: `${quarterName(y, q)}调度`,

@@ -5,12 +5,7 @@
  * markup, whatever it contains.
  */
 
-const escapes: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-/** Escapes text for use in HTML content and in quoted attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => escapes[c] ?? c);
-}
+import { escapeHtml } from '../../domain/html-text.js';
 
 /** A fragment of markup that is safe to insert as is. */
 export class Html {

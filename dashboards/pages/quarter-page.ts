@@ -1,3 +1,4 @@
+import { bureauFiguresForm, inspectedUnits, rectification, townshipCaseFields, townshipFiguresForm } from '../../domain/forms/report-fields.js';
 import type { QuarterDocument } from '../data/documents.js';
 import type { ChartRenderer } from './charts.js';
 import { cards, groupedHeader, section, type Card } from './components.js';
@@ -18,7 +19,7 @@ function summaryTable(site: Site, doc: QuarterDocument, which: 'quarter' | 'year
   const unitCell = (r: Row) => {
     const c = code.get(r.unit);
     if (!c) return html`${r.unit}`;
-    const src = which === 'quarter' ? sourceFor(doc.sources, r.unit, 'T1') : undefined;
+    const src = which === 'quarter' ? sourceFor(doc.sources, r.unit, townshipFiguresForm.code) : undefined;
     return html`<a href="${files.township(c)}">${r.unit}</a>${src ? html` <a class="src" href="#${sourceAnchor(src.submissionId)}" title="数据来源：${src.path}">源</a>` : ''}`;
   };
   const cell = (r: Row, metric: string) => {
@@ -75,7 +76,7 @@ function bureauTable(doc: QuarterDocument): Html {
   return tableWrap(html`<table class="data summary">
 ${groupedHeader(['科室'], doc.bureauColumns)}
 <tbody>${doc.bureauRows.map((r) => {
-    const src = doc.sources.filter((s) => s.unit === r.unit && s.form === 'B1');
+    const src = doc.sources.filter((s) => s.unit === r.unit && s.form === bureauFiguresForm.code);
     return html`<tr><th scope="row">${r.unit}${src.map((s) => html` <a class="src" href="#${sourceAnchor(s.submissionId)}" title="数据来源：${s.path}">源</a>`)}</th>${doc.bureauColumns.map((c) => html`<td class="num">${count(r.quarter[c.metric])}</td>`)}</tr>`;
   })}
 <tr class="township_total"><th scope="row">局本级合计</th>${doc.bureauColumns.map((c) => html`<td class="num">${count(sumOf('quarter', c.metric))}</td>`)}</tr>
@@ -94,7 +95,10 @@ export function quarterPage(site: Site, doc: QuarterDocument, charts: ChartRende
   const total = doc.rows.find((r) => r.kind === 'township_total');
   const district = doc.rows.find((r) => r.kind === 'district_total');
   const bureauRow = doc.rows.find((r) => r.kind === 'bureau');
-  const caseMetrics = doc.columns.filter((c) => c.metric.endsWith('_cases')).map((c) => c.metric);
+  const caseMetrics = townshipCaseFields.map((f) => f.id).filter((m) => doc.columns.some((c) => c.metric === m));
+  // The bureau's own cases: its column that stands beside no township column.
+  const ownCases = doc.bureauOnlyColumns.find((c) => c.beside === null);
+  const { found, rectified } = rectification;
   const prev = doc.previousQuarter;
   const vsPrev = (m: string | string[]): string | undefined => {
     if (!prev || !total) return undefined;
@@ -105,20 +109,20 @@ export function quarterPage(site: Site, doc: QuarterDocument, charts: ChartRende
   };
   const tq = (m: string) => total?.quarter[m] ?? 0;
   const headline: Card[] = [
-    { label: '镇街检查社会单位', phrase: `${count(tq('units_inspected'))} 家`, detail: vsPrev('units_inspected') },
-    { label: '镇街发现火灾隐患', phrase: `${count(tq('hazards_found'))} 处`, detail: vsPrev('hazards_found') },
-    { label: '镇街整改火灾隐患', phrase: `${count(tq('hazards_rectified'))} 处`, detail: vsPrev('hazards_rectified') },
+    { label: '镇街检查社会单位', phrase: `${count(tq(inspectedUnits))} 家`, detail: vsPrev(inspectedUnits) },
+    { label: '镇街发现火灾隐患', phrase: `${count(tq(found))} 处`, detail: vsPrev(found) },
+    { label: '镇街整改火灾隐患', phrase: `${count(tq(rectified))} 处`, detail: vsPrev(rectified) },
     { label: '镇街整改率', phrase: percent(total?.rectificationRate), detail: `累计 ${percent(total?.yearToDateRectificationRate)}` },
     { label: '镇街办理案件', phrase: `${caseMetrics.reduce((a, m) => a + tq(m), 0)} 起`, detail: vsPrev(caseMetrics) },
-    { label: '局本级行政处罚', phrase: `${count(bureauRow?.quarter.bureau_penalties)} 件`, detail: `累计 ${count(bureauRow?.yearToDate.bureau_penalties)} 件` },
-    { label: '全区发现隐患', phrase: `${count(district?.quarter.hazards_found)} 处`, detail: `整改率 ${percent(district?.rectificationRate)}` },
+    { label: '局本级行政处罚', phrase: `${count(ownCases ? bureauRow?.quarter[ownCases.metric] : undefined)} 件`, detail: `累计 ${count(ownCases ? bureauRow?.yearToDate[ownCases.metric] : undefined)} 件` },
+    { label: '全区发现隐患', phrase: `${count(district?.quarter[found])} 处`, detail: `整改率 ${percent(district?.rectificationRate)}` },
   ];
   const townRows = doc.rows.filter((r) => r.kind === 'township');
   const caseLabel = (c: QuarterDocument['casesByType'][number]) => `${c.enforcement}·${c.procedure}`;
   // Units from the form field declarations: township cases (T1) and the bureau's penalties (B1).
   const unitOf = (metric: string) => doc.columns.find((c) => c.metric === metric)?.unit ?? '';
   const caseUnit = (c: QuarterDocument['casesByType'][number]) =>
-    c.enforcement === '本级执法' ? (doc.bureauColumns.find((b) => b.metric === 'penalties')?.unit ?? '') : unitOf(caseMetrics[0] ?? '');
+    c.enforcement === '本级执法' ? (ownCases?.unit ?? '') : unitOf(caseMetrics[0] ?? '');
   const body = html`
 ${section('headline', '本季度要点', html`${scope(period, `${towns}；局本级`)}${cards(headline)}`)}
 ${section('summary', '本季度汇总表', html`${scope(period, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
@@ -135,7 +139,7 @@ ${tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">执法类
 ${charts.bar({ title: '案件数（按执法类型和程序）', scope: `${period} · ${towns}与局本级`, categories: doc.casesByType.map(caseLabel), categoryUnits: doc.casesByType.map(caseUnit), mixedUnits: new Set(doc.casesByType.map(caseUnit)).size > 1, series: [{ name: '本季度', values: doc.casesByType.map((c) => c.quarter) }, { name: '年度累计', values: doc.casesByType.map((c) => c.yearToDate) }], labels: true, width: 640, height: 300 })}
 </div>`)}
 ${section('by-township', '各镇街隐患发现与整改', html`${scope(period, towns)}
-${charts.bar({ title: `发现与整改火灾隐患（${unitOf('hazards_found')}）`, scope: `${period} · ${towns}`, unit: unitOf('hazards_found'), categories: townRows.map((r) => r.unit), series: [{ name: '发现火灾隐患', values: townRows.map((r) => r.quarter.hazards_found ?? 0) }, { name: '整改火灾隐患', values: townRows.map((r) => r.quarter.hazards_rectified ?? 0) }], horizontal: true, width: 900, height: 620 })}`)}
+${charts.bar({ title: `发现与整改火灾隐患（${unitOf(found)}）`, scope: `${period} · ${towns}`, unit: unitOf(found), categories: townRows.map((r) => r.unit), series: [{ name: '发现火灾隐患', values: townRows.map((r) => r.quarter[found] ?? 0) }, { name: '整改火灾隐患', values: townRows.map((r) => r.quarter[rectified] ?? 0) }], horizontal: true, width: 900, height: 620 })}`)}
 ${section('bureau', '局本级', html`${scope(`${period}；${ytd}`, bureau)}${bureauTable(doc)}`)}
 `;
   return page(site, {

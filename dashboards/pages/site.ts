@@ -1,4 +1,4 @@
-import { bureauMonthlyForm, townshipStatsForm } from '../../domain/forms/index.js';
+import { forms as declaredForms } from '../../domain/forms/index.js';
 import type { Source } from '../data/documents.js';
 import type { DocumentSet } from '../publisher.js';
 
@@ -27,11 +27,7 @@ export function siteOf(docs: DocumentSet, outputs: readonly string[] = []): Site
     generatedAt: docs.index.generatedAt,
     asOf: docs.index.asOf,
     formNames: new Map([
-      ['T1', '镇街消防执法工作统计表'],
-      ['B1', '局本级执法工作月报'],
-      ['L1', '行政处罚案件台账'],
-      ['L2', '火灾隐患整改台账'],
-      ['R1', '案卷评查表'],
+      ...declaredForms.map((f) => [f.code, f.name] as [string, string]),
       ...forms.map((f) => [f.code, f.name] as [string, string]),
     ]),
     outputs: new Set(outputs),
@@ -67,5 +63,5 @@ export function sourceFor(sources: readonly Source[], unit: string, form: string
 
 /** Head counts (`消防管理岗人员`): a span's figure is the latest value, never a sum over it. */
 export const stockMetrics: ReadonlySet<string> = new Set(
-  [...townshipStatsForm.fields, ...bureauMonthlyForm.fields].filter((f) => f.measure === 'stock').map((f) => f.id),
+  declaredForms.filter((f) => f.kind === 'aggregate').flatMap((f) => f.fields).filter((f) => f.measure === 'stock').map((f) => f.id),
 );

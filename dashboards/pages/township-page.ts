@@ -1,3 +1,4 @@
+import { townshipCaseFields } from '../../domain/forms/report-fields.js';
 import type { DispatchDocument, TownshipDocument } from '../data/documents.js';
 import type { ChartRenderer } from './charts.js';
 import { cards, section, statusChip, statusLegend, type Card } from './components.js';
@@ -54,7 +55,7 @@ export function townshipPage(site: Site, doc: TownshipDocument, dispatch: readon
   const period = `${y}年1—${last * 3}月`;
   const sumOf = (key: 'values' | 'districtAverage', m: string) =>
     stockMetrics.has(m) ? (doc.quarters.at(-1)?.[key][m] ?? 0) : Math.round(doc.quarters.reduce((a, q) => a + (q[key][m] ?? 0), 0) * 10) / 10;
-  const caseMetrics = doc.columns.filter((c) => c.metric.endsWith('_cases')).map((c) => c.metric);
+  const caseMetrics = townshipCaseFields.map((f) => f.id).filter((m) => doc.columns.some((c) => c.metric === m));
   const cases = (key: 'values' | 'districtAverage') => Math.round(caseMetrics.reduce((a, m) => a + sumOf(key, m), 0) * 10) / 10;
   // Exact, from the counts (not from the rounded averages): the 汇总's 累计整改率 digits.
   const rate = (key: 'values' | 'districtAverage') => (key === 'values' ? doc.rectification.unit.rate : doc.rectification.townships.rate);

@@ -1,3 +1,4 @@
+import { townshipCaseFields } from '../../domain/forms/report-fields.js';
 import type { QuarterDocument, YearDocument } from '../data/documents.js';
 import type { DocumentSet } from '../publisher.js';
 import type { ChartRenderer } from './charts.js';
@@ -64,7 +65,7 @@ function townshipTable(site: Site, last: QuarterDocument | undefined): Html {
   if (!last) return html`<p class="muted">尚无季度数据。</p>`;
   const code = new Map(site.townships.map((t) => [t.unit, t.code]));
   const metrics = ['units_inspected', 'hazards_found', 'hazards_rectified'];
-  const caseMetrics = last.columns.filter((c) => c.metric.endsWith('_cases')).map((c) => c.metric);
+  const caseMetrics = townshipCaseFields.map((f) => f.id).filter((m) => last.columns.some((c) => c.metric === m));
   const label = (m: string) => last.columns.find((c) => c.metric === m)?.label ?? m;
   /** A header with its unit from the form field declaration: `检查社会单位数（家）`. */
   const head = (text: string, m: string) => {

@@ -4,6 +4,7 @@ import { monthPeriod, periodLabel, quarterPeriod } from '../../domain/periods.js
 import type { Unit, UnitRegistry } from '../../domain/units.js';
 import { expectedText } from '../../pipelines/normalize/cell-values.js';
 import { columnLetters } from '../../sources/readers/reader.js';
+import { displayWidth } from '../../domain/cell-text.js';
 import { printSetup } from '../xlsx/sheet-layout.js';
 import { templateLayout, type TemplateLayout } from './template-layout.js';
 
@@ -69,13 +70,6 @@ function validations(ws: ExcelJS.Worksheet): { add(range: string, validation: Ex
 
 function cut(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
-}
-
-/** Width of a text in Excel character units: CJK and full-width characters count two. */
-function displayWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) w += /[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(ch) ? 2 : 1;
-  return w;
 }
 
 /** A unit reports at some time in the year. */

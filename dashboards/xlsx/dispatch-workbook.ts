@@ -156,12 +156,38 @@ function findingsSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Letter
   });
 }
 
-/** `调度表-YYYY-Qn.xlsx`: sheets 报送情况, 未整改隐患, 数据问题. */
+/** 已核实问题: findings the statistician acknowledged (`firestat review ack`), with the note (not who: names are not published). */
+function acknowledgedSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Letterhead, period: string): void {
+  addTableSheet(wb, {
+    name: '已核实问题',
+    title: `${head.district}${period}已核实的数据问题`,
+    subtitle: subtitle(period, doc.asOf, doc.generatedAt),
+    columns: [
+      { header: '序号', format: 'count', width: 6, align: 'center' },
+      { header: '单位', width: 14 },
+      { header: '报表', width: 14, wrap: true },
+      { header: '问题类型', width: 20, wrap: true },
+      { header: '说明', width: 50, wrap: true },
+      { header: '工作表', width: 14, wrap: true },
+      { header: '单元格', width: 8 },
+      { header: '核实情况', width: 36, wrap: true },
+      { header: '核实时间', width: 18 },
+    ],
+    rows: doc.acknowledged.map((f, i) => ({ values: [i + 1, f.unit, formLabel(doc, f.form), f.ruleLabel, f.message, f.sheet, f.cell, f.reviewNote, f.reviewedAt] })),
+    freezeColumns: 2,
+    emptyText: '本季度没有已核实的问题',
+    autoFilter: true,
+    notes: ['注：统计人员已向报送单位核实并说明的问题（firestat review ack），不列入通报；所涉数值变了会重新列为待核实。'],
+  });
+}
+
+/** `调度表-YYYY-Qn.xlsx`: sheets 报送情况, 未整改隐患, 数据问题, 已核实问题. */
 export function dispatchWorkbook(doc: DispatchDocument, head: Letterhead): ExcelJS.Workbook {
   const period = quarterPeriod(doc.year, doc.quarter);
   const wb = newWorkbook(doc.generatedAt, `${head.district}${period}消防执法工作调度表`, head.bureau);
   statusSheet(wb, doc, head, period);
   hazardSheet(wb, doc, head, period);
   findingsSheet(wb, doc, head, period);
+  acknowledgedSheet(wb, doc, head, period);
   return wb;
 }

@@ -2,7 +2,7 @@ import { columnLetters } from '../../sources/readers/reader.js';
 import ExcelJS from 'exceljs';
 import { shanghaiTimestamp } from '../../domain/clock.js';
 import { percentNumFmt, percentText } from '../rates.js';
-import { safeText } from './safe-text.js';
+import { displayWidth, safeText } from '../../domain/cell-text.js';
 
 /**
  * The layout every firestat workbook shares, the way a bureau's printed table looks: a title row
@@ -96,24 +96,14 @@ const border: Partial<ExcelJS.Borders> = { top: thin, left: thin, bottom: thin, 
 const numFmts: Record<ColumnFormat, string | undefined> = { text: undefined, count: '0', percent: percentNumFmt, decimal: '0.00' };
 
 /** Font sizes (pt) of the title, subtitle, headers and data. */
-export const fontSizes = { title: 16, subtitle: 10, header: 11, data: 11, note: 10 } as const;
-
-/** Width of a text in Excel character units: CJK and full-width characters count two. */
-export function displayWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) {
-    const c = ch.codePointAt(0) ?? 0;
-    w += (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c >= 0x20000 ? 2 : 1;
-  }
-  return w;
-}
+const fontSizes = { title: 16, subtitle: 10, header: 11, data: 11, note: 10 } as const;
 
 /**
  * Width of a text in Excel column units when printed at `size` pt (bold a little wider): Excel's unit
  * is the width of a digit of the 11 pt default font, and a 宋体 character is about 1.05 of it (CJK:
  * two). Cell padding not included.
  */
-export function printWidth(text: string, size: number = fontSizes.data, bold = false): number {
+function printWidth(text: string, size: number = fontSizes.data, bold = false): number {
   const widest = Math.max(0, ...text.split('\n').map((line) => displayWidth(line)));
   return widest * 1.05 * (size / 11) * (bold ? 1.08 : 1);
 }
@@ -122,12 +112,12 @@ export function printWidth(text: string, size: number = fontSizes.data, bold = f
 const cellPadding = 1.5;
 
 /** The column width a text needs to sit on its lines without the spreadsheet breaking it further. */
-export function widthFor(text: string, size: number = fontSizes.data, bold = false): number {
+function widthFor(text: string, size: number = fontSizes.data, bold = false): number {
   return Math.ceil((printWidth(text, size, bold) + cellPadding) * 10) / 10;
 }
 
 /** A data value as the sheet shows it (for widths). */
-export function shown(v: CellValue, format: ColumnFormat): string {
+function shown(v: CellValue, format: ColumnFormat): string {
   if (v === null) return '';
   if (typeof v === 'string') return v;
   if (format === 'percent') return percentText(v);
@@ -150,7 +140,7 @@ const joiners = /^[·、/／,，;；:：]$/;
  * word before (`通知|书` → `通知书`, `单位|数` → `单位数`); a joiner (`·`, `、`) stays at the end
  * of the word before it; explicit line breaks are kept as breaks.
  */
-export function headerWords(text: string): string[] {
+function headerWords(text: string): string[] {
   const words: string[] = [];
   for (const [li, line] of text.split('\n').entries()) {
     if (li > 0) words.push('\n');
@@ -238,7 +228,7 @@ function packWords(words: readonly string[], width: number): string[] {
  * A header set in lines for a column `width` units wide: words packed into lines, the unit in
  * brackets on its own line when the header needs more than one (`检查社会单位数` / `（家）`).
  */
-export function headerLayout(header: string, width: number): string[] {
+function headerLayout(header: string, width: number): string[] {
   const words = headerWords(header);
   const room = Math.max(1, Math.floor((width - cellPadding) / (1.05 * 1.08)));
   const one = packWords(words, room);
@@ -252,7 +242,7 @@ export function headerLayout(header: string, width: number): string[] {
 }
 
 /** `检查社会单位数\n（家）`: the header text with its line breaks, for a column `width` units wide. */
-export function headerText(header: string, width: number): string {
+function headerText(header: string, width: number): string {
   return headerLayout(header, width).join('\n');
 }
 
@@ -280,7 +270,7 @@ function lines(text: string, width: number, size: number = fontSizes.data): numb
 }
 
 /** Writes a value; strings always through {@link safeText}. */
-export function setValue(cell: ExcelJS.Cell, value: CellValue): void {
+function setValue(cell: ExcelJS.Cell, value: CellValue): void {
   cell.value = typeof value === 'string' ? safeText(value) : value;
 }
 
@@ -309,13 +299,13 @@ export function printSetup(ws: ExcelJS.Worksheet, headerRows: readonly number[],
 }
 
 /** Column letters of a 1-based column number (the readers' helper, re-exported for the workbooks). */
-export const columnLetter = columnLetters;
+const columnLetter = columnLetters;
 
 /**
  * Column widths widened, when the title needs more than they add up to, so that the title fits its
  * merged row: the extra is shared among the columns wider than a 序号 column, in proportion.
  */
-export function fitTitle(widths: readonly number[], titleWidth: number): number[] {
+function fitTitle(widths: readonly number[], titleWidth: number): number[] {
   const total = widths.reduce((a, w) => a + w, 0);
   if (titleWidth <= total) return [...widths];
   const wide = widths.map((w) => w > 6.5);

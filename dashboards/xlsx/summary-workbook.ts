@@ -1,4 +1,5 @@
 import type ExcelJS from 'exceljs';
+import { rectification } from '../../domain/forms/report-fields.js';
 import type { QuarterDocument } from '../data/documents.js';
 import { isOverHundred, overHundredNote } from '../rates.js';
 import { addTableSheet, newWorkbook, subtitle, type CellValue, type Column, type TableRow } from './sheet-layout.js';
@@ -70,7 +71,7 @@ function figureColumns(doc: QuarterDocument): SummaryColumn[] {
   doc.columns.forEach((c, i) => {
     out.push({ column: { header: withUnit(c.label, c.unit), group: c.group, format: 'count' }, value: figure(c.metric) });
     out.push(...doc.bureauOnlyColumns.filter((b) => b.beside === c.metric).map(bureauOnly));
-    if (c.metric === 'hazards_rectified') {
+    if (c.metric === rectification.rectified) {
       out.push(rateColumn);
       rate = true;
     }

@@ -25,7 +25,7 @@ export const bureauMonthlyForm: FormDefinition = {
     { id: 'major_hazards_rectified', label: '整改重大火灾隐患', unit: '件', type: 'count', required: false, synonyms: ['整改重大隐患', '重大火灾隐患整改'] },
     { id: 'complaints_handled', label: '处理投诉', unit: '件', type: 'count', required: false, synonyms: ['处理投诉举报', '投诉举报', '处理投诉数'] },
     { id: 'licences', label: '行政许可', unit: '件', type: 'count', required: false, synonyms: ['实施行政许可', '依法实施行政许可', '行政许可数'] },
-    { id: 'penalties', label: '行政处罚', unit: '件', type: 'count', required: false, synonyms: ['行政处罚数', '行政处罚案件'] },
+    { id: 'penalties', label: '行政处罚', unit: '件', tally: { form: 'L1', dateField: 'decision_date' }, type: 'count', required: false, synonyms: ['行政处罚数', '行政处罚案件'] },
     { id: 'three_stops', label: '责令三停', unit: '家', type: 'count', required: false, synonyms: ['责令三停单位', '三停'] },
     { id: 'seals', label: '责令查封', unit: '家', type: 'count', required: false, synonyms: ['查封', '临时查封'] },
     { id: 'fire_investigations_general', group: '火灾调查', label: '一般程序', unit: '件', type: 'count', required: false, synonyms: ['火灾调查一般程序'] },

@@ -72,6 +72,30 @@ export interface FieldDefinition {
    * 检查社会单位数（家）and is shown in a column of its own.
    */
   readonly counterpart?: { readonly form: string; readonly field: string };
+  /**
+   * A count that a ledger's rows should match: the rows of `form` whose `dateField` falls in the
+   * quarter (and whose fields hold the values in `where`). T1 发现火灾隐患数 counts L2 rows by
+   * 检查日期; 赋权执法案件·一般程序 counts L1 rows of 赋权执法 and 一般程序 by 决定日期. The findings
+   * that compare a figure with its ledger, the 案件 figures of the pages and the 办理案件数 ranking
+   * follow from this declaration.
+   */
+  readonly tally?: { readonly form: string; readonly dateField: string; readonly where?: Readonly<Record<string, string>> };
+  /**
+   * Free text someone typed (a description, a narrative): not personal data by declaration, but a
+   * name may turn up in it, so the data dictionary shows no example of it.
+   */
+  readonly freeText?: boolean;
+}
+
+/**
+ * Ledgers: how the warehouse view of the current rows is named and which of the form's dates place
+ * a row in a year and quarter: `{ field: 'inspection_date', as: 'found', meaning: '发现' }` gives
+ * the view columns `found_year`/`found_quarter`, commented 按检查日期计入发现的年度.
+ */
+export interface CurrentView {
+  readonly name: string;
+  readonly comment: string;
+  readonly periods?: readonly { readonly field: string; readonly as: string; readonly meaning?: string }[];
 }
 
 /**
@@ -125,6 +149,15 @@ export interface FormDefinition {
    * 12 份), `起` for cases, `处` for hazards. Pages, text and workbooks take it from here.
    */
   readonly rowUnit?: string;
+  /** Ledgers: the view of the current rows (one per real-world record, latest submission wins). */
+  readonly currentView?: CurrentView;
+}
+
+/** A form's field by id; throws when the form does not declare it (a typo in a catalogue). */
+export function fieldOf(form: FormDefinition, id: string): FieldDefinition {
+  const f = form.fields.find((x) => x.id === id);
+  if (!f) throw new Error(`${form.code} ${form.name} has no field ${id}`);
+  return f;
 }
 
 /** The canonical header text of a field: `赋权执法案件·一般程序（起）`. */

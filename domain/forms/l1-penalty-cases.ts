@@ -15,6 +15,11 @@ export const penaltyCasesForm: FormDefinition = {
   unitField: 'handling_unit',
   naturalKey: ['case_no'],
   dateField: 'decision_date',
+  currentView: {
+    name: 'cases',
+    comment: '行政处罚案件（现行）：每个案件编号取最新一次报送的记录；decision_year/decision_quarter 为计入的年度和季度',
+    periods: [{ field: 'decision_date', as: 'decision' }],
+  },
   fields: [
     { id: 'case_no', label: '案件编号', type: 'text', required: true, synonyms: ['案号', '文书编号', '决定书文号', '处罚决定书文号', '编号'] },
     { id: 'handling_unit', label: '承办单位', type: 'unit', required: true, synonyms: ['办案单位', '执法单位', '承办镇街'] },
@@ -22,7 +27,7 @@ export const penaltyCasesForm: FormDefinition = {
     { id: 'procedure', label: '程序类型', type: 'choice', required: true, choices: ['一般程序', '简易程序'], choiceAliases: { 一般: '一般程序', 简易: '简易程序', 当场处罚: '简易程序' }, synonyms: ['适用程序', '程序'] },
     { id: 'party', label: '当事人', type: 'text', required: true, personal: true, synonyms: ['当事人名称', '当事人姓名', '当事人名称姓名', '当事人姓名名称', '被处罚人', '被处罚单位'] },
     { id: 'party_type', label: '当事人类型', type: 'choice', required: true, choices: ['单位', '个人'], choiceAliases: { 法人: '单位', 企业: '单位', 自然人: '个人', 个体: '个人', 个体工商户: '个人' }, synonyms: ['当事人性质', '类型'] },
-    { id: 'violation', label: '违法行为', type: 'text', required: true, synonyms: ['违法事实', '案由', '主要违法行为'] },
+    { id: 'violation', label: '违法行为', type: 'text', required: true, freeText: true, synonyms: ['违法事实', '案由', '主要违法行为'] },
     { id: 'filed_date', label: '立案日期', type: 'date', required: true, synonyms: ['立案时间'] },
     { id: 'decision_date', label: '决定日期', type: 'date', required: true, synonyms: ['决定时间', '处罚决定日期', '作出决定日期'] },
     { id: 'penalty_kind', label: '处罚种类', type: 'text', required: true, synonyms: ['处罚类型', '处罚内容', '处罚结果'] },

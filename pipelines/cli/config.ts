@@ -2,6 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { z } from 'zod';
 import { defaultReadLimits } from '../../sources/readers/reader.js';
+import { forms } from '../../domain/forms/index.js';
+
+/** The form codes `dueDays` may name: every declared form. */
+const formCodes: readonly string[] = forms.map((f) => f.code);
 
 /** The optional `firestat.config.json`: every key may be left out. Paths are relative to the file. */
 export const configSchema = z
@@ -25,7 +29,14 @@ export const configSchema = z
       })
       .strict()
       .optional(),
-    dueDays: z.partialRecord(z.enum(['T1', 'B1', 'L1', 'L2', 'R1']), z.number().int().min(0).max(366)).default({}),
+    dueDays: z
+      .record(z.string(), z.number().int().min(0).max(366))
+      .superRefine((r, ctx) => {
+        for (const key of Object.keys(r)) {
+          if (!formCodes.includes(key)) ctx.addIssue({ code: 'custom', path: [key], message: `没有报表“${key}”，应为 ${formCodes.join('、')} 之一` });
+        }
+      })
+      .default({}),
     limits: z
       .object({
         maxFileBytes: z.number().int().positive(),

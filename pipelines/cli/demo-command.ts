@@ -10,6 +10,10 @@ import { build } from '../../dashboards/build.js';
 import { defaultPublishers } from '../../dashboards/publishers.js';
 import { queryRows } from '../../warehouse/query.js';
 import { formatTable } from './table-format.js';
+import { loadPersonalStrings } from '../../warehouse/personal-data.js';
+import { noticesFolder, writeNoticeSet } from '../notices/notice-files.js';
+import { noticesReport } from '../notices/notices-command.js';
+import { composeNotices } from '../notices/notices.js';
 
 /** What `firestat demo` leaves in its folder; only these are removed when it runs again. */
 const demoEntries = ['inbox', 'warehouse.duckdb', 'warehouse.duckdb.wal', 'reports', 'out'];
@@ -48,8 +52,13 @@ export async function runDemo(dirArg: string, out: (line: string) => void): Prom
     for (const o of result.outcomes.filter((x) => x.status === 'failed')) out(`  处理失败（下次运行重试） ${o.path}\n       ${o.reason ?? ''}`);
     for (const o of result.outcomes.filter((x) => x.replacedIds?.length)) out(`  更正 ${o.path}（替换了此前报送的同期文件）`);
     const asOf = '2025-01-20';
-    const built = await build({ warehouse, outDir: join(dir, 'out'), year: 2024, generatedAt: new Date().toISOString(), asOf, publishers: await defaultPublishers() });
+    const registry = UnitRegistry.sample();
+    // The personal strings once, for the notices and the outputs alike.
+    const personal = await loadPersonalStrings(warehouse);
+    const built = await build({ warehouse, outDir: join(dir, 'out'), year: 2024, generatedAt: new Date().toISOString(), asOf, issuer: registry.bureau, personal, publishers: await defaultPublishers() });
     out(`已生成输出：${built.files.length} 个文件（数据截至 ${asOf}，即年度报告起草时）`);
+    const notices = await writeNoticeSet(noticesFolder(join(dir, 'reports'), asOf), await composeNotices(warehouse, { asOf, issuer: registry.bureau, personal }));
+    out(noticesReport(notices).join('\n'));
     const { columns, rows } = await queryRows(warehouse, 'SELECT scope AS 范围, label AS 指标, value AS 数值 FROM year_figures WHERE year = 2024 ORDER BY scope DESC, position');
     out('\n2024 年主要数字（year_figures）：');
     out(formatTable(columns, rows.map((r) => ({ ...r, 范围: r['范围'] === 'bureau' ? '局本级' : '镇街' }))));
@@ -57,6 +66,7 @@ export async function runDemo(dirArg: string, out: (line: string) => void): Prom
     out(`  数据仓库   ${warehousePath}`);
     out(`  查询示例   npx firestat sql --warehouse ${warehousePath} "SELECT * FROM year_figures"`);
     out(`  退回说明   ${join(dir, 'reports')}`);
+    out(`  催报通知   ${notices.dir}（每个单位一份，可直接转发微信；催报汇总给领导）`);
     out(`  输出       ${join(dir, 'out')}（data/ 看板数据，xlsx/ 汇总表·调度表·通报，docx/ 通报与年度报告 Word 文稿，text/ 通报与年度报告文字稿）`);
     out('\n年度报告文字稿：');
     for (const p of built.documents.year.paragraphs) out(`  ${p}`);

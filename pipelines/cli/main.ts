@@ -161,10 +161,10 @@ async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, sign
         : '没有新文件，数据仓库与输出保持不变\n',
   );
   if (result.built) process.stdout.write(`已生成 ${result.built.files.length} 个输出文件：${opts.out ?? cfg.outDir}\n`);
-  if (result.notices?.length) {
-    // One 退回通知 per unit with refused files, ready to paste into WeChat; each refusal's own report and marked copy sit in its folder under the reports folder.
-    process.stdout.write(`退回通知 ${result.notices.length} 份（每个有退回文件的单位一份，可直接转发）：${printable(dirname(result.notices[0]!.path))}\n`);
-    for (const n of result.notices) process.stdout.write(`  ${printable(n.unit)}（${n.files} 份文件）：${printable(n.path)}\n`);
+  if (result.notices) {
+    // One 催报通知 per unit with something to be told (refused files, forms overdue or due soon), ready to paste into WeChat, and the leader's summary.
+    const { noticesReport } = await import('../notices/notices-command.js');
+    process.stdout.write(`${noticesReport(result.notices, printable).join('\n')}\n`);
   }
   if (http && http.lastReport.listed > 0) {
     const r = http.lastReport;
@@ -409,6 +409,32 @@ withNightlyOptions(program.command('schedule'))
   });
 
 program
+  .command('notices')
+  .description('写出催报通知：每个单位一份（被退回待重报的文件及原因、截止日已过仍未报送的报表、7 日内到期尚未收到的报表），可直接转发微信；另写一份领导汇总。只读数据仓库')
+  .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
+  .option('--as-of <date>', '截至日期 YYYY-MM-DD，据此判断逾期、未报和即将到期（默认北京时间今天）')
+  .option('--out <dir>', '写入的目录（默认退回说明目录下的 催报通知/<日期>/；整个目录按本次结果替换）')
+  .action(async (opts: { warehouse?: string; asOf?: string; out?: string }) => {
+    const cfg = config();
+    await checkDateOptions(opts);
+    const path = opts.warehouse ?? cfg.warehouse;
+    if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+    const [{ shanghaiDate }, { noticesFolder, NoticeFolderError }, { noticesCommand, noticesReport }] = await Promise.all([
+      import('../../domain/clock.js'),
+      import('../notices/notice-files.js'),
+      import('../notices/notices-command.js'),
+    ]);
+    const asOf = opts.asOf ?? shanghaiDate(new Date());
+    const outDir = opts.out ?? noticesFolder(cfg.reportsDir ?? join(dirname(path), 'reports'), asOf);
+    try {
+      const written = await noticesCommand({ warehousePath: path, asOf, outDir, issuer: (await configuredRegistry()).bureau });
+      process.stdout.write(`${noticesReport(written, printable).join('\n')}\n`);
+    } catch (e) {
+      throw e instanceof NoticeFolderError ? new ConfigError(e.message) : e;
+    }
+  });
+
+program
   .command('reprocess')
   .description('让下一次运行（run 或 ingest）重新读取一个文件：不论它曾被退回、多次处理失败，还是内容已见过')
   .option('--submission <id>', '报送文件编号（submissions.submission_id）')
@@ -433,6 +459,14 @@ program
     }
   });
 
+program.addCommand(
+  (await import('../review/review-command.js')).reviewCommand({
+    config,
+    registry: configuredRegistry,
+    fail: (message) => new ConfigError(message),
+  }),
+);
+
 program
   .command('check')
   .description('检查数据仓库的完整性：数据行都有来源文件、没有装了一半的文件、同期只有一份现行文件、季度数字可由数据行重算')
@@ -449,6 +483,17 @@ program
     const wal = foreignWalCheck(path);
     const warehouse = await Warehouse.open({ path, readOnly: true, sandbox: {} });
     try {
+      // Read-only: schema steps the forms ask for are reported, applied by the next run.
+      const { pendingSchemaNotice } = await import('../../warehouse/schema/schema-steps.js');
+      const plan = await warehouse.pendingSchema();
+      const pending = pendingSchemaNotice(plan);
+      if (pending) process.stderr.write(`firestat: ${pending}\n`);
+      if (plan.mismatches.length > 0 || plan.steps.some((s) => s.action !== 'comment')) {
+        // The checks read every table and column the forms declare: they wait for the run that adds them.
+        process.stderr.write('firestat: 完整性检查按报表定义读取各表，请在这次调整完成后再检查\n');
+        process.exitCode = 1;
+        return;
+      }
       const results = [wal, ...(await checkWarehouse(warehouse))];
       process.stdout.write(`${checkReport(results)}\n`);
       if (!warehouseSound(results)) process.exitCode = 1;
@@ -520,8 +565,10 @@ try {
   const message = e instanceof Error ? e.message : String(e);
   process.stderr.write(`firestat: ${message}\n`);
   const cause = e instanceof Error ? (e.cause as Error | undefined) : undefined;
-  if (cause instanceof Error) process.stderr.write(`  （原始错误：${cause.message.split('\n')[0]}）\n`);
-  else if (!(e instanceof ConfigError) && !(e instanceof SqlError)) {
+  // A message the cause wrote for the operator already (a schema mismatch) is not repeated.
+  if (cause instanceof Error) {
+    if (cause.message !== message) process.stderr.write(`  （原始错误：${cause.message.split('\n')[0]}）\n`);
+  } else if (!(e instanceof ConfigError) && !(e instanceof SqlError)) {
     // A system error no step explained: add the Chinese line.
     const { systemErrorLine } = await import('../../domain/system-errors.js');
     const line = systemErrorLine(e, `执行 ${process.argv[2] ?? ''}`.trim(), '未完成');

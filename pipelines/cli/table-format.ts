@@ -1,34 +1,5 @@
-import { neutraliseFormula as neutraliseText } from '../../dashboards/xlsx/safe-text.js';
+import { displayWidth, neutraliseFormula as neutraliseText } from '../../domain/cell-text.js';
 import { printable } from '../../domain/printable.js';
-
-/** Display width of a string in a terminal: CJK and full-width characters take two columns. */
-export function displayWidth(text: string): number {
-  let w = 0;
-  for (const ch of text) {
-    const cp = ch.codePointAt(0)!;
-    if (cp < 32 || (cp >= 0x300 && cp <= 0x36f)) continue;
-    w += isWide(cp) ? 2 : 1;
-  }
-  return w;
-}
-
-function isWide(cp: number): boolean {
-  return (
-    (cp >= 0x1100 && cp <= 0x115f) ||
-    (cp >= 0x2e80 && cp <= 0x303e) ||
-    (cp >= 0x3041 && cp <= 0x33ff) ||
-    (cp >= 0x3400 && cp <= 0x4dbf) ||
-    (cp >= 0x4e00 && cp <= 0x9fff) ||
-    (cp >= 0xa000 && cp <= 0xa4cf) ||
-    (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) ||
-    (cp >= 0xfe30 && cp <= 0xfe4f) ||
-    (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) ||
-    (cp >= 0x1f300 && cp <= 0x1f64f) ||
-    (cp >= 0x20000 && cp <= 0x3fffd)
-  );
-}
 
 function pad(text: string, width: number, right: boolean): string {
   const fill = ' '.repeat(Math.max(0, width - displayWidth(text)));
@@ -58,7 +29,7 @@ export function formatTable(columns: readonly string[], rows: readonly Record<st
 
 /**
  * A cell for a CSV a spreadsheet will open: text goes through the workbooks' own
- * formula-neutralising rule ({@link neutraliseText} in `dashboards/xlsx/safe-text.ts`: `=`, `+`,
+ * formula-neutralising rule ({@link neutraliseText} in `domain/cell-text.ts`: `=`, `+`,
  * `-`, `@`, tab, CR, LF or full-width `＝＋－＠` at the start, after any blanks, gets a leading
  * apostrophe), so a value reads the same in the CSV as in the published .xlsx. Numbers are numbers
  * and stay as they are (a negative number is not a formula).

@@ -10,6 +10,7 @@ import { SNIFF_BYTES } from '../../sources/readers/sniff.js';
 import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader.js';
 import type { Source, SourceFile } from '../../sources/source.js';
 import { FactWriter } from '../../warehouse/load/fact-writer.js';
+import { CsvBulkTimeout, prepareCsvBulk } from './csv-bulk/csv-bulk-load.js';
 import { anyRules, maxAttempts, SubmissionStore, type RunCounts, type SeenOutcome } from '../../warehouse/load/submission-store.js';
 import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
@@ -18,6 +19,7 @@ import { ProblemList, splitTechnical, type Problem } from '../parse/problem.js';
 import { SubmissionParser, type ParsedRecord } from '../parse/submission-parser.js';
 import { guessFromPath } from '../parse/statements.js';
 import { refusalFolder, refusalReason, writeRefusalReport, type RefusalReportInput } from './refusal-report.js';
+import { acceptedNotice, acceptedPlacements, type Placement } from '../review/placements.js';
 
 /** What happened to one file in a run. */
 export interface FileOutcome {
@@ -103,6 +105,15 @@ async function sha256Of(file: SourceFile): Promise<{ sha256: string; head: Buffe
 class FileTimeout extends Error {}
 /** The reader stopped the file for this run (the heap guard); its problem says why. */
 class ReadStopped extends Error {}
+/** Ends the file's transaction without keeping anything: the file is refused (`problem`, if any, says why besides the parser's). */
+class Refusal extends Error {
+  constructor(
+    readonly status: 'rejected' | 'failed',
+    readonly problem?: Problem,
+  ) {
+    super(`refused (${status})`);
+  }
+}
 
 /** The problems less those with `code` (the reader's `read_timeout`, said again as the file's timeout). */
 function withoutCode(problems: ProblemList, code: string): ProblemList {
@@ -128,6 +139,8 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
   const outcomes: FileOutcome[] = [];
   const matcher = new HeaderMatcher(forms);
   const rules = rulesFingerprint(options.registry);
+  // Refused files the analyst let in (`firestat review accept`), by content: read with the stated unit and period.
+  const placements = await acceptedPlacements(warehouse, options.registry);
   try {
     const memory = await store.fileMemory(rules);
     const files: SourceFile[] = [];
@@ -150,7 +163,7 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         outcome = { path: file.path, status: 'unchanged' };
       } else {
         const reprocess = memory.reprocessRequested(file.path);
-        outcome = await ingestFile(file, { ...options, store, runId, matcher, rules, receivedAt: received.get(file)!, attempt: memory.failures(identity) + 1, reprocess });
+        outcome = await ingestFile(file, { ...options, store, runId, matcher, rules, placements, receivedAt: received.get(file)!, attempt: memory.failures(identity) + 1, reprocess });
         await store.rememberFile({
           ...identity,
           sha256: outcome.sha256 ?? null,
@@ -205,6 +218,8 @@ interface FileContext extends IngestOptions {
   readonly attempt: number;
   /** `firestat reprocess` asked for this file: read it even if its bytes were dealt with before. */
   readonly reprocess: boolean;
+  /** Accepts in force by file SHA-256 (see `pipelines/review/placements.ts`). */
+  readonly placements: ReadonlyMap<string, Placement>;
 }
 
 function factPeriod(record: ParsedRecord): { year: number; quarter: number; month: number | null } {
@@ -357,142 +372,137 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
 
   const deadline = Date.now() + (ctx.maxSecondsPerFile ?? 120) * 1000;
   // The readers check the deadline inside the file too (XML and CSV chunks, formula evaluation).
-  const parser = new SubmissionParser((await reader.load()).read(file, { ...limits, deadline }), { registry: ctx.registry, matcher: ctx.matcher, path: file.path });
-  let writer: FactWriter | undefined;
-  const cumulative: CumulativeRow[] = [];
-  await warehouse.connection.run('BEGIN TRANSACTION');
-  let open = true;
-  const rollback = async () => {
-    if (!open) return;
-    open = false;
-    try {
-      writer?.close();
-    } catch {
-      /* the rollback below discards whatever the appender held */
-    }
-    await warehouse.connection.run('ROLLBACK');
+  const parserContext = { registry: ctx.registry, matcher: ctx.matcher, path: file.path, ...(ctx.placements.has(sha256) ? { placement: ctx.placements.get(sha256)! } : {}) };
+  const workbookReader = await reader.load();
+  // A large ledger CSV: DuckDB reads the body, the same parser the rest (csv-bulk/csv-bulk-load.ts); else the JS path.
+  const bulk = await prepareCsvBulk({ file, reader: workbookReader, limits, deadline, connection: warehouse.connection, parserContext });
+  const parser = bulk?.parser ?? new SubmissionParser(workbookReader.read(file, { ...limits, deadline }), parserContext);
+  /** What the parser found so far, to file a refusal under. */
+  const found = () => {
+    const r = parser.result;
+    return { sha256, sheets: r.sheets, ...(r.form ? { form: r.form.code, formName: `${r.form.code} ${r.form.name}` } : {}), ...(r.unit ? { unit: r.unit } : {}), ...(r.period ? { period: r.period } : {}), guess: r.guess };
   };
+  // The file is loaded in one transaction of the Kysely dialect, so a commit that DuckDB turned
+  // into a rollback is reported (as a write error), never taken for a load.
+  let stage: 'read' | 'write' = 'read';
   try {
-    for await (const record of parser.records()) {
-      if (Date.now() > deadline) throw new FileTimeout();
-      if (parser.result.problems.hasErrors) continue;
-      writer ??= await FactWriter.open(warehouse.connection, parser.result.form!);
-      const period = factPeriod(record);
-      writer.write(submissionId, { sheet: record.sheet, rowNumber: record.rowNumber, unit: record.unit, ...period, values: record.values });
-      for (const c of record.cumulative ?? []) cumulative.push({ sheet: record.sheet, rowNumber: record.rowNumber, cell: c.cell, unit: record.unit, ...period, metric: c.field, value: c.value });
-    }
-    // The reader stopped inside the file (deadline, heap guard): nothing about its contents, tried again later.
-    const codes = new Set(parser.result.problems.items.map((p) => p.code));
-    if (codes.has('read_timeout')) throw new FileTimeout();
-    if (codes.has('read_out_of_memory')) throw new ReadStopped();
-  } catch (e) {
-    await rollback();
-    problems = parser.result.problems;
-    if (e instanceof FileTimeout) {
-      problems = withoutCode(problems, 'read_timeout');
-      problems.add({ severity: 'error', code: 'timeout', message: `文件处理超过 ${ctx.maxSecondsPerFile ?? 120} 秒仍未完成，已停止。请检查文件是否过大或损坏` });
-    } else if (e instanceof ReadStopped) {
-      // The reader's own problem (read_out_of_memory) says why.
-    } else {
-      problems.add({ severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
-    }
-    // A timeout or an error of the program says nothing about the file's contents: tried again
-    // later. Filed under what was found so far, so the 调度 matrix shows it as 待处理.
-    const so = parser.result;
-    return refuse({ sha256, guess: so.guess, sheets: so.sheets, ...(so.form ? { form: so.form.code, formName: `${so.form.code} ${so.form.name}` } : {}), ...(so.unit ? { unit: so.unit } : {}), ...(so.period ? { period: so.period } : {}) }, 'failed');
-  }
+    const loaded = await store.transaction(async (trx) => {
+      let writer: FactWriter | undefined;
+      try {
+        const cumulative: CumulativeRow[] = [];
+        for await (const record of bulk ? bulk.records() : parser.records()) {
+          if (Date.now() > deadline) throw new FileTimeout();
+          if (parser.result.problems.hasErrors) continue;
+          writer ??= await FactWriter.open(warehouse.connection, parser.result.form!);
+          const period = factPeriod(record);
+          writer.write(submissionId, { sheet: record.sheet, rowNumber: record.rowNumber, unit: record.unit, ...period, values: record.values });
+          for (const c of record.cumulative ?? []) cumulative.push({ sheet: record.sheet, rowNumber: record.rowNumber, cell: c.cell, unit: record.unit, ...period, metric: c.field, value: c.value });
+        }
+        // The reader stopped inside the file (deadline, heap guard): nothing about its contents, tried again later.
+        const codes = new Set(parser.result.problems.items.map((p) => p.code));
+        if (codes.has('read_timeout')) throw new FileTimeout();
+        if (codes.has('read_out_of_memory')) throw new ReadStopped();
 
-  const r = parser.result;
-  problems = r.problems;
-  const formInfo = {
-    sha256,
-    sheets: r.sheets,
-    ...(r.form ? { form: r.form.code, formName: `${r.form.code} ${r.form.name}` } : {}),
-    ...(r.unit ? { unit: r.unit } : {}),
-    ...(r.period ? { period: r.period } : {}),
-    guess: r.guess,
-  };
-  // The parser alone decides whether the contents refuse the file (its finish() says `incomplete`
-  // when no unit or period is settled); the same parser runs in the browser self-check.
-  if (r.problems.hasErrors) {
-    await rollback();
-    return refuse(formInfo, 'rejected', true);
-  }
-  if (!r.form || !r.unit || !r.period) {
-    await rollback();
-    problems.add({ severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: 'parser result without form, unit or period and without errors' });
-    return refuse(formInfo, 'failed');
-  }
-
-  try {
-    writer?.close();
-    const overlapping = await store.overlapping(r.unit.code, r.form.code, r.period.year, r.period.fromMonth, r.period.toMonth);
-    const replaced: number[] = [];
-    let supersededBy: number | undefined;
-    for (const cur of overlapping) {
-      const contains = r.period.fromMonth <= cur.period_from && cur.period_to <= r.period.toMonth;
-      if (!contains) {
-        await rollback();
-        problems.add({
-          severity: 'error',
-          code: 'period_overlap',
-          message: `本文件的统计期间“${periodLabel(r.period)}”与已入库的文件“${cur.path}”（${periodLabel({ year: r.period.year, fromMonth: cur.period_from, toMonth: cur.period_to })}）部分重叠，数据会被重复计算。如需更正，请重新报送整个期间的数据`,
-        });
-        return refuse(formInfo, 'rejected', true);
+        const r = parser.result;
+        // The parser alone decides whether the contents refuse the file (its finish() says `incomplete`
+        // when no unit or period is settled); the same parser runs in the browser self-check.
+        if (r.problems.hasErrors) throw new Refusal('rejected');
+        if (!r.form || !r.unit || !r.period) {
+          throw new Refusal('failed', { severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: 'parser result without form, unit or period and without errors' });
+        }
+        stage = 'write';
+        const open = writer;
+        writer = undefined;
+        open?.close();
+        await bulk?.insert(submissionId);
+        const overlapping = await trx.overlapping(r.unit.code, r.form.code, r.period.year, r.period.fromMonth, r.period.toMonth);
+        const replaced: number[] = [];
+        let supersededBy: number | undefined;
+        for (const cur of overlapping) {
+          const contains = r.period.fromMonth <= cur.period_from && cur.period_to <= r.period.toMonth;
+          if (!contains) {
+            throw new Refusal('rejected', {
+              severity: 'error',
+              code: 'period_overlap',
+              message: `本文件的统计期间“${periodLabel(r.period)}”与已入库的文件“${cur.path}”（${periodLabel({ year: r.period.year, fromMonth: cur.period_from, toMonth: cur.period_to })}）部分重叠，数据会被重复计算。如需更正，请重新报送整个期间的数据`,
+            });
+          }
+          if (cur.received_at <= receivedAt) replaced.push(cur.submission_id);
+          else supersededBy = cur.submission_id;
+        }
+        const status = supersededBy === undefined ? ('loaded' as const) : ('replaced' as const);
+        // Lineage of a file let in by the analyst: which decision, what it stated (kept whatever the cap).
+        if (ctx.placements.has(sha256)) r.problems.items.push(acceptedNotice(ctx.placements.get(sha256)!));
+        await writeCumulative(warehouse.connection, submissionId, r.form.code, cumulative);
+        await trx.markReplaced(status === 'loaded' ? replaced : [], submissionId);
+        await trx.insert(
+          {
+            ...base,
+            submission_id: submissionId,
+            sha256,
+            loaded_at: shanghaiTimestamp(clock()),
+            unit: r.unit.name,
+            unit_code: r.unit.code,
+            form: r.form.code,
+            ...periodColumns(r.period),
+            status,
+            rows: r.rows,
+            reason: null,
+            placement_guessed: false,
+            rules_fingerprint: ctx.rules,
+            replaced_by: supersededBy ?? null,
+            sheets: r.sheets,
+            report_path: null,
+            duration_ms: elapsed(),
+          },
+          r.problems.items,
+          r.columns,
+        );
+        return { status, replaced, form: r.form.code, unit: r.unit.name, period: periodLabel(r.period), rows: r.rows };
+      } finally {
+        try {
+          writer?.close();
+        } catch {
+          /* the file is not loaded: the transaction's rollback discards whatever the appender held */
+        }
       }
-      if (cur.received_at <= receivedAt) replaced.push(cur.submission_id);
-      else supersededBy = cur.submission_id;
-    }
-    const status = supersededBy === undefined ? 'loaded' : 'replaced';
-    await writeCumulative(warehouse.connection, submissionId, r.form.code, cumulative);
-    await store.markReplaced(status === 'loaded' ? replaced : [], submissionId);
-    await store.insert(
-      {
-        ...base,
-        submission_id: submissionId,
-        sha256,
-        loaded_at: shanghaiTimestamp(clock()),
-        unit: r.unit.name,
-        unit_code: r.unit.code,
-        form: r.form.code,
-        ...periodColumns(r.period),
-        status,
-        rows: r.rows,
-        reason: null,
-        placement_guessed: false,
-        rules_fingerprint: ctx.rules,
-        replaced_by: supersededBy ?? null,
-        sheets: r.sheets,
-        report_path: null,
-        duration_ms: elapsed(),
-      },
-      problems.items,
-      r.columns,
-    );
-    await warehouse.connection.run('COMMIT');
-    open = false;
+    });
+    problems = parser.result.problems;
     const warnings = problems.items.filter((p: Problem) => p.severity === 'warning').length;
     return {
       path: file.path,
-      status,
+      status: loaded.status,
       submissionId,
       sha256,
-      form: r.form.code,
-      unit: r.unit.name,
-      period: periodLabel(r.period),
-      rows: r.rows,
-      ...(status === 'loaded' && replaced.length ? { replacedIds: replaced } : {}),
+      form: loaded.form,
+      unit: loaded.unit,
+      period: loaded.period,
+      rows: loaded.rows,
+      ...(loaded.status === 'loaded' && loaded.replaced.length ? { replacedIds: loaded.replaced } : {}),
       ...(warnings ? { warnings } : {}),
     };
   } catch (e) {
-    try {
-      await rollback();
-    } catch {
-      /* the failed statement may have ended the transaction already */
+    problems = parser.result.problems;
+    if (e instanceof Refusal) {
+      if (e.problem) problems.add(e.problem);
+      return refuse(found(), e.status, e.status === 'rejected');
     }
-    // The warehouse refused the write (disk full, a lock): nothing was kept; tried again later.
-    problems.add({ severity: 'error', code: 'internal', message: '写入数据仓库时出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
-    return refuse(formInfo, 'failed');
+    if ((stage === 'read' && e instanceof FileTimeout) || e instanceof CsvBulkTimeout) {
+      problems = withoutCode(problems, 'read_timeout');
+      problems.add({ severity: 'error', code: 'timeout', message: `文件处理超过 ${ctx.maxSecondsPerFile ?? 120} 秒仍未完成，已停止。请检查文件是否过大或损坏` });
+    } else if (stage === 'read' && e instanceof ReadStopped) {
+      // The reader's own problem (read_out_of_memory) says why.
+    } else if (stage === 'read') {
+      problems.add({ severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
+    } else {
+      // The warehouse refused the write (disk full, a lock, a commit DuckDB aborted): nothing was kept.
+      problems.add({ severity: 'error', code: 'internal', message: '写入数据仓库时出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
+    }
+    // A timeout or an error of the program says nothing about the file's contents: tried again
+    // later. Filed under what was found so far, so the 调度 matrix shows it as 待处理.
+    return refuse(found(), 'failed');
+  } finally {
+    await bulk?.dispose();
   }
 }
 

@@ -3,9 +3,10 @@ import type ExcelModule from 'exceljs';
 import { unzipSync, zipSync, type Unzipped } from 'fflate';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '../../domain/atomic-write.js';
+import { displayWidth, startsLikeFormula, withoutControlCharacters } from '../../domain/cell-text.js';
 import { formByCode, forms, fullLabel, type FormDefinition } from '../../domain/forms/index.js';
 import { readerFor } from '../../sources/readers/index.js';
-import { cellAddress, cellRange, defaultReadLimits, type CellValue, type ReadableFile } from '../../sources/readers/reader.js';
+import { cellAddress, cellRange, defaultReadLimits, readWhole, type CellValue, type ReadableFile } from '../../sources/readers/reader.js';
 import { readHead, sniffBytes } from '../../sources/readers/sniff.js';
 import { technicalNoticeCodes, type Problem } from '../parse/problem.js';
 import { problemLine, reportLine } from './refusal-report.js';
@@ -74,14 +75,14 @@ export const markedCopyLimits: MarkedCopyLimits = {
 export const noticeSheetName = '退回说明';
 
 /** Excel's "bad" style: light red fill, dark red text. */
-export const errorFill = 'FFFFC7CE';
-export const errorFont = 'FF9C0006';
+const errorFill = 'FFFFC7CE';
+const errorFont = 'FF9C0006';
 /** Excel's "neutral" style, for warnings and notices that name a cell (nothing to fix, worth a look). */
-export const noticeFill = 'FFFFEB9C';
-export const noticeFont = 'FF9C5700';
+const noticeFill = 'FFFFEB9C';
+const noticeFont = 'FF9C5700';
 /** First words of every note this module writes; a resent marked copy's old notes are recognised by them. */
-export const errorNoteHead = '【需改正】';
-export const noticeNoteHead = '【提示】';
+const errorNoteHead = '【需改正】';
+const noticeNoteHead = '【提示】';
 
 /** `龙兴镇2024年一季度统计表.xlsx` → `退回-龙兴镇2024年一季度统计表.xlsx` (characters Windows forbids become `_`). */
 export function markedCopyName(path: string): string {
@@ -93,7 +94,7 @@ export function markedCopyName(path: string): string {
 }
 
 /** The wording of a problem's fix: the parser's own advice, else what is expected. */
-export function fixText(p: Problem): string {
+function fixText(p: Problem): string {
   if (p.fix) return p.fix;
   return p.expected ? `请填写${p.expected}` : '';
 }
@@ -102,13 +103,13 @@ export function fixText(p: Problem): string {
  * What the 问题 column says: the text report's line for the problem ({@link reportLine}) without its
  * `改正方法` tail, which has a column of its own. The report's numbered line is this text, then the fix.
  */
-export function problemText(p: Problem): string {
+function problemText(p: Problem): string {
   const { fix: _fix, ...rest } = p;
   return reportLine(rest);
 }
 
 /** What the 单元格 column says: the cell, else where outside the cells the problem is stated. */
-export function placeText(p: Problem): string {
+function placeText(p: Problem): string {
   if (p.cell) return p.cell;
   switch (p.source) {
     case 'file_name':
@@ -172,7 +173,7 @@ export async function writeMarkedCopy(dir: string, input: MarkedCopyInput, limit
 }
 
 /** The marked copy's bytes, or undefined when no reader can open the file. */
-export async function markedCopyBytes(input: MarkedCopyInput, limits: MarkedCopyLimits = markedCopyLimits): Promise<Uint8Array | undefined> {
+async function markedCopyBytes(input: MarkedCopyInput, limits: MarkedCopyLimits = markedCopyLimits): Promise<Uint8Array | undefined> {
   const sheets = await readAsIngestDoes(input.file, limits);
   if (!sheets) return undefined;
   const ExcelJS = (await import('exceljs')).default;
@@ -240,19 +241,8 @@ async function layoutCanBeKept(file: ReadableFile, sheets: readonly ReadSheet[],
 }
 
 async function readAll(file: ReadableFile, max: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const stream = file.open();
-  try {
-    for await (const chunk of stream) {
-      size += chunk.length;
-      if (size > max) throw new Error('file larger than the layout bound');
-      chunks.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks);
+  const bytes = await readWhole(file, max, () => new Error('file larger than the layout bound'));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /* ----------------------------------------------------------------------------------------------
@@ -388,9 +378,6 @@ function cleanDefinedNames(wb: ExcelJS.Workbook): void {
  * Rebuilt
  * -------------------------------------------------------------------------------------------- */
 
-/** Characters a spreadsheet may read as the start of a formula (after blanks), as in dashboards/xlsx/safe-text.ts. */
-const formulaStart = /^[ \u3000]*[=+\-@\t\r\n＝＋－＠]/;
-
 function rebuilt(
   ExcelJS: typeof ExcelModule,
   sheets: readonly ReadSheet[],
@@ -421,13 +408,13 @@ function rebuilt(
           const midnight = v.getUTCHours() === 0 && v.getUTCMinutes() === 0 && v.getUTCSeconds() === 0;
           cell.numFmt = midnight ? 'yyyy-mm-dd' : 'yyyy-mm-dd hh:mm:ss';
         } else if (typeof v === 'string') {
-          cell.value = cleanText(v);
-          if (formulaStart.test(v)) cell.numFmt = '@';
+          cell.value = withoutControlCharacters(v);
+          if (startsLikeFormula(v)) cell.numFmt = '@';
           if (v.includes('\n')) cell.alignment = { wrapText: true, vertical: 'top' };
         } else {
           cell.value = v;
         }
-        if (row.rowNumber <= 1000 && filled >= 3) widths[i] = Math.max(widths[i] ?? 0, displayWidth(v));
+        if (row.rowNumber <= 1000 && filled >= 3) widths[i] = Math.max(widths[i] ?? 0, displayWidth(v instanceof Date ? '2024-01-01 00:00' : String(v)));
       });
     }
     widths.forEach((w, i) => {
@@ -441,17 +428,6 @@ function rebuilt(
   }
   const stopped = sheets.find((s) => s.stopped);
   return { wb, names, notes: { rebuilt: true, cut, ...(stopped ? { stopped: { sheet: stopped.name, lastRow: stopped.lastRow } } : {}) }, lastRow };
-}
-
-function cleanText(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffe\uffff]/g, '').replace(/\r\n?/g, '\n');
-}
-
-/** Width in Excel character units: CJK counts double. */
-function displayWidth(v: CellValue): number {
-  const text = v instanceof Date ? '2024-01-01 00:00' : String(v);
-  return Math.max(...text.split('\n').map(widthOf));
 }
 
 /** A sheet name Excel accepts (≤ 31 characters, none of `[]:*?/\`), unique (case-insensitively) among `taken`. */
@@ -542,7 +518,7 @@ function formOf(formName: string | undefined): FormDefinition | undefined {
 }
 
 /** The field's Chinese label (`赋权执法案件·一般程序`), from the file's form, else from the one form that has the field. */
-export function fieldLabel(field: string | undefined, form?: FormDefinition): string {
+function fieldLabel(field: string | undefined, form?: FormDefinition): string {
   if (!field) return '';
   const own = form?.fields.find((f) => f.id === field);
   if (own) return fullLabel(own);
@@ -555,7 +531,7 @@ export function fieldLabel(field: string | undefined, form?: FormDefinition): st
  * -------------------------------------------------------------------------------------------- */
 
 /** Column headings of the problem list. */
-export const noticeColumns = ['序号', '工作表', '单元格', '栏目', '问题', '改正方法'] as const;
+const noticeColumns = ['序号', '工作表', '单元格', '栏目', '问题', '改正方法'] as const;
 
 /** Where the list starts and which of its rows link where. */
 interface NoticeSheet {
@@ -634,7 +610,7 @@ function addNoticeSheet(wb: ExcelJS.Workbook, input: MarkedCopyInput, notes: Cop
     } else if (!p.cell && p.severity === 'error') {
       r.getCell(3).font = { color: { argb: errorFont } };
     }
-    const longest = Math.max(widthOf(problemText(p)) / 62, widthOf(fixText(p)) / 38, widthOf(p.sheet ?? '') / 14);
+    const longest = Math.max(displayWidth(problemText(p)) / 62, displayWidth(fixText(p)) / 38, displayWidth(p.sheet ?? '') / 14);
     r.height = Math.max(1, Math.ceil(longest)) * 15 + 3;
   };
   errors.forEach(({ p, i }, n) => listRow(String(n + 1), p, i));
@@ -664,12 +640,6 @@ const thin: Partial<ExcelJS.Borders> = {
   bottom: { style: 'thin', color: { argb: 'FFBFBFBF' } },
   right: { style: 'thin', color: { argb: 'FFBFBFBF' } },
 };
-
-function widthOf(text: string): number {
-  let w = 0;
-  for (const ch of text) w += /[\u1100-\uffff]/.test(ch) ? 2 : 1;
-  return w;
-}
 
 /* ----------------------------------------------------------------------------------------------
  * The package as written
@@ -758,7 +728,7 @@ function sizeNotes(files: Unzipped, commentsPart: string, vmlPart: string): void
   for (const m of new TextDecoder().decode(comments).matchAll(/<comment\b[^>]*ref="([A-Z]+\d+)"[^>]*>([\s\S]*?)<\/comment>/g)) {
     const plain = unescapeXml(m[2]!.replace(/<[^>]+>/g, ''));
     // Lines as shown in a box 5 columns wide (about 22 CJK characters).
-    const lines = plain.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(widthOf(l) / 44)), 0);
+    const lines = plain.split('\n').reduce((n, l) => n + Math.max(1, Math.ceil(displayWidth(l) / 44)), 0);
     lengths.set(m[1]!, lines);
   }
   const xml = new TextDecoder().decode(vml).replace(/<v:shape\b[\s\S]*?<\/v:shape>/g, (shape) => {

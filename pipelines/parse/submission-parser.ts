@@ -1,7 +1,7 @@
 import type { FieldDefinition, FormDefinition } from '../../domain/forms/form-definition.js';
 import { fullLabel } from '../../domain/forms/form-definition.js';
 import { periodContains, periodKind, periodLabel, type Period } from '../../domain/periods.js';
-import { quote, squeeze } from '../../domain/text.js';
+import { chineseInteger, quote, squeeze } from '../../domain/text.js';
 import type { Unit, UnitRegistry } from '../../domain/units.js';
 import type { CellValue, SheetRow, WorkbookStream } from '../../sources/readers/reader.js';
 import { cellAddress, columnLetters, columnNumber, ReadError } from '../../sources/readers/reader.js';
@@ -55,13 +55,18 @@ export interface ParserContext {
   readonly matcher: HeaderMatcher;
   /** Path of the file relative to the inbox (`2024Q1/龙兴镇/T1.xlsx`). */
   readonly path: string;
+  /**
+   * Unit and period stated by the analyst (`firestat review accept --unit --period`): they take the
+   * place of what the names and titles say; every other check stands (rows must still agree).
+   */
+  readonly placement?: { readonly unit?: Unit; readonly period?: Period };
 }
 
 /** A row whose label says it is a total: `合计`, `总 计`, `第三季度合计`, `本季度合计`, `全年合计`, `小计`. */
-const totalLabel = /^(合计|总计|小计|总合计|全区合计|累计合计|共计)|(合计|总计|小计|共计)(数)?$/;
+export const totalLabel = /^(合计|总计|小计|总合计|全区合计|累计合计|共计)|(合计|总计|小计|共计)(数)?$/;
 /** A row whose label says it is a running total: `1-9月累计`, `本年累计`, `累计`. */
-const cumulativeLabel = /^(累计|本年累计|年累计)|累计(数)?$/;
-const notesRow = /^(填表人|填报人|审核人|审核|联系电话|联系人|电话|制表人|制表|填报日期|报送日期|填表日期|单位负责人|负责人|注[:：]|说明[:：]|备注[:：]|注释|签字|盖章)/;
+export const cumulativeLabel = /^(累计|本年累计|年累计)|累计(数)?$/;
+export const notesRow = /^(填表人|填报人|审核人|审核|联系电话|联系人|电话|制表人|制表|填报日期|报送日期|填表日期|单位负责人|负责人|注[:：]|说明[:：]|备注[:：]|注释|签字|盖章)/;
 /** A heading that splits a ledger into sections: `一、已整改隐患`, `（二）未整改隐患`, `第二部分`. */
 const sectionHeading = /^(?:[一二三四五六七八九十]+[、.．]|[(（][一二三四五六七八九十0-9]{1,3}[)）]|第[一二三四五六七八九十0-9]{1,3}(?:部分|节|类|项|章)|[0-9]{1,2}[、.．](?=[\u4e00-\u9fff]))/;
 
@@ -129,30 +134,16 @@ interface SheetContext {
 /** Where a problem is, besides its message. */
 type At = Omit<Problem, 'severity' | 'code' | 'message'>;
 
-/** Integers written in Chinese numerals (`十二`, `二十三`, `一百零五`), to say which figure to write instead. */
-function chineseInteger(text: string): number | undefined {
-  const s = squeeze(text).replace(/[家处起次名人份件个场]+$/, '');
-  if (!/^[零〇一二两三四五六七八九十百千]+$/.test(s)) return undefined;
-  const digits: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-  const units: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
-  let total = 0;
-  let digit: number | undefined;
-  for (const ch of s) {
-    if (ch in digits) digit = digits[ch];
-    else {
-      total += (digit ?? (ch === '十' ? 1 : 0)) * units[ch]!;
-      if (digit === undefined && ch !== '十') return undefined;
-      digit = undefined;
-    }
-  }
-  return total + (digit ?? 0);
+/** A count written in Chinese numerals (`十二`, `二十三家`, `一百零五处`), to say which figure to write instead. */
+function chineseCount(text: string): number | undefined {
+  return chineseInteger(squeeze(text).replace(/[家处起次名人份件个场]+$/, ''));
 }
 
 /** How to fix a value that is not what its field takes, where the expected text alone does not say it. */
 function fixFor(field: FieldDefinition, raw: CellValue): string | undefined {
   if (field.type !== 'count' && field.type !== 'amount') return undefined;
   if (typeof raw === 'string') {
-    const n = chineseInteger(raw);
+    const n = chineseCount(raw);
     if (n !== undefined) return `请改用阿拉伯数字填写，即 ${n}`;
     if (/[\u4e00-\u9fff]/.test(raw)) return '这一栏只能填数字。尚未统计完的，请统计完后再报送；确实没有的填 0';
   }
@@ -596,8 +587,9 @@ export class SubmissionParser {
     const contextYear = yearHint ?? statedYear(sheetStatements);
     if (yearHint === undefined && contextYear !== undefined) sheetStatements = statementsWith(contextYear);
     const all = [...this.fileStatements, ...sheetStatements];
-    const unit = agreeOnUnit(all);
-    const period = agreeOnPeriod(all);
+    const stated = this.ctx.placement;
+    const unit = stated?.unit ? { unit: stated.unit, source: '审核确认的单位' } : agreeOnUnit(all);
+    const period = stated?.period ? { period: stated.period, source: '审核确认的期间' } : agreeOnPeriod(all);
     // Even a file refused for a contradiction is filed under what it does say, so the 调度 shows 退回, not 未报.
     if (!foreign) {
       if (!isContradiction(unit) && unit.unit) this.result.guess.unit ??= unit.unit;
@@ -634,7 +626,7 @@ export class SubmissionParser {
       ...(submitter ? { unit: submitter } : {}),
       ...(!isContradiction(unit) && unit.source ? { unitSource: unit.source } : {}),
       ...(!isContradiction(period) && period.period ? { period: period.period } : {}),
-      ...(contextYear !== undefined ? { contextYear } : {}),
+      ...(this.ctx.placement?.period ? { contextYear: this.ctx.placement.period.year } : contextYear !== undefined ? { contextYear } : {}),
       unitSettled,
       periodSettled,
     };

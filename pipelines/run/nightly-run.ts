@@ -19,7 +19,9 @@ import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import { clearForeignWal, warehouseIdentity, withWorkingCopy } from '../../warehouse/working-copy.js';
 import type { CheckResult } from '../../warehouse/check/integrity-check.js';
 import type { FileOutcome, IngestResult } from '../ingest/ingest.js';
-import { noticesFolder, refusalNotices, writeRefusalNotices, type UnitNotice, type WrittenNotice } from './refusal-notices.js';
+import { noticesFolder, writeNoticeSet, type WrittenNotices } from '../notices/notice-files.js';
+import { composeNotices, type NoticeSet } from '../notices/notices.js';
+import { loadPersonalStrings, type PersonalStrings } from '../../warehouse/personal-data.js';
 import { acquireRunLock } from './run-lock.js';
 import type { RunLog } from './run-log.js';
 
@@ -58,12 +60,12 @@ export interface NightlyRunResult {
   readonly built?: BuildResult;
   /** Set when nothing was new but the outputs were stale and rebuilt: why (`as-of-changed` …). */
   readonly rebuilt?: string;
-  /** The 退回通知 written for this run's refusals, one per unit (see `refusal-notices.ts`). */
-  readonly notices?: readonly WrittenNotice[];
+  /** The 催报通知 written after the night, one per unit with something to be told, and the leader's summary (see `pipelines/notices/`). */
+  readonly notices?: WrittenNotices;
 }
 
 async function yearToBuild(warehouse: Warehouse, asOf: string): Promise<number | undefined> {
-  const r = await queryRows(warehouse, `SELECT max(year) AS y FROM submissions WHERE status = 'loaded' AND year <= ${Number(checkedAsOf(asOf).slice(0, 4))}`);
+  const r = await queryRows(warehouse, `SELECT max(year) AS y FROM submissions WHERE status = 'loaded' AND year <= $1`, [Number(checkedAsOf(asOf).slice(0, 4))]);
   const y = r.rows[0]?.y;
   return y === null || y === undefined ? undefined : Number(y);
 }
@@ -124,32 +126,44 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
       options.log('rebuild-start', { reason: stale, asOf, out: b.outDir });
       const { stageBuild } = await import('../../dashboards/build.js');
       const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true });
+      let noticeSet: NoticeSet | undefined;
       try {
+        // The personal strings once, for the notices and the build alike.
+        const personal = await loadPersonalStrings(warehouse);
+        noticeSet = await nightNotices(options, warehouse, personal, asOf);
         builtYear = b.year ?? (await yearToBuild(warehouse, asOf));
         if (builtYear !== undefined) {
-          staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, issuer: options.registry.bureau, publishers: await b.publishers() });
+          staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, issuer: options.registry.bureau, personal, publishers: await b.publishers() });
           await staged.stamp(await warehouseIdentity(options.warehousePath));
         }
       } finally {
         await warehouse.close();
       }
+      const written = await writeNotices(options, noticeSet, asOf);
       if (!staged) {
         options.log('run-skipped', { reason: 'nothing new, nothing to build', source: options.source.description });
-        return { checks: [] };
+        return { checks: [], ...(written ? { notices: written } : {}) };
       }
       step = '替换输出目录';
       await staged.commit();
       options.log('build-done', { year: builtYear, files: staged.files.length, out: b.outDir, asOf });
-      return { checks: [], built: { files: staged.files, documents: staged.documents }, rebuilt: stale };
+      return { checks: [], built: { files: staged.files, documents: staged.documents }, rebuilt: stale, ...(written ? { notices: written } : {}) };
     }
     options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
     step = '复制数据仓库';
     let restamp = false;
-    const runDate = shanghaiDate(options.clock());
-    let notices: UnitNotice[] = [];
+    let noticeSet: NoticeSet | undefined;
     const result = await withWorkingCopy(
       options.warehousePath,
       async (warehouse) => {
+        for (const s of warehouse.schemaSteps) {
+          options.log('schema-step', { step: s.stepNo, form: s.form, table: s.table, column: s.column ?? undefined, action: s.action });
+        }
+        step = '重放审核日志';
+        // The analyst's decisions are primary data: a warehouse built afresh gets them before any file is read.
+        const { journalPath, syncJournal } = await import('../review/journal.js');
+        const journal = await syncJournal(warehouse, journalPath(options.warehousePath));
+        if (journal.replayed) options.log('review-journal-replayed', { actions: journal.replayed, journal: journalPath(options.warehousePath) });
         step = '装入新文件';
         const { ingest } = await import('../ingest/ingest.js');
         const ingested = await ingest({
@@ -184,15 +198,11 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
           const broken = failed.filter((c) => structuralChecks.has(c.check)).map((c) => `${c.description}（${c.violations} 处）`);
           throw new RunFailedError(`完整性检查未通过：${broken.join('；')}。数据仓库和输出都保持上一次发布的状态，本次结果未发布`);
         }
-        // The 退回通知 are worked out from the warehouse now, and written once it is published.
-        if (ingested.counts.files_refused > 0) {
-          // A notice is a convenience beside the refusal reports: it never stops the run.
-          try {
-            notices = await refusalNotices(warehouse, ingested.runId, runDate);
-          } catch (e) {
-            options.log('refusal-notice-failed', { error: e instanceof Error ? e.message : String(e) });
-          }
-        }
+        // The personal strings once, for the notices and the build alike. The 催报通知 are worked
+        // out from the warehouse now, and written once it is published: after every `run`; after a
+        // plain `ingest` only when it refused something (it prints where, as `run` does).
+        const personal = b || ingested.counts.files_refused > 0 ? await loadPersonalStrings(warehouse) : undefined;
+        if (personal && !ingested.interrupted) noticeSet = await nightNotices(options, warehouse, personal, asOf, ingested.runId);
         const changed = ingested.counts.files_loaded + ingested.counts.files_refused + ingested.counts.files_replaced + ingested.counts.files_failed > 0;
         if (b && !ingested.interrupted) {
           const stale = await outputsStale(options.warehousePath, b, asOf);
@@ -201,7 +211,16 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
             builtYear = b.year ?? (await yearToBuild(warehouse, asOf));
             if (builtYear !== undefined) {
               const { stageBuild } = await import('../../dashboards/build.js');
-              staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, issuer: options.registry.bureau, publishers: await b.publishers() });
+              staged = await stageBuild({
+                warehouse,
+                outDir: b.outDir,
+                year: builtYear,
+                generatedAt: options.clock().toISOString(),
+                asOf,
+                issuer: options.registry.bureau,
+                ...(personal ? { personal } : {}),
+                publishers: await b.publishers(),
+              });
             }
           } else {
             // Nothing the outputs show changed: they stay, and now describe the warehouse about to be published.
@@ -219,7 +238,7 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
       },
     );
     published = true;
-    const written = await writeNotices(options, notices, runDate, result.ingest.runId);
+    const written = await writeNotices(options, noticeSet, asOf);
     let built: BuildResult | undefined;
     if (staged) {
       step = '替换输出目录';
@@ -241,11 +260,12 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
       failed: c.files_failed,
       rows: c.rows_loaded,
     });
-    return { ...result, ...(built ? { built } : {}), ...(written.length ? { notices: written } : {}) };
+    return { ...result, ...(built ? { built } : {}), ...(written ? { notices: written } : {}) };
   } catch (e) {
     await staged?.discard();
     const outcome = published ? '数据仓库已发布，输出未更新（下次运行时重新生成）' : '本次结果未发布';
-    const own = e instanceof RunFailedError || (e instanceof Error && e.name === 'WarehouseInUseError');
+    // Messages written for the operator already (a schema the forms cannot reach safely names its table and column).
+    const own = e instanceof RunFailedError || (e instanceof Error && (e.name === 'WarehouseInUseError' || e.name === 'SchemaMismatchError'));
     const message = own ? (e as Error).message : failureLine(e, step, outcome);
     options.log('run-failed', { step, reason: message, ...(own ? {} : { error: e instanceof Error ? e.message.split('\n')[0] : String(e) }) });
     throw e instanceof RunFailedError ? e : new RunFailedError(message, { cause: e });
@@ -255,19 +275,33 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
 }
 
 /**
- * Writes the run's 退回通知 under the reports folder. The warehouse is published already: a notice
- * that cannot be written is logged, never fails the run (the refusal reports are there).
+ * The night's 催报通知 as at `asOf` (with every refusal of run `runId`). A notice is a convenience
+ * beside the refusal reports and the 调度 page: one that cannot be worked out is logged, never stops
+ * the run.
  */
-async function writeNotices(options: NightlyRunOptions, notices: readonly UnitNotice[], runDate: string, runId: number): Promise<WrittenNotice[]> {
-  if (notices.length === 0) return [];
-  const dir = noticesFolder(options.reportsDir, runDate, runId);
+async function nightNotices(options: NightlyRunOptions, warehouse: Warehouse, personal: PersonalStrings, asOf: string, runId?: number): Promise<NoticeSet | undefined> {
   try {
-    const written = await writeRefusalNotices(dir, notices);
-    for (const n of written) options.log('refusal-notice', { unit: n.unit, files: n.files, path: n.path });
+    return await composeNotices(warehouse, { asOf, issuer: options.registry.bureau, personal, ...(runId !== undefined ? { runId } : {}) });
+  } catch (e) {
+    options.log('notices-failed', { error: e instanceof Error ? e.message : String(e) });
+    return undefined;
+  }
+}
+
+/**
+ * Writes the night's 催报通知 into `<reports>/催报通知/<date>/`. The warehouse is published already:
+ * notices that cannot be written are logged, never fail the run (the refusal reports are there).
+ */
+async function writeNotices(options: NightlyRunOptions, set: NoticeSet | undefined, asOf: string): Promise<WrittenNotices | undefined> {
+  if (!set) return undefined;
+  const dir = noticesFolder(options.reportsDir, asOf);
+  try {
+    const written = await writeNoticeSet(dir, set);
+    options.log('notices-written', { dir, units: written.notices.length, quiet: written.quiet.length, summary: written.summary });
     return written;
   } catch (e) {
-    options.log('refusal-notice-failed', { dir, error: e instanceof Error ? e.message : String(e) });
-    return [];
+    options.log('notices-failed', { dir, error: e instanceof Error ? e.message : String(e) });
+    return undefined;
   }
 }
 
@@ -279,6 +313,9 @@ async function nothingNew(options: NightlyRunOptions): Promise<boolean> {
   if (!existsSync(options.warehousePath)) return false;
   const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true });
   try {
+    // A form or field added since the last run: its schema step (and the views over it) is something new.
+    const schema = await warehouse.pendingSchema();
+    if (schema.steps.length > 0 || schema.mismatches.length > 0) return false;
     // The same decision ingest makes: failed files still to retry, refusals under another registry
     // and `firestat reprocess` requests are something new.
     const memory = await new SubmissionStore(warehouse).fileMemory(rulesFingerprint(options.registry));

@@ -148,6 +148,45 @@ export interface WorkbookReader {
   read(file: ReadableFile, limits: ReadLimits): WorkbookStream;
 }
 
+/**
+ * The whole of a file as one array, for what must be read whole (a zip in the browser, an .xls,
+ * the marked copy's layout). Stops as soon as the file grows past `maxBytes` (a file may grow after
+ * listing), throwing `tooLarge(bytes read so far)`; `eachChunk` runs after every chunk (a deadline).
+ * A file held in memory (chunks that are consecutive views of one buffer) comes back as a view of
+ * its own bytes, not a copy: the page's self-check never holds a dropped file twice.
+ */
+export async function readWhole(file: ReadableFile, maxBytes: number, tooLarge: (bytes: number) => Error, eachChunk?: () => void): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  const stream = file.open();
+  try {
+    for await (const chunk of stream) {
+      total += chunk.length;
+      if (total > maxBytes) throw tooLarge(total);
+      eachChunk?.();
+      parts.push(chunk);
+    }
+  } finally {
+    stream.destroy();
+  }
+  const first = parts[0];
+  if (first === undefined) return new Uint8Array(0);
+  let end = first.byteOffset;
+  let contiguous = true;
+  for (const p of parts) {
+    contiguous &&= p.buffer === first.buffer && p.byteOffset === end;
+    end += p.length;
+  }
+  if (contiguous) return new Uint8Array(first.buffer, first.byteOffset, total);
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
 /** Converts a 1-based column number to its letters: 1 → A, 27 → AA. */
 export function columnLetters(column: number): string {
   let n = column;

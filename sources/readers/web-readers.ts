@@ -1,7 +1,7 @@
 import { CsvBookReader } from './csv-book.js';
 import { checkDeadline } from './read-deadline.js';
 import type { ByteStream, ReadableFile, ReadLimits } from './reader.js';
-import { ReadError } from './reader.js';
+import { ReadError, readWhole } from './reader.js';
 import { chooseReader, lazy } from './reader-choice.js';
 import type { ReaderChoice, ReaderFamilies } from './reader-choice.js';
 import { SNIFF_BYTES } from './sniff.js';
@@ -38,32 +38,17 @@ function byteStream(bytes: Uint8Array, chunkBytes = 64 * 1024): ByteStream {
   };
 }
 
-/** The whole file, refusing it past `maxFileBytes` (the zip must be in memory to be read). */
+/** The whole file, refusing it past `maxFileBytes` (the zip must be in memory to be read); a file in memory is not copied. */
 async function allBytes(file: ReadableFile, limits: ReadLimits): Promise<Uint8Array> {
   if (file.bytes > limits.maxFileBytes) {
     throw new ReadError('too_large', `文件过大（${file.bytes} 字节，上限 ${limits.maxFileBytes} 字节），请拆分后报送。`);
   }
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  const stream = file.open();
-  try {
-    for await (const chunk of stream) {
-      total += chunk.length;
-      if (total > limits.maxFileBytes) throw new ReadError('too_large', `文件过大（超过 ${limits.maxFileBytes} 字节），请拆分后报送。`);
-      checkDeadline(limits);
-      parts.push(chunk);
-    }
-  } finally {
-    stream.destroy();
-  }
-  if (parts.length === 1) return parts[0]!;
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return readWhole(
+    file,
+    limits.maxFileBytes,
+    () => new ReadError('too_large', `文件过大（超过 ${limits.maxFileBytes} 字节），请拆分后报送。`),
+    () => checkDeadline(limits),
+  );
 }
 
 /** WHATWG encoding labels of the Windows code pages old .xls files declare. */
@@ -123,7 +108,7 @@ export const webCodepages = {
 };
 
 /** The reader families of the page, each built on first use. */
-export const webReaders: ReaderFamilies = {
+const webReaders: ReaderFamilies = {
   xlsx: lazy(['.xlsx', '.xlsm'], async () =>
     new XlsxBookReader({
       budget: checkDeadline,

@@ -1,5 +1,5 @@
 import * as XLSX from '@e965/xlsx';
-import { ReadError, cellAddress } from './reader.js';
+import { ReadError, cellAddress, readWhole } from './reader.js';
 import type {
   CellValue,
   ReadLimits,
@@ -11,7 +11,8 @@ import type {
   WorkbookStream,
 } from './reader.js';
 import { actuallyIs, extensionOf, isBiffStream } from './sniff.js';
-import { isDateFormatCode, serialToDate } from './xlsx-dates.js';
+import { serialToDate } from '../../domain/excel-serial.js';
+import { isDateFormatCode } from './xlsx-dates.js';
 import { MergeSpreader, verticalMerges } from './xlsx-merges.js';
 
 /**
@@ -182,20 +183,8 @@ function tooLargeXls(bytes: number, maxBytes: number): ReadError {
 
 /** The whole file, refusing it as soon as it grows past `maxBytes` (a file may grow after listing). */
 async function readAll(file: ReadableFile, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let length = 0;
-  const stream = file.open();
-  try {
-    for await (const chunk of stream) {
-      const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-      length += buf.length;
-      if (length > maxBytes) throw tooLargeXls(length, maxBytes);
-      chunks.push(buf);
-    }
-  } finally {
-    stream.destroy();
-  }
-  return Buffer.concat(chunks, length);
+  const bytes = await readWhole(file, maxBytes, (length) => tooLargeXls(length, maxBytes));
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 const OLE2_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);

@@ -1,6 +1,6 @@
 import { cellAddress, cellRange } from './reader.js';
 import type { CellValue, SheetRow } from './reader.js';
-import { dateToSerial, serialToDate } from './xlsx-dates.js';
+import { dateToSerial, serialToDate } from '../../domain/excel-serial.js';
 import { FormulaUnevaluable, MAX_COL, parseFormula, shiftFormula } from './xlsx-formula.js';
 import type { BinaryOp, FormulaNode, RefNode } from './xlsx-formula.js';
 

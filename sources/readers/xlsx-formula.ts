@@ -146,6 +146,23 @@ function refNode(body: RefBody, sheet: string | undefined): RefNode {
 }
 
 /** Splits formula text into tokens; unsupported constructs throw {@link FormulaUnevaluable}. */
+/**
+ * The text between the quote at `start` and its closing quote, a doubled quote standing for one
+ * (`"a ""b"""`, `'O''Brien'!A1`), and where the closing quote ends; `missing` if there is none.
+ */
+function readQuoted(text: string, start: number, missing: string): { value: string; end: number } {
+  const quote = text[start]!;
+  let value = '';
+  for (let j = start + 1; ; ) {
+    const q = text.indexOf(quote, j);
+    if (q < 0) throw new FormulaUnevaluable(missing);
+    value += text.slice(j, q);
+    if (text[q + 1] !== quote) return { value, end: q + 1 };
+    value += quote;
+    j = q + 2;
+  }
+}
+
 function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
@@ -158,39 +175,16 @@ function tokenize(text: string): Token[] {
     }
     const start = i;
     if (ch === '"') {
-      let j = i + 1;
-      let out = '';
-      for (;;) {
-        const q = text.indexOf('"', j);
-        if (q < 0) throw new FormulaUnevaluable('公式中的文字缺少结束引号');
-        out += text.slice(j, q);
-        if (text[q + 1] === '"') {
-          out += '"';
-          j = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
-      tokens.push({ t: 'str', v: out });
+      const quoted = readQuoted(text, i, '公式中的文字缺少结束引号');
+      i = quoted.end;
+      tokens.push({ t: 'str', v: quoted.value });
       continue;
     }
     if (ch === "'") {
       // A quoted sheet name: '原始 数据'!B2 ('' is a quote inside the name).
-      let j = i + 1;
-      let name = '';
-      for (;;) {
-        const q = text.indexOf("'", j);
-        if (q < 0) throw new FormulaUnevaluable('公式中的工作表名缺少结束引号');
-        name += text.slice(j, q);
-        if (text[q + 1] === "'") {
-          name += "'";
-          j = q + 2;
-        } else {
-          i = q + 1;
-          break;
-        }
-      }
+      const quoted = readQuoted(text, i, '公式中的工作表名缺少结束引号');
+      const name = quoted.value;
+      i = quoted.end;
       if (/^\[|\]/.test(name) || name.includes('[')) throw new FormulaUnevaluable('引用了其他工作簿的外部链接');
       if (text[i] !== '!') throw new FormulaUnevaluable('公式写法无法识别（引号中的名称后没有“!”）');
       if (name.includes(':')) throw new FormulaUnevaluable('使用了跨多个工作表的三维引用');

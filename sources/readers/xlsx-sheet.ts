@@ -1,6 +1,7 @@
 import { ReadError, cellAddress } from './reader.js';
 import type { CellValue, ReadBudget, ReadLimits, SheetRow } from './reader.js';
-import { parseIsoCellDate, serialToDate } from './xlsx-dates.js';
+import { serialToDate } from '../../domain/excel-serial.js';
+import { parseIsoCellDate } from './xlsx-dates.js';
 import { MAX_FORMULA_CHARS, shiftFormula } from './xlsx-formula.js';
 import { cellKey } from './xlsx-formula-eval.js';
 import type { CollectedFormula } from './xlsx-formula-eval.js';

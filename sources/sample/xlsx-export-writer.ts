@@ -1,3 +1,4 @@
+import { dateToSerial } from '../../domain/excel-serial.js';
 import { columnLetters } from '../readers/reader.js';
 import type { SampleCell, SheetDoc, WorkbookDoc } from './sheet-doc.js';
 import { zip } from './zip-writer.js';
@@ -51,13 +52,11 @@ function workbookRels(count: number): string {
 /** Styles: 0 general, 1 date (built-in 14), 2 date (built-in 31, zh-CN), 3 bold text. */
 const stylesXml = `${xmlHeader}<styleSheet xmlns="${mainNs}"><fonts count="2"><font><sz val="11"/><name val="宋体"/></font><font><b/><sz val="11"/><name val="宋体"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders><cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs><cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/><xf numFmtId="14" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="31" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/><xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs></styleSheet>`;
 
-const excelEpoch = Date.UTC(1899, 11, 30);
-
 function cellXml(ref: string, cell: SampleCell, bold: boolean): string {
   if (cell === null) return '';
   if (typeof cell === 'number') return `<c r="${ref}"><v>${cell}</v></c>`;
   if (typeof cell === 'string') return `<c r="${ref}"${bold ? ' s="3"' : ''} t="inlineStr"><is><t xml:space="preserve">${escape(cell)}</t></is></c>`;
-  const serial = Math.round((Date.UTC(Number(cell.date.slice(0, 4)), Number(cell.date.slice(5, 7)) - 1, Number(cell.date.slice(8, 10))) - excelEpoch) / 86_400_000);
+  const serial = dateToSerial(new Date(`${cell.date.slice(0, 10)}T00:00:00Z`), false);
   return `<c r="${ref}" s="${cell.numFmt === 'yyyy-mm-dd' ? 1 : 2}"><v>${serial}</v></c>`;
 }
 

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DispatchDocument } from '../../dashboards/data/documents.js';
 import { ChartRenderer } from '../../dashboards/pages/charts.js';
 import { dispatchPage } from '../../dashboards/pages/dispatch-page.js';
-import { escapeHtml, html, trusted } from '../../dashboards/pages/html.js';
+import { escapeHtml } from '../../domain/html-text.js';
+import { html, trusted } from '../../dashboards/pages/html.js';
 import { markdownToHtml } from '../../dashboards/pages/markdown.js';
 import type { Site } from '../../dashboards/pages/site.js';
 
@@ -44,6 +45,9 @@ function dispatch(): DispatchDocument {
     openHazards: [{ unit: '龙兴镇', open: 3, overdue: 1, maxDaysOverdue: 12, byCategory: { [probe]: 3 } }],
     findings: [
       { findingId: 'f1', rule: 'rectified_before_found', ruleLabel: '整改完成日期早于检查日期', severity: 'error', unit: '龙兴镇', form: 'L2', message: `隐患“${probe}”`, path: `2024Q1/${probe}.xlsx`, sheet: probe, cell: 'H3', submissionId: null },
+    ],
+    acknowledged: [
+      { findingId: 'f2', rule: 'total_row_mismatch', ruleLabel: '合计行与各行之和不符', severity: 'warning', unit: '龙兴镇', form: 'T1', message: `合计行“${probe}”`, path: null, sheet: probe, cell: 'C9', submissionId: 7, reviewNote: `已核实：${probe}`, reviewedAt: '2024-04-20 10:00:00' },
     ],
   };
 }

@@ -5,7 +5,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bureauMonthlyForm, caseReviewsForm, comparable, townshipStatsForm } from '../../domain/forms/index.js';
 import type { QuarterDocument } from '../../dashboards/data/documents.js';
-import { displayWidth } from '../../dashboards/xlsx/sheet-layout.js';
+import { displayWidth } from '../../domain/cell-text.js';
 import { demoYear, type BuiltYear } from '../support/demo-year.js';
 import { tempDir } from '../support/ingest-helpers.js';
 import { decodeEntities, Office } from './office-convert.js';

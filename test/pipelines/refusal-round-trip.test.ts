@@ -19,8 +19,8 @@ import { filesUnder } from '../support/files.js';
 /**
  * Issue 13, one round trip: a refused file's report lists every problem in it, with its cell, in
  * plain Chinese (technical words last, under 技术信息); the report is a Notepad-ready text named by
- * unit and period in the refused file's own folder; each unit with refused files gets one 退回通知
- * with the date to send again by.
+ * unit and period in the refused file's own folder; the unit's 催报通知 lists it with the date to
+ * send again by.
  */
 
 const fixture = 'refusal/2024Q2/龙兴镇2024年第二季度统计（李明）.xlsx';
@@ -102,7 +102,7 @@ describe('a file with problems of several kinds is refused once, listing every o
     for (const p of errors) expect(p.message).not.toMatch(/(?<![A-Z]{1,3}[0-9]{1,7} )单元格/);
   });
 
-  it('ingest and nightly run: one refusal, a Notepad report named by unit and period, the marked copy beside it, a 退回通知 with the deadline', async () => {
+  it('ingest and nightly run: one refusal, a Notepad report named by unit and period, the marked copy beside it, the unit\'s 催报通知 with the deadline', async () => {
     const dir = tempDir();
     deliverFile(join(fixturesDir, fixture), join(dir, 'inbox'), inboxPath, at('2024-07-05'));
     const { result, log } = await night(dir, '2024-07-08');
@@ -133,39 +133,41 @@ describe('a file with problems of several kinds is refused once, listing every o
     // The original is never changed.
     expect(readFileSync(join(dir, 'inbox', inboxPath))).toEqual(readFileSync(join(fixturesDir, fixture)));
 
-    // The 退回通知: one for 龙兴镇, dated the run's day, with the T1 deadline (end of Q2 + 10 days).
-    expect(result.notices?.map((n) => [n.unit, basename(n.path), n.files])).toEqual([['龙兴镇', '退回通知-龙兴镇-2024-07-08.txt', 1]]);
-    const notice = expectNotepadText(result.notices![0]!.path);
-    expect(notice).toContain('【退回通知】龙兴镇');
+    // The 催报通知 of 龙兴镇, dated the run's day, lists the refusal with the T1 deadline (end of Q2 + 10 days).
+    const mine = result.notices?.notices.find((n) => n.unit === '龙兴镇');
+    expect([basename(mine!.path), mine!.refused]).toEqual(['催报通知-龙兴镇-2024-07-08.txt', 1]);
+    const notice = expectNotepadText(mine!.path);
+    expect(notice.split('\n')[0]).toBe('龙兴镇：');
     expect(notice).toContain('T1 镇街消防执法工作统计表，2024年第二季度');
     expect(notice).toContain('报送单位前后不一致');
-    expect(notice).toContain('共 6 处问题');
+    expect(notice).toContain('另有 5 处问题');
     expect(notice).toContain('请于 2024年7月10日前重新报送');
     // The clerk signed the file name: her name is not in a text meant for a group chat.
     expect(notice).not.toContain('李明');
     expect(notice).toContain('统计（李*）.xlsx');
-    expect(log.some((l) => l.startsWith('refusal-notice ') && l.includes('退回通知-龙兴镇-2024-07-08.txt'))).toBe(true);
+    expect(log.some((l) => l.startsWith('notices-written ') && l.includes(join('催报通知', '2024-07-08')))).toBe(true);
   });
 
   it('reads the deadline from the 调度 (configured due days), and says when it has passed', async () => {
     const dir = tempDir();
     deliverFile(join(fixturesDir, fixture), join(dir, 'inbox'), inboxPath, at('2024-07-05'));
     const early = await night(dir, '2024-07-08', { dueDays: { T1: 15 } });
-    expect(readFileSync(early.result.notices![0]!.path, 'utf8')).toContain('请于 2024年7月15日前重新报送');
+    const longxing = (r: NightlyRunResult) => r.notices!.notices.find((n) => n.unit === '龙兴镇')!.path;
+    expect(readFileSync(longxing(early.result), 'utf8')).toContain('请于 2024年7月15日前重新报送');
     expect(await rows(dir, `SET VARIABLE as_of = DATE '2024-07-20'; SELECT strftime(due_date, '%Y-%m-%d') AS due FROM submission_status WHERE unit = '龙兴镇' AND form = 'T1' AND year = 2024 AND quarter = 2`)).toEqual([{ due: '2024-07-15' }]);
 
     // Sent again, still wrong, after the deadline: a second refusal, in a folder of its own.
     deliverFile(join(fixturesDir, fixture), join(dir, 'inbox'), '2024Q2/龙兴镇2024年第二季度统计（更正）.xlsx', at('2024-07-20'));
     const late = await night(dir, '2024-07-20', { dueDays: { T1: 15 } });
     expect(late.result.ingest?.counts).toMatchObject({ files_refused: 1 });
-    const notice = readFileSync(late.result.notices![0]!.path, 'utf8');
-    expect(notice).toContain('报送截止日期 2024年7月15日已过，请尽快重新报送');
+    const notice = readFileSync(longxing(late.result), 'utf8');
+    expect(notice).toContain('报送截止日期 2024年7月15日已过（已逾期 5 天），请尽快重新报送');
     const reports = filesUnder(join(dir, 'reports')).filter((p) => p.endsWith('.txt') && basename(p).startsWith('退回说明'));
     expect(reports.map((p) => basename(dirname(p))).sort()).toEqual(['000001-龙兴镇-2024年第二季度', '000002-龙兴镇-2024年第二季度']);
     expect(reports.map((p) => basename(p))).toEqual(['退回说明-龙兴镇-2024年第二季度.txt', '退回说明-龙兴镇-2024年第二季度.txt']);
-    // Two nights' notices, each in its run's folder.
-    expect(dirname(early.result.notices![0]!.path)).not.toBe(dirname(late.result.notices![0]!.path));
-    expect(existsSync(early.result.notices![0]!.path)).toBe(true);
+    // Two nights' notices, each in its date's folder.
+    expect(early.result.notices!.dir).not.toBe(late.result.notices!.dir);
+    expect(existsSync(longxing(early.result))).toBe(true);
   });
 
   it('a damaged file: the clerk reads plain Chinese; the library English is last, under 技术信息', async () => {
@@ -183,7 +185,7 @@ describe('a file with problems of several kinds is refused once, listing every o
     // Nothing in a sheet to mark: no copy, and the report does not promise one.
     expect(outcome.markedCopyPath).toBeUndefined();
     expect(report).not.toContain('退回-');
-    expect(readFileSync(result.notices![0]!.path, 'utf8')).toContain('【退回通知】古路镇');
+    expect(readFileSync(result.notices!.notices.find((n) => n.unit === '古路镇')!.path, 'utf8')).toContain('原因：文件不完整或已损坏');
   });
 
   it('a contradiction in the title: the rows are still read, the contradiction is said once, no row is "unknown"', async () => {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readerFor } from '../../sources/readers/index.js';
-import { ReadError, defaultReadLimits } from '../../sources/readers/reader.js';
+import { ReadError, defaultReadLimits, readWhole } from '../../sources/readers/reader.js';
 import type { ReadableFile, ReaderNotice, SheetRow } from '../../sources/readers/reader.js';
 import type { ReaderChoice } from '../../sources/readers/reader-choice.js';
 import { memoryFile, webCodepages, webReaderFor } from '../../sources/readers/web-readers.js';
@@ -77,5 +77,32 @@ describe('code pages of old .xls files by TextDecoder', () => {
     expect(webCodepages.utils.decode(1200, [0xff, 0xfe, 0x99, 0x9f, 0x74, 0x51])).toBe('龙兴');
     expect(webCodepages.utils.decode(437, 'ab\u00e9')).toBe('ab\u00e9');
     expect(webCodepages.utils.encode(1200, '龙')).toEqual([0x99, 0x9f]);
+  });
+});
+
+describe('a file held in memory is read whole without a copy', () => {
+  it('hands out views of the dropped bytes, and copies only chunks that come from separate buffers', async () => {
+    const bytes = new Uint8Array(200 * 1024).map((_, i) => i % 251);
+    const tooLarge = () => new Error('too large');
+    // The page's file: 64 KiB chunks, all views of the one array.
+    const whole = await readWhole(memoryFile('大.xlsx', bytes), bytes.length, tooLarge);
+    expect(whole.buffer).toBe(bytes.buffer);
+    expect(whole.byteLength).toBe(bytes.length);
+    // A stream of separate buffers (a file on disk) is joined into one array, byte for byte.
+    const parts = [bytes.slice(0, 1000), bytes.slice(1000)];
+    const separate: ReadableFile = {
+      path: '盘上.xlsx',
+      bytes: bytes.length,
+      open: () => {
+        const it = (async function* () {
+          yield* parts;
+        })();
+        return { [Symbol.asyncIterator]: () => it, destroy: () => {} };
+      },
+    };
+    const joined = await readWhole(separate, bytes.length, tooLarge);
+    expect(joined.buffer).not.toBe(bytes.buffer);
+    expect(Buffer.from(joined).equals(Buffer.from(bytes))).toBe(true);
+    await expect(readWhole(memoryFile('大.xlsx', bytes), bytes.length - 1, tooLarge)).rejects.toThrow('too large');
   });
 });

@@ -1,62 +1,16 @@
-import { deflateRawSync, crc32 } from 'node:zlib';
+import { zip, type ZipEntry } from '../../sources/sample/zip-writer.js';
 
 /**
- * A tiny zip writer for crafting xlsx packages that exceljs would never write: prefixed
- * namespaces, rows without `r=`, 1904 dates, duplicate or unsafe member names, bad CRCs, bombs.
+ * Crafted xlsx packages that exceljs would never write: prefixed namespaces, rows without `r=`,
+ * 1904 dates, duplicate or unsafe member names, bad CRCs, bombs.
  */
 
-export interface ZipMember {
-  readonly name: string;
-  readonly data: string | Buffer;
-  /** Deflate the data (default: stored). */
-  readonly deflate?: boolean;
-  /** Write this CRC instead of the real one. */
-  readonly crc?: number;
-}
+/** A member of a crafted package: stored unless `deflate` (see `ZipEntry`). */
+export type ZipMember = ZipEntry;
 
-/** Builds a zip file in memory. */
+/** Builds a zip file in memory with the project's zip writer; members are stored unless `deflate`. */
 export function buildZip(members: readonly ZipMember[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const member of members) {
-    const raw = typeof member.data === 'string' ? Buffer.from(member.data, 'utf8') : member.data;
-    const body = member.deflate ? deflateRawSync(raw) : raw;
-    const name = Buffer.from(member.name, 'utf8');
-    const crc = member.crc ?? crc32(raw);
-    const method = member.deflate ? 8 : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(crc >>> 0, 14);
-    local.writeUInt32LE(body.length, 18);
-    local.writeUInt32LE(raw.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, body);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(crc >>> 0, 16);
-    central.writeUInt32LE(body.length, 20);
-    central.writeUInt32LE(raw.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += local.length + name.length + body.length;
-  }
-  const directory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(members.length, 8);
-  end.writeUInt16LE(members.length, 10);
-  end.writeUInt32LE(directory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, directory, end]);
+  return zip(members.map((m) => ({ ...m, deflate: m.deflate ?? false })));
 }
 
 const MAIN_NS = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';

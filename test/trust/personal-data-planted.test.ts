@@ -21,7 +21,7 @@ import { filesUnder, zipText } from '../support/files.js';
  */
 
 // Names unlike the sample's (which all carry 样例拟虚演测).
-const names = ['郑秀兰', '冯建国', '卫东来', '褚志强', '蒋玉梅', '韩美玲', '杨秀英', '何振华', '欧阳春燕', '阿依古丽·买买提', '曹雪梅', '秦海燕', '陶建军'];
+const names = ['郑秀兰', '冯建国', '卫东来', '褚志强', '蒋玉梅', '韩美玲', '杨秀英', '何振华', '欧阳春燕', '阿依古丽·买买提', '曹雪梅', '秦海燕', '陶建军', '龚丽娟'];
 // Mobiles and landlines, as digits (they are planted with separators, +86 and brackets too).
 const phones = ['13912345678', '13812345678', '13812345679', '18612345678', '15912345678', '18912345678', '15012345678', '13712340000', '02367891234', '02388776655'];
 // 18-digit IDs with a valid checksum (one ends in X), one labelled ID with a wrong checksum, a 15-digit old ID.
@@ -89,8 +89,9 @@ beforeAll(async () => {
     ['填表人：蒋玉梅 联系电话：13812345679'],
   ], when);
 
-  // T1 refused for a cell a clerk filled with a name, mobile and ID.
-  writeCsv(inbox, '2024Q1/大湾镇/大湾镇2024一季度统计.csv', [
+  // T1 refused for a cell a clerk filled with a name, mobile and ID; the clerk signed the file name
+  // (her name is nowhere else).
+  writeCsv(inbox, '2024Q1/大湾镇/大湾镇2024一季度统计（龚丽娟）.csv', [
     t1Header,
     ['大湾镇', '2024年第一季度', '褚志强13812345678（身份证 440304 19780215 0015）', 4, 3, 0, 0, 0, 0, 1, 1],
     ['填表人：褚志强 联系电话：13812345678'],
@@ -183,7 +184,7 @@ describe('planted personal data never reaches a published file', () => {
         )
       ).rows,
     );
-    const inWarehouse = ['郑秀兰', '冯建国', '卫东来', '褚志强', '杨秀英', '何振华', '欧阳春燕', '阿依古丽·买买提', '曹雪梅', '13912345678', '15912345678', '18912345678', '500112', '51010719920611104X', '110101199003071234', '110101900307123'];
+    const inWarehouse = ['郑秀兰', '龚丽娟', '冯建国', '卫东来', '褚志强', '杨秀英', '何振华', '欧阳春燕', '阿依古丽·买买提', '曹雪梅', '13912345678', '15912345678', '18912345678', '500112', '51010719920611104X', '110101199003071234', '110101900307123'];
     expect(inWarehouse.filter((x) => !text.includes(x))).toEqual([]);
   });
 

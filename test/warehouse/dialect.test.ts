@@ -8,8 +8,6 @@ import { AbortedTransactionError, Kysely, sql } from 'kysely';
 import type { ColumnType, Generated, Migration } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { appendRows, scaledDecimal } from '../../warehouse/appender.js';
-import type { ColumnSpec } from '../../warehouse/appender.js';
 import { DuckDBDialect } from '../../warehouse/dialect/duckdb-dialect.js';
 import { MigrationError, createMigrator, migrateToLatest } from '../../warehouse/migrator.js';
 import type { MigrationRecord } from '../../warehouse/migrator.js';
@@ -513,153 +511,6 @@ describe('DuckDBDialect', () => {
       await db2.destroy();
     });
   });
-
-  describe('appender', () => {
-    const columns: readonly ColumnSpec[] = [
-      { name: 'id', type: 'integer' },
-      { name: 'name', type: 'varchar' },
-      { name: 'opened_on', type: 'date' },
-      { name: 'inspected_at', type: 'timestamp' },
-      { name: 'fine_total', type: 'decimal', width: 18, scale: 2 },
-    ];
-
-    beforeEach(async () => {
-      await createStationTable(h.db);
-    });
-
-    it('appends typed rows, filling omitted columns (staff, district) with their defaults', async () => {
-      async function* rows() {
-        yield [1, '城南站', '2019-05-12', '2024-03-01 09:30:00', '12345.675'];
-        yield [2, '城北站', new Date('2019-05-11T20:00:00Z'), new Date('2024-03-01T01:30:00Z'), 0.1 + 0.2];
-        yield [3, '东区站', '2020-02-29', null, 7n];
-      }
-
-      // `opened_on` is NOT NULL; DuckDB checks constraints when rows are flushed.
-      await expect(appendRows(h.connection, 'station', columns, [[9, '坏行', null, null, 1]])).rejects.toThrow(/NOT NULL/i);
-
-      const result = await appendRows(h.connection, 'station', columns, rows());
-      expect(result).toEqual({ rowCount: 3 });
-
-      const stored = await h.db.selectFrom('station').selectAll().orderBy('id').execute();
-      expect(stored).toEqual([
-        { id: 1, name: '城南站', district: null, staff: 0, opened_on: '2019-05-12', inspected_at: '2024-03-01 09:30:00', fine_total: 12345.68 },
-        // Dates are converted in the connection's time zone (Asia/Shanghai).
-        { id: 2, name: '城北站', district: null, staff: 0, opened_on: '2019-05-12', inspected_at: '2024-03-01 09:30:00', fine_total: 0.3 },
-        { id: 3, name: '东区站', district: null, staff: 0, opened_on: '2020-02-29', inspected_at: null, fine_total: 7 },
-      ]);
-    });
-
-    it('rejects values of the wrong type and keeps none of the unflushed rows', async () => {
-      const rows = [
-        [1, '城南站', '2019-05-12', null, 1],
-        [2, '城北站', '2019-02-30', null, 1],
-      ];
-      await expect(appendRows(h.connection, 'station', columns, rows)).rejects.toThrow(
-        /row 1, column "opened_on" \(date\): expected a 'YYYY-MM-DD' string or a Date, got "2019-02-30"/,
-      );
-      await expect(appendRows(h.connection, 'station', columns, [[1, 42, '2019-05-12', null, 1]])).rejects.toThrow(/expected a string/);
-      await expect(appendRows(h.connection, 'station', [{ name: 'nope', type: 'integer' }], [])).rejects.toThrow(/no column "nope"/);
-      await expect(appendRows(h.connection, 'no_table', columns, [])).rejects.toThrow(/does not exist/);
-
-      expect(await h.db.selectFrom('station').selectAll().execute()).toEqual([]);
-    });
-
-    it('takes part in a transaction on the same connection: ROLLBACK leaves nothing', async () => {
-      const rows = Array.from({ length: 5000 }, (_, i) => [i, `站${i}`, '2020-01-01', null, i]);
-
-      await expect(
-        h.db.transaction().execute(async () => {
-          // flushEvery forces flushes, so rows reach the table before the rollback.
-          await appendRows(h.connection, 'station', columns, rows, { flushEvery: 1000 });
-
-          const inside = await h.connection.runAndReadAll('select count(*)::integer as n from station');
-          expect(inside.getRowObjectsJS()).toEqual([{ n: 5000 }]);
-
-          // Another connection cannot see uncommitted appended rows.
-          const other = await h.instance.connect();
-          const outside = await other.runAndReadAll('select count(*)::integer as n from station');
-          expect(outside.getRowObjectsJS()).toEqual([{ n: 0 }]);
-          other.closeSync();
-
-          throw new Error('abort the load');
-        }),
-      ).rejects.toThrow('abort the load');
-
-      expect(await h.db.selectFrom('station').selectAll().execute()).toEqual([]);
-
-      await h.db.transaction().execute(async () => {
-        await appendRows(h.connection, 'station', columns, rows, { flushEvery: 1000 });
-      });
-      const { n } = await h.db
-        .selectFrom('station')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .executeTakeFirstOrThrow();
-      expect(n).toBe(5000);
-    });
-
-    it('stores decimals exactly on both the fast (double) and the exact path', async () => {
-      await sql`create table amounts (i integer, small decimal(18, 2), big decimal(38, 10))`.execute(h.db);
-      const texts = Array.from({ length: 2000 }, (_, i) => {
-        const whole = String(Math.floor(Math.abs(Math.sin(i)) * 10 ** (i % 16)));
-        return `${i % 3 === 0 ? '-' : ''}${whole}.${String(i % 100).padStart(2, '0')}`;
-      });
-      const big = '1234567890123456789012345678.0123456789';
-
-      await appendRows(
-        h.connection,
-        'amounts',
-        [
-          { name: 'i', type: 'integer' },
-          { name: 'small', type: 'decimal', width: 18, scale: 2 },
-          { name: 'big', type: 'decimal', width: 38, scale: 10 },
-        ],
-        texts.map((text, i) => [i, text, i === 0 ? big : text]),
-      );
-
-      const { rows } = await sql<{ small: string; big: string }>`
-        select small::varchar as small, big::varchar as big from amounts order by i
-      `.execute(h.db);
-      expect(rows.map((r) => r.small)).toEqual(texts.map((t) => t.replace(/^-0\.00$/, '0.00')));
-      expect(rows[0]?.big).toBe(big);
-      expect(rows[1]?.big).toBe(`${texts[1]}00000000`);
-    });
-
-    it("converts Dates to wall-clock time exactly like DuckDB's own cast, across DST changes", async () => {
-      await sql`create table clock (i integer, wall timestamp, day date, instant timestamptz)`.execute(h.db);
-      const start = Date.parse('2024-03-09T00:00:00Z');
-      // Every 7 minutes (and a few odd milliseconds) across New York's switch to DST.
-      const instants = Array.from({ length: 900 }, (_, i) => new Date(start + i * 7 * 60_000 + (i % 5) * 123));
-      const columns: readonly ColumnSpec[] = [
-        { name: 'i', type: 'integer' },
-        { name: 'wall', type: 'timestamp' },
-        { name: 'day', type: 'date' },
-        { name: 'instant', type: 'timestamptz' },
-      ];
-
-      for (const zone of ['America/New_York', 'Asia/Shanghai']) {
-        await sql`delete from clock`.execute(h.db);
-        await appendRows(h.connection, 'clock', columns, instants.map((d, i) => [i, d, d, d]), { timeZone: zone });
-
-        const { rows } = await sql<{ n: number }>`
-          select count(*) as n from clock
-          where wall <> timezone(${zone}, instant) or day <> cast(timezone(${zone}, instant) as date)
-        `.execute(h.db);
-        expect(rows).toEqual([{ n: 0 }]);
-      }
-    });
-
-    it('rounds decimals exactly, half away from zero', () => {
-      expect(scaledDecimal('12345.675', 2)).toBe(1234568n);
-      expect(scaledDecimal('-0.005', 2)).toBe(-1n);
-      expect(scaledDecimal(1.005, 2)).toBe(101n);
-      expect(scaledDecimal(1e-7, 2)).toBe(0n);
-      expect(scaledDecimal('1.5e3', 2)).toBe(150000n);
-      expect(scaledDecimal(3n, 2)).toBe(300n);
-      expect(scaledDecimal('abc', 2)).toBeUndefined();
-      expect(scaledDecimal('.', 2)).toBeUndefined();
-      expect(scaledDecimal(Number.NaN, 2)).toBeUndefined();
-    });
-  });
 });
 
 describe('DuckDBDialect on a database file', () => {
@@ -673,7 +524,7 @@ describe('DuckDBDialect on a database file', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('persists migrations, Kysely inserts and appended rows across reopen', async () => {
+  it('persists migrations and Kysely inserts across reopen', async () => {
     const path = join(dir, 'warehouse.duckdb');
     const migrations: MigrationRecord = {
       '0001_station': { up: async (db) => createStationTable(db as Kysely<TestDatabase>) },
@@ -682,12 +533,8 @@ describe('DuckDBDialect on a database file', () => {
     const first = await open(path);
     await migrateToLatest(first.db, migrations);
     await first.db.insertInto('station').values(station1).execute();
-    await first.db.transaction().execute(async () => {
-      await appendRows(first.connection, 'station', [
-        { name: 'id', type: 'integer' },
-        { name: 'name', type: 'varchar' },
-        { name: 'opened_on', type: 'date' },
-      ], [[2, '城北站', '2021-01-01']]);
+    await first.db.transaction().execute(async (trx) => {
+      await trx.insertInto('station').values({ id: 2, name: '城北站', opened_on: '2021-01-01' }).execute();
     });
     await first.close();
 

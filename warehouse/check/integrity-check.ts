@@ -1,4 +1,6 @@
-import { forms, townshipStatsForm, bureauMonthlyForm } from '../../domain/forms/index.js';
+import { forms } from '../../domain/forms/index.js';
+import { findingRules } from '../../domain/forms/finding-rules.js';
+import { townshipFiguresForm } from '../../domain/forms/report-fields.js';
 import { existsSync, statSync } from 'node:fs';
 import { queryRows } from '../query.js';
 import { walFiles } from '../working-copy.js';
@@ -23,22 +25,25 @@ interface CheckSpec {
   readonly sql: string;
 }
 
-const factTables = forms.map((f) => f.table);
 
 /** quarter_figures recomputed straight from the fact tables, independently of the view's SQL. */
 function recomputedFigures(): string {
   const parts: string[] = [];
-  for (const form of [townshipStatsForm, bureauMonthlyForm]) {
+  for (const form of forms.filter((f) => f.kind === 'aggregate')) {
     for (const f of form.fields.filter((x) => x.type === 'count')) {
       const agg = f.measure === 'stock' ? `max_by(t.${f.id}, coalesce(t.month, t.quarter * 3))` : `sum(t.${f.id})`;
       parts.push(`SELECT t.year, t.quarter, t.unit, '${form.code}' AS form, '${f.id}' AS metric, ${agg}::BIGINT AS value
-        FROM ${form.table} t WHERE t.submission_id IN (SELECT submission_id FROM submissions WHERE status = 'loaded') GROUP BY ALL`);
+        FROM ${form.table} t WHERE t.submission_id IN (SELECT submission_id FROM current_submissions) GROUP BY ALL`);
     }
   }
   return parts.join(' UNION ALL ');
 }
 
-const checks: readonly CheckSpec[] = [
+/** The checks, from today's form declarations and finding rules. */
+function checks(): CheckSpec[] {
+  const factTables = forms.map((f) => f.table);
+  const reconciling = findingRules().filter((r) => r.reconciles).map((r) => `'${r.code}'`);
+  return [
   {
     check: 'known_statuses',
     description: '每个报送文件的状态都是 loaded、replaced、rejected 或 failed 之一',
@@ -86,10 +91,11 @@ const checks: readonly CheckSpec[] = [
   },
   {
     check: 'ledgers_agree_with_t1',
-    description: '镇街统计表（T1）与其案件、隐患台账按季度一致（不一致之处见 findings 视图）',
-    sql: `SELECT message AS example FROM findings WHERE rule IN ('t1_ledger_mismatch', 'b1_penalties_mismatch')`,
+    description: `镇街统计表（${townshipFiguresForm.code}）与其案件、隐患台账按季度一致（不一致之处见 findings 视图）`,
+    sql: `SELECT message AS example FROM findings WHERE rule IN (${reconciling.join(', ')})`,
   },
-];
+  ];
+}
 
 /** Checks whose failure means the warehouse itself is wrong (not just the data people sent). */
 const structural = new Set(['no_foreign_wal', 'known_statuses', 'fact_rows_have_submission', 'rejected_files_have_no_rows', 'row_counts_match', 'one_current_submission', 'quarter_figures_recompute']);
@@ -116,7 +122,7 @@ export function foreignWalCheck(path: string): CheckResult {
 /** Runs every integrity check. */
 export async function checkWarehouse(warehouse: Warehouse): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  for (const c of checks) {
+  for (const c of checks()) {
     const rows = (await queryRows(warehouse, `SELECT example FROM (${c.sql}) LIMIT 1000`)).rows;
     results.push({ check: c.check, description: c.description, ok: rows.length === 0, violations: rows.length, examples: rows.slice(0, 5).map((r) => String(r.example)) });
   }

@@ -7,7 +7,8 @@ import type { DatabaseConnection } from 'kysely';
  * The dialect takes a *connection*, not a `DuckDBInstance`, on purpose: bulk loads
  * go through DuckDB's appender, and an appender only joins a Kysely transaction when
  * it is created on the very connection Kysely uses. Keeping the connection in the
- * caller's hands makes that possible (see `appendRows` in `warehouse/appender.ts`).
+ * caller's hands makes that possible (see `FactWriter` in `warehouse/load/fact-writer.ts`,
+ * which appends inside the per-file transaction of `SubmissionStore.transaction`).
  *
  * ```ts
  * const instance = await DuckDBInstance.create('warehouse.duckdb')

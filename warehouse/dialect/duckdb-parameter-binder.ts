@@ -1,29 +1,5 @@
-import {
-  DuckDBArrayValue,
-  DuckDBBitValue,
-  DuckDBBlobValue,
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBGeometryValue,
-  DuckDBIntervalValue,
-  DuckDBListValue,
-  DuckDBMapValue,
-  DuckDBStructValue,
-  DuckDBTimeNSValue,
-  DuckDBTimestampMillisecondsValue,
-  DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  DuckDBTimeTZValue,
-  DuckDBTimeValue,
-  DuckDBTypeId,
-  DuckDBUnionValue,
-  DuckDBUUIDValue,
-  DuckDBVariantValue,
-  blobValue,
-} from '@duckdb/node-api';
-import type { DuckDBPreparedStatement, DuckDBValue } from '@duckdb/node-api';
+import * as duckdb from '@duckdb/node-api';
+import { DuckDBTimestampTZValue, DuckDBTypeId, blobValue, type DuckDBPreparedStatement, type DuckDBValue } from '@duckdb/node-api';
 
 const INT32_MIN = -2_147_483_648;
 const INT32_MAX = 2_147_483_647;
@@ -36,27 +12,27 @@ const INT64_MAX = 2n ** 63n - 1n;
  * Typed as `Function` because some of them have private constructors.
  */
 const DUCKDB_VALUE_CLASSES: ReadonlyArray<Function> = [
-  DuckDBArrayValue,
-  DuckDBBitValue,
-  DuckDBBlobValue,
-  DuckDBDateValue,
-  DuckDBDecimalValue,
-  DuckDBGeometryValue,
-  DuckDBIntervalValue,
-  DuckDBListValue,
-  DuckDBMapValue,
-  DuckDBStructValue,
-  DuckDBTimeNSValue,
-  DuckDBTimestampMillisecondsValue,
-  DuckDBTimestampNanosecondsValue,
-  DuckDBTimestampSecondsValue,
-  DuckDBTimestampTZValue,
-  DuckDBTimestampValue,
-  DuckDBTimeTZValue,
-  DuckDBTimeValue,
-  DuckDBUnionValue,
-  DuckDBUUIDValue,
-  DuckDBVariantValue,
+  duckdb.DuckDBArrayValue,
+  duckdb.DuckDBBitValue,
+  duckdb.DuckDBBlobValue,
+  duckdb.DuckDBDateValue,
+  duckdb.DuckDBDecimalValue,
+  duckdb.DuckDBGeometryValue,
+  duckdb.DuckDBIntervalValue,
+  duckdb.DuckDBListValue,
+  duckdb.DuckDBMapValue,
+  duckdb.DuckDBStructValue,
+  duckdb.DuckDBTimeNSValue,
+  duckdb.DuckDBTimestampMillisecondsValue,
+  duckdb.DuckDBTimestampNanosecondsValue,
+  duckdb.DuckDBTimestampSecondsValue,
+  duckdb.DuckDBTimestampTZValue,
+  duckdb.DuckDBTimestampValue,
+  duckdb.DuckDBTimeTZValue,
+  duckdb.DuckDBTimeValue,
+  duckdb.DuckDBUnionValue,
+  duckdb.DuckDBUUIDValue,
+  duckdb.DuckDBVariantValue,
 ];
 
 function isDuckDBValueObject(value: object): value is Exclude<DuckDBValue, null | boolean | number | bigint | string> {
@@ -71,7 +47,7 @@ function isDuckDBValueObject(value: object): value is Exclude<DuckDBValue, null 
  * time of the session's `TimeZone` setting (the dialect's `timeZone` option), which
  * is the only zone-correct way to turn an instant into a wall-clock value.
  */
-export function timestampTZValueFromDate(date: Date): DuckDBTimestampTZValue {
+function timestampTZValueFromDate(date: Date): DuckDBTimestampTZValue {
   const millis = date.getTime();
 
   if (Number.isNaN(millis)) {
@@ -86,7 +62,7 @@ export function timestampTZValueFromDate(date: Date): DuckDBTimestampTZValue {
  * parameters (scalars are bound directly by {@link bindParameters}). The mapping is
  * the one documented there.
  */
-export function toDuckDBValue(value: unknown): DuckDBValue {
+function toDuckDBValue(value: unknown): DuckDBValue {
   if (value === null || value === undefined) {
     return null;
   }

@@ -87,6 +87,8 @@ export async function readCatalog(warehouse: Warehouse): Promise<CatalogRelation
   }
   const order = new Map<string, [RelationGroup, number]>();
   coreTables.forEach((t, i) => order.set(t.name, ['core', i]));
+  // The analyst's decisions (migration 0004, `firestat review`) are bookkeeping too.
+  order.set('review_actions', ['core', coreTables.length]);
   forms.forEach((f, i) => order.set(f.table, ['fact', i]));
   allViews().forEach((v, i) => order.set(v.name, ['view', i]));
   const groupRank: Record<RelationGroup, number> = { core: 0, fact: 1, view: 2, other: 3 };

@@ -1,5 +1,7 @@
 import { join } from 'node:path';
+import { forms } from '../../domain/forms/index.js';
 import { writeFileAtomic } from '../../domain/atomic-write.js';
+import { escapeHtml } from '../../domain/html-text.js';
 import { shanghaiDate, shanghaiTimestamp } from '../../domain/clock.js';
 import type { Redactor } from '../../domain/redact.js';
 import { checkedAsOf } from '../as-of.js';
@@ -21,17 +23,20 @@ export const FREE_TEXT_EXAMPLE = '（自由文本，可能含人名，不显示�
  * - `found` (submission_problems): the cell value at fault, verbatim — can be a 当事人 cell;
  * - `message` (submission_problems, findings) and `reason` (submissions, submission_status):
  *   explanations that quote the value at fault or a hazard description;
- * - `description` (l2_hazards, hazards, hazards_open) and `problem_description` (r1_case_reviews,
- *   case_reviews): inspectors' and reviewers' notes;
- * - `inspected_entity` (l2_hazards, hazards, hazards_open): 被检查单位 — often a 个体工商户 named
- *   after its owner;
- * - `violation` (l1_cases, cases): 违法行为, which the form also accepts under 违法事实 — a
- *   narrative that can name the party.
+ * - every form field declared `freeText` (in its table and its views): inspectors' and reviewers'
+ *   notes (隐患描述, 问题描述), 被检查单位 (often a 个体工商户 named after its owner), 违法行为 (a
+ *   narrative that can name the party).
  *
  * Columns with a closed vocabulary or a code (`category`, `status`, `penalty_kind`, `case_no`, …)
  * keep their examples. Whatever the column, the values in the warehouse are not changed.
  */
-export const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', 'description', 'problem_description', 'inspected_entity', 'violation']);
+export const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', ...forms.flatMap((f) => f.fields.filter((x) => x.freeText).map((x) => x.id))]);
+
+/** A personal-data column to name as the example in the preamble: the first a form declares (`l1_cases.party 当事人`). */
+const personalExample = (() => {
+  for (const form of forms) for (const f of form.fields) if (f.personal) return `（如 ${form.table}.${f.id} ${f.label}）`;
+  return '';
+})();
 
 /** Why a column shows no example, or undefined when it may show one. */
 export function withheldExample(column: CatalogColumn): string | undefined {
@@ -207,7 +212,7 @@ function preamble(d: DataDictionary): string[] {
   return [
     '每个表和视图的中文说明，以及每列的名称、类型、中文说明和一个示例值。',
     '示例值是该列在数据仓库中的第一个非空值（表按装入顺序，视图按各列排序；过长的截断）。',
-    `说明中带“个人信息”的列（如 l1_cases.party 当事人）不显示示例：${PERSONAL_EXAMPLE}；`,
+    `说明中带“个人信息”的列${personalExample}不显示示例：${PERSONAL_EXAMPLE}；`,
     `可能含人名的自由文本列（${[...FREE_TEXT_COLUMNS].join('、')}）也不显示示例：${FREE_TEXT_EXAMPLE}。`,
     ...(d.asOfViews.length
       ? [
@@ -256,11 +261,6 @@ export function dataDictionaryMarkdown(d: DataDictionary): string {
     }
   }
   return `${out.join('\n')}\n`;
-}
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 const css = `

@@ -22,9 +22,7 @@ export const exportedRelations: readonly string[] = [
   'units',
   'quarter_figures',
   'year_figures',
-  'cases',
-  'hazards',
-  'case_reviews',
+  ...forms.flatMap((f) => (f.currentView ? [f.currentView.name] : [])),
   'findings',
   'submission_status',
   'case_quality',
@@ -90,7 +88,7 @@ export interface ExportOptions {
   /** Folder that will hold one sub-folder per relation; replaced as a whole. */
   readonly outDir: string;
   /**
-   * Keep columns marked personal data (`l1_cases.party`, `cases.party`) and the text as it is, for
+   * Keep columns marked personal data (a form's `personal` fields, in its table and view) and the text as it is, for
    * an internal copy. Default false: personal columns left out, every text column redacted.
    */
   readonly includePersonal?: boolean;

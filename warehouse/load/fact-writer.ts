@@ -1,6 +1,7 @@
 import { LIST, VARCHAR, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import type { FormDefinition } from '../../domain/forms/form-definition.js';
 import { factColumns, type FactColumn } from '../schema/fact-tables.js';
+import { storedColumnNames } from '../schema/schema-steps.js';
 
 /** One row for a fact table: lineage, unit and period, then field values by field id. */
 export interface FactRow {
@@ -46,13 +47,21 @@ export class FactWriter {
   private constructor(
     private readonly appender: DuckDBAppender,
     readonly form: FormDefinition,
+    stored: readonly string[],
   ) {
-    this.appends = factColumns(form).map((c) => ({ name: c.name, append: appendFor(c), field: c.field !== undefined }));
+    // The appender writes by position, in the table's stored order: a column added by a schema step
+    // sits at the end, wherever the form declares it; a stored column no form declares gets NULL.
+    const declared = new Map(factColumns(form).map((c) => [c.name, c]));
+    this.appends = stored.map((name) => {
+      const c = declared.get(name);
+      return c ? { name, append: appendFor(c), field: c.field !== undefined } : { name, append: (a: DuckDBAppender) => a.appendNull(), field: true };
+    });
   }
 
   /** Opens an appender on the form's table. */
   static async open(connection: DuckDBConnection, form: FormDefinition): Promise<FactWriter> {
-    return new FactWriter(await connection.createAppender(form.table), form);
+    const stored = await storedColumnNames(connection, form.table);
+    return new FactWriter(await connection.createAppender(form.table), form, stored);
   }
 
   /** Appends one row for the given submission. */

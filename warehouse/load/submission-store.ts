@@ -1,18 +1,6 @@
-import { sql } from 'kysely';
-import type { Warehouse } from '../warehouse.js';
-import type { SubmissionsTable } from '../schema/database.js';
-
-/** A problem as stored in `submission_problems`. */
-export interface StoredProblem {
-  readonly severity: string;
-  readonly code: string;
-  readonly sheet?: string;
-  readonly cell?: string;
-  readonly field?: string;
-  readonly found?: string;
-  readonly expected?: string;
-  readonly message: string;
-}
+import { sql, type Kysely } from 'kysely';
+import type { Problem } from '../../domain/problem.js';
+import type { SubmissionsTable, WarehouseDatabase } from '../schema/database.js';
 
 /** A submission row to insert (its id is taken beforehand so fact rows can point to it). */
 export type NewSubmission = Omit<SubmissionsTable, 'replaced_by'> & { replaced_by?: number | null };
@@ -91,10 +79,25 @@ export class FileMemory {
 
 /** Bookkeeping queries: runs, submissions, problems. Typed with Kysely. */
 export class SubmissionStore {
-  constructor(private readonly warehouse: Warehouse) {}
+  private readonly db: Kysely<WarehouseDatabase>;
 
-  private get db() {
-    return this.warehouse.db;
+  /** Queries through `warehouse.db` (a `Warehouse`, or a transaction of its). */
+  constructor(warehouse: { readonly db: Kysely<WarehouseDatabase> }) {
+    this.db = warehouse.db;
+  }
+
+  /**
+   * Runs `work` in one transaction: the Kysely dialect's, whose commit refuses to report success
+   * for a transaction DuckDB has aborted (after an error that `work` caught, DuckDB answers COMMIT
+   * with a silent rollback; the dialect throws Kysely's `AbortedTransactionError` instead). `work`
+   * gets a store whose queries run in the transaction; DuckDB appenders on the warehouse's
+   * `connection` (the `FactWriter`) write into it too. If `work` throws, nothing is kept and the
+   * error is rethrown. Inside `work`, query through the given store or the raw connection, never
+   * through `warehouse.db`: the transaction holds Kysely's one connection, so such a query would
+   * wait for it forever.
+   */
+  async transaction<T>(work: (store: SubmissionStore) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(new SubmissionStore({ db: trx })));
   }
 
   /** Starts a run and returns its id. */
@@ -211,7 +214,7 @@ export class SubmissionStore {
   }
 
   /** Inserts a submission, its problems and where each field's column was in each sheet. */
-  async insert(submission: NewSubmission, problems: readonly StoredProblem[], columns: readonly { sheet: string; field: string; column: string; header: string }[] = []): Promise<void> {
+  async insert(submission: NewSubmission, problems: readonly Problem[], columns: readonly { sheet: string; field: string; column: string; header: string }[] = []): Promise<void> {
     const { sheets, ...rest } = submission;
     await this.db
       .insertInto('submissions')
@@ -246,6 +249,6 @@ export class SubmissionStore {
 }
 
 /** Key of a file's identity without reading it. */
-export function fingerprint(path: string, bytes: number, modifiedAt: string): string {
+function fingerprint(path: string, bytes: number, modifiedAt: string): string {
   return `${path}\u0000${bytes}\u0000${modifiedAt}`;
 }

@@ -1,6 +1,7 @@
 /**
- * Kysely's view of the bookkeeping tables. Fact tables are generated from the form definitions
- * and written through the appender, so they are not listed here.
+ * Kysely's view of the bookkeeping tables. Fact tables follow the form definitions (made by the
+ * frozen first migration or by an additive schema step, see `schema-steps.ts`) and are written
+ * through the appender, so they are not listed here.
  */
 export interface UnitsTable {
   code: string;
@@ -125,6 +126,18 @@ export interface WarehouseDatabase {
   seen_files: SeenFilesTable;
   form_expectations: FormExpectationsTable;
   reprocess_requests: ReprocessRequestsTable;
+  schema_steps: SchemaStepsTable;
+}
+
+/** The additive schema steps applied (`schema-steps.ts`), one row each. */
+export interface SchemaStepsTable {
+  step_no: number;
+  applied_at: string;
+  form: string;
+  table_name: string;
+  column_name: string | null;
+  action: 'create_table' | 'add_column' | 'comment';
+  ddl: string;
 }
 
 export interface CumulativeFiguresTable {

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
 import { writeFileAtomic } from '../../../domain/atomic-write.js';
 import type { UnitRegistry } from '../../../domain/unit-registry.js';
-import { escapeHtml } from '../../pages/html.js';
+import { escapeHtml } from '../../../domain/html-text.js';
 import type { DocumentSet, OutputFile, Publisher } from '../../publisher.js';
 
 /**

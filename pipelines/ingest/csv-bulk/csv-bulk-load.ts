@@ -1,0 +1,746 @@
+/**
+ * The CSV bulk path: large ledger CSVs at DuckDB's own speed, with every promise of the JS path.
+ *
+ * TypeScript keeps the start of the file: the real CSV reader reads the first records (encoding
+ * sniffing, delimiter), and a probe run of the real {@link SubmissionParser} over them finds the
+ * table, the form, the unit and the period exactly as the JS path does. DuckDB's `read_csv` then
+ * reads the body into a staging table (autocommit, all VARCHAR); its rowid, in insertion order,
+ * is the record number after the head. Values whose text is canonical (ISO dates, exact choices,
+ * text NFKC leaves alone, plain numbers) are converted in SQL; every distinct other value goes
+ * once through the real `convertCell` and the form's zod schema and comes back as a map table.
+ * A row is loaded by SQL only when every one of its cells is such a value and nothing in it could
+ * make it a 合计, 累计, 注释 or repeated header row; every other row ("suspect") goes, in record
+ * order after the head, through the real parser, which says the same problems and notices in the
+ * same order as the JS path. Only the final `INSERT … SELECT` into the fact table runs inside the
+ * file's transaction, so a file still loads whole or not at all.
+ *
+ * Whenever the bulk path cannot promise identical rows and problems it steps aside and the JS path
+ * reads the file: aggregate forms, a period column, cumulative columns, UTF-16, a blank line or a
+ * lone CR in the file, DuckDB refusing the CSV, a head that already has problems, a body row that
+ * does not match the JS reader's, a 合计 row where sums are checked, too many suspect rows.
+ * `test/pipelines/csv-bulk-differential.test.ts` runs both paths on the same inputs.
+ *
+ * @module
+ */
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
+import { LIST, VARCHAR } from '@duckdb/node-api';
+import type { FieldDefinition, FormDefinition } from '../../../domain/forms/form-definition.js';
+import { quarterOf, quarterOfMonth, periodKind, type Period } from '../../../domain/periods.js';
+import { squeeze } from '../../../domain/text.js';
+import type { Unit, UnitRegistry } from '../../../domain/units.js';
+import { CsvBookReader, detectDelimiter, type CsvWorkbookStream } from '../../../sources/readers/csv-book.js';
+import type { CellValue, ReadLimits, SheetRow, SheetStream, WorkbookReader, WorkbookStream } from '../../../sources/readers/reader.js';
+import { nodeText } from '../../../sources/readers/text-platform-node.js';
+import type { SourceFile } from '../../../sources/source.js';
+import { factColumns } from '../../../warehouse/schema/fact-tables.js';
+import { convertCell, type FieldValue } from '../../normalize/cell-values.js';
+import type { HeaderMatcher } from '../../normalize/header-matcher.js';
+import { headerSearchRows, isLocateFailure, locateTable, type TableLayout } from '../../normalize/table-locator.js';
+import { cumulativeLabel, notesRow, SubmissionParser, totalLabel, type ParsedRecord, type ParserContext } from '../../parse/submission-parser.js';
+import { rowSchema } from '../../validate/row-schema.js';
+
+/** When the bulk path is tried (with `FIRESTAT_CSV_BULK=auto`; `always` ignores the size, for tests). */
+export const csvBulkSettings = {
+  /** Files smaller than this are read by the JS path (its fixed costs are lower). */
+  minBytes: 4 * 1024 * 1024,
+  /** More rows than this needing the JS parser: the JS path reads the whole file instead. */
+  maxSuspectRows: 20_000,
+  /** More distinct non-canonical values than this (all columns): the JS path instead. */
+  maxDistinctValues: 300_000,
+};
+
+/** What the bulk path did with the files it was offered (tests look at it). */
+export const csvBulkStats = { used: 0, fallbacks: [] as string[] };
+
+/** The file's time ran out while DuckDB read it; ingest treats it as its own timeout. */
+export class CsvBulkTimeout extends Error {}
+
+/** A file the bulk path takes: the parser over the head and the suspect rows, and the SQL insert. */
+export interface CsvBulkPlan {
+  /** The real parser, over the head rows and the rows that need it (its result is the file's). */
+  readonly parser: SubmissionParser;
+  /** The parser's records; at the end the SQL-loaded rows are added to `parser.result.rows`. */
+  records(): AsyncGenerator<ParsedRecord>;
+  /** Inserts the rows SQL converted (call inside the file's transaction, only when nothing refuses the file). */
+  insert(submissionId: number): Promise<number>;
+  /** Drops the staging tables and the transcoded copy (outside the transaction). */
+  dispose(): Promise<void>;
+}
+
+export interface CsvBulkInput {
+  readonly file: SourceFile;
+  readonly reader: WorkbookReader;
+  readonly limits: ReadLimits;
+  readonly deadline: number;
+  readonly connection: DuckDBConnection;
+  /** The parser's context, exactly as the JS path gives it. */
+  readonly parserContext: ParserContext;
+}
+
+class Fallback extends Error {}
+
+let staging = 0;
+
+/** Text `squeeze`/`tidy` turn into itself with full-width ASCII folded: no whitespace, nothing else NFKC changes. */
+const canonicalRe = '[!-~一-鿿！-～]+';
+/** A cell holding full-width ASCII (RE2 class). */
+const fullWidthRe = '[！-～]';
+
+/**
+ * The full-width ASCII characters a UTF-8 file holds (U+FF01–U+FF5E: EF BC 81–BF, EF BD 80–9E),
+ * so that SQL folds only those: DuckDB's `translate` costs in proportion to its table, per cell.
+ */
+class FullWidthScan {
+  readonly seen = new Set<number>();
+  private prev = -1;
+  private prev2 = -1;
+
+  update(buf: Buffer): void {
+    const at = (i: number) => (i >= 0 ? buf[i]! : i === -1 ? this.prev : this.prev2);
+    // A character split across chunks: its lead byte is one of the last two of the previous chunk.
+    for (let i = -2; i < 0; i++) if (at(i) === 0xef && i + 2 < buf.length) this.take(at(i + 1), at(i + 2));
+    for (let i = buf.indexOf(0xef); i >= 0 && i + 2 < buf.length; i = buf.indexOf(0xef, i + 1)) this.take(buf[i + 1]!, buf[i + 2]!);
+    if (buf.length >= 2) {
+      this.prev2 = buf[buf.length - 2]!;
+      this.prev = buf[buf.length - 1]!;
+    } else if (buf.length === 1) {
+      this.prev2 = this.prev;
+      this.prev = buf[0]!;
+    }
+  }
+
+  text(text: string): void {
+    for (const m of text.matchAll(/[\uff01-\uff5e]/g)) this.seen.add(m[0].charCodeAt(0));
+  }
+
+  private take(b1: number, b2: number): void {
+    if (b1 === 0xbc && b2 >= 0x81 && b2 <= 0xbf) this.seen.add(0xff00 + b2 - 0x80);
+    else if (b1 === 0xbd && b2 >= 0x80 && b2 <= 0x9e) this.seen.add(0xff40 + b2 - 0x80);
+  }
+}
+
+/** SQL folding the full-width ASCII of `col` that the file holds (`chars`) to ASCII, as NFKC does. */
+function foldSql(col: string, chars: readonly number[]): string {
+  if (!chars.length) return col;
+  const from = chars.map((c) => String.fromCharCode(c));
+  const to = chars.map((c) => String.fromCharCode(c - 0xfee0));
+  const folded = chars.length <= 4 ? from.reduce((e, f, i) => `replace(${e}, ${q(f)}, ${q(to[i]!)})`, col) : `translate(${col}, ${q(from.join(''))}, ${q(to.join(''))})`;
+  return `CASE WHEN regexp_matches(${col}, ${q(fullWidthRe)}) THEN ${folded} ELSE ${col} END`;
+}
+
+const q = (text: string): string => `'${text.replace(/'/g, "''")}'`;
+/** A JS regex's source as RE2 text (the label regexes use no lookaround and no `\u` escapes). */
+const re2 = (r: RegExp): string => r.source.replace(/\\u([0-9a-fA-F]{4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+const suspiciousRes = [totalLabel, cumulativeLabel, notesRow];
+const suspiciousSql = suspiciousRes.map((r) => `(?:${re2(r)})`).join('|');
+
+/** General "no value" marks (cell-values.ts) — any of them keeps a text cell off the SQL path. */
+const generalMarks = ['-', '--', '—', '——', '–', '－', '/', '／', '\\', '、', '无', '暂无', '空', '空白', '不适用', '无此项', 'n/a', 'na', 'N/A', 'NA', '#N/A', '0'];
+
+/**
+ * Off unless asked for (`FIRESTAT_CSV_BULK=auto|always`): the SQL conversion is correct (the
+ * differential test) but not yet fast — 100k rows took 124 s on the shared machine (the per-cell
+ * regex/translate expressions in the aggregate, suspect and INSERT queries), against seconds for
+ * the JS path. Turn `auto` on by default once `npm run bench` shows it ahead.
+ */
+function mode(): 'auto' | 'off' | 'always' {
+  const v = process.env.FIRESTAT_CSV_BULK;
+  return v === 'auto' || v === 'always' ? v : 'off';
+}
+
+function fallback(reason: string): undefined {
+  csvBulkStats.fallbacks.push(reason);
+  if (debug) process.stderr.write(`csv-bulk fallback: ${reason}\n`);
+  return undefined;
+}
+
+/**
+ * Prepares the bulk load of `file`, or returns undefined when the JS path must read it. Never
+ * throws for the file's contents; a timeout becomes a plan whose `records()` throws {@link CsvBulkTimeout}.
+ */
+export async function prepareCsvBulk(input: CsvBulkInput): Promise<CsvBulkPlan | undefined> {
+  const m = mode();
+  if (m === 'off') return undefined;
+  const { file } = input;
+  if (!/\.csv$/i.test(file.path) || !file.localPath || !(input.reader instanceof CsvBookReader)) return undefined;
+  if (m === 'auto' && file.bytes < csvBulkSettings.minBytes) return undefined;
+  const cleanup: (() => Promise<void> | void)[] = [];
+  const dispose = async () => {
+    for (const c of cleanup.splice(0).reverse()) {
+      try {
+        await c();
+      } catch {
+        /* best effort: temp tables die with the connection, temp files with the machine */
+      }
+    }
+  };
+  try {
+    const plan = await prepare(input, cleanup, dispose);
+    if (!plan) await dispose();
+    else csvBulkStats.used++;
+    return plan;
+  } catch (e) {
+    await dispose();
+    if (e instanceof Fallback) return fallback(e.message);
+    if (e instanceof CsvBulkTimeout) {
+      // The file's time ran out while DuckDB read it: ingest says so as for any timeout.
+      const parser = new SubmissionParser(workbookOf('', () => listed([]), []), input.parserContext);
+      return {
+        parser,
+        // eslint-disable-next-line require-yield
+        async *records() {
+          throw new CsvBulkTimeout();
+        },
+        insert: async () => 0,
+        dispose: async () => undefined,
+      };
+    }
+    return fallback(`error: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+interface Head {
+  readonly rows: SheetRow[];
+  /** The first row after the head, if any (to check DuckDB reads the body as the JS reader does). */
+  readonly guard?: SheetRow;
+  readonly stream: CsvWorkbookStream;
+  readonly sheetName: string;
+}
+
+async function readHead(input: CsvBulkInput): Promise<Head> {
+  const stream = input.reader.read(input.file, { ...input.limits, deadline: input.deadline }) as CsvWorkbookStream;
+  const sheets = stream.sheets[Symbol.asyncIterator]();
+  const rows: SheetRow[] = [];
+  let guard: SheetRow | undefined;
+  let sheetName = '';
+  try {
+    const first = await sheets.next();
+    if (first.done) throw new Fallback('no sheet');
+    const sheet: SheetStream = first.value;
+    sheetName = sheet.name;
+    const it = sheet.rows[Symbol.asyncIterator]();
+    try {
+      while (rows.length < headerSearchRows + 1) {
+        const n = await it.next();
+        if (n.done) break;
+        rows.push(n.value);
+      }
+      if (rows.length === headerSearchRows + 1) {
+        const n = await it.next();
+        if (!n.done) guard = n.value;
+      }
+    } finally {
+      await it.return?.();
+    }
+  } catch (e) {
+    if (e instanceof Fallback) throw e;
+    // The JS path says what is wrong with the file.
+    throw new Fallback(`head: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await sheets.return?.();
+  }
+  return { rows, ...(guard ? { guard } : {}), stream, sheetName };
+}
+
+/** A workbook of one sheet whose rows are given. */
+function workbookOf(name: string, rows: () => AsyncIterable<SheetRow>, notices: WorkbookStream['notices']): WorkbookStream {
+  const sheet: SheetStream = { name, index: 0, rows: { [Symbol.asyncIterator]: () => rows()[Symbol.asyncIterator]() } };
+  return {
+    sheets: {
+      async *[Symbol.asyncIterator]() {
+        yield sheet;
+      },
+    },
+    notices,
+  };
+}
+
+async function* listed(rows: readonly SheetRow[]): AsyncGenerator<SheetRow> {
+  for (const r of rows) yield r;
+}
+
+/** Scans UTF-8 bytes: a blank line before the end, or a CR not followed by LF, shifts DuckDB's record numbers. */
+class LineCheck {
+  private prev = -1;
+  private prev2 = -1;
+  private tail = false;
+  private pendingCR = false;
+  crlf = 0;
+  lf = 0;
+  bad: string | undefined;
+
+  update(buf: Buffer): void {
+    if (this.bad) return;
+    if (this.tail) {
+      for (const b of buf) if (b !== 10 && b !== 13) this.bad = 'blank line inside the file';
+      return;
+    }
+    if (this.pendingCR && buf.length && buf[0] !== 10) this.bad = 'lone CR';
+    this.pendingCR = false;
+    for (let i = buf.indexOf(13); i >= 0; i = buf.indexOf(13, i + 1)) {
+      if (i === buf.length - 1) this.pendingCR = true;
+      else if (buf[i + 1] !== 10) {
+        this.bad = 'lone CR';
+        return;
+      }
+    }
+    // A blank line: LF LF or LF CR LF (also across chunk boundaries). Line ends of both kinds
+    // (a CRLF file with LF inside quoted cells): DuckDB takes one kind, the JS reader both.
+    const at = (i: number) => (i >= 0 ? buf[i]! : i === -1 ? this.prev : this.prev2);
+    let blank = -1;
+    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) {
+      const before = at(i - 1);
+      if (before === 13) this.crlf++;
+      else this.lf++;
+      if (before === 10 || (before === 13 && at(i - 2) === 10)) {
+        blank = i;
+        break;
+      }
+    }
+    if (this.crlf && this.lf) this.bad = 'both CRLF and LF line ends';
+    if (blank >= 0) {
+      this.tail = true;
+      for (let i = blank + 1; i < buf.length; i++) if (buf[i] !== 10 && buf[i] !== 13) this.bad = 'blank line inside the file';
+      return;
+    }
+    if (buf.length >= 2) {
+      this.prev2 = buf[buf.length - 2]!;
+      this.prev = buf[buf.length - 1]!;
+    } else if (buf.length === 1) {
+      this.prev2 = this.prev;
+      this.prev = buf[0]!;
+    }
+  }
+
+  end(): void {
+    if (this.pendingCR) this.bad ??= undefined; // a final CR: the last record ends there in both readers
+  }
+}
+
+/** The body as UTF-8 for DuckDB: the file itself, or a GB18030 file transcoded (by the JS path's own decoder). */
+async function utf8Body(file: SourceFile, encoding: string, cleanup: (() => void)[]): Promise<{ path: string; newline: string; fullWidth: number[] }> {
+  const check = new LineCheck();
+  const fw = new FullWidthScan();
+  const fullWidth = () => [...fw.seen].sort((a, b) => a - b);
+  if (encoding === 'utf-8') {
+    for await (const chunk of createReadStream(file.localPath!, { highWaterMark: 1 << 20 })) {
+      check.update(chunk as Buffer);
+      if (check.bad) throw new Fallback(check.bad);
+      fw.update(chunk as Buffer);
+    }
+    return { path: file.localPath!, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: fullWidth() };
+  }
+  if (encoding !== 'gb18030') throw new Fallback(`encoding ${encoding}`);
+  const dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const target = join(dir, 'body.csv');
+  const out = createWriteStream(target);
+  const decoder = nodeText.gb18030();
+  const write = async (text: string) => {
+    if (!text) return;
+    if (text.includes('\uFFFD')) throw new Fallback('undecodable bytes');
+    fw.text(text);
+    const bytes = Buffer.from(text, 'utf8');
+    check.update(bytes);
+    if (check.bad) throw new Fallback(check.bad);
+    if (!out.write(bytes)) await once(out, 'drain');
+  };
+  try {
+    for await (const chunk of createReadStream(file.localPath!, { highWaterMark: 1 << 20 })) await write(decoder.write(chunk as Buffer));
+    await write(decoder.end());
+  } finally {
+    out.end();
+    await once(out, 'close');
+  }
+  return { path: target, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: fullWidth() };
+}
+
+/** Runs `fn`, interrupting DuckDB when the file's time is up. */
+const debug = process.env.FIRESTAT_CSV_BULK_DEBUG === '1';
+let debugAt = performance.now();
+function lap(what: string): void {
+  if (!debug) return;
+  const now = performance.now();
+  process.stderr.write(`csv-bulk ${what}: ${Math.round(now - debugAt)} ms\n`);
+  debugAt = now;
+}
+
+async function timed<T>(connection: DuckDBConnection, deadline: number, fn: () => Promise<T>): Promise<T> {
+  lap('before query');
+  const left = deadline - Date.now();
+  if (left <= 0) throw new CsvBulkTimeout();
+  const timer = setTimeout(() => connection.interrupt(), left);
+  try {
+    return await fn();
+  } catch (e) {
+    if (Date.now() >= deadline) throw new CsvBulkTimeout();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+    lap('query');
+  }
+}
+
+/** A column of the CSV: its field (if it maps to one) and the SQL pieces built for it. */
+interface Col {
+  readonly index: number;
+  readonly name: string;
+  readonly field?: FieldDefinition;
+  /** Values SQL converts itself (non-NULL text); the rest go through the map. */
+  fast: string;
+  /** SQL value for such a text. */
+  fastValue: string;
+  /** Whether an empty cell leaves the row simple, and its value. */
+  nullOk: boolean;
+  nullValue: string;
+  map?: string;
+  /** The map's values the JS conversion refused (their rows go to the parser). */
+  bad?: string[];
+}
+
+function mapType(field: FieldDefinition | undefined): string {
+  if (!field) return 'VARCHAR';
+  switch (field.type) {
+    case 'count':
+      return 'INTEGER';
+    case 'amount':
+      return 'DOUBLE';
+    case 'yesno':
+      return 'BOOLEAN';
+    case 'choices':
+      return 'VARCHAR[]';
+    default:
+      return 'VARCHAR';
+  }
+}
+
+function sqlLiteral(field: FieldDefinition | undefined, value: FieldValue): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (Array.isArray(value)) return value.length ? `[${value.map((v) => q(v)).join(', ')}]::VARCHAR[]` : '[]::VARCHAR[]';
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'boolean') return value ? 'true' : 'false';
+  if (typeof value === 'object') return 'NULL';
+  return field?.type === 'date' ? `DATE ${q(value)}` : q(value);
+}
+
+async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void)[], dispose: () => Promise<void>): Promise<CsvBulkPlan | undefined> {
+  const { file, connection, deadline, limits } = input;
+  const registry = input.parserContext.registry;
+  const matcher = input.parserContext.matcher;
+  const head = await readHead(input);
+  const encoding = head.stream.encoding?.encoding;
+  if (!encoding) throw new Fallback('encoding not decided in the head');
+  const parserCtx = input.parserContext;
+
+  // The probe: the real parser over the head alone says form, unit, period and any problem.
+  const probe = new SubmissionParser(workbookOf(head.sheetName, () => listed(head.rows), []), parserCtx);
+  for await (const _ of probe.records()) void _;
+  const pr = probe.result;
+  const form = pr.form;
+  if (!head.guard) {
+    // The whole file is in the head: the parser over it is the whole answer, nothing for SQL.
+    const whole = new SubmissionParser(workbookOf(head.sheetName, () => listed(head.rows), head.stream.notices), parserCtx);
+    return {
+      parser: whole,
+      records: () => whole.records(),
+      insert: async () => 0,
+      dispose,
+    };
+  }
+  if (pr.problems.hasErrors) throw new Fallback('the head has problems');
+  if (!form || form.kind !== 'ledger' || form.periodField) throw new Fallback('not a ledger');
+  if (!pr.unit || !pr.period) throw new Fallback('no unit or period');
+  const layout = locateTable(head.rows.slice(0, headerSearchRows + 1), matcher);
+  if (isLocateFailure(layout) || layout.form !== form) throw new Fallback('layout');
+  if (layout.cumulativeColumns.length) throw new Fallback('cumulative columns');
+  const unit = pr.unit;
+  const period = pr.period;
+  const skip = head.rows[head.rows.length - 1]!.rowNumber;
+  const width = Math.max(...head.rows.map((r) => r.cells.length), head.guard.cells.length);
+  if (width < 1 || width > limits.maxColumns) throw new Fallback('width');
+
+  const { path: body, newline, fullWidth } = await utf8Body(file, encoding, cleanup as (() => void)[]);
+  const tag = `${process.pid}_${++staging}`;
+  const stage = `fs_csv_stage_${tag}`;
+  const cols: Col[] = [];
+  const mapped = new Map(layout.columns.map((c) => [c.column, c.field]));
+  for (let i = 1; i <= width; i++) cols.push({ index: i, name: `c${i}`, ...(mapped.get(i) ? { field: mapped.get(i)! } : {}), fast: 'false', fastValue: 'NULL', nullOk: true, nullValue: 'NULL' });
+  const delimiter = await delimiterOf(body);
+
+  // Header words (as the classifier sees them): a row holding one goes to the parser.
+  const headerTexts = new Set<string>();
+  for (const r of head.rows) {
+    if (!layout.headerRowNumbers.includes(r.rowNumber)) continue;
+    for (const c of r.cells) {
+      const t = c === null || c === undefined ? '' : c instanceof Date ? c.toISOString().slice(0, 10) : squeeze(String(c));
+      if (t) headerTexts.add(t);
+    }
+  }
+  const schema = rowSchema(form);
+  const convCtx = { registry, emptyCountIsZero: false, ...(period ? { contextYear: period.year } : {}) };
+  // The contextYear the parser uses: stated by names and titles; a ledger's cells only read dates, which ignore it.
+  const judge = (field: FieldDefinition | undefined, raw: string | null): { ok: boolean; value: FieldValue } => {
+    if (raw !== null) {
+      const text = squeeze(raw);
+      if (text === '' || headerTexts.has(text) || suspiciousRes.some((r) => r.test(text))) return { ok: false, value: null };
+    }
+    if (!field) return { ok: true, value: null };
+    const conv = convertCell(field, raw, convCtx);
+    if (!conv.ok || conv.mark !== undefined || conv.sameAs) return { ok: false, value: null };
+    const fieldSchema = (schema.shape as Record<string, { safeParse(v: unknown): { success: boolean } }>)[field.id]!;
+    if (!fieldSchema.safeParse(conv.value).success) return { ok: false, value: null };
+    if (field.id === form.unitField) {
+      if (conv.value === null) return { ok: true, value: unit.name };
+      const named = registry.byName(String(conv.value));
+      if (!named || !sameUnit(named, unit, form)) return { ok: false, value: null };
+      return { ok: true, value: named.name };
+    }
+    return { ok: true, value: conv.value };
+  };
+
+  // Which cells SQL converts itself: tested on the raw text, once per cell, while DuckDB reads the
+  // file. The label regexes hold only CJK and `:`/`：`, so folding full-width ASCII cannot change
+  // their answer; header words and "no value" marks can hold ASCII, so a short cell with
+  // full-width ASCII (which could fold into one) goes to the JS conversion instead.
+  const hasFullWidth = (c: string) => `regexp_matches(${c}, ${q(fullWidthRe)})`;
+  const nonNullBefore = (i: number) => cols.slice(0, i - 1).map((c) => `(${c.name} IS NOT NULL)::INT`).join(' + ') || '0';
+  const headerList = [...headerTexts].map(q).join(', ');
+  const asciiLen = (texts: Iterable<string>) => Math.max(0, ...[...texts].filter((t) => /[!-~]/.test(t)).map((t) => [...t].length));
+  for (const c of cols) {
+    const n = c.name;
+    const labels = c.index <= 3 ? `NOT regexp_matches(${n}, ${q(suspiciousSql)})` : `(${nonNullBefore(c.index)} >= 3 OR NOT regexp_matches(${n}, ${q(suspiciousSql)}))`;
+    const f = c.field;
+    const marks = f ? [...new Set([...generalMarks, ...(f.noValueMarks ?? []), ...(f.sameAs?.marks ?? [])])] : [];
+    const foldable = Math.max(asciiLen(headerTexts), asciiLen(marks));
+    const plain = [
+      `regexp_full_match(${n}, ${q(canonicalRe)})`,
+      labels,
+      ...(headerList ? [`${n} NOT IN (${headerList})`] : []),
+      ...(foldable && fullWidth.length ? [`(length(${n}) > ${foldable} OR NOT ${hasFullWidth(n)})`] : []),
+    ];
+    const nv = judge(f, null);
+    c.nullOk = nv.ok;
+    c.nullValue = f?.id === form.unitField ? q(unit.name) : sqlLiteral(f, nv.value);
+    if (!f) {
+      c.fast = plain.join(' AND ');
+      continue;
+    }
+    const notMark = `${n} NOT IN (${marks.map(q).join(', ')})`;
+    switch (f.type) {
+      case 'text':
+        c.fast = [...plain, notMark, `length(${n}) <= 4000`].join(' AND ');
+        c.fastValue = foldSql(n, fullWidth);
+        break;
+      case 'date':
+        c.fast = [...plain, `regexp_full_match(${n}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')`, `substr(${n}, 1, 4) BETWEEN '1900' AND '2100'`, `TRY_CAST(${n} AS DATE) IS NOT NULL`].join(' AND ');
+        c.fastValue = `TRY_CAST(${n} AS DATE)`;
+        break;
+      case 'choice': {
+        // Choices with no full-width ASCII: a cell equal to one folds to itself.
+        const choices = (f.choices ?? []).filter((x) => !/[\uff01-\uff5e]/.test(x));
+        c.fast = [...plain, notMark, `${n} IN (${choices.map(q).join(', ') || "''"})`].join(' AND ');
+        c.fastValue = n;
+        break;
+      }
+      case 'count':
+        c.fast = [...plain, notMark, `regexp_full_match(${n}, '0|[1-9][0-9]{0,6}')`].join(' AND ');
+        c.fastValue = `CAST(${n} AS INTEGER)`;
+        break;
+      case 'amount':
+        c.fast = [...plain, notMark, `regexp_full_match(${n}, '(0|[1-9][0-9]{0,10})(\\.[0-9]{1,2})?')`].join(' AND ');
+        c.fastValue = `CAST(${n} AS DOUBLE)`;
+        break;
+      default:
+        c.fast = 'false';
+    }
+  }
+  const flagged = cols.filter((c) => c.fast !== 'false');
+  /** The cell's "SQL converts it" flag in the staging table (false for NULL). */
+  const flag = (c: Col) => (c.fast === 'false' ? 'false' : `s.f${c.index}`);
+
+  // Staging: the body as text plus one flag per cell, computed in DuckDB's parallel read.
+  const stageSql = (parallel: boolean) =>
+    `CREATE TEMP TABLE ${stage} AS SELECT *${flagged.map((c) => `, coalesce(${c.fast}, false) AS f${c.index}`).join('')} FROM (SELECT ${cols.map((c) => `nullif(${c.name}, '') AS ${c.name}`).join(', ')} FROM read_csv(${q(body)}, header = false, all_varchar = true, auto_detect = false, delim = ${q(delimiter)}, quote = '"', escape = '"', new_line = ${q(newline)}, skip = ${skip}, null_padding = true, parallel = ${parallel}, columns = {${cols.map((c) => `${q(c.name)}: 'VARCHAR'`).join(', ')}}))`;
+  cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${stage}`).then(() => undefined));
+  if (process.env.FIRESTAT_CSV_BULK_SQL) writeFileSync(process.env.FIRESTAT_CSV_BULK_SQL, stageSql(true));
+  try {
+    await timed(connection, deadline, () => connection.run(stageSql(true)));
+  } catch (e) {
+    if (e instanceof CsvBulkTimeout) throw e;
+    try {
+      await timed(connection, deadline, () => connection.run(stageSql(false)));
+    } catch (e2) {
+      if (e2 instanceof CsvBulkTimeout) throw e2;
+      throw new Fallback(`read_csv: ${e2 instanceof Error ? e2.message.split('\n')[0] : String(e2)}`);
+    }
+  }
+
+  // The JS reader's next row must be among DuckDB's first rows, once: DuckDB's `skip` counts a
+  // quoted two-line title as two. Rows before it are the head's; record numbers follow from it.
+  const g = await connection.runAndReadAll(`SELECT rowid AS r, ${cols.map((c) => c.name).join(', ')} FROM ${stage} WHERE rowid < 16 ORDER BY rowid`);
+  const hits = g.getRows().filter((row) => sameCells(row.slice(1).map((v) => (v === null ? null : String(v).replace(/\r\n?/g, '\n'))), head.guard!.cells));
+  if (hits.length !== 1) {
+    if (debug) process.stderr.write(`csv-bulk guard ${JSON.stringify(head.guard.cells)} first rows ${JSON.stringify(g.getRows().slice(0, 3), (_, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
+    throw new Fallback('body does not start where the JS reader says');
+  }
+  const r0 = Number(hits[0]![0]);
+  const base = head.guard.rowNumber - r0;
+
+  // Every distinct value SQL does not convert goes once through the real conversion.
+  const agg = await timed(connection, deadline, () =>
+    connection.runAndReadAll(
+      `SELECT count(*) AS n, ${cols.map((c) => `max(strlen(${c.name})) AS w${c.index}, list(DISTINCT ${c.name}) FILTER (WHERE ${c.name} IS NOT NULL AND NOT ${flag(c)}) AS d${c.index}`).join(', ')} FROM ${stage} s`,
+    ),
+  );
+  const a = agg.getRowObjects()[0]!;
+  const total = Number(a.n) - r0;
+  if (base + r0 + total + 2 > limits.maxRowsPerSheet) throw new Fallback('rows limit');
+  let distinct = 0;
+  for (const c of cols) {
+    if (Number(a[`w${c.index}`] ?? 0) > limits.maxCellChars) throw new Fallback('cell limit');
+    const values = ((a[`d${c.index}`] as { items?: unknown[] } | null)?.items ?? []) as (string | null)[];
+    distinct += values.length;
+    if (distinct > csvBulkSettings.maxDistinctValues) throw new Fallback('too many distinct values');
+    if (!values.length) continue;
+    const map = `fs_csv_map_${tag}_${c.index}`;
+    const type = mapType(c.field);
+    await connection.run(`CREATE TEMP TABLE ${map} (raw VARCHAR, ok BOOLEAN, val ${type})`);
+    cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${map}`).then(() => undefined));
+    const app = await connection.createAppender(map, 'main', 'temp');
+    const bad: string[] = [];
+    for (const raw of values) {
+      const j = judge(c.field, String(raw).replace(/\r\n?/g, '\n'));
+      app.appendVarchar(String(raw));
+      app.appendBoolean(j.ok);
+      appendValue(app, type, j.ok ? j.value : null);
+      app.endRow();
+      if (!j.ok) bad.push(String(raw));
+    }
+    app.closeSync();
+    c.map = map;
+    c.bad = bad;
+  }
+  lap('maps');
+
+  // A row is simple when every cell is NULL-and-fine, flagged, or a value the map accepts. The
+  // suspect query needs only the refused values (an IN list when short); the INSERT joins the maps.
+  const okOf = (c: Col, viaJoin: boolean) => {
+    const mapOk = !c.map ? 'false' : viaJoin ? `coalesce(${c.map}.ok, false)` : !c.bad!.length ? 'true' : `s.${c.name} NOT IN (${c.bad!.map(q).join(', ')})`;
+    return `CASE WHEN s.${c.name} IS NULL THEN ${c.nullOk} WHEN ${flag(c)} THEN true ELSE ${mapOk} END`;
+  };
+  const filled = cols.map((c) => `(s.${c.name} IS NOT NULL)::INT`).join(' + ');
+  const simpleOf = (viaJoin: (c: Col) => boolean) => `coalesce((${cols.map((c) => okOf(c, viaJoin(c))).join(') AND (')}) AND (${filled}) >= 2, false)`;
+  const joinFor = (cs: readonly Col[]) => cs.map((c) => `LEFT JOIN ${c.map} ON ${c.map}.raw = s.${c.name}`).join(' ');
+  const longBad = cols.filter((c) => c.map && c.bad!.length > 64);
+  const inBody = `s.rowid >= ${r0}`;
+
+  const suspects = await timed(connection, deadline, () => connection.runAndReadAll(`SELECT s.rowid AS r, ${cols.map((c) => `s.${c.name}`).join(', ')} FROM ${stage} s ${joinFor(longBad)} WHERE ${inBody} AND NOT ${simpleOf((c) => longBad.includes(c))} ORDER BY r LIMIT ${csvBulkSettings.maxSuspectRows + 1}`));
+  const suspectRows: SheetRow[] = [];
+  for (const row of suspects.getRows()) {
+    const cells = row.slice(1).map((v) => (v === null ? null : String(v).replace(/\r\n?/g, '\n'))) as CellValue[];
+    while (cells.length && cells[cells.length - 1] === null) cells.pop();
+    if (!cells.length) continue; // a record of empty fields: the JS reader skips it too
+    suspectRows.push({ rowNumber: base + Number(row[0]), cells });
+  }
+  if (suspects.getRows().length > csvBulkSettings.maxSuspectRows) throw new Fallback('too many rows for the parser');
+  const counted = layout.columns.some((c) => c.field.type === 'count' || c.field.type === 'amount');
+  if (counted && suspectRows.some((r) => r.cells.some((v) => typeof v === 'string' && totalLabel.test(squeeze(v))))) throw new Fallback('a total row where sums are checked');
+  const simpleRows = total - suspects.getRows().length;
+
+  const parser = new SubmissionParser(
+    workbookOf(head.sheetName, () => listed([...head.rows, ...suspectRows]), head.stream.notices),
+    parserCtx,
+  );
+  const fp = factPeriod(period);
+  const fieldExpr = (f: FieldDefinition): string => {
+    const c = cols.find((x) => x.field === f);
+    if (!c) return f.type === 'choices' ? '[]::VARCHAR[]' : 'NULL';
+    const value = c.fastValue.replace(new RegExp(`\\b${c.name}\\b`, 'g'), `s.${c.name}`);
+    return `CASE WHEN s.${c.name} IS NULL THEN ${c.nullValue} WHEN ${flag(c)} THEN ${value} ELSE ${c.map ? (f.type === 'date' ? `CAST(${c.map}.val AS DATE)` : `${c.map}.val`) : 'NULL'} END`;
+  };
+  const unitField = form.unitField ? form.fields.find((f) => f.id === form.unitField) : undefined;
+  const unitCol = unitField ? cols.find((c) => c.field === unitField) : undefined;
+  const sheetName = head.sheetName;
+  return {
+    parser,
+    async *records() {
+      yield* parser.records();
+      parser.result.rows += simpleRows;
+    },
+    async insert(submissionId: number): Promise<number> {
+      if (simpleRows === 0) return 0;
+      const exprs = factColumns(form).map((fc) => {
+        switch (fc.name) {
+          case 'submission_id':
+            return String(submissionId);
+          case 'sheet':
+            return q(sheetName);
+          case 'source_row':
+            return `${base} + s.rowid`;
+          case 'unit':
+            return unitCol ? `coalesce(${fieldExpr(unitField!)}, ${q(unit.name)})` : q(unit.name);
+          case 'year':
+            return String(fp.year);
+          case 'quarter':
+            return String(fp.quarter);
+          case 'month':
+            return fp.month === null ? 'NULL' : String(fp.month);
+          default:
+            return fieldExpr(fc.field!);
+        }
+      });
+      const names = factColumns(form).map((fc) => fc.name);
+      const r = await timed(connection, deadline, () => connection.runAndReadAll(`INSERT INTO ${form.table} (${names.join(', ')}) SELECT ${exprs.join(', ')} FROM ${stage} s ${joinFor(cols.filter((c) => c.map))} WHERE ${inBody} AND ${simpleOf((c) => longBad.includes(c))}`));
+      const n = Number(r.getRows()[0]?.[0] ?? 0);
+      if (n !== simpleRows) throw new Error(`CSV bulk load inserted ${n} rows, expected ${simpleRows}`);
+      return n;
+    },
+    dispose,
+  };
+}
+
+function appendValue(app: DuckDBAppender, type: string, v: FieldValue): void {
+  if (v === null || v === undefined) return app.appendNull();
+  if (type === 'INTEGER') return app.appendInteger(v as number);
+  if (type === 'DOUBLE') return app.appendDouble(v as number);
+  if (type === 'BOOLEAN') return app.appendBoolean(v as boolean);
+  if (type === 'VARCHAR[]') return app.appendList(v as string[], LIST(VARCHAR));
+  return app.appendVarchar(String(v));
+}
+
+/** A unit cell's unit that the parser accepts beside the sheet's without a word (unit_conflict otherwise). */
+function sameUnit(named: Unit, unit: Unit, form: FormDefinition): boolean {
+  return named.code === unit.code || (named.kind === 'bureau' && unit.kind === 'bureau' && form.kind === 'ledger');
+}
+
+function factPeriod(p: Period): { year: number; quarter: number; month: number | null } {
+  return { year: p.year, quarter: quarterOf(p) ?? quarterOfMonth(p.toMonth), month: periodKind(p) === 'month' ? p.fromMonth : null };
+}
+
+function sameCells(duck: readonly (string | null)[], js: readonly CellValue[]): boolean {
+  const d = [...duck];
+  while (d.length && d[d.length - 1] === null) d.pop();
+  if (d.length !== js.length) return false;
+  return d.every((v, i) => v === (js[i] ?? null));
+}
+
+/** The delimiter the JS reader chose: the same choice (`detectDelimiter`) on the same first lines. */
+async function delimiterOf(body: string): Promise<string> {
+  const handle = await open(body, 'r');
+  try {
+    const buf = Buffer.alloc(256 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    let text = buf.subarray(0, bytesRead).toString('utf8');
+    const lastLF = text.lastIndexOf('\n');
+    if (lastLF >= 0) text = text.slice(0, lastLF + 1);
+    text = text.replace(/^\uFEFF+/, '').replace(/\r\n?/g, '\n');
+    return detectDelimiter(text, false);
+  } finally {
+    await handle.close();
+  }
+}
