@@ -17,7 +17,7 @@ import { BUILD_STAMP, type BuildStamp } from './build-stamp.js';
 import { jsonFiles } from './json-publisher.js';
 import { redactFile, type DocumentSet, type OutputFile, type Publisher } from './publisher.js';
 
-export { BUILD_STAMP, readBuildStamp, type BuildStamp } from './build-stamp.js';
+;
 
 /** What a build needs. */
 export interface BuildOptions {
@@ -85,7 +85,7 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
  * Top-level names a build writes (and so replaces): everything else found in the output folder —
  * a Parquet export or data dictionary someone put there — is carried over into the new one.
  */
-export function isBuildOutput(name: string): boolean {
+function isBuildOutput(name: string): boolean {
   return ['data', 'text', 'docx', 'xlsx', 'assets', BUILD_STAMP].includes(name) || name.endsWith('.html') || /\.\d+\.\d+\.tmp$/.test(name);
 }
 

@@ -23,7 +23,7 @@ export function rateOf(numerator: number | null | undefined, denominator: number
 }
 
 /** What a page, text or document prints when there is no rate. */
-export const noRate = '—';
+const noRate = '—';
 
 /** The workbook number format for a rate: Excel shows the exact value rounded half-up to one decimal. */
 export const percentNumFmt = '0.0%';
@@ -65,7 +65,7 @@ export const overHundredMark = '※';
  * `value × 10^shift`, rounded half-up (away from zero) to `digits` decimals, as text. The value is
  * read as its 15-significant-digit decimal first (see the module comment).
  */
-export function roundDecimal(value: number, shift: number, digits: number): string {
+function roundDecimal(value: number, shift: number, digits: number): string {
   const negative = value < 0;
   const text = Math.abs(value).toPrecision(15);
   const m = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(text);

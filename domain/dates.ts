@@ -20,13 +20,13 @@ function iso(y: number, m: number, d: number): IsoDate | undefined {
 const isoShape = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 /** The calendar date of a `Date` whose UTC fields hold the wall-clock value (as readers give). */
-export function isoFromDate(value: Date): IsoDate | undefined {
+function isoFromDate(value: Date): IsoDate | undefined {
   if (Number.isNaN(value.getTime())) return undefined;
   return iso(value.getUTCFullYear(), value.getUTCMonth() + 1, value.getUTCDate());
 }
 
 /** The calendar date of an Excel 1900-system serial number (time of day ignored). */
-export function isoFromSerial(serial: number): IsoDate | undefined {
+function isoFromSerial(serial: number): IsoDate | undefined {
   if (!(serial >= serialMin && serial <= serialMax)) return undefined;
   const date = serialToDate(Math.floor(serial), false);
   return date && isoFromDate(date);

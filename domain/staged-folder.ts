@@ -97,7 +97,7 @@ export async function stageFolder(targetArg: string): Promise<StagedFolder> {
  * entries carried over, listed first in `<staging>.carried` so a crash can be undone), then
  * `staging` takes its place and the old one is removed.
  */
-export async function swapIntoPlace(staging: string, target: string, keep?: (name: string) => boolean): Promise<void> {
+async function swapIntoPlace(staging: string, target: string, keep?: (name: string) => boolean): Promise<void> {
   if (!existsSync(target)) {
     await rename(staging, target);
     return;

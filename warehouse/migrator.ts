@@ -15,7 +15,7 @@ export type MigrationRecord = Readonly<Record<string, Migration>>;
  * bundled, and makes vitest depend on the working directory. Importing migration
  * modules statically and listing them in a record works everywhere.
  */
-export class InCodeMigrationProvider implements MigrationProvider {
+class InCodeMigrationProvider implements MigrationProvider {
   readonly #migrations: MigrationRecord;
 
   /** @param migrations - every migration there is, keyed by name. */

@@ -23,7 +23,7 @@ export async function warehouseIdentity(path: string): Promise<string | null> {
 }
 
 /** A foreign WAL cannot be cleared because a live process has the warehouse open for writing. */
-export class WarehouseInUseError extends Error {
+class WarehouseInUseError extends Error {
   override readonly name = 'WarehouseInUseError';
 }
 

@@ -360,7 +360,7 @@ async function acknowledgedFor(ctx: BuildContext, keep: (f: Finding) => boolean)
 }
 
 /** The last day of a quarter, `YYYY-MM-DD`. */
-export function quarterEndDate(year: number, quarter: number): string {
+function quarterEndDate(year: number, quarter: number): string {
   return new Date(Date.UTC(year, quarter * 3, 0)).toISOString().slice(0, 10);
 }
 
@@ -369,7 +369,7 @@ export function quarterEndDate(year: number, quarter: number): string {
  * (the last one of the build, whose 调度 is under way), the quarter's last day for a past one — so
  * an earlier quarter's page shows its backlog as it stood then, not today's.
  */
-export function openHazardsDate(ctx: BuildContext, quarter: number, current: boolean): DispatchDocument['openHazardsAt'] {
+function openHazardsDate(ctx: BuildContext, quarter: number, current: boolean): DispatchDocument['openHazardsAt'] {
   if (current) return { date: ctx.asOf, basis: 'as_of' };
   const end = quarterEndDate(ctx.year, quarter);
   return { date: end < ctx.asOf ? end : ctx.asOf, basis: 'quarter_end' };

@@ -8,7 +8,7 @@ import { z } from 'zod';
 export const schemaVersion = 1 as const;
 
 /** A submission a document was built from. */
-export const sourceSchema = z.object({
+const sourceSchema = z.object({
   submissionId: z.number().int(),
   path: z.string(),
   unit: z.string(),
@@ -28,7 +28,7 @@ const meta = {
   sources: z.array(sourceSchema),
 };
 
-export const figureSchema = z.object({
+const figureSchema = z.object({
   metric: z.string(),
   label: z.string(),
   unit: z.string(),
@@ -60,7 +60,7 @@ export const yearDocumentSchema = z.object({
  * 510 / 567 = 0.8994708994708994); outputs round them once with `dashboards/rates.ts`. A rate can
  * exceed 1 when hazards found in earlier quarters were rectified in this one.
  */
-export const summaryRowSchema = z.object({
+const summaryRowSchema = z.object({
   unit: z.string(),
   kind: z.enum(['township', 'township_total', 'bureau', 'district_total']),
   quarter: z.record(z.string(), z.number()),
@@ -89,7 +89,7 @@ export const quarterDocumentSchema = z.object({
   casesByType: z.array(z.object({ enforcement: z.string(), procedure: z.string(), quarter: z.number(), yearToDate: z.number() })),
 });
 
-export const statusSchema = z.enum(['on_time', 'late', 'rejected', 'missing', 'pending']);
+const statusSchema = z.enum(['on_time', 'late', 'rejected', 'missing', 'pending']);
 
 /** 调度: who sent what, open hazards, reconciliation findings — for one quarter. */
 export const dispatchDocumentSchema = z.object({
@@ -159,7 +159,7 @@ export const dispatchDocumentSchema = z.object({
  * `heading2` （一）, `paragraph`, `item`), 落款 (issuer and 成文日期 in Chinese). The Markdown of
  * `text/`, the `.docx` of `docx/` and the printed page are all rendered from it.
  */
-export const officialTextSchema = z.object({
+const officialTextSchema = z.object({
   title: z.string(),
   recipients: z.string().nullable(),
   blocks: z.array(z.object({ kind: z.enum(['heading1', 'heading2', 'paragraph', 'item']), text: z.string() })),

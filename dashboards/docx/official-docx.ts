@@ -32,7 +32,7 @@ import type { OfficialText } from '../text/official-text.js';
  */
 
 /** Fonts, as Chinese offices name them. */
-export const fonts = {
+const fonts = {
   title: '方正小标宋简体',
   body: '仿宋_GB2312',
   heading1: '黑体',
@@ -60,7 +60,7 @@ const mm = (x: number) => Math.round((x / 25.4) * 1440);
 const size = { body: 32, title: 44, pageNumber: 28, table: 21, mark: 52 } as const;
 
 /** The fixed line of the body: 22 lines in the 225 mm type area. */
-export const bodyLine = pt(28.95);
+const bodyLine = pt(28.95);
 const bodyChar = pt(16);
 
 const font = (eastAsia: string) => ({ eastAsia, ascii: fonts.latin, hAnsi: fonts.latin, cs: fonts.latin });
@@ -117,7 +117,7 @@ function signature(issuer: string, date: string): Paragraph[] {
 }
 
 /** A table of an attachment: header row repeated on each page, 五号 text. */
-export interface DocxTable {
+interface DocxTable {
   readonly header: readonly string[];
   readonly rows: readonly (readonly string[])[];
   /** Relative column widths. */

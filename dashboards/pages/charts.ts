@@ -7,13 +7,13 @@ import { html, trusted, type Html } from './html.js';
 echarts.use([BarChart, LineChart, GridComponent, LegendComponent, SVGRenderer]);
 
 /** The system font stack (single quotes: ECharts writes it into a double-quoted style attribute). */
-export const chartFontFamily = "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif";
+const chartFontFamily = "'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif";
 
 /** Colours that stay apart on a projector and in greyscale print. */
 const palette = ['#c0392b', '#2f6db5', '#e39b2d', '#3c9a5f', '#7b5aa6', '#6b7785', '#d46a9f', '#1b9aaa'];
 
 /** One series of a chart. */
-export interface Series {
+interface Series {
   readonly name: string;
   readonly values: readonly (number | null)[];
   /** Series with the same stack are drawn on top of each other (bar charts). */
@@ -52,13 +52,13 @@ export interface ChartSpec {
 }
 
 /** The width of the phone variant, in CSS px: shown at its own size (text at its set size) on a 360–430 px screen. */
-export const narrowWidth = 340;
+const narrowWidth = 340;
 
 /** Text sizes of every chart, in px of the SVG: at 1:1 on the phone variant, never below {@link minChartFontPx}. */
 const fontSize = { axis: 12, legend: 13, label: 11, axisName: 12 } as const;
 
 /** The smallest text a chart shows, in CSS px of the phone variant as drawn (a test holds the pages to it). */
-export const minChartFontPx = 10;
+const minChartFontPx = 10;
 
 /** Rough width of a text in px: CJK characters a full em, others about half. */
 function textWidth(text: string, size: number): number {
@@ -84,7 +84,7 @@ function legendRows(names: readonly string[], width: number): number {
 }
 
 /** The units a chart's series are counted in, in order of first appearance. */
-export function chartUnits(spec: ChartSpec): string[] {
+function chartUnits(spec: ChartSpec): string[] {
   return [...new Set([...spec.series.map((s) => s.unit ?? spec.unit ?? ''), ...(spec.categoryUnits ?? [])].filter(Boolean))];
 }
 

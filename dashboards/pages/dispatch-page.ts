@@ -91,7 +91,7 @@ function lateList(site: Site, doc: DispatchDocument): Html {
 }
 
 /** `2024-03-31（第一季度末）` or `2025-01-20（数据截止日）`: the day the open hazards are counted at. */
-export function hazardsDateText(doc: DispatchDocument): string {
+function hazardsDateText(doc: DispatchDocument): string {
   const at = doc.openHazardsAt;
   return at.basis === 'quarter_end' ? `${at.date}（第${quarterNumeral(doc.quarter)}季度末）` : `${at.date}（数据截止日）`;
 }
@@ -153,7 +153,7 @@ export function findingsTable(site: Site, findings: Findings, sourceIds: Readonl
 }
 
 /** Findings the statistician acknowledged (`firestat review ack`): apart from the open ones, with the note (not who: names are not published). */
-export function acknowledgedTable(site: Site, acknowledged: DispatchDocument['acknowledged']): Html {
+function acknowledgedTable(site: Site, acknowledged: DispatchDocument['acknowledged']): Html {
   if (acknowledged.length === 0) return html`<p class="note">没有已核实的问题。</p>`;
   return tableWrap(html`<table class="data findings acknowledged">
 <thead><tr><th scope="col">问题类型</th><th scope="col">单位</th><th scope="col">报表</th><th scope="col">说明</th><th scope="col">工作表</th><th scope="col">单元格</th><th scope="col">核实情况</th><th scope="col">核实时间</th></tr></thead>

@@ -52,7 +52,7 @@ ${group('bulletin', '通报', files.bulletin)}
 }
 
 /** The 数据来源 section: every current submission behind the page, each with its own anchor. */
-export function sourcesSection(site: Site, sources: readonly Source[]): Html {
+function sourcesSection(site: Site, sources: readonly Source[]): Html {
   if (sources.length === 0) {
     return html`<section id="sources" class="sources"><h2>数据来源</h2><p class="muted">本页没有引用已入库的报送文件。</p></section>`;
   }

@@ -50,7 +50,7 @@ export function quarterOutputs(year: number, quarter: number, kind: 'quarter' | 
 }
 
 /** The year's own files: the 年度汇总 workbook, the year-end text (document and plain text) and the overview's data. */
-export function yearOutputs(year: number): OutputLink[] {
+function yearOutputs(year: number): OutputLink[] {
   return [
     { path: xlsxFiles.year(year), label: `${year}年度汇总表`, format: 'Excel' },
     { path: docxFiles.year(year), label: `${year}年度执法情况`, format: 'Word' },
@@ -80,12 +80,12 @@ function candidates(site: Site, current: Current): OutputLink[] {
 }
 
 /** The outputs a page links to: only files this build wrote. */
-export function outputLinks(site: Site, current: Current): OutputLink[] {
+function outputLinks(site: Site, current: Current): OutputLink[] {
   return candidates(site, current).filter((l) => site.outputs.has(l.path));
 }
 
 /** A relative link to a published file, from a page in the output folder's root (works from file://). */
-export function outputHref(path: string): string {
+function outputHref(path: string): string {
   return path.split('/').map(encodeURIComponent).join('/');
 }
 

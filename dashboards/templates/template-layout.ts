@@ -33,7 +33,7 @@ export interface TemplateLayout {
 }
 
 /** Empty rows in a template: enough for a township's months or every township; a quarter's ledger. */
-export function defaultDataRows(form: FormDefinition): number {
+function defaultDataRows(form: FormDefinition): number {
   return form.kind === 'aggregate' ? 22 : 200;
 }
 

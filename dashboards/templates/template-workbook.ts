@@ -165,7 +165,7 @@ function unitPlaceholder(form: FormDefinition): string {
 }
 
 /** `渝北区XX镇街2024年第X季度消防执法工作统计表`: parts before and after the unit and the period. */
-export function titleParts(form: FormDefinition, district: string, year: number): { district: string; unit: string; period: string; name: string } {
+function titleParts(form: FormDefinition, district: string, year: number): { district: string; unit: string; period: string; name: string } {
   const unit = unitPlaceholder(form);
   // `XX镇街` + `镇街消防执法工作统计表` would say 镇街 twice.
   const name = unit.endsWith('镇街') && form.name.startsWith('镇街') ? form.name.slice(2) : form.name;

@@ -7,7 +7,7 @@ import { maxNamedTies, rankingSentence, unrankedSentence } from './ranking-text.
 const quarterNames = ['', '一', '二', '三', '四'];
 
 /** Who the 通报 is addressed to (主送机关). */
-export const bulletinRecipients = '各镇人民政府、街道办事处：';
+const bulletinRecipients = '各镇人民政府、街道办事处：';
 
 /** What the drafted bulletin is made from: the bulletin document's data, without its text. */
 export type BulletinInput = Pick<BulletinDocument, 'year' | 'quarter' | 'asOf' | 'overview' | 'rankings' | 'caseQuality' | 'lateOrMissing' | 'findings'> & {

@@ -2,7 +2,7 @@ import { townshipStatsForm } from '../../domain/forms/index.js';
 import { percentText } from '../rates.js';
 
 /** One township's place on one indicator, as `township_ranking` gives it. */
-export interface RankEntry {
+interface RankEntry {
   readonly unit: string;
   readonly value: number | null;
   /** 1 is best; units with the same value share a rank; `null`: no value this quarter. */
@@ -18,7 +18,7 @@ export interface IndicatorRanking {
 }
 
 /** Units sharing one rank (one value). */
-export interface RankGroup {
+interface RankGroup {
   readonly rank: number;
   readonly value: number;
   readonly units: readonly string[];
@@ -34,7 +34,7 @@ export const maxNamedTies = 6;
 const endSize = 3;
 
 /** The ranked units grouped by rank, best first. The order inside a group is the document's. */
-export function rankGroups(entries: readonly RankEntry[]): RankGroup[] {
+function rankGroups(entries: readonly RankEntry[]): RankGroup[] {
   const groups = new Map<number, { rank: number; value: number; units: string[] }>();
   for (const e of entries) {
     if (e.rank === null || e.value === null) continue;

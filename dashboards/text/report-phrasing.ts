@@ -4,7 +4,7 @@ import type { FieldDefinition } from '../../domain/forms/form-definition.js';
  * A figure as the year-end report writes it: exact by default; `300 余` for a field the report
  * rounds down to hundreds (301–399 → 300 余); `10万` for one it gives in 万 (ten thousands).
  */
-export function phraseNumber(value: number, rounding: FieldDefinition['reportRounding']): string {
+function phraseNumber(value: number, rounding: FieldDefinition['reportRounding']): string {
   if (rounding === 'hundreds' && value >= 100) {
     const floor = Math.floor(value / 100) * 100;
     return floor === value ? String(value) : `${floor} 余`;

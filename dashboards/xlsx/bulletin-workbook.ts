@@ -6,7 +6,7 @@ import { addTableSheet, newWorkbook, subtitle, type CellValue, type Column, type
 import { quarterPeriod, type Letterhead } from './summary-workbook.js';
 
 /** Rates (`*_rate`) as percentages, problems per case with two decimals, counts as they are. */
-export function indicatorFormat(indicator: string): ColumnFormat {
+function indicatorFormat(indicator: string): ColumnFormat {
   if (indicator.endsWith('_rate')) return 'percent';
   if (indicator === 'problems_per_case') return 'decimal';
   return 'count';
@@ -94,7 +94,7 @@ function lateSheet(wb: ExcelJS.Workbook, doc: BulletinDocument, head: Letterhead
  * its form, file, sheet and cell, the exact values behind the rankings and how they were computed —
  * for the statisticians who check and correct the figures.
  */
-export function appendixSheet(wb: ExcelJS.Workbook, doc: BulletinDocument, head: Letterhead, period: string): void {
+function appendixSheet(wb: ExcelJS.Workbook, doc: BulletinDocument, head: Letterhead, period: string): void {
   const formNames = new Map(forms.map((f) => [f.code, f.name]));
   addTableSheet(wb, {
     name: '附录（统计人员）',

@@ -18,7 +18,7 @@ type Scope = 'quarter' | 'yearToDate';
 const quarterNames = ['', '一', '二', '三', '四'];
 
 /** `第一季度`. */
-export function quarterName(q: number): string {
+function quarterName(q: number): string {
   return `第${quarterNames[q] ?? String(q)}季度`;
 }
 
@@ -28,7 +28,7 @@ export function quarterPeriod(year: number, q: number): string {
 }
 
 /** `2024年1-6月`: from the start of the year to the end of quarter `q`. */
-export function yearToDatePeriod(year: number, q: number): string {
+function yearToDatePeriod(year: number, q: number): string {
   return `${year}年1-${q * 3}月`;
 }
 

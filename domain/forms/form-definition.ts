@@ -4,7 +4,10 @@
  * and the docs. Adding a form or a header variant is a change to a form file, not to code paths.
  */
 
-/** How a field's cells are read and stored. */
+/**
+ * How a field's cells are read and stored.
+ * @public
+ */
 export type FieldType =
   /** Whole number ≥ 0 (INTEGER). Empty cell means 0 in aggregate forms. */
   | 'count'
@@ -25,7 +28,10 @@ export type FieldType =
   /** A month or quarter written in any of the usual ways (stored as year/quarter/month). */
   | 'period';
 
-/** Whether a count adds up over time (flow) or is a head count taken at a moment (stock). */
+/**
+ * Whether a count adds up over time (flow) or is a head count taken at a moment (stock).
+ * @public
+ */
 export type Measure = 'flow' | 'stock';
 
 /** One column of a form. */
@@ -91,6 +97,7 @@ export interface FieldDefinition {
  * Ledgers: how the warehouse view of the current rows is named and which of the form's dates place
  * a row in a year and quarter: `{ field: 'inspection_date', as: 'found', meaning: '发现' }` gives
  * the view columns `found_year`/`found_quarter`, commented 按检查日期计入发现的年度.
+ * @public
  */
 export interface CurrentView {
   readonly name: string;

@@ -20,7 +20,7 @@ export const HISTORY_LIMIT = 1000;
 const formats: readonly SqlFormat[] = ['table', 'csv', 'json', 'markdown'];
 
 /** The default history file: `$FIRESTAT_HISTORY`, else `~/.firestat_history`. */
-export function defaultHistoryFile(): string {
+function defaultHistoryFile(): string {
   return process.env.FIRESTAT_HISTORY || join(homedir(), '.firestat_history');
 }
 
@@ -142,7 +142,7 @@ export function oneLine(statement: string): string {
  * A Chinese explanation of a failed statement, followed by DuckDB's own message (which names
  * the exact token, column or object).
  */
-export function explainError(error: unknown): string {
+function explainError(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
   const kind = /^([A-Za-z ]+) Error:/.exec(message)?.[1] ?? '';
   let explanation: string;
@@ -246,7 +246,7 @@ function withLineEnd(text: string, format: SqlFormat, rendered: boolean): string
 }
 
 /** The date the 调度 views of this session count from: `as_of` when set, else Beijing's today. */
-export async function sessionAsOf(warehouse: Warehouse): Promise<string> {
+async function sessionAsOf(warehouse: Warehouse): Promise<string> {
   const { rows } = await queryRows(warehouse, `SELECT CAST(${asOfSql} AS VARCHAR) AS d`);
   return String(rows[0]?.d ?? '');
 }
@@ -466,7 +466,7 @@ export type SqlOnceResult = { readonly ok: true; readonly output: string } | { r
  * by `;` — the last one's rows are shown) prints its rows. Failures carry the terminal's Chinese
  * explanation. A CSV starts with the UTF-8 byte order mark and ends its lines in CRLF.
  */
-export async function sqlOnce(warehouse: Warehouse, query: string, format: SqlFormat): Promise<SqlOnceResult> {
+async function sqlOnce(warehouse: Warehouse, query: string, format: SqlFormat): Promise<SqlOnceResult> {
   const start = format === 'csv' ? CSV_BOM : '';
   if (query.trim().startsWith('.')) {
     const outcome = await dotCommand(warehouse, query, format, true);

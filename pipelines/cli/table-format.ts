@@ -34,7 +34,7 @@ export function formatTable(columns: readonly string[], rows: readonly Record<st
  * apostrophe), so a value reads the same in the CSV as in the published .xlsx. Numbers are numbers
  * and stay as they are (a negative number is not a formula).
  */
-export function neutraliseFormula(value: unknown): string {
+function neutraliseFormula(value: unknown): string {
   const text = show(value);
   return typeof value === 'string' ? neutraliseText(text) : text;
 }

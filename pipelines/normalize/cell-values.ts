@@ -39,7 +39,7 @@ const zeroMarks = new Set(['-', '—', '–', '/', '无', '－', '——', '0'])
 const noValueMarks = new Set(['-', '--', '—', '——', '–', '－', '/', '／', '\\', '、', '无', '暂无', '空', '空白', '不适用', '无此项', 'n/a', 'na', 'N/A', 'NA', '#N/A']);
 
 /** Is `raw` a mark meaning "no value" for this field (general marks, or the field's own)? */
-export function noValueMark(field: FieldDefinition, raw: CellValue): string | undefined {
+function noValueMark(field: FieldDefinition, raw: CellValue): string | undefined {
   if (typeof raw !== 'string') return undefined;
   const s = squeeze(raw);
   if (noValueMarks.has(s) || field.noValueMarks?.includes(s)) return s;

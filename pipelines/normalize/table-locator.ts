@@ -6,7 +6,7 @@ import { squeeze } from '../../domain/text.js';
 import { headerParts } from './header-text.js';
 
 /** A column of the located table and the field it holds. */
-export interface MappedColumn {
+interface MappedColumn {
   /** 1-based column number. */
   readonly column: number;
   readonly field: FieldDefinition;
@@ -67,7 +67,7 @@ const cumulativeQualifier = /^(?:(?:1|一)?(?:[-~至到—–])?(?:1[0-2]|[1-9]|
 const comparisonQualifier = /^(上年同期|去年同期|同期|同期数|同比|同比增减|同比增减率|增减|增减数|增减率|增减幅度|同比增长|增长率|环比|上期|上季度|上月)(\(%\)|%|数)?$/;
 
 /** What a sub-header says about its column's period, if it is such a sub-header. */
-export function qualifierOf(text: string): 'current' | 'cumulative' | 'comparison' | undefined {
+function qualifierOf(text: string): 'current' | 'cumulative' | 'comparison' | undefined {
   const t = squeeze(text);
   if (currentQualifier.test(t)) return 'current';
   if (cumulativeQualifier.test(t)) return 'cumulative';

@@ -4,7 +4,7 @@ import type { Unit, UnitRegistry } from '../../domain/units.js';
 import type { FormDefinition } from '../../domain/forms/form-definition.js';
 
 /** What kind of place a statement comes from. */
-export type StatementKind = 'folder_name' | 'file_name' | 'sheet_name' | 'title' | 'path';
+type StatementKind = 'folder_name' | 'file_name' | 'sheet_name' | 'title' | 'path';
 
 /** Where a statement was made: its kind and how a message names it (`文件名`, `第 2 级文件夹名`, `表头上方第 2 行`). */
 export interface StatementPlace {

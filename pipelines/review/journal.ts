@@ -106,7 +106,7 @@ export async function readJournal(path: string): Promise<ReviewAction[]> {
 }
 
 /** One decision as its journal line. */
-export function journalLine(a: ReviewAction): string {
+function journalLine(a: ReviewAction): string {
   return `${JSON.stringify(Object.fromEntries(columns.map((c) => [c, a[c]])))}\n`;
 }
 
@@ -149,7 +149,7 @@ export async function insertAction(warehouse: Warehouse, a: ReviewAction): Promi
 }
 
 /** Every decision the warehouse holds, in order. */
-export async function warehouseActions(warehouse: Warehouse): Promise<(ReviewAction & { undone_by: number | null })[]> {
+async function warehouseActions(warehouse: Warehouse): Promise<(ReviewAction & { undone_by: number | null })[]> {
   const { rows } = await queryRows(warehouse, `SELECT *, strftime(acted_at, '%Y-%m-%d %H:%M:%S') AS at_text FROM review_actions ORDER BY action_id`);
   return rows.map((r) => ({
     action_id: Number(r.action_id),

@@ -14,7 +14,7 @@ export interface Placement {
 }
 
 /** Problem code of the notice kept with a file loaded under an accept (`found` = the decision's id). */
-export const acceptedCode = 'review_accepted';
+const acceptedCode = 'review_accepted';
 
 /**
  * The accepts in force, by the file's SHA-256: ingest reads such a file with the stated unit and

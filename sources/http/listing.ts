@@ -84,7 +84,7 @@ const entrySchema = z.object({
 /** Largest listing accepted (bytes); a listing is names and addresses, not data. */
 export const maxListingBytes = 16 * 1024 * 1024;
 /** Most entries accepted in one listing. */
-export const maxListingEntries = 100_000;
+const maxListingEntries = 100_000;
 
 /**
  * Parses and validates a listing. Throws {@link HttpSourceError} naming the entry and the field

@@ -38,7 +38,7 @@ const partSchema = z.object({
   ...validators,
 });
 
-export const manifestSchema = z.object({
+const manifestSchema = z.object({
   version: z.literal(1),
   /** The listing address (without credentials). */
   listing: z.string(),
@@ -52,7 +52,7 @@ export const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type HeldFile = z.infer<typeof heldSchema>;
-export type PartialDownload = z.infer<typeof partSchema>;
+type PartialDownload = z.infer<typeof partSchema>;
 
 /** Loads the manifest; a missing one is empty, an unreadable one is set aside (`.bad`) and started afresh. */
 export async function loadManifest(path: string, listing: string, log: (line: string) => void): Promise<Manifest> {

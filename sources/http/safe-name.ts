@@ -21,11 +21,11 @@ import { printable as shownPrintable } from '../../domain/printable.js';
  */
 
 /** A name longer than this (in characters) is refused rather than cut. */
-export const maxNameChars = 1024;
+const maxNameChars = 1024;
 /** Longest segment kept, in UTF-8 bytes (ext4 and NTFS allow 255 per component). */
-export const maxSegmentBytes = 150;
+const maxSegmentBytes = 150;
 /** Most folder levels kept from a name (the last ones: `2024Q1/龙兴镇/x.xlsx`). */
-export const maxSegments = 6;
+const maxSegments = 6;
 
 export type SafeName =
   | { readonly ok: true; /** `a/b/c.csv`: `/`-separated, every segment safe. */ readonly path: string; readonly basename: string }

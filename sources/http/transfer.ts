@@ -120,7 +120,7 @@ export async function readText(response: Response, maxBytes: number, timeoutMs: 
 }
 
 /** What the server said about the version it sent, for resuming and conditional requests. */
-export interface Validators {
+interface Validators {
   readonly etag?: string;
   readonly lastModified?: string;
 }
@@ -158,7 +158,7 @@ async function sizeOf(path: string): Promise<number> {
   }
 }
 
-export async function sha256File(path: string): Promise<string> {
+async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');

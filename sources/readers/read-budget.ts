@@ -4,7 +4,7 @@ import { checkDeadline } from './read-deadline.js';
 import { ReadError } from './reader.js';
 import type { ReadLimits } from './reader.js';
 
-export { readTimeout } from './read-deadline.js';
+;
 
 /**
  * The time and memory a read may take, checked inside the readers' loops (every XML or CSV chunk,
@@ -20,7 +20,7 @@ export { readTimeout } from './read-deadline.js';
  */
 
 /** Share of V8's old-generation limit (`--max-old-space-size`) past which the read in hand is stopped. */
-export const HEAP_GUARD_FRACTION = 0.75;
+const HEAP_GUARD_FRACTION = 0.75;
 
 /** Stops the read when its deadline has passed or the heap is nearly full. */
 export function checkReadBudget(limits: Pick<ReadLimits, 'deadline'>): void {

@@ -12,6 +12,6 @@ export function checkDeadline(limits: Pick<ReadLimits, 'deadline'>): void {
   if (limits.deadline !== undefined && Date.now() > limits.deadline) throw readTimeout();
 }
 
-export function readTimeout(): ReadError {
+function readTimeout(): ReadError {
   return new ReadError('timeout', '读取文件用时超过了处理时限，已停止读取（文件可能过大或结构异常）');
 }

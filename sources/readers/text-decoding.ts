@@ -41,7 +41,7 @@ export interface DetectedEncoding {
 }
 
 /** A streaming decoder: characters split across chunks come out whole. */
-export interface StreamDecoder {
+interface StreamDecoder {
   write(bytes: Uint8Array): string;
   end(): string;
 }
@@ -64,7 +64,7 @@ export interface TextDecodingOptions {
 }
 
 /** Default size of the sniffing sample. */
-export const DEFAULT_SAMPLE_BYTES = 64 * 1024;
+const DEFAULT_SAMPLE_BYTES = 64 * 1024;
 
 /** Human (Chinese) name of an encoding, for notices and messages. */
 export function describeEncoding(encoding: TextEncoding): string {
@@ -100,7 +100,7 @@ interface ChunkDecoder {
  * {@link ReadError} (`encoding` or `unsupported_format`) as soon as the bytes cannot be text
  * in a supported encoding.
  */
-export class AutoTextDecoder {
+class AutoTextDecoder {
   private readonly sampleBytes: number;
   private readonly platform: TextPlatform;
   private readonly onDetected: ((detected: DetectedEncoding) => void) | undefined;

@@ -16,7 +16,7 @@ import type { SheetEntry, WorkbookModel } from './xlsx-workbook.js';
  */
 
 /** Most uncompressed worksheet XML held in memory for evaluation, over the whole workbook. */
-export const FORMULA_MAX_WORKBOOK_BYTES = 32 * 1024 * 1024;
+const FORMULA_MAX_WORKBOOK_BYTES = 32 * 1024 * 1024;
 const SAVE_HINT = '请在 Excel/WPS 中打开并保存后再报送';
 const MAX_NAMED = 10;
 

@@ -752,7 +752,7 @@ function finalScalar(v: Scalar): Scalar {
 const NUMERIC_TEXT = /^[+-]?(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?([eE][+-]?\d+)?%?$/;
 
 /** Text → number the way Excel coerces it (`"1,002"`, `"5%"`, `" 3 "`); #VALUE! otherwise. */
-export function textToNumber(text: string): number | XlError {
+function textToNumber(text: string): number | XlError {
   const t = text.trim();
   if (t === '' || !/\d/.test(t) || !NUMERIC_TEXT.test(t)) return VALUE;
   const percent = t.endsWith('%');
@@ -1304,10 +1304,10 @@ function datePart(ev: Evaluator, args: readonly FormulaNode[], ctx: Ctx, part: (
 }
 
 /** The names of the functions the evaluator knows (for documentation and tests). */
-export const supportedFunctions: readonly string[] = Object.keys(FUNCTIONS).sort();
+const supportedFunctions: readonly string[] = Object.keys(FUNCTIONS).sort();
 
 /** Whether a function name is one firestat refuses because its result is not fixed by the file. */
-export function isVolatileFunction(name: string): boolean {
+function isVolatileFunction(name: string): boolean {
   return VOLATILE.has(name.toUpperCase());
 }
 

@@ -10,7 +10,7 @@
 import { columnLetters, columnNumber } from './reader.js';
 
 /** Excel's grid. */
-export const MAX_ROW = 1_048_576;
+const MAX_ROW = 1_048_576;
 export const MAX_COL = 16_384;
 /** Longest formula text evaluated (Excel's own limit is 8,192 characters). */
 export const MAX_FORMULA_CHARS = 8_192;

@@ -107,13 +107,13 @@ export class XlsxPackage {
 }
 
 /** `xl/workbook.xml` → `xl/_rels/workbook.xml.rels`; the package's own rels for `''`. */
-export function relsPartOf(part: string): string {
+function relsPartOf(part: string): string {
   const slash = part.lastIndexOf('/');
   return `${part.slice(0, slash + 1)}_rels/${part.slice(slash + 1)}.rels`;
 }
 
 /** Resolves a relationship target against its source part, as OPC does (relative or `/`-absolute). */
-export function resolveTarget(source: string, target: string): string {
+function resolveTarget(source: string, target: string): string {
   let decoded = target.replace(/\\/g, '/');
   try {
     decoded = decodeURIComponent(decoded);

@@ -48,7 +48,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
 }
 
 /** The kept bytes in slices, for the row parser. */
-export function* slices(bytes: Buffer): Generator<Buffer> {
+function* slices(bytes: Buffer): Generator<Buffer> {
   for (let at = 0; at < bytes.length; at += SLICE_BYTES) yield bytes.subarray(at, Math.min(bytes.length, at + SLICE_BYTES));
 }
 

@@ -8,7 +8,7 @@ import { prefixedAttribute } from './xlsx-xml.js';
  * part), the date system, which cell styles are dates, and the shared-string table.
  */
 
-export type SheetVisibility = 'visible' | 'hidden' | 'veryHidden';
+type SheetVisibility = 'visible' | 'hidden' | 'veryHidden';
 
 /** One entry of the workbook's `<sheets>` list, in tab order. */
 export interface SheetEntry {
@@ -133,7 +133,7 @@ export async function loadDateStyles(pkg: XlsxPackage, stylesPart: string | unde
 }
 
 /** `_x000D_` → CR: OOXML's escape for characters XML cannot carry; `_x005F_` escapes the underscore. */
-export function unescapeOoxml(text: string): string {
+function unescapeOoxml(text: string): string {
   if (!text.includes('_x')) return text;
   return text.replace(/_x([0-9A-Fa-f]{4})_/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
 }

@@ -25,7 +25,7 @@ export interface XmlSink {
 }
 
 /** The local part of a qualified name: `x:row` → `row`. */
-export function localName(qname: string): string {
+function localName(qname: string): string {
   const colon = qname.indexOf(':');
   return colon < 0 ? qname : qname.slice(colon + 1);
 }

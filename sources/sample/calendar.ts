@@ -31,7 +31,7 @@ export function daysBetween(a: IsoDate, b: IsoDate): number {
   return Math.round((toUtc(b) - toUtc(a)) / dayMs);
 }
 
-export function daysInMonth(year: number, month: number): number {
+function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
@@ -77,7 +77,7 @@ export function nextWorkday(date: IsoDate): IsoDate {
 }
 
 /** An instant given as Asia/Shanghai wall-clock time (UTC+8, no daylight saving). */
-export function shanghaiInstant(date: IsoDate, hour: number, minute: number, second = 0): Date {
+function shanghaiInstant(date: IsoDate, hour: number, minute: number, second = 0): Date {
   return new Date(toUtc(date) + ((hour - 8) * 3600 + minute * 60 + second) * 1000);
 }
 

@@ -48,7 +48,7 @@ export type NumberStyle = 'number' | 'text' | 'fullwidth' | 'mixed';
 export type ZeroStyle = '0' | 'blank' | '-' | '/' | '—' | '无';
 
 /** `12` → `１２`. */
-export function fullWidth(text: string): string {
+function fullWidth(text: string): string {
   return text.replace(/[0-9]/g, (d) => String.fromCharCode(0xff10 + Number(d)));
 }
 

@@ -14,7 +14,7 @@ function quoted(value: string): string {
 }
 
 /** The sheet as CSV text: every row padded to the used width (as Excel does), CRLF line ends. */
-export function csvText(sheet: SheetDoc): string {
+function csvText(sheet: SheetDoc): string {
   const width = Math.max(...sheet.rows.map((r) => r.length), 1);
   return sheet.rows
     .map((cells) => Array.from({ length: width }, (_, i) => quoted(text(cells[i] ?? null))).join(','))

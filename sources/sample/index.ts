@@ -11,8 +11,8 @@ import { renderFile, truncated } from './render-file.js';
 import type { FileFormat } from './sheet-doc.js';
 import { planYear } from './year-plan.js';
 
-export type { ExpectedStatus, FormCode } from './planned-file.js';
-export type { FileFormat } from './sheet-doc.js';
+;
+;
 
 /** Options of {@link writeSampleInbox}. */
 export interface SampleOptions {

@@ -6,7 +6,7 @@ import type { IsoDate } from '../../domain/dates.js';
  */
 
 /** A date stored as a real date cell (an Excel serial with a date number format). */
-export interface DateCell {
+interface DateCell {
   readonly kind: 'date';
   readonly date: IsoDate;
   /** Excel number format: `yyyy-mm-dd` or `yyyy"年"m"月"d"日"`. */

@@ -62,7 +62,7 @@ export class Office {
 }
 
 /** A CSV as LibreOffice writes it (quoted fields may hold commas, quotes and line breaks). */
-export function parseCsv(text: string): string[][] {
+function parseCsv(text: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
   let field = '';

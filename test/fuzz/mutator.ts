@@ -3,7 +3,7 @@ import { Prng } from '../../sources/sample/prng.js';
 import { zip } from '../../sources/sample/zip-writer.js';
 
 /** The kinds of damage the fuzzer does. */
-export type Mutation = 'flip-bytes' | 'truncate' | 'insert-junk' | 'damage-zip-entry' | 'break-xml' | 'swap-xml-text' | 'duplicate-rows';
+type Mutation = 'flip-bytes' | 'truncate' | 'insert-junk' | 'damage-zip-entry' | 'break-xml' | 'swap-xml-text' | 'duplicate-rows';
 
 function int(rng: Prng, n: number): number {
   return Math.floor(rng.next() * n);

@@ -28,7 +28,7 @@ export interface BuiltYear {
 }
 
 /** Where the shared year is, as the global setup hands it to the test files. */
-export interface DemoYearLocation {
+interface DemoYearLocation {
   readonly dir: string;
 }
 
@@ -39,7 +39,7 @@ declare module 'vitest' {
 }
 
 export const demoAsOf = '2025-01-20';
-export const demoGeneratedAt = '2025-01-20T02:00:00.000Z';
+const demoGeneratedAt = '2025-01-20T02:00:00.000Z';
 
 /**
  * The sample year (seed 1, as `firestat demo`) through the real pipeline: sample inbox → ingest →

@@ -16,7 +16,7 @@ import { buildZip, craftXlsx } from '../sources/xlsx-test-zip.js';
 export type HostileShape = 'comment' | 'text' | 'attribute' | 'cdata' | 'pi';
 
 /** `chars` characters: `unit` repeated, its `x` a pseudo-random letter each time. */
-export function hostileRun(chars: number, unit: string, seed = 1): string {
+function hostileRun(chars: number, unit: string, seed = 1): string {
   const bytes = Buffer.alloc(chars);
   const pattern = Buffer.from(unit, 'latin1');
   let state = seed >>> 0 || 1;
@@ -31,7 +31,7 @@ export function hostileRun(chars: number, unit: string, seed = 1): string {
 }
 
 /** The children of `<sheetData>`: a title row, the hostile run, and `after` (more rows). */
-export function hostileRows(shape: HostileShape, chars: number, after = ''): string {
+function hostileRows(shape: HostileShape, chars: number, after = ''): string {
   const title = '<row r="1"><c r="A1" t="inlineStr"><is><t>说明</t></is></c></row>';
   switch (shape) {
     case 'comment':

@@ -14,7 +14,7 @@ export function tempDir(prefix = 'firestat-'): string {
 }
 
 /** Sets the modification time of every file under `dir` (the pipeline's received time). */
-export function touchAll(dir: string, when: Date): void {
+function touchAll(dir: string, when: Date): void {
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
     if (statSync(p).isDirectory()) touchAll(p, when);

@@ -9,10 +9,10 @@ import type { Warehouse } from '../warehouse.js';
  * (`factColumns` appends `（个人信息，不得对外发布）` to fields declared `personal`). It is the one
  * rule the data dictionary, the Parquet export and anything else outside the warehouse use.
  */
-export const PERSONAL_DATA_MARK = '个人信息';
+const PERSONAL_DATA_MARK = '个人信息';
 
 /** Whether a column's comment marks it as personal data. */
-export function isPersonalComment(comment: string | null | undefined): boolean {
+function isPersonalComment(comment: string | null | undefined): boolean {
   return comment != null && comment.includes(PERSONAL_DATA_MARK);
 }
 

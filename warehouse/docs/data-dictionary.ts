@@ -30,7 +30,7 @@ export const FREE_TEXT_EXAMPLE = '（自由文本，可能含人名，不显示�
  * Columns with a closed vocabulary or a code (`category`, `status`, `penalty_kind`, `case_no`, …)
  * keep their examples. Whatever the column, the values in the warehouse are not changed.
  */
-export const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', ...forms.flatMap((f) => f.fields.filter((x) => x.freeText).map((x) => x.id))]);
+const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', ...forms.flatMap((f) => f.fields.filter((x) => x.freeText).map((x) => x.id))]);
 
 /** A personal-data column to name as the example in the preamble: the first a form declares (`l1_cases.party 当事人`). */
 const personalExample = (() => {
@@ -39,14 +39,14 @@ const personalExample = (() => {
 })();
 
 /** Why a column shows no example, or undefined when it may show one. */
-export function withheldExample(column: CatalogColumn): string | undefined {
+function withheldExample(column: CatalogColumn): string | undefined {
   if (column.personal) return PERSONAL_EXAMPLE;
   if (FREE_TEXT_COLUMNS.has(column.name)) return FREE_TEXT_EXAMPLE;
   return undefined;
 }
 
 /** A column in the dictionary. */
-export interface DictionaryColumn extends CatalogColumn {
+interface DictionaryColumn extends CatalogColumn {
   /** First non-null value, as text (shortened); null when the column has no value yet. */
   readonly example: string | null;
   /** Set when the example is withheld: the text shown instead. */
@@ -54,7 +54,7 @@ export interface DictionaryColumn extends CatalogColumn {
 }
 
 /** A table or view in the dictionary. */
-export interface DictionaryRelation extends Omit<CatalogRelation, 'columns'> {
+interface DictionaryRelation extends Omit<CatalogRelation, 'columns'> {
   readonly columns: readonly DictionaryColumn[];
   readonly rows: number | null;
 }
@@ -203,7 +203,7 @@ function rowsText(d: DataDictionary, r: DictionaryRelation): string {
 }
 
 /** An ISO instant as Beijing wall time: `2024-04-20 10:00:00（北京时间）`. */
-export function beijingTime(iso: string): string {
+function beijingTime(iso: string): string {
   const date = new Date(iso);
   return Number.isNaN(date.getTime()) ? iso : `${shanghaiTimestamp(date)}（北京时间）`;
 }
@@ -278,7 +278,7 @@ td.withheld,td.none{color:#8c959f}tr.personal td.name{color:#b3261e}
 `.trim();
 
 /** The dictionary as one self-contained HTML page (inline CSS, no scripts, every text escaped). */
-export function dataDictionaryHtml(d: DataDictionary): string {
+function dataDictionaryHtml(d: DataDictionary): string {
   const e = escapeHtml;
   const parts: string[] = [
     '<!DOCTYPE html>',

@@ -33,13 +33,13 @@ export const exportedRelations: readonly string[] = [
 const partitionKeys = ['year', 'quarter'] as const;
 
 /** The file written for a relation without partition columns, or with no rows. */
-export const SINGLE_FILE = 'data_0.parquet';
+const SINGLE_FILE = 'data_0.parquet';
 
 /** Name of the manifest in the export folder. */
 export const MANIFEST_FILE = '_manifest.json';
 
 /** One exported table or view. */
-export interface ExportedRelation {
+interface ExportedRelation {
   readonly name: string;
   readonly kind: 'table' | 'view';
   readonly comment: string | null;

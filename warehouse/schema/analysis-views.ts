@@ -19,7 +19,7 @@ const asOfNote =
   "按数据截至日 as_of 计算：默认为北京时间今天，与 firestat build 生成页面时的默认相同；要按另一日期查看，用 firestat sql --as-of YYYY-MM-DD，或先执行 SET VARIABLE as_of = DATE 'YYYY-MM-DD'";
 
 /** `submission_status`: the 调度 matrix. */
-export const submissionStatusView: ViewSpec = {
+const submissionStatusView: ViewSpec = {
   name: 'submission_status',
   comment:
     `调度表：每个应报单位、每种报表、每个在数据截至日前已结束的期间一行；status 为 on_time 按时 / late 逾期 / rejected 被退回且未重报 / missing 未报 / pending 未到截止日；按月报送的报表（B1）每月一行。${asOfNote}`,
@@ -89,7 +89,7 @@ GROUP BY year, quarter, month, unit, unit_kind, form, due_date`,
 };
 
 /** `hazards_open`: hazards not rectified, with days overdue. */
-export const hazardsOpenView: ViewSpec = {
+const hazardsOpenView: ViewSpec = {
   name: 'hazards_open',
   comment: `未整改火灾隐患：现行台账中截至数据截至日已发现、尚未整改的隐患（整改完成日期在数据截至日之后的也算未整改；标为已整改却没有日期的不列入，见 findings），days_overdue 为到数据截至日超过整改期限的天数。${asOfNote}`,
   columns: {
@@ -112,7 +112,7 @@ WHERE ${openAt('h', 'r.as_of')}`,
 };
 
 /** `case_quality`: problems found in case-file review, per township and quarter. */
-export const caseQualityView: ViewSpec = {
+const caseQualityView: ViewSpec = {
   name: 'case_quality',
   comment: '案卷质量：法制科评查中各承办单位每季度出现各类问题的案卷数；reviewed_cases 为该单位当季被评查的案卷总数',
   columns: {
@@ -137,7 +137,7 @@ FROM problems p JOIN reviewed r USING (year, quarter, unit)`,
  * `findings`: every breach of the rules in the catalogue (`domain/forms/finding-rules.ts`), located;
  * the view's SQL is assembled from the catalogue's entries when the views are built.
  */
-export function findingsView(): ViewSpec {
+function findingsView(): ViewSpec {
   const rules = findingRules();
   const ctes = new Map<string, string>();
   for (const r of rules) for (const [name, sql] of r.with ?? []) ctes.set(name, sql);
@@ -180,7 +180,7 @@ LEFT JOIN submission_columns col ON col.submission_id = r.submission_id AND col.
  * exact quotients (DOUBLE, not rounded): outputs round them once, for display, with
  * `dashboards/rates.ts`; ranks come from the exact values, so 0.89947 and 0.8995 are not tied.
  */
-export function townshipRankingView(): ViewSpec {
+function townshipRankingView(): ViewSpec {
   const values = rankingIndicators
     .map((i) => `SELECT t.year, t.quarter, t.unit, ${sqlString(i.code)} AS indicator, ${sqlString(i.label)} AS label, ${sqlString(i.better === 'lower' ? 'asc' : 'desc')} AS dir,
     ${i.sql}::DOUBLE AS value

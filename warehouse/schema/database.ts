@@ -3,7 +3,7 @@
  * frozen first migration or by an additive schema step, see `schema-steps.ts`) and are written
  * through the appender, so they are not listed here.
  */
-export interface UnitsTable {
+interface UnitsTable {
   code: string;
   name: string;
   kind: string;
@@ -12,7 +12,7 @@ export interface UnitsTable {
   valid_to: string | null;
 }
 
-export interface RunsTable {
+interface RunsTable {
   run_id: number;
   started_at: string;
   finished_at: string | null;
@@ -59,7 +59,7 @@ export interface SubmissionsTable {
   rules_fingerprint?: string | null;
 }
 
-export interface SubmissionProblemsTable {
+interface SubmissionProblemsTable {
   submission_id: number;
   seq: number;
   severity: string;
@@ -72,7 +72,7 @@ export interface SubmissionProblemsTable {
   message: string;
 }
 
-export interface SubmissionColumnsTable {
+interface SubmissionColumnsTable {
   submission_id: number;
   sheet: string;
   field: string;
@@ -80,7 +80,7 @@ export interface SubmissionColumnsTable {
   header: string | null;
 }
 
-export interface SeenFilesTable {
+interface SeenFilesTable {
   path: string;
   bytes: number;
   modified_at: string;
@@ -93,14 +93,14 @@ export interface SeenFilesTable {
 }
 
 /** `firestat reprocess` requests (migration 0003). */
-export interface ReprocessRequestsTable {
+interface ReprocessRequestsTable {
   path: string;
   submission_id: number | null;
   requested_at: string;
   done_run_id: number | null;
 }
 
-export interface FormsTable {
+interface FormsTable {
   code: string;
   name: string;
   kind: string;
@@ -109,7 +109,7 @@ export interface FormsTable {
   table_name: string;
 }
 
-export interface FormExpectationsTable {
+interface FormExpectationsTable {
   form: string;
   unit_code: string;
 }
@@ -130,7 +130,7 @@ export interface WarehouseDatabase {
 }
 
 /** The additive schema steps applied (`schema-steps.ts`), one row each. */
-export interface SchemaStepsTable {
+interface SchemaStepsTable {
   step_no: number;
   applied_at: string;
   form: string;
@@ -140,7 +140,7 @@ export interface SchemaStepsTable {
   ddl: string;
 }
 
-export interface CumulativeFiguresTable {
+interface CumulativeFiguresTable {
   submission_id: number;
   sheet: string;
   source_row: number;

@@ -37,7 +37,7 @@ const handRejected = `SELECT s.submission_id, arg_max(a.note, a.action_id) AS no
   GROUP BY s.submission_id`;
 
 /** `reviewed_submissions`: `submissions` with the decisions applied to `status` and `reason`. */
-export const reviewedSubmissionsView: ViewSpec = {
+const reviewedSubmissionsView: ViewSpec = {
   name: 'reviewed_submissions',
   comment:
     '报送文件（按审核决定）：与 submissions 相同的列，status 与 reason 按审核决定（review_actions）计算——人工退回的文件为 rejected，原因为统计人员写的退回原因；它替换过的上一版本（其后的版本都被人工退回时）重新成为现行文件（loaded）。各统计视图只取其中 status = loaded 的文件',
@@ -72,7 +72,7 @@ LEFT JOIN restored r ON r.submission_id = s.submission_id`,
 };
 
 /** `current_submissions`: the files whose rows count (what `status = 'loaded'` meant before decisions). */
-export const currentSubmissionsView: ViewSpec = {
+const currentSubmissionsView: ViewSpec = {
   name: 'current_submissions',
   comment: '现行报送文件：reviewed_submissions 中 status = loaded 的文件——其数据行计入各统计视图；人工退回的文件不在其中，它替换过的上一版本在其中',
   columns: { ...submissionColumns(), ...reviewedSubmissionsView.columns },
@@ -92,7 +92,7 @@ const reviewColumns: Readonly<Record<string, string>> = {
 };
 
 /** The fingerprint an acknowledgement records of a finding: its message, which states its values. */
-export const findingDigestSql = (message: string) => `md5(${message})`;
+const findingDigestSql = (message: string) => `md5(${message})`;
 
 /**
  * A findings view with each finding's review status: `acknowledged` while an `ack` not undone

@@ -27,7 +27,7 @@ export interface ShownSheet {
 }
 
 /** The sum of one count or amount column over the rows read (head counts are not summed). */
-export interface ColumnTotal {
+interface ColumnTotal {
   readonly field: string;
   readonly label: string;
   readonly unit?: string;
@@ -55,7 +55,7 @@ export interface CheckResult {
 }
 
 /** Rows kept per sheet for showing. */
-export const MAX_SHOWN_ROWS = 1000;
+const MAX_SHOWN_ROWS = 1000;
 /** How long one check may take (the nightly run allows 120 s a file). */
 const CHECK_SECONDS = 120;
 

@@ -63,7 +63,7 @@ const zodLocalesTrimmed: Plugin = {
 let bundled: Promise<string> | undefined;
 
 /** The page's script: built once per process (it depends on the code only, not on the registry). */
-export function selfCheckScript(): Promise<string> {
+function selfCheckScript(): Promise<string> {
   bundled ??= build({
     entryPoints: [sibling('self-check-app')],
     inject: [sibling('buffer-global')],
@@ -148,7 +148,7 @@ footer { color: var(--muted); font-size: .9rem; border-top: 1px solid var(--line
 `;
 
 /** The whole page: markup, style, the unit registry and the bundled checker, in one file. */
-export async function buildSelfCheckPage(registry: UnitRegistry): Promise<string> {
+async function buildSelfCheckPage(registry: UnitRegistry): Promise<string> {
   const script = await selfCheckScript();
   const bureau = escapeHtml(registry.bureau);
   return `<!doctype html>

@@ -22,7 +22,7 @@
  *
  * @module
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -399,8 +399,8 @@ interface Col {
   nullOk: boolean;
   nullValue: string;
   map?: string;
-  /** The map's values the JS conversion refused (their rows go to the parser). */
-  bad?: string[];
+  /** How many of the map's values the JS conversion refused (their rows go to the parser). */
+  bad?: number;
 }
 
 function mapType(field: FieldDefinition | undefined): string {
@@ -503,71 +503,77 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
     return { ok: true, value: conv.value };
   };
 
-  // Which cells SQL converts itself: tested on the raw text, once per cell, while DuckDB reads the
-  // file. The label regexes hold only CJK and `:`/`：`, so folding full-width ASCII cannot change
-  // their answer; header words and "no value" marks can hold ASCII, so a short cell with
-  // full-width ASCII (which could fold into one) goes to the JS conversion instead.
+  // Which cells SQL converts itself, tested once per cell on the raw text. The label regexes hold
+  // only CJK and `:`/`：`, so folding full-width ASCII cannot change their answer; header words
+  // and "no value" marks can hold ASCII, so a short text cell with full-width ASCII (which could
+  // fold into one) goes to the JS conversion. Typed columns test only their value's shape: a
+  // date, a number or an exact choice holds no CJK (no label), and the header words and marks of
+  // that shape are listed (checked here in JS).
   const hasFullWidth = (c: string) => `regexp_matches(${c}, ${q(fullWidthRe)})`;
   const nonNullBefore = (i: number) => cols.slice(0, i - 1).map((c) => `(${c.name} IS NOT NULL)::INT`).join(' + ') || '0';
-  const headerList = [...headerTexts].map(q).join(', ');
   const asciiLen = (texts: Iterable<string>) => Math.max(0, ...[...texts].filter((t) => /[!-~]/.test(t)).map((t) => [...t].length));
+  const notIn = (n: string, texts: Iterable<string>) => {
+    const list = [...new Set(texts)];
+    return list.length ? [`${n} NOT IN (${list.map(q).join(', ')})`] : [];
+  };
+  const dateRe = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+  const countRe = /^(0|[1-9][0-9]{0,6})$/;
+  const amountRe = /^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$/;
   for (const c of cols) {
     const n = c.name;
-    const labels = c.index <= 3 ? `NOT regexp_matches(${n}, ${q(suspiciousSql)})` : `(${nonNullBefore(c.index)} >= 3 OR NOT regexp_matches(${n}, ${q(suspiciousSql)}))`;
     const f = c.field;
     const marks = f ? [...new Set([...generalMarks, ...(f.noValueMarks ?? []), ...(f.sameAs?.marks ?? [])])] : [];
-    const foldable = Math.max(asciiLen(headerTexts), asciiLen(marks));
-    const plain = [
-      `regexp_full_match(${n}, ${q(canonicalRe)})`,
-      labels,
-      ...(headerList ? [`${n} NOT IN (${headerList})`] : []),
-      ...(foldable && fullWidth.length ? [`(length(${n}) > ${foldable} OR NOT ${hasFullWidth(n)})`] : []),
-    ];
     const nv = judge(f, null);
     c.nullOk = nv.ok;
     c.nullValue = f?.id === form.unitField ? q(unit.name) : sqlLiteral(f, nv.value);
+    const labels = c.index <= 3 ? `NOT regexp_matches(${n}, ${q(suspiciousSql)})` : `(${nonNullBefore(c.index)} >= 3 OR NOT regexp_matches(${n}, ${q(suspiciousSql)}))`;
+    const foldable = Math.max(asciiLen(headerTexts), asciiLen(marks));
+    const textual = [
+      `regexp_full_match(${n}, ${q(canonicalRe)})`,
+      labels,
+      ...notIn(n, headerTexts),
+      ...notIn(n, marks),
+      ...(foldable && fullWidth.length ? [`(length(${n}) > ${foldable} OR NOT ${hasFullWidth(n)})`] : []),
+    ];
+    const shaped = (re: RegExp) => notIn(n, [...headerTexts, ...marks].filter((t) => re.test(t)));
     if (!f) {
-      c.fast = plain.join(' AND ');
+      c.fast = textual.join(' AND ');
       continue;
     }
-    const notMark = `${n} NOT IN (${marks.map(q).join(', ')})`;
     switch (f.type) {
       case 'text':
-        c.fast = [...plain, notMark, `length(${n}) <= 4000`].join(' AND ');
+        c.fast = [...textual, `length(${n}) <= 4000`].join(' AND ');
         c.fastValue = foldSql(n, fullWidth);
         break;
       case 'date':
-        c.fast = [...plain, `regexp_full_match(${n}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')`, `substr(${n}, 1, 4) BETWEEN '1900' AND '2100'`, `TRY_CAST(${n} AS DATE) IS NOT NULL`].join(' AND ');
+        c.fast = [`regexp_full_match(${n}, '[0-9]{4}-[0-9]{2}-[0-9]{2}')`, ...shaped(dateRe), `substr(${n}, 1, 4) BETWEEN '1900' AND '2100'`, `TRY_CAST(${n} AS DATE) IS NOT NULL`].join(' AND ');
         c.fastValue = `TRY_CAST(${n} AS DATE)`;
         break;
       case 'choice': {
-        // Choices with no full-width ASCII: a cell equal to one folds to itself.
-        const choices = (f.choices ?? []).filter((x) => !/[\uff01-\uff5e]/.test(x));
-        c.fast = [...plain, notMark, `${n} IN (${choices.map(q).join(', ') || "''"})`].join(' AND ');
+        // The choices a cell may equal and stay simple: plain text, no label, header word or mark.
+        const ok = (f.choices ?? []).filter((x) => /^[!-~\u4e00-\u9fff]+$/.test(x) && !headerTexts.has(x) && !marks.includes(x) && !suspiciousRes.some((r) => r.test(x)));
+        c.fast = ok.length ? `${n} IN (${ok.map(q).join(', ')})` : 'false';
         c.fastValue = n;
         break;
       }
       case 'count':
-        c.fast = [...plain, notMark, `regexp_full_match(${n}, '0|[1-9][0-9]{0,6}')`].join(' AND ');
+        c.fast = [`regexp_full_match(${n}, '0|[1-9][0-9]{0,6}')`, ...shaped(countRe)].join(' AND ');
         c.fastValue = `CAST(${n} AS INTEGER)`;
         break;
       case 'amount':
-        c.fast = [...plain, notMark, `regexp_full_match(${n}, '(0|[1-9][0-9]{0,10})(\\.[0-9]{1,2})?')`].join(' AND ');
+        c.fast = [`regexp_full_match(${n}, '(0|[1-9][0-9]{0,10})(\\.[0-9]{1,2})?')`, ...shaped(amountRe)].join(' AND ');
         c.fastValue = `CAST(${n} AS DOUBLE)`;
         break;
       default:
         c.fast = 'false';
     }
   }
-  const flagged = cols.filter((c) => c.fast !== 'false');
-  /** The cell's "SQL converts it" flag in the staging table (false for NULL). */
-  const flag = (c: Col) => (c.fast === 'false' ? 'false' : `s.f${c.index}`);
 
-  // Staging: the body as text plus one flag per cell, computed in DuckDB's parallel read.
+  // Staging: the body as text. Only a plain projection keeps DuckDB's insertion order (the rowid
+  // is the record number); heavier expressions in the same statement reorder rows.
   const stageSql = (parallel: boolean) =>
-    `CREATE TEMP TABLE ${stage} AS SELECT *${flagged.map((c) => `, coalesce(${c.fast}, false) AS f${c.index}`).join('')} FROM (SELECT ${cols.map((c) => `nullif(${c.name}, '') AS ${c.name}`).join(', ')} FROM read_csv(${q(body)}, header = false, all_varchar = true, auto_detect = false, delim = ${q(delimiter)}, quote = '"', escape = '"', new_line = ${q(newline)}, skip = ${skip}, null_padding = true, parallel = ${parallel}, columns = {${cols.map((c) => `${q(c.name)}: 'VARCHAR'`).join(', ')}}))`;
+    `CREATE TEMP TABLE ${stage} AS SELECT ${cols.map((c) => `nullif(${c.name}, '') AS ${c.name}`).join(', ')} FROM read_csv(${q(body)}, header = false, all_varchar = true, auto_detect = false, delim = ${q(delimiter)}, quote = '"', escape = '"', new_line = ${q(newline)}, skip = ${skip}, null_padding = true, parallel = ${parallel}, columns = {${cols.map((c) => `${q(c.name)}: 'VARCHAR'`).join(', ')}})`;
   cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${stage}`).then(() => undefined));
-  if (process.env.FIRESTAT_CSV_BULK_SQL) writeFileSync(process.env.FIRESTAT_CSV_BULK_SQL, stageSql(true));
   try {
     await timed(connection, deadline, () => connection.run(stageSql(true)));
   } catch (e) {
@@ -584,17 +590,25 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   // quoted two-line title as two. Rows before it are the head's; record numbers follow from it.
   const g = await connection.runAndReadAll(`SELECT rowid AS r, ${cols.map((c) => c.name).join(', ')} FROM ${stage} WHERE rowid < 16 ORDER BY rowid`);
   const hits = g.getRows().filter((row) => sameCells(row.slice(1).map((v) => (v === null ? null : String(v).replace(/\r\n?/g, '\n'))), head.guard!.cells));
-  if (hits.length !== 1) {
-    if (debug) process.stderr.write(`csv-bulk guard ${JSON.stringify(head.guard.cells)} first rows ${JSON.stringify(g.getRows().slice(0, 3), (_, v) => (typeof v === 'bigint' ? Number(v) : v))}\n`);
-    throw new Fallback('body does not start where the JS reader says');
-  }
+  if (hits.length !== 1) throw new Fallback('body does not start where the JS reader says');
   const r0 = Number(hits[0]![0]);
   const base = head.guard.rowNumber - r0;
+
+  // One pass of the per-cell tests: each body row's record number, whether its empty cells or
+  // cell count already send it to the parser, and the text of every cell SQL does not convert.
+  const flags = `fs_csv_flags_${tag}`;
+  cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${flags}`).then(() => undefined));
+  const filled = cols.map((c) => `(${c.name} IS NOT NULL)::INT`).join(' + ');
+  const nullBad = cols.filter((c) => !c.nullOk).map((c) => `${c.name} IS NULL`);
+  const other = (c: Col) => (c.fast === 'false' ? c.name : `CASE WHEN ${c.name} IS NOT NULL AND NOT coalesce(${c.fast}, false) THEN ${c.name} END`);
+  await timed(connection, deadline, () =>
+    connection.run(`CREATE TEMP TABLE ${flags} AS SELECT rowid AS r, (${filled}) < 2${nullBad.map((x) => ` OR ${x}`).join('')} AS nb, ${cols.map((c) => `${other(c)} AS x${c.index}`).join(', ')} FROM ${stage} WHERE rowid >= ${r0}`),
+  );
 
   // Every distinct value SQL does not convert goes once through the real conversion.
   const agg = await timed(connection, deadline, () =>
     connection.runAndReadAll(
-      `SELECT count(*) AS n, ${cols.map((c) => `max(strlen(${c.name})) AS w${c.index}, list(DISTINCT ${c.name}) FILTER (WHERE ${c.name} IS NOT NULL AND NOT ${flag(c)}) AS d${c.index}`).join(', ')} FROM ${stage} s`,
+      `SELECT (SELECT count(*) FROM ${stage}) AS n, ${cols.map((c) => `(SELECT max(strlen(${c.name})) FROM ${stage}) AS w${c.index}, list(DISTINCT x${c.index}) FILTER (WHERE x${c.index} IS NOT NULL) AS d${c.index}`).join(', ')} FROM ${flags}`,
     ),
   );
   const a = agg.getRowObjects()[0]!;
@@ -612,14 +626,14 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
     await connection.run(`CREATE TEMP TABLE ${map} (raw VARCHAR, ok BOOLEAN, val ${type})`);
     cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${map}`).then(() => undefined));
     const app = await connection.createAppender(map, 'main', 'temp');
-    const bad: string[] = [];
+    let bad = 0;
     for (const raw of values) {
       const j = judge(c.field, String(raw).replace(/\r\n?/g, '\n'));
       app.appendVarchar(String(raw));
       app.appendBoolean(j.ok);
       appendValue(app, type, j.ok ? j.value : null);
       app.endRow();
-      if (!j.ok) bad.push(String(raw));
+      if (!j.ok) bad++;
     }
     app.closeSync();
     c.map = map;
@@ -627,19 +641,13 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   }
   lap('maps');
 
-  // A row is simple when every cell is NULL-and-fine, flagged, or a value the map accepts. The
-  // suspect query needs only the refused values (an IN list when short); the INSERT joins the maps.
-  const okOf = (c: Col, viaJoin: boolean) => {
-    const mapOk = !c.map ? 'false' : viaJoin ? `coalesce(${c.map}.ok, false)` : !c.bad!.length ? 'true' : `s.${c.name} NOT IN (${c.bad!.map(q).join(', ')})`;
-    return `CASE WHEN s.${c.name} IS NULL THEN ${c.nullOk} WHEN ${flag(c)} THEN true ELSE ${mapOk} END`;
-  };
-  const filled = cols.map((c) => `(s.${c.name} IS NOT NULL)::INT`).join(' + ');
-  const simpleOf = (viaJoin: (c: Col) => boolean) => `coalesce((${cols.map((c) => okOf(c, viaJoin(c))).join(') AND (')}) AND (${filled}) >= 2, false)`;
-  const joinFor = (cs: readonly Col[]) => cs.map((c) => `LEFT JOIN ${c.map} ON ${c.map}.raw = s.${c.name}`).join(' ');
-  const longBad = cols.filter((c) => c.map && c.bad!.length > 64);
-  const inBody = `s.rowid >= ${r0}`;
-
-  const suspects = await timed(connection, deadline, () => connection.runAndReadAll(`SELECT s.rowid AS r, ${cols.map((c) => `s.${c.name}`).join(', ')} FROM ${stage} s ${joinFor(longBad)} WHERE ${inBody} AND NOT ${simpleOf((c) => longBad.includes(c))} ORDER BY r LIMIT ${csvBulkSettings.maxSuspectRows + 1}`));
+  // The rows for the parser: an empty cell that may not be, too few cells, or a refused value.
+  const suspectTable = `fs_csv_suspects_${tag}`;
+  cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${suspectTable}`).then(() => undefined));
+  const refused = cols.filter((c) => c.map && c.bad).map((c) => ` OR x${c.index} IN (SELECT raw FROM ${c.map} WHERE NOT ok)`).join('');
+  await timed(connection, deadline, () => connection.run(`CREATE TEMP TABLE ${suspectTable} AS SELECT r FROM ${flags} WHERE nb${refused} ORDER BY r LIMIT ${csvBulkSettings.maxSuspectRows + 1}`));
+  await connection.run(`DROP TABLE IF EXISTS ${flags}`);
+  const suspects = await timed(connection, deadline, () => connection.runAndReadAll(`SELECT s.rowid AS r, ${cols.map((c) => `s.${c.name}`).join(', ')} FROM ${stage} s WHERE s.rowid IN (SELECT r FROM ${suspectTable}) ORDER BY r`));
   const suspectRows: SheetRow[] = [];
   for (const row of suspects.getRows()) {
     const cells = row.slice(1).map((v) => (v === null ? null : String(v).replace(/\r\n?/g, '\n'))) as CellValue[];
@@ -661,7 +669,8 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
     const c = cols.find((x) => x.field === f);
     if (!c) return f.type === 'choices' ? '[]::VARCHAR[]' : 'NULL';
     const value = c.fastValue.replace(new RegExp(`\\b${c.name}\\b`, 'g'), `s.${c.name}`);
-    return `CASE WHEN s.${c.name} IS NULL THEN ${c.nullValue} WHEN ${flag(c)} THEN ${value} ELSE ${c.map ? (f.type === 'date' ? `CAST(${c.map}.val AS DATE)` : `${c.map}.val`) : 'NULL'} END`;
+    // A non-empty cell of a simple row is in its map (then the JS conversion's value) or SQL converts it.
+    return `CASE WHEN s.${c.name} IS NULL THEN ${c.nullValue} ${c.map ? `WHEN ${c.map}.raw IS NOT NULL THEN ${f.type === 'date' ? `CAST(${c.map}.val AS DATE)` : `${c.map}.val`} ` : ''}ELSE ${value} END`;
   };
   const unitField = form.unitField ? form.fields.find((f) => f.id === form.unitField) : undefined;
   const unitCol = unitField ? cols.find((c) => c.field === unitField) : undefined;
@@ -695,7 +704,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
         }
       });
       const names = factColumns(form).map((fc) => fc.name);
-      const r = await timed(connection, deadline, () => connection.runAndReadAll(`INSERT INTO ${form.table} (${names.join(', ')}) SELECT ${exprs.join(', ')} FROM ${stage} s ${joinFor(cols.filter((c) => c.map))} WHERE ${inBody} AND ${simpleOf((c) => longBad.includes(c))}`));
+      const r = await timed(connection, deadline, () => connection.runAndReadAll(`INSERT INTO ${form.table} (${names.join(', ')}) SELECT ${exprs.join(', ')} FROM ${stage} s ${cols.filter((c) => c.map).map((c) => `LEFT JOIN ${c.map} ON ${c.map}.raw = s.${c.name}`).join(' ')} WHERE s.rowid >= ${r0} AND s.rowid NOT IN (SELECT r FROM ${suspectTable})`));
       const n = Number(r.getRows()[0]?.[0] ?? 0);
       if (n !== simpleRows) throw new Error(`CSV bulk load inserted ${n} rows, expected ${simpleRows}`);
       return n;
