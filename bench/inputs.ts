@@ -76,7 +76,7 @@ export interface BenchInputs {
 }
 
 /** Generates (once) the benchmark inputs under `dir`. */
-export async function benchInputs(dir: string, csvRows: number, xlsxRows: number): Promise<BenchInputs> {
+export async function benchInputs(dir: string, csvRows: number, xlsxRows: number, make: { gb18030?: boolean } = {}): Promise<BenchInputs> {
   const folder = (name: string) => {
     const f = join(dir, name, '2024Q1', '防火监督科');
     mkdirSync(f, { recursive: true });
@@ -86,7 +86,7 @@ export async function benchInputs(dir: string, csvRows: number, xlsxRows: number
   const csvGb18030 = join(folder(`csv-gb18030-${csvRows}`), '防火监督科2024年第一季度火灾隐患整改台账.csv');
   const xlsx = join(folder(`xlsx-${xlsxRows}`), '防火监督科2024年第一季度火灾隐患整改台账.xlsx');
   if (!existsSync(csvUtf8)) await writeCsv(csvUtf8, csvRows, 'utf8');
-  if (!existsSync(csvGb18030)) await writeCsv(csvGb18030, csvRows, 'gb18030');
-  if (!existsSync(xlsx)) await writeXlsx(xlsx, xlsxRows);
+  if (make.gb18030 !== false && !existsSync(csvGb18030)) await writeCsv(csvGb18030, csvRows, 'gb18030');
+  if (xlsxRows > 0 && !existsSync(xlsx)) await writeXlsx(xlsx, xlsxRows);
   return { csvUtf8, csvGb18030, xlsx, csvRows, xlsxRows };
 }
