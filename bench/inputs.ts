@@ -6,10 +6,32 @@ import iconv from 'iconv-lite';
 import { Prng } from '../sources/sample/prng.js';
 
 /** The L2 ledger header the benchmark files carry (canonical headers). */
-const ledgerHeader = ['镇街/单位', '检查日期', '被检查单位', '隐患类别', '隐患描述', '整改期限', '整改完成日期', '整改状态', '序号', '备注', '检查人员', '复查情况'];
+const ledgerHeader = [
+  '镇街/单位',
+  '检查日期',
+  '被检查单位',
+  '隐患类别',
+  '隐患描述',
+  '整改期限',
+  '整改完成日期',
+  '整改状态',
+  '序号',
+  '备注',
+  '检查人员',
+  '复查情况',
+];
 
 const categories = ['消防设施', '疏散通道', '电气线路', '消防控制室', '防火分隔', '易燃易爆'];
-const descriptions = ['灭火器压力不足', '安全出口上锁', '私拉乱接电线', '值班人员未持证上岗', '防火门常开', '疏散指示标志损坏', '喷淋头被遮挡', '消防车通道被占用'];
+const descriptions = [
+  '灭火器压力不足',
+  '安全出口上锁',
+  '私拉乱接电线',
+  '值班人员未持证上岗',
+  '防火门常开',
+  '疏散指示标志损坏',
+  '喷淋头被遮挡',
+  '消防车通道被占用',
+];
 const places = ['某某商贸有限公司', '某某餐饮店', '某某酒店', '某某小学', '某某超市', '某某物流园', '某某网吧', '某某养老院'];
 
 /** One ledger row, deterministic for (seed, i). Every row is a distinct hazard. */

@@ -56,6 +56,9 @@ function runOnce(job: Job): void {
   const r = spawnSync(job.cmd, job.args, { encoding: 'utf8', env: { ...process.env, ...job.env, FIRESTAT_REPORT_RSS: '1' }, maxBuffer: 1 << 26 });
   const seconds = Number(process.hrtime.bigint() - t) / 1e9;
   if (r.status !== 0) throw new Error(`${job.name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  // An ingest that refused its file (a limit, a parse error) is no measurement.
+  const loaded = /新增数据 (\d+) 行/.exec(`${r.stdout}${r.stderr}`);
+  if (job.args.includes('ingest') && loaded && Number(loaded[1]) !== job.rows) throw new Error(`${job.name}: loaded ${loaded[1]} rows, expected ${job.rows}`);
   job.times.push(seconds);
   job.rss.push(Number(/(?:firestat-)?peak-rss-kib (\d+)/.exec(r.stderr)?.[1] ?? NaN));
   process.stdout.write(`  ${job.name}: ${seconds.toFixed(2)} s, ${Math.round(job.rss[job.rss.length - 1]! / 1024)} MiB\n`);
@@ -75,17 +78,32 @@ async function main(): Promise<void> {
     for (const f of [wh, `${wh}.wal`, `${wh}.work`, `${wh}.lock`]) rmSync(f, { force: true });
     rmSync(join(work, 'reports'), { recursive: true, force: true });
   };
-  const ingest = (file: string) => ['ingest', '--inbox', dirname(dirname(dirname(file))), '--warehouse', wh, '--quiet'];
+  // The 1.9M-row file (325 MiB) is over the default 256 MiB file limit: the bench raises it.
+  const config = join(work, 'bench.config.json');
+  writeFileSync(config, `${JSON.stringify({ limits: { maxFileBytes: 1024 * 1024 * 1024 } })}\n`);
+  const ingest = (file: string) => ['-c', config, 'ingest', '--inbox', dirname(dirname(dirname(file))), '--warehouse', wh, '--quiet'];
   const node = process.execPath;
   const duck = join(root, 'dist/bench/baselines/duckdb-read-csv.js');
-  const job = (name: string, rows: number, cmd: string, args: string[], extra: Partial<Job> = {}): Job => ({ name, rows, cmd, args, times: [], rss: [], ...extra });
+  const job = (name: string, rows: number, cmd: string, args: string[], extra: Partial<Job> = {}): Job => ({
+    name,
+    rows,
+    cmd,
+    args,
+    times: [],
+    rss: [],
+    ...extra,
+  });
   const jobs: Job[] = [
     job('firestat ingest · CSV UTF-8', csvRows, node, [bin, ...ingest(inputs.csvUtf8)], { prepare: fresh }),
     job('DuckDB read_csv · CSV UTF-8', csvRows, node, [duck, inputs.csvUtf8, join(work, 'duck.duckdb')]),
     job(`firestat ingest · CSV UTF-8 ×${bigCsvRows / csvRows}`, bigCsvRows, node, [bin, ...ingest(big.csvUtf8)], { prepare: fresh }),
     job(`DuckDB read_csv · CSV UTF-8 ×${bigCsvRows / csvRows}`, bigCsvRows, node, [duck, big.csvUtf8, join(work, 'duck.duckdb')]),
     job('firestat ingest · CSV GB18030', csvRows, node, [bin, ...ingest(inputs.csvGb18030)], { prepare: fresh }),
-    job('firestat ingest · CSV UTF-8, JS path (FIRESTAT_CSV_BULK=off)', csvRows, node, [bin, ...ingest(inputs.csvUtf8)], { prepare: fresh, env: { FIRESTAT_CSV_BULK: 'off' }, maxRuns: 1 }),
+    job('firestat ingest · CSV UTF-8, JS path (FIRESTAT_CSV_BULK=off)', csvRows, node, [bin, ...ingest(inputs.csvUtf8)], {
+      prepare: fresh,
+      env: { FIRESTAT_CSV_BULK: 'off' },
+      maxRuns: 1,
+    }),
     job('firestat ingest · xlsx', xlsxRows, node, [bin, ...ingest(inputs.xlsx)], { prepare: fresh }),
     job('exceljs streaming reader alone · xlsx', xlsxRows, node, [join(root, 'dist/bench/baselines/exceljs-stream-read.js'), inputs.xlsx]),
   ];
@@ -101,10 +119,14 @@ async function main(): Promise<void> {
   rmSync(sampleInbox, { recursive: true, force: true });
   await writeSampleInbox({ outDir: sampleInbox, year: 2024, seed: 1 });
   const runArgs = ['run', '--inbox', sampleInbox, '--warehouse', wh, '--out', join(work, 'out'), '--year', '2024', '--as-of', '2025-01-20', '--quiet'];
-  jobs.push(job('sample year · full rebuild (run)', 17333, node, [bin, ...runArgs], { prepare: () => {
-    fresh();
-    rmSync(join(work, 'out'), { recursive: true, force: true });
-  } }));
+  jobs.push(
+    job('sample year · full rebuild (run)', 17333, node, [bin, ...runArgs], {
+      prepare: () => {
+        fresh();
+        rmSync(join(work, 'out'), { recursive: true, force: true });
+      },
+    }),
+  );
   jobs.push(job('sample year · nightly run, nothing new', 0, node, [bin, ...runArgs]));
 
   // Interleaved rounds: the machine is shared, so each round runs every measure once and the
@@ -114,7 +136,13 @@ async function main(): Promise<void> {
     process.stdout.write(`第 ${round + 1}/${runs} 轮\n`);
     for (const j of jobs) if (round < (j.maxRuns ?? runs)) runOnce(j);
   }
-  const results: Measure[] = jobs.map((j) => ({ name: j.name, rows: j.rows, seconds: median(j.times), peakRssMiB: Math.round(Math.max(...j.rss) / 1024), runs: j.times.length }));
+  const results: Measure[] = jobs.map((j) => ({
+    name: j.name,
+    rows: j.rows,
+    seconds: median(j.times),
+    peakRssMiB: Math.round(Math.max(...j.rss) / 1024),
+    runs: j.times.length,
+  }));
 
   const by = (name: string) => jobs.find((r) => r.name === name);
   const mib = (j?: Job) => (j ? Math.round(Math.max(...j.rss) / 1024) : NaN);
@@ -154,18 +182,30 @@ async function main(): Promise<void> {
     'GB18030 ≤ 1.2× UTF-8': ratios.gb18030VsUtf8 !== null && ratios.gb18030VsUtf8 <= 1.2,
     'peak RSS at 1M ≤ DuckDB read_csv + 100 MiB': mib(fs1) <= mib(dk1) + 100,
     'peak RSS at big ≤ 1.25× the 1M figure': mib(fsBig) <= 1.25 * mib(fs1),
-    'xlsx ≥ 3.5× faster than pandas/openpyxl in every run': !pandasX || !fsX ? null : pandasX.times.every((t, i) => fsX.times[i] !== undefined && t / fsX.times[i]! >= 3.5),
+    'xlsx ≥ 3.5× faster than pandas/openpyxl in every run':
+      !pandasX || !fsX ? null : pandasX.times.every((t, i) => fsX.times[i] !== undefined && t / fsX.times[i]! >= 3.5),
     'xlsx peak RSS ≤ 400 MiB': mib(fsX) <= 400,
     'nothing-new night ≤ 1 s': (results.find((r) => r.name === 'sample year · nightly run, nothing new')?.seconds ?? Infinity) <= 1,
   };
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? '', memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version, load: loadavg().map((l) => Math.round(l * 10) / 10) };
+  const machine = {
+    cpus: cpus().length,
+    cpu: cpus()[0]?.model ?? '',
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    load: loadavg().map((l) => Math.round(l * 10) / 10),
+  };
   const table = [
     '| measure | rows | wall s (median) | rows/s | peak RSS MiB | runs |',
     '|---|---:|---:|---:|---:|---:|',
-    ...results.map((r) => `| ${r.name} | ${r.rows} | ${r.seconds.toFixed(2)} | ${r.rows && r.seconds ? Math.round(r.rows / r.seconds).toLocaleString('en') : '—'} | ${Number.isNaN(r.peakRssMiB) ? '—' : r.peakRssMiB} | ${r.runs} |`),
+    ...results.map(
+      (r) =>
+        `| ${r.name} | ${r.rows} | ${r.seconds.toFixed(2)} | ${r.rows && r.seconds ? Math.round(r.rows / r.seconds).toLocaleString('en') : '—'} | ${Number.isNaN(r.peakRssMiB) ? '—' : r.peakRssMiB} | ${r.runs} |`,
+    ),
   ].join('\n');
   const date = new Date().toISOString();
-  process.stdout.write(`\n${date.slice(0, 10)} · ${machine.cpus} × ${machine.cpu} · ${machine.memoryGiB} GiB · Node ${machine.node} · load ${machine.load.join(' ')}\n${table}\n\nratios: ${JSON.stringify(ratios)}\ngoals: ${JSON.stringify(goals, null, 1)}\n${pandas ? '' : 'pandas/openpyxl not installed (apt-get install python3-pandas python3-openpyxl): skipped\n'}`);
+  process.stdout.write(
+    `\n${date.slice(0, 10)} · ${machine.cpus} × ${machine.cpu} · ${machine.memoryGiB} GiB · Node ${machine.node} · load ${machine.load.join(' ')}\n${table}\n\nratios: ${JSON.stringify(ratios)}\ngoals: ${JSON.stringify(goals, null, 1)}\n${pandas ? '' : 'pandas/openpyxl not installed (apt-get install python3-pandas python3-openpyxl): skipped\n'}`,
+  );
   writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify({ date, machine, runs, results, ratios, goals, pandas }, null, 2)}\n`);
   process.stdout.write(`写入 bench/results.json\n`);
 }

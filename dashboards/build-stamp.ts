@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../domain/atomic-write.js';
 
 /** `out/.firestat-build.json`: what the outputs were built from, so a run knows when they are stale. */
 export const BUILD_STAMP = '.firestat-build.json';
@@ -23,4 +24,18 @@ export async function readBuildStamp(outDir: string): Promise<BuildStamp | undef
   } catch {
     return undefined;
   }
+}
+
+/** The stamp as written into {@link BUILD_STAMP}: the one place its file text is made. */
+export function buildStampText(stamp: BuildStamp): string {
+  return `${JSON.stringify(stamp, null, 2)}\n`;
+}
+
+/**
+ * Says that the outputs in `outDir`, left as they are, now describe the warehouse `warehouse`
+ * (its identity): the stamp keeps its reference date and year. Outputs without a stamp stay without one.
+ */
+export async function restampBuild(outDir: string, warehouse: string | null): Promise<void> {
+  const stamp = await readBuildStamp(outDir);
+  if (stamp) await writeFileAtomic(join(outDir, BUILD_STAMP), buildStampText({ ...stamp, warehouse }));
 }

@@ -3,21 +3,11 @@ import { setAsOf } from '../warehouse/as-of.js';
 import { queryRows } from '../warehouse/query.js';
 import type { PersonalStrings } from '../warehouse/personal-data.js';
 import type { Warehouse } from '../warehouse/warehouse.js';
-import {
-  bulletinDocument,
-  dispatchDocument,
-  quarterDocument,
-  redactorFor,
-  townshipDocument,
-  yearDocument,
-  type BuildContext,
-} from './data/build-documents.js';
+import { bulletinDocument, dispatchDocument, quarterDocument, redactorFor, townshipDocument, yearDocument, type BuildContext } from './data/build-documents.js';
 import { indexDocumentSchema, schemaVersion } from './data/documents.js';
-import { BUILD_STAMP, type BuildStamp } from './build-stamp.js';
+import { BUILD_STAMP, buildStampText, type BuildStamp } from './build-stamp.js';
 import { jsonFiles } from './json-publisher.js';
 import { redactFile, type DocumentSet, type OutputFile, type Publisher } from './publisher.js';
-
-;
 
 /** What a build needs. */
 export interface BuildOptions {
@@ -47,15 +37,30 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
   const units = (await queryRows(ctx.warehouse, `SELECT code, name, kind FROM units ORDER BY code`)).rows;
   const towns = units.filter((u) => u.kind === 'township').map((u) => ({ name: String(u.name), code: String(u.code) }));
   const bureau = units.filter((u) => u.kind === 'bureau').map((u) => String(u.name));
-  const quarters = (await queryRows(ctx.warehouse, `SELECT DISTINCT quarter FROM submission_status WHERE year = $1 ORDER BY quarter`, [ctx.year])).rows.map((r) => Number(r.quarter));
+  const quarters = (await queryRows(ctx.warehouse, `SELECT DISTINCT quarter FROM submission_status WHERE year = $1 ORDER BY quarter`, [ctx.year])).rows.map(
+    (r) => Number(r.quarter),
+  );
   const year = await yearDocument(ctx);
   const quarterDocs = [];
   const dispatch = [];
   const bulletins = [];
   for (const q of quarters) {
-    quarterDocs.push(await quarterDocument(ctx, q, towns.map((t) => t.name), bureau));
+    quarterDocs.push(
+      await quarterDocument(
+        ctx,
+        q,
+        towns.map((t) => t.name),
+        bureau,
+      ),
+    );
     dispatch.push(await dispatchDocument(ctx, q, q === quarters.at(-1)));
-    bulletins.push(await bulletinDocument(ctx, q, towns.map((t) => t.name)));
+    bulletins.push(
+      await bulletinDocument(
+        ctx,
+        q,
+        towns.map((t) => t.name),
+      ),
+    );
   }
   const townships = [];
   for (const t of towns) townships.push(await townshipDocument(ctx, t, quarters, towns.length));
@@ -105,7 +110,14 @@ export interface StagedBuild extends BuildResult {
  * is removed by the next build.
  */
 export async function stageBuild(options: BuildOptions): Promise<StagedBuild> {
-  const ctx: BuildContext = { warehouse: options.warehouse, year: options.year, generatedAt: options.generatedAt, asOf: options.asOf, ...(options.issuer ? { issuer: options.issuer } : {}), ...(options.personal ? { personal: options.personal } : {}) };
+  const ctx: BuildContext = {
+    warehouse: options.warehouse,
+    year: options.year,
+    generatedAt: options.generatedAt,
+    asOf: options.asOf,
+    ...(options.issuer ? { issuer: options.issuer } : {}),
+    ...(options.personal ? { personal: options.personal } : {}),
+  };
   const documents = await buildDocuments(ctx);
   // Every document is redacted where it is built; every text file once more where it is written.
   const redactor = await redactorFor(ctx);
@@ -128,7 +140,7 @@ export async function stageBuild(options: BuildOptions): Promise<StagedBuild> {
     stamp: async (warehouse) => {
       const stamp: BuildStamp = { format: 'firestat-build', asOf: options.asOf, year: options.year, generatedAt: options.generatedAt, warehouse };
       try {
-        await staging.write(BUILD_STAMP, `${JSON.stringify(stamp, null, 2)}\n`);
+        await staging.write(BUILD_STAMP, buildStampText(stamp));
       } catch (e) {
         await staging.discard();
         throw e;

@@ -1,12 +1,5 @@
 import type { Redactor } from '../domain/redact.js';
-import type {
-  BulletinDocument,
-  DispatchDocument,
-  IndexDocument,
-  QuarterDocument,
-  TownshipDocument,
-  YearDocument,
-} from './data/documents.js';
+import type { BulletinDocument, DispatchDocument, IndexDocument, QuarterDocument, TownshipDocument, YearDocument } from './data/documents.js';
 
 /** Every document of one build, validated. */
 export interface DocumentSet {

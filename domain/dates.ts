@@ -65,7 +65,6 @@ export function parseDate(value: unknown): IsoDate | undefined {
   return undefined;
 }
 
-
 /** `2025年1月10日` from `2025-01-10` (the 成文日期 of GB/T 9704: Arabic numerals, no leading zeros). */
 export function chineseDate(iso: string): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(iso);

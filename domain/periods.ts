@@ -137,9 +137,7 @@ function quarterRange(y: number, q: number): Period | undefined {
 
 /** A span of days written out in full: `2025年7月1日至2025年9月30日`, `2025.7.1-9.30`. */
 const fullDate = String.raw`((?:19|20)\d{2})(?:年(\d{1,2})月(\d{1,2})[日号]|([./-])(\d{1,2})\4(\d{1,2})(?![0-9]))`;
-const dayRange = new RegExp(
-  String.raw`(?:自|从)?${fullDate}(?:起)?[-~至到—–]+(?:((?:19|20)\d{2})[年./-])?(\d{1,2})[月./-](\d{1,2})[日号]?(?:止)?`,
-);
+const dayRange = new RegExp(String.raw`(?:自|从)?${fullDate}(?:起)?[-~至到—–]+(?:((?:19|20)\d{2})[年./-])?(\d{1,2})[月./-](\d{1,2})[日号]?(?:止)?`);
 const anyFullDate = new RegExp(fullDate, 'g');
 
 const monthDays = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];

@@ -29,10 +29,43 @@ const HAN = '\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff';
 const han = new RegExp(`[${HAN}]`, 'u');
 
 /** Common single-character surnames (those that are also everyday function words left out). */
-const singleSurnames = new Set(
-  [...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬扈晁芮普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况宿鲜印逯隆茹诸战慕危玉银亢嵇哈湛宾戎勾茅利居揭干尉冶斯束檀衣展阴昝智幸奉植衡富尧闭'],
-);
-const compoundSurnames = ['欧阳', '司马', '上官', '诸葛', '东方', '皇甫', '尉迟', '公孙', '慕容', '长孙', '宇文', '司徒', '夏侯', '令狐', '端木', '轩辕', '独孤', '南宫', '西门', '呼延', '闻人', '万俟', '澹台', '公冶', '宗政', '濮阳', '淳于', '单于', '太叔', '申屠', '钟离', '赫连'];
+const singleSurnames = new Set([
+  ...'王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝官封谈匡鞠惠荆乐冀郁胥南班储原栗燕楚鄢劳谌奚皮粟冼蔺楼盘满闻位厉伊仝区郜海阚花权强帅屠豆朴盖练廉禹井祖漆巴丰支卿国狄平计索宣晋相初门云容敬扈晁芮普阙浦戈伏鹿薄邸雍辜羊阿乌母裘亓修邰赫杭况宿鲜印逯隆茹诸战慕危玉银亢嵇哈湛宾戎勾茅利居揭干尉冶斯束檀衣展阴昝智幸奉植衡富尧闭',
+]);
+const compoundSurnames = [
+  '欧阳',
+  '司马',
+  '上官',
+  '诸葛',
+  '东方',
+  '皇甫',
+  '尉迟',
+  '公孙',
+  '慕容',
+  '长孙',
+  '宇文',
+  '司徒',
+  '夏侯',
+  '令狐',
+  '端木',
+  '轩辕',
+  '独孤',
+  '南宫',
+  '西门',
+  '呼延',
+  '闻人',
+  '万俟',
+  '澹台',
+  '公冶',
+  '宗政',
+  '濮阳',
+  '淳于',
+  '单于',
+  '太叔',
+  '申屠',
+  '钟离',
+  '赫连',
+];
 
 /** Whether a text starts the way a Chinese name does (a surname). */
 function startsWithSurname(text: string): boolean {
@@ -43,7 +76,8 @@ function startsWithSurname(text: string): boolean {
  * Words that, right after a label, are not a name: `业主单位`, `当事人陈述申辩`, `负责人签字`,
  * `联系人电话`, `房东（无）`.
  */
-const notANameStart = /^(单位|名称|姓名|签字|签名|盖章|陈述|申辩|电话|手机|联系|身份|证件|地址|住址|情况|意见|权利|义务|本人|自行|拒绝|员工|人员|方面|信息|不详|未知|暂无|无|同志|先生|女士|主要|代表|签收|确认)/u;
+const notANameStart =
+  /^(单位|名称|姓名|签字|签名|盖章|陈述|申辩|电话|手机|联系|身份|证件|地址|住址|情况|意见|权利|义务|本人|自行|拒绝|员工|人员|方面|信息|不详|未知|暂无|无|同志|先生|女士|主要|代表|签收|确认)/u;
 
 /** Characters that end a name: `李四未到场`, `王小明私拉电线`, `王小明联系电话`. */
 const endsNameAt1 = new Set([...'未不已在的都把被拒擅私说称系均并也将等或及与对向']);
@@ -130,13 +164,22 @@ const id18 = new RegExp(
   'gu',
 );
 const id15 = new RegExp(`${notDigitBefore}(?=(\\d{15}|\\d{6}${sep}\\d{6}${sep}\\d{3})${notDigitAfter})`, 'gu');
-const idLabelled = new RegExp(`(?:身份证(?:号码|号)?|公民身份号码|身份号码|证件号(?:码)?)[ \\t\\u3000]*[：:]?[ \\t\\u3000]*((?:\\d${sep}?){17}[\\dXx]|(?:\\d${sep}?){14}\\d)${notDigitAfter}`, 'gu');
-const mobile = new RegExp(`(?<![0-9A-Za-z+])(?=((?:(?:\\+|＋|00)?86${sep}?|[(（](?:\\+|＋)?86[)）]${sep}?)?1[3-9]\\d(?:${sep}?\\d{4}){2})${notDigitAfter})`, 'gu');
+const idLabelled = new RegExp(
+  `(?:身份证(?:号码|号)?|公民身份号码|身份号码|证件号(?:码)?)[ \\t\\u3000]*[：:]?[ \\t\\u3000]*((?:\\d${sep}?){17}[\\dXx]|(?:\\d${sep}?){14}\\d)${notDigitAfter}`,
+  'gu',
+);
+const mobile = new RegExp(
+  `(?<![0-9A-Za-z+])(?=((?:(?:\\+|＋|00)?86${sep}?|[(（](?:\\+|＋)?86[)）]${sep}?)?1[3-9]\\d(?:${sep}?\\d{4}){2})${notDigitAfter})`,
+  'gu',
+);
 const landline = new RegExp(
   `(?<![0-9A-Za-z])(?=((?:[(（]0\\d{2,3}[)）]${sep}?|0\\d{2,3}${sep}?)[2-9]\\d{2,3}${sep}?\\d{4}(?:(?:${sep}|转|分机|ext\\.?|x)\\d{1,5})?)${notDigitAfter})`,
   'giu',
 );
-const phoneLabelled = new RegExp(`(?:电话|座机|固话|手机|手机号|手机号码|电话号码|联系方式|tel|TEL|Tel)[ \\t\\u3000]*[：:]?[ \\t\\u3000]*(\\d{3,4}${sep}?\\d{4})${notDigitAfter}`, 'gu');
+const phoneLabelled = new RegExp(
+  `(?:电话|座机|固话|手机|手机号|手机号码|电话号码|联系方式|tel|TEL|Tel)[ \\t\\u3000]*[：:]?[ \\t\\u3000]*(\\d{3,4}${sep}?\\d{4})${notDigitAfter}`,
+  'gu',
+);
 const truncatedNumber = new RegExp(`${notDigitBefore}(\\d(?:${sep}?\\d){5,})(?=…|\\.\\.\\.)`, 'gu');
 /** Hexadecimal digests (md5 finding ids, SHA-256): never touched. */
 const hexDigest = /(?<![0-9A-Za-z])(?:[0-9a-f]{64}|[0-9a-f]{40}|[0-9a-f]{32})(?![0-9A-Za-z])/g;
@@ -228,7 +271,8 @@ function numberSpans(text: string): Span[] {
     const start = m.index! + m[0].length - m[1]!.length;
     spans.push({ start, end: start + m[1]!.length, replacement: maskDigits(m[1]!.replace(/\D/g, ''), 0, 4) });
   }
-  for (const m of text.matchAll(truncatedNumber)) spans.push({ start: m.index!, end: m.index! + m[1]!.length, replacement: maskDigits(m[1]!.replace(/\D/g, ''), 3, 0) });
+  for (const m of text.matchAll(truncatedNumber))
+    spans.push({ start: m.index!, end: m.index! + m[1]!.length, replacement: maskDigits(m[1]!.replace(/\D/g, ''), 3, 0) });
   return spans;
 }
 
@@ -260,7 +304,25 @@ function apply(text: string, spans: readonly Span[]): string {
 }
 
 /** Placeholders and words that are never treated as a person's name, whatever column they come from. */
-const notPersonal = new Set(['个人', '单位', '无', '不详', '未知', '暂无', '本人', '某某', '个体', '个体户', '个体工商户', '自然人', '法人', '其他', '—', '-', '/']);
+const notPersonal = new Set([
+  '个人',
+  '单位',
+  '无',
+  '不详',
+  '未知',
+  '暂无',
+  '本人',
+  '某某',
+  '个体',
+  '个体户',
+  '个体工商户',
+  '自然人',
+  '法人',
+  '其他',
+  '—',
+  '-',
+  '/',
+]);
 
 /**
  * Names a text states as a person's, exactly enough to be masked wherever else they occur: after

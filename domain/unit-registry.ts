@@ -130,7 +130,7 @@ const personField = new RegExp(`(?:${[...personNameLabels, ...personContactLabel
 const cjk = /[\u3400-\u9fff\uf900-\ufaff]/;
 
 /** Words after which a short unit name may begin: a period, the district, a `单位：` label. */
-const shortNameAfter = /(单位|单位名称|报送单位|填报单位|镇街|[区县市]|年度?|季度|月份?|[:：(（【\[「《“"'])$/;
+const shortNameAfter = /(单位|单位名称|报送单位|填报单位|镇街|[区县市]|年度?|季度|月份?|[:：(（【[「《“"'])$/;
 
 /** Words a short unit name may run into: its kind, a period, the title of a report. */
 const shortNameBefore =

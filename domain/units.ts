@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { packageRoot } from './package-root.js';
-import { UnitRegistry as Registry, unitRegistrySchema } from './unit-registry.js';
+import { UnitRegistry as Registry, type unitRegistrySchema } from './unit-registry.js';
 
-export {  type Unit } from './unit-registry.js';
+export type { Unit } from './unit-registry.js';
 
 /** The dated registry of units (`unit-registry.ts`), loaded from its JSON file. */
 export class UnitRegistry extends Registry {

@@ -22,5 +22,5 @@ export function checkedAsOf(value: string, what = '截止日期（--as-of）'): 
 
 /** Pins the reference date of the 调度 views (`SET VARIABLE as_of`), checked and bound as a parameter. */
 export async function setAsOf(warehouse: Warehouse, asOf: string): Promise<void> {
-  await warehouse.connection.run('SET VARIABLE as_of = $1::DATE', [checkedAsOf(asOf)]);
+  await warehouse.duckdb.run('SET VARIABLE as_of = $1::DATE', [checkedAsOf(asOf)]);
 }

@@ -65,11 +65,7 @@ export class MigrationError extends Error {
  * A Kysely {@link Migrator} over in-code migrations, for callers who need more than
  * {@link migrateToLatest} (listing, `migrateDown`, `migrateTo`).
  */
-export function createMigrator<DB>(
-  db: Kysely<DB>,
-  migrations: MigrationRecord,
-  options: WarehouseMigratorOptions = {},
-): Migrator {
+export function createMigrator<DB>(db: Kysely<DB>, migrations: MigrationRecord, options: WarehouseMigratorOptions = {}): Migrator {
   return new Migrator({
     db,
     provider: new InCodeMigrationProvider(migrations),
@@ -87,11 +83,7 @@ export function createMigrator<DB>(
  *
  * @returns Kysely's result set: one `Success` entry per migration applied now.
  */
-export async function migrateToLatest<DB>(
-  db: Kysely<DB>,
-  migrations: MigrationRecord,
-  options: WarehouseMigratorOptions = {},
-): Promise<MigrationResultSet> {
+export async function migrateToLatest<DB>(db: Kysely<DB>, migrations: MigrationRecord, options: WarehouseMigratorOptions = {}): Promise<MigrationResultSet> {
   const resultSet = await createMigrator(db, migrations, options).migrateToLatest();
   const results = resultSet.results ?? [];
 

@@ -62,11 +62,17 @@ export async function loadPersonalStrings(warehouse: Warehouse): Promise<Persona
         for (const v of await distinctText(warehouse, r.name, [c])) personal.add(v);
       }
     }
-    for (const v of await distinctText(warehouse, r.name, r.columns.filter((x) => !x.personal && isText(x.type)))) freeText.add(v);
+    for (const v of await distinctText(
+      warehouse,
+      r.name,
+      r.columns.filter((x) => !x.personal && isText(x.type)),
+    ))
+      freeText.add(v);
   }
   for (const text of freeText) for (const name of findPersonNames(text)) personal.add(name);
   for (const text of personal) for (const name of findPersonNames(text)) personal.add(name);
-  for (const path of await distinctText(warehouse, 'submissions', [{ name: 'path', type: 'VARCHAR' }])) for (const name of namesInFileName(path)) personal.add(name);
+  for (const path of await distinctText(warehouse, 'submissions', [{ name: 'path', type: 'VARCHAR' }]))
+    for (const name of namesInFileName(path)) personal.add(name);
   const { rows } = await queryRows(warehouse, `SELECT name AS v FROM units UNION SELECT unnest(aliases) FROM units`);
   const protect = rows.map((x) => x.v).filter((v): v is string => typeof v === 'string' && v.length > 0);
   return { personal: [...personal].sort(), protect: [...new Set(protect)].sort() };
@@ -87,14 +93,14 @@ const sqlRedactors = new WeakMap<DuckDBConnection, { current: Redactor }>();
  * `redactor` (registered once per connection; a later call swaps the redactor it uses).
  */
 export function useSqlRedactor(warehouse: Warehouse, redactor: Redactor): void {
-  const existing = sqlRedactors.get(warehouse.connection);
+  const existing = sqlRedactors.get(warehouse.duckdb);
   if (existing) {
     existing.current = redactor;
     return;
   }
   const holder = { current: redactor };
-  sqlRedactors.set(warehouse.connection, holder);
-  warehouse.connection.registerScalarFunction(
+  sqlRedactors.set(warehouse.duckdb, holder);
+  warehouse.duckdb.registerScalarFunction(
     DuckDBScalarFunction.create({
       name: SQL_REDACT_FUNCTION,
       returnType: VARCHAR,

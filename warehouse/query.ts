@@ -3,8 +3,11 @@ import { bindParameters } from './dialect/duckdb-parameter-binder.js';
 import { duckDBRowValueConverter } from './dialect/duckdb-value-converter.js';
 import type { Warehouse } from './warehouse.js';
 
-/** Makes a result value plain: big integers as numbers when exact, timestamps as wall time. */
-function plain(v: unknown): unknown {
+/**
+ * A DuckDB result value as a plain JSON-able value: big integers as numbers when exact (else their
+ * digits), timestamps as wall time, blobs as hex, lists and structs value by value.
+ */
+function plainValue(v: unknown): unknown {
   if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
   if (v instanceof Date)
     return v
@@ -13,8 +16,8 @@ function plain(v: unknown): unknown {
       .replace(/\.000Z$|Z$/, '')
       .replace(/ 00:00:00$/, '');
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  if (Array.isArray(v)) return v.map(plain);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  if (Array.isArray(v)) return v.map(plainValue);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plainValue(x)]));
   return v;
 }
 
@@ -30,8 +33,10 @@ async function runBound(connection: DuckDBConnection, query: string, params: rea
 }
 
 /**
- * Runs a query and returns its column names and rows as plain objects: numbers as numbers,
- * DATE as `YYYY-MM-DD`, TIMESTAMP (stored as Beijing wall time) as `YYYY-MM-DD HH:MM:SS`.
+ * Runs a query on the warehouse's DuckDB connection and returns the whole result at once:
+ * `columns`, the result's column names in order, and `rows`, one object per row keyed by column
+ * name, each value made plain by {@link plainValue} — numbers as numbers, DATE as `YYYY-MM-DD`,
+ * TIMESTAMP (stored as Beijing wall time) as `YYYY-MM-DD HH:MM:SS`.
  *
  * Values go in as bound parameters (`$1`, `$2`, … in `query`, bound as the Kysely dialect binds
  * them: see `bindParameters`), never spliced into the SQL text; a list binds as a LIST
@@ -44,8 +49,8 @@ export async function queryRows(
   query: string,
   params: readonly unknown[] = [],
 ): Promise<{ columns: string[]; rows: Record<string, unknown>[] }> {
-  const reader = params.length === 0 ? await warehouse.connection.runAndReadAll(query) : await runBound(warehouse.connection, query, params);
+  const reader = params.length === 0 ? await warehouse.duckdb.runAndReadAll(query) : await runBound(warehouse.duckdb, query, params);
   const columns = reader.columnNames();
-  const rows = reader.convertRowObjects(duckDBRowValueConverter).map((r) => plain(r) as Record<string, unknown>);
+  const rows = reader.convertRowObjects(duckDBRowValueConverter).map((r) => plainValue(r) as Record<string, unknown>);
   return { columns, rows };
 }

@@ -42,10 +42,13 @@ export class Warehouse {
   private constructor(
     readonly path: string,
     private readonly instance: DuckDBInstance,
-    /** The raw connection, for the appender and DuckDB-specific statements. */
-    readonly connection: DuckDBConnection,
-    /** Typed queries over the bookkeeping tables. */
-    readonly db: Kysely<WarehouseDatabase>,
+    /**
+     * The raw DuckDB connection: for DuckDB's appender (fact rows), statements Kysely does not build
+     * (DDL, `COPY`, `read_csv`) and `queryRows` (`query.ts`). Kysely runs over this same connection.
+     */
+    readonly duckdb: DuckDBConnection,
+    /** The Kysely query builder over {@link duckdb}, typed by the warehouse schema: bookkeeping tables, migrations, transactions. */
+    readonly kysely: Kysely<WarehouseDatabase>,
   ) {}
 
   /** Opens (and for writing, creates and migrates) the warehouse. */
@@ -74,10 +77,10 @@ export class Warehouse {
   }
 
   private async migrate(): Promise<void> {
-    await migrateToLatest(this.db, migrations);
-    this.schemaSteps = await applySchemaSteps(this.db, forms);
+    await migrateToLatest(this.kysely, migrations);
+    this.schemaSteps = await applySchemaSteps(this.kysely, forms);
     // Views last: they read the tables the steps may just have made or widened.
-    for (const statement of allViewsDdl()) await this.connection.run(statement);
+    for (const statement of allViewsDdl()) await this.duckdb.run(statement);
   }
 
   /**
@@ -86,7 +89,7 @@ export class Warehouse {
    * read as the last run left it, and the next `firestat run` applies them.
    */
   async pendingSchema(): Promise<SchemaPlan> {
-    return planSchemaSteps(this.db, forms);
+    return planSchemaSteps(this.kysely, forms);
   }
 
   /**
@@ -94,7 +97,7 @@ export class Warehouse {
    * `units`, `forms` and `form_expectations`, replacing what was there.
    */
   async syncUnits(registry: UnitRegistry, dueDays: Readonly<Record<string, number>> = {}): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.kysely.transaction().execute(async (trx) => {
       await trx.deleteFrom('forms').execute();
       await trx.deleteFrom('form_expectations').execute();
       for (const f of forms) {
@@ -108,7 +111,11 @@ export class Warehouse {
             (!f.senderUnits || f.senderUnits.includes(u.name)) &&
             (u.kind !== 'bureau' || !f.expectedBureauSenders || f.expectedBureauSenders.includes(u.name)),
         );
-        if (expected.length) await trx.insertInto('form_expectations').values(expected.map((u) => ({ form: f.code, unit_code: u.code }))).execute();
+        if (expected.length)
+          await trx
+            .insertInto('form_expectations')
+            .values(expected.map((u) => ({ form: f.code, unit_code: u.code })))
+            .execute();
       }
       await trx.deleteFrom('units').execute();
       for (const u of registry.units) {
@@ -127,10 +134,9 @@ export class Warehouse {
     });
   }
 
-
   /** Closes the connection and releases the file. */
   async close(): Promise<void> {
-    await this.db.destroy();
+    await this.kysely.destroy();
     this.instance.closeSync();
   }
 }

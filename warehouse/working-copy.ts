@@ -108,7 +108,7 @@ export async function withWorkingCopy<T>(publishedPath: string, work: (warehouse
   let result: T;
   try {
     result = await work(warehouse);
-    await warehouse.connection.run('CHECKPOINT');
+    await warehouse.duckdb.run('CHECKPOINT');
   } catch (e) {
     await warehouse.close();
     await discard();

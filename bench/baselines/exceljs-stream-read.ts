@@ -2,7 +2,13 @@
 import ExcelJS from 'exceljs';
 
 const [input] = process.argv.slice(2) as [string];
-const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, { sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit', entries: 'emit' });
+const reader = new ExcelJS.stream.xlsx.WorkbookReader(input, {
+  sharedStrings: 'cache',
+  styles: 'cache',
+  hyperlinks: 'ignore',
+  worksheets: 'emit',
+  entries: 'emit',
+});
 let rows = 0;
 let cells = 0;
 for await (const sheet of reader) {

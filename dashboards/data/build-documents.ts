@@ -172,8 +172,19 @@ export async function yearDocument(ctx: BuildContext): Promise<YearDocument> {
     ...meta(ctx, await sources(ctx, 'true')),
     bureau: figures('bureau', bureauFiguresForm.fields),
     townships: figures('township', townshipFiguresForm.fields),
-    byQuarter: quarterly.map((r) => ({ quarter: num(r.quarter), scope: r.scope === 'bureau' ? 'bureau' : 'township', metric: String(r.metric), label: String(r.label), value: num(r.value) })),
-    byMonth: monthly.map((r) => ({ month: num(r.month), metric: String(r.metric), label: labels.get(String(r.metric)) ?? String(r.metric), value: num(r.value) })),
+    byQuarter: quarterly.map((r) => ({
+      quarter: num(r.quarter),
+      scope: r.scope === 'bureau' ? 'bureau' : 'township',
+      metric: String(r.metric),
+      label: String(r.label),
+      value: num(r.value),
+    })),
+    byMonth: monthly.map((r) => ({
+      month: num(r.month),
+      metric: String(r.metric),
+      label: labels.get(String(r.metric)) ?? String(r.metric),
+      value: num(r.value),
+    })),
     paragraphs: yearParagraphs(ctx.year, bureau, townships, await yearCaseReview(ctx)),
     findings: {
       total: findings.reduce((a, r) => a + num(r.n), 0),
@@ -189,13 +200,23 @@ export async function yearDocument(ctx: BuildContext): Promise<YearDocument> {
  */
 const senderScopes = {
   pairs: () => forms.filter((f) => f.kind === 'aggregate').flatMap((f) => f.senders.map((kind) => [f.code, kind] as const)),
-  sql: (first: number) => senderScopes.pairs().map((_, i) => `(form = $${first + 2 * i} AND unit_kind = $${first + 2 * i + 1})`).join(' OR '),
+  sql: (first: number) =>
+    senderScopes
+      .pairs()
+      .map((_, i) => `(form = $${first + 2 * i} AND unit_kind = $${first + 2 * i + 1})`)
+      .join(' OR '),
   params: () => senderScopes.pairs().flat(),
 };
 
 const t1Metrics = countFields(townshipFiguresForm.fields).map((f) => f.id);
 const b1Metrics = countFields(bureauFiguresForm.fields).map((f) => f.id);
-const stockMetrics = new Set(forms.filter((f) => f.kind === 'aggregate').flatMap((f) => f.fields).filter((f) => f.measure === 'stock').map((f) => f.id));
+const stockMetrics = new Set(
+  forms
+    .filter((f) => f.kind === 'aggregate')
+    .flatMap((f) => f.fields)
+    .filter((f) => f.measure === 'stock')
+    .map((f) => f.id),
+);
 
 /** The rectification rate of a row of figures (整改 ÷ 发现). */
 const rateOfRow = (r: Record<string, number>): number | null => rate(r[rectification.rectified], r[rectification.found]);
@@ -228,7 +249,11 @@ const bureauBeside = (() => {
 const bureauKey = (b1Field: string) => `bureau_${b1Field}`;
 
 /** Per unit: metric → value for one quarter, and year-to-date (stock: latest). */
-async function figuresByUnit(ctx: BuildContext, form: string, quarter: number): Promise<Map<string, { q: Record<string, number>; ytd: Record<string, number> }>> {
+async function figuresByUnit(
+  ctx: BuildContext,
+  form: string,
+  quarter: number,
+): Promise<Map<string, { q: Record<string, number>; ytd: Record<string, number> }>> {
   const r = await rows(
     ctx,
     `SELECT unit, metric, quarter, value FROM quarter_figures WHERE form = $1 AND year = $2 AND quarter <= $3 ORDER BY unit, metric, quarter`,
@@ -252,7 +277,12 @@ function sum(records: readonly Record<string, number>[], metrics: readonly strin
 }
 
 /** The 季度汇总 document for one quarter. */
-export async function quarterDocument(ctx: BuildContext, quarter: number, townshipNames: readonly string[], bureauNames: readonly string[]): Promise<QuarterDocument> {
+export async function quarterDocument(
+  ctx: BuildContext,
+  quarter: number,
+  townshipNames: readonly string[],
+  bureauNames: readonly string[],
+): Promise<QuarterDocument> {
   const t1 = await figuresByUnit(ctx, townshipFiguresForm.code, quarter);
   const b1 = await figuresByUnit(ctx, bureauFiguresForm.code, quarter);
   const zero = Object.fromEntries(t1Metrics.map((m) => [m, 0]));
@@ -262,12 +292,24 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
     const ytd = { ...zero, ...e?.ytd };
     return { unit, kind: 'township' as const, quarter: q, yearToDate: ytd, rectificationRate: rateOfRow(q), yearToDateRectificationRate: rateOfRow(ytd) };
   });
-  const tq = sum(townshipRows.map((r) => r.quarter), t1Metrics);
-  const tytd = sum(townshipRows.map((r) => r.yearToDate), t1Metrics);
+  const tq = sum(
+    townshipRows.map((r) => r.quarter),
+    t1Metrics,
+  );
+  const tytd = sum(
+    townshipRows.map((r) => r.yearToDate),
+    t1Metrics,
+  );
   const bZero = Object.fromEntries(b1Metrics.map((m) => [m, 0]));
   const bureauRows = bureauNames.map((unit) => ({ unit, quarter: { ...bZero, ...b1.get(unit)?.q }, yearToDate: { ...bZero, ...b1.get(unit)?.ytd } }));
-  const bq = sum(bureauRows.map((r) => r.quarter), b1Metrics);
-  const bytd = sum(bureauRows.map((r) => r.yearToDate), b1Metrics);
+  const bq = sum(
+    bureauRows.map((r) => r.quarter),
+    b1Metrics,
+  );
+  const bytd = sum(
+    bureauRows.map((r) => r.yearToDate),
+    b1Metrics,
+  );
   // The bureau's row in the township table: its comparable figures under the township columns
   // (absent under township-only columns: not 0 but "does not apply"), its incomparable ones and
   // its own cases under keys of their own (`bureau_inspections`, `bureau_penalties`).
@@ -282,24 +324,60 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
   // as they are; never 家 plus 份.
   const district = (towns: Record<string, number>, bureau: Record<string, number>): Record<string, number> => ({
     ...Object.fromEntries(t1Metrics.map((m) => [m, (towns[m] ?? 0) + (bureauBeside.shared.has(m) ? (bureau[m] ?? 0) : 0)])),
-    ...Object.fromEntries(Object.keys(bureau).filter((k) => !t1Metrics.includes(k)).map((k) => [k, bureau[k]!])),
+    ...Object.fromEntries(
+      Object.keys(bureau)
+        .filter((k) => !t1Metrics.includes(k))
+        .map((k) => [k, bureau[k]!]),
+    ),
   });
   const districtQ = district(tq, bureauQ);
   const districtY = district(tytd, bureauY);
   const rows_ = [
     ...townshipRows,
-    { unit: '镇街合计', kind: 'township_total' as const, quarter: tq, yearToDate: tytd, rectificationRate: rateOfRow(tq), yearToDateRectificationRate: rateOfRow(tytd) },
-    { unit: '局本级', kind: 'bureau' as const, quarter: bureauQ, yearToDate: bureauY, rectificationRate: rateOfRow(bureauQ), yearToDateRectificationRate: rateOfRow(bureauY) },
-    { unit: '全区合计', kind: 'district_total' as const, quarter: districtQ, yearToDate: districtY, rectificationRate: rateOfRow(districtQ), yearToDateRectificationRate: rateOfRow(districtY) },
+    {
+      unit: '镇街合计',
+      kind: 'township_total' as const,
+      quarter: tq,
+      yearToDate: tytd,
+      rectificationRate: rateOfRow(tq),
+      yearToDateRectificationRate: rateOfRow(tytd),
+    },
+    {
+      unit: '局本级',
+      kind: 'bureau' as const,
+      quarter: bureauQ,
+      yearToDate: bureauY,
+      rectificationRate: rateOfRow(bureauQ),
+      yearToDateRectificationRate: rateOfRow(bureauY),
+    },
+    {
+      unit: '全区合计',
+      kind: 'district_total' as const,
+      quarter: districtQ,
+      yearToDate: districtY,
+      rectificationRate: rateOfRow(districtQ),
+      yearToDateRectificationRate: rateOfRow(districtY),
+    },
   ];
   let previousQuarter: Record<string, number> | null = null;
   if (quarter > 1) {
     const prev = await figuresByUnit(ctx, townshipFiguresForm.code, quarter - 1);
-    previousQuarter = sum([...prev.values()].map((e) => e.q), t1Metrics);
+    previousQuarter = sum(
+      [...prev.values()].map((e) => e.q),
+      t1Metrics,
+    );
   }
   const doc: QuarterDocument = {
     kind: 'quarter',
-    ...meta(ctx, await sources(ctx, `form IN ($4, $5) AND period_from <= $2 AND period_to >= $3`, [quarter * 3, quarter * 3 - 2, townshipFiguresForm.code, bureauFiguresForm.code])),
+    ...meta(
+      ctx,
+      await sources(ctx, `form IN ($4, $5) AND period_from <= $2 AND period_to >= $3`, [
+        quarter * 3,
+        quarter * 3 - 2,
+        townshipFiguresForm.code,
+        bureauFiguresForm.code,
+      ]),
+    ),
     quarter,
     columns: columnsOf(townshipFiguresForm.fields),
     rows: rows_,
@@ -318,7 +396,10 @@ export async function quarterDocument(ctx: BuildContext, quarter: number, townsh
   return publishable(ctx, quarterDocumentSchema.parse(doc));
 }
 
-type Finding = DispatchDocument['findings'][number] & { readonly year: number; readonly quarter: number | null } & Omit<DispatchDocument['acknowledged'][number], keyof DispatchDocument['findings'][number]> & { readonly open: boolean };
+type Finding = DispatchDocument['findings'][number] & { readonly year: number; readonly quarter: number | null } & Omit<
+    DispatchDocument['acknowledged'][number],
+    keyof DispatchDocument['findings'][number]
+  > & { readonly open: boolean };
 
 const findingsCache = new WeakMap<BuildContext, Promise<Finding[]>>();
 
@@ -372,6 +453,7 @@ function quarterEndDate(year: number, quarter: number): string {
 function openHazardsDate(ctx: BuildContext, quarter: number, current: boolean): DispatchDocument['openHazardsAt'] {
   if (current) return { date: ctx.asOf, basis: 'as_of' };
   const end = quarterEndDate(ctx.year, quarter);
+  // biome-ignore lint/complexity/useMathMinMax: ISO dates as text (`YYYY-MM-DD`); Math.min would make them NaN
   return { date: end < ctx.asOf ? end : ctx.asOf, basis: 'quarter_end' };
 }
 
@@ -461,7 +543,11 @@ const indicatorOrder = rankingIndicators.map((i) => i.code);
  */
 export async function bulletinDocument(ctx: BuildContext, quarter: number, townshipNames: readonly string[]): Promise<BulletinDocument> {
   const towns = new Set(townshipNames);
-  const ranking = await rows(ctx, `SELECT indicator, label, unit, value, rank FROM township_ranking WHERE year = $1 AND quarter = $2 ORDER BY indicator, rank NULLS LAST, unit`, [ctx.year, quarter]);
+  const ranking = await rows(
+    ctx,
+    `SELECT indicator, label, unit, value, rank FROM township_ranking WHERE year = $1 AND quarter = $2 ORDER BY indicator, rank NULLS LAST, unit`,
+    [ctx.year, quarter],
+  );
   const indicators = [...new Set(ranking.map((r) => String(r.indicator)))];
   indicators.sort((a, b) => indicatorOrder.indexOf(a) - indicatorOrder.indexOf(b));
   const quality = await rows(ctx, `SELECT unit, problem, cases, reviewed_cases FROM case_quality WHERE year = $1 AND quarter = $2`, [ctx.year, quarter]);
@@ -493,14 +579,25 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
      WHERE year = $1 AND quarter = $2 AND u.kind = 'township' AND status IN ('late', 'missing', 'rejected') ORDER BY u.code, form, month`,
     [ctx.year, quarter],
   );
-  const due = await rows(ctx, `SELECT strftime(max(due_date), '%Y-%m-%d') AS due FROM submission_status WHERE year = $1 AND quarter = $2 AND unit_kind = 'township'`, [ctx.year, quarter]);
+  const due = await rows(
+    ctx,
+    `SELECT strftime(max(due_date), '%Y-%m-%d') AS due FROM submission_status WHERE year = $1 AND quarter = $2 AND unit_kind = 'township'`,
+    [ctx.year, quarter],
+  );
   const rankings = indicators.map((indicator) => ({
     indicator,
     label: String(ranking.find((r) => r.indicator === indicator)?.label ?? indicator),
     better: rankingIndicators.find((i) => i.code === indicator)?.better ?? ('higher' as const),
-    entries: ranking.filter((r) => r.indicator === indicator).map((r) => ({ unit: String(r.unit), value: r.value === null ? null : num(r.value), rank: r.rank === null ? null : num(r.rank) })),
+    entries: ranking
+      .filter((r) => r.indicator === indicator)
+      .map((r) => ({ unit: String(r.unit), value: r.value === null ? null : num(r.value), rank: r.rank === null ? null : num(r.rank) })),
   }));
-  const lateOrMissing = late.map((x) => ({ unit: String(x.unit), form: String(x.form), month: x.month === null || x.month === undefined ? null : num(x.month), status: String(x.status) as BulletinDocument['lateOrMissing'][number]['status'] }));
+  const lateOrMissing = late.map((x) => ({
+    unit: String(x.unit),
+    form: String(x.form),
+    month: x.month === null || x.month === undefined ? null : num(x.month),
+    status: String(x.status) as BulletinDocument['lateOrMissing'][number]['status'],
+  }));
   const caseQuality = { problems: problemTypes, byTownship, totals, reviewed: byTownship.reduce((a, x) => a + x.reviewed, 0), results, failed };
   // The townships' figures: this quarter, the previous one, the year to date.
   const t1 = await figuresByUnit(ctx, townshipFiguresForm.code, quarter);
@@ -509,9 +606,20 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
   const overview = {
     townships: townshipNames.length,
     notReported: townshipNames.filter((u) => Object.keys(t1.get(u)?.q ?? {}).length === 0),
-    quarter: sum(mine.map((e) => e.q), t1Metrics),
-    previousQuarter: prev ? sum(townshipNames.map((u) => prev.get(u)?.q ?? {}), t1Metrics) : null,
-    yearToDate: sum(mine.map((e) => e.ytd), t1Metrics),
+    quarter: sum(
+      mine.map((e) => e.q),
+      t1Metrics,
+    ),
+    previousQuarter: prev
+      ? sum(
+          townshipNames.map((u) => prev.get(u)?.q ?? {}),
+          t1Metrics,
+        )
+      : null,
+    yearToDate: sum(
+      mine.map((e) => e.ytd),
+      t1Metrics,
+    ),
     dueDate: str(due[0]?.due),
   };
   const findings = await findingsFor(ctx, (f) => f.quarter === quarter && towns.has(f.unit));
@@ -519,7 +627,15 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
   const draft = bulletinDraft({ ...data, issuer: ctx.issuer ?? UnitRegistry.sample().bureau });
   const doc: BulletinDocument = {
     kind: 'bulletin',
-    ...meta(ctx, await sources(ctx, `form IN ($4, $5) AND period_from <= $2 AND period_to >= $3`, [quarter * 3, quarter * 3 - 2, townshipFiguresForm.code, reviewForm.code])),
+    ...meta(
+      ctx,
+      await sources(ctx, `form IN ($4, $5) AND period_from <= $2 AND period_to >= $3`, [
+        quarter * 3,
+        quarter * 3 - 2,
+        townshipFiguresForm.code,
+        reviewForm.code,
+      ]),
+    ),
     quarter,
     overview,
     rankings,
@@ -533,9 +649,22 @@ export async function bulletinDocument(ctx: BuildContext, quarter: number, towns
 }
 
 /** One township's page for the year. */
-export async function townshipDocument(ctx: BuildContext, unit: { name: string; code: string }, quarters: readonly number[], townshipCount: number): Promise<TownshipDocument> {
-  const mine = await rows(ctx, `SELECT quarter, metric, value FROM quarter_figures WHERE form = $3 AND year = $1 AND unit = $2`, [ctx.year, unit.name, townshipFiguresForm.code]);
-  const all = await rows(ctx, `SELECT quarter, metric, sum(value) AS value FROM quarter_figures WHERE form = $2 AND year = $1 AND unit_kind = 'township' GROUP BY ALL`, [ctx.year, townshipFiguresForm.code]);
+export async function townshipDocument(
+  ctx: BuildContext,
+  unit: { name: string; code: string },
+  quarters: readonly number[],
+  townshipCount: number,
+): Promise<TownshipDocument> {
+  const mine = await rows(ctx, `SELECT quarter, metric, value FROM quarter_figures WHERE form = $3 AND year = $1 AND unit = $2`, [
+    ctx.year,
+    unit.name,
+    townshipFiguresForm.code,
+  ]);
+  const all = await rows(
+    ctx,
+    `SELECT quarter, metric, sum(value) AS value FROM quarter_figures WHERE form = $2 AND year = $1 AND unit_kind = 'township' GROUP BY ALL`,
+    [ctx.year, townshipFiguresForm.code],
+  );
   const subs = await rows(
     ctx,
     `SELECT submission_id, path, form, year, period_from, period_to, status, strftime(received_at, '%Y-%m-%d %H:%M:%S') AS received_at, reason
@@ -551,10 +680,13 @@ export async function townshipDocument(ctx: BuildContext, unit: { name: string; 
     quarters: quarters.map((q) => ({
       quarter: q,
       values: Object.fromEntries(t1Metrics.map((m) => [m, num(mine.find((r) => num(r.quarter) === q && r.metric === m)?.value)])),
-      districtAverage: Object.fromEntries(t1Metrics.map((m) => [m, Math.round((num(all.find((r) => num(r.quarter) === q && r.metric === m)?.value) / townshipCount) * 10) / 10])),
+      districtAverage: Object.fromEntries(
+        t1Metrics.map((m) => [m, Math.round((num(all.find((r) => num(r.quarter) === q && r.metric === m)?.value) / townshipCount) * 10) / 10]),
+      ),
     })),
     rectification: (() => {
-      const through = (from: readonly Record<string, unknown>[], m: string) => from.filter((r) => quarters.includes(num(r.quarter)) && r.metric === m).reduce((a, r) => a + num(r.value), 0);
+      const through = (from: readonly Record<string, unknown>[], m: string) =>
+        from.filter((r) => quarters.includes(num(r.quarter)) && r.metric === m).reduce((a, r) => a + num(r.value), 0);
       const parts = (from: readonly Record<string, unknown>[]) => {
         const rectified = through(from, rectification.rectified);
         const found = through(from, rectification.found);

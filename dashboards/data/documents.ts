@@ -83,7 +83,9 @@ export const quarterDocumentSchema = z.object({
    * 消防监督检查（份）beside 检查社会单位数（家）) and its own cases (`beside` null). Label and unit
    * come from the B1 field declarations.
    */
-  bureauOnlyColumns: z.array(z.object({ metric: z.string(), label: z.string(), group: z.string().nullable(), unit: z.string(), beside: z.string().nullable() })),
+  bureauOnlyColumns: z.array(
+    z.object({ metric: z.string(), label: z.string(), group: z.string().nullable(), unit: z.string(), beside: z.string().nullable() }),
+  ),
   bureauRows: z.array(z.object({ unit: z.string(), quarter: z.record(z.string(), z.number()), yearToDate: z.record(z.string(), z.number()) })),
   previousQuarter: z.record(z.string(), z.number()).nullable(),
   casesByType: z.array(z.object({ enforcement: z.string(), procedure: z.string(), quarter: z.number(), yearToDate: z.number() })),
@@ -118,7 +120,15 @@ export const dispatchDocumentSchema = z.object({
    * build's as-of date (what `hazards_open` shows).
    */
   openHazardsAt: z.object({ date: z.string(), basis: z.enum(['quarter_end', 'as_of']) }),
-  openHazards: z.array(z.object({ unit: z.string(), open: z.number().int(), overdue: z.number().int(), maxDaysOverdue: z.number().int(), byCategory: z.record(z.string(), z.number().int()) })),
+  openHazards: z.array(
+    z.object({
+      unit: z.string(),
+      open: z.number().int(),
+      overdue: z.number().int(),
+      maxDaysOverdue: z.number().int(),
+      byCategory: z.record(z.string(), z.number().int()),
+    }),
+  ),
   findings: z.array(
     z.object({
       findingId: z.string(),
@@ -231,7 +241,17 @@ export const townshipDocumentSchema = z.object({
     unit: z.object({ rectified: z.number(), found: z.number(), rate: z.number().nullable() }),
     townships: z.object({ rectified: z.number(), found: z.number(), rate: z.number().nullable() }),
   }),
-  submissions: z.array(z.object({ submissionId: z.number().int(), path: z.string(), form: z.string().nullable(), period: z.string().nullable(), status: z.string(), receivedAt: z.string(), reason: z.string().nullable() })),
+  submissions: z.array(
+    z.object({
+      submissionId: z.number().int(),
+      path: z.string(),
+      form: z.string().nullable(),
+      period: z.string().nullable(),
+      status: z.string(),
+      receivedAt: z.string(),
+      reason: z.string().nullable(),
+    }),
+  ),
   findings: dispatchDocumentSchema.shape.findings,
 });
 

@@ -43,7 +43,10 @@ function reviewAttachment(doc: BulletinDocument): DocxAttachment | null {
     title: `${doc.year}年第${quarterNames[doc.quarter]}季度镇街行政处罚案卷评查问题统计`,
     table: {
       header: ['镇街', '评查案卷（份）', ...q.problems.map((p) => `${p}（份）`)],
-      rows: [...q.byTownship.map((t) => [t.unit, String(t.reviewed), ...q.problems.map((p) => String(t.counts[p] ?? 0))]), ['合计', String(q.reviewed), ...q.problems.map((p) => String(q.totals[p] ?? 0))]],
+      rows: [
+        ...q.byTownship.map((t) => [t.unit, String(t.reviewed), ...q.problems.map((p) => String(t.counts[p] ?? 0))]),
+        ['合计', String(q.reviewed), ...q.problems.map((p) => String(q.totals[p] ?? 0))],
+      ],
       widths: [1.4, 1, ...q.problems.map(() => 1.2)],
       bold: new Set([q.byTownship.length]),
     },

@@ -88,9 +88,19 @@ function bodyParagraphs(doc: OfficialText): Paragraph[] {
   return doc.blocks.map((b) => {
     switch (b.kind) {
       case 'heading1':
-        return new Paragraph({ spacing: exactLine, indent: { firstLine: 2 * bodyChar }, keepNext: true, children: [run(b.text, { eastAsia: fonts.heading1 })] });
+        return new Paragraph({
+          spacing: exactLine,
+          indent: { firstLine: 2 * bodyChar },
+          keepNext: true,
+          children: [run(b.text, { eastAsia: fonts.heading1 })],
+        });
       case 'heading2':
-        return new Paragraph({ spacing: exactLine, indent: { firstLine: 2 * bodyChar }, keepNext: true, children: [run(b.text, { eastAsia: fonts.heading2 })] });
+        return new Paragraph({
+          spacing: exactLine,
+          indent: { firstLine: 2 * bodyChar },
+          keepNext: true,
+          children: [run(b.text, { eastAsia: fonts.heading2 })],
+        });
       default:
         return new Paragraph({ spacing: exactLine, alignment: AlignmentType.JUSTIFIED, indent: { firstLine: 2 * bodyChar }, children: [run(b.text)] });
     }
@@ -169,12 +179,22 @@ function attachmentParts(attachments: readonly DocxAttachment[]): (Paragraph | T
   const parts: (Paragraph | Table)[] = [];
   attachments.forEach((a, i) => {
     parts.push(
-      new Paragraph({ pageBreakBefore: true, spacing: exactLine, children: [run(attachments.length > 1 ? `附件${i + 1}` : '附件', { eastAsia: fonts.heading1 })] }),
+      new Paragraph({
+        pageBreakBefore: true,
+        spacing: exactLine,
+        children: [run(attachments.length > 1 ? `附件${i + 1}` : '附件', { eastAsia: fonts.heading1 })],
+      }),
       blank(),
-      new Paragraph({ alignment: AlignmentType.CENTER, spacing: { line: pt(35), lineRule: LineRuleType.EXACT }, children: [run(a.title, { eastAsia: fonts.title, size: size.title })] }),
+      new Paragraph({
+        alignment: AlignmentType.CENTER,
+        spacing: { line: pt(35), lineRule: LineRuleType.EXACT },
+        children: [run(a.title, { eastAsia: fonts.title, size: size.title })],
+      }),
       blank(),
       table(a.table),
-      ...(a.notes ?? []).map((n) => new Paragraph({ spacing: { line: pt(20), lineRule: LineRuleType.EXACT, before: pt(6) }, children: [run(n, { size: 24 })] })),
+      ...(a.notes ?? []).map(
+        (n) => new Paragraph({ spacing: { line: pt(20), lineRule: LineRuleType.EXACT, before: pt(6) }, children: [run(n, { size: 24 })] }),
+      ),
     );
   });
   return parts;
@@ -188,7 +208,13 @@ function pageNumberFooter(side: 'odd' | 'even'): Footer {
         alignment: side === 'odd' ? AlignmentType.RIGHT : AlignmentType.LEFT,
         spacing: { line: 240, lineRule: LineRuleType.AUTO, before: 0, after: 0 },
         indent: side === 'odd' ? { right: pt(14) } : { left: pt(14) },
-        children: [new TextRun({ children: ['— ', PageNumber.CURRENT, ' —'], font: { ascii: fonts.pageNumber, hAnsi: fonts.pageNumber, eastAsia: fonts.pageNumber, cs: fonts.pageNumber }, size: size.pageNumber })],
+        children: [
+          new TextRun({
+            children: ['— ', PageNumber.CURRENT, ' —'],
+            font: { ascii: fonts.pageNumber, hAnsi: fonts.pageNumber, eastAsia: fonts.pageNumber, cs: fonts.pageNumber },
+            size: size.pageNumber,
+          }),
+        ],
       }),
     ],
   });
@@ -221,7 +247,8 @@ function letterhead(mark: string): Paragraph[] {
 /** `附件：1. …` under the body, the second and later titles aligned under the first. */
 function attachmentNote(attachments: readonly DocxAttachment[]): Paragraph[] {
   if (attachments.length === 0) return [];
-  if (attachments.length === 1) return [blank(), new Paragraph({ spacing: exactLine, indent: { left: 2 * bodyChar }, children: [run(`附件：${attachments[0]!.title}`)] })];
+  if (attachments.length === 1)
+    return [blank(), new Paragraph({ spacing: exactLine, indent: { left: 2 * bodyChar }, children: [run(`附件：${attachments[0]!.title}`)] })];
   return [
     blank(),
     ...attachments.map(
@@ -251,7 +278,12 @@ function fontTableXml(): string {
   return (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' +
     '<w:fonts xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">' +
-    fallbacks.map((f) => `<w:font w:name="${f.name}"><w:altName w:val="${f.alt}"/><w:charset w:val="86"/><w:family w:val="${f.family}"/><w:pitch w:val="${f.pitch}"/></w:font>`).join('') +
+    fallbacks
+      .map(
+        (f) =>
+          `<w:font w:name="${f.name}"><w:altName w:val="${f.alt}"/><w:charset w:val="86"/><w:family w:val="${f.family}"/><w:pitch w:val="${f.pitch}"/></w:font>`,
+      )
+      .join('') +
     `<w:font w:name="${fonts.latin}"><w:charset w:val="00"/><w:family w:val="roman"/><w:pitch w:val="variable"/></w:font>` +
     '</w:fonts>'
   );
@@ -298,7 +330,9 @@ export async function officialDocx(doc: OfficialText, options: DocxOptions): Pro
             spacing: { line: pt(35), lineRule: LineRuleType.EXACT, before: 0, after: 0 },
             children: [run(doc.title, { eastAsia: fonts.title, size: size.title })],
           }),
-          ...(doc.subtitle ? [new Paragraph({ alignment: AlignmentType.CENTER, spacing: exactLine, children: [run(doc.subtitle, { eastAsia: fonts.heading2 })] })] : []),
+          ...(doc.subtitle
+            ? [new Paragraph({ alignment: AlignmentType.CENTER, spacing: exactLine, children: [run(doc.subtitle, { eastAsia: fonts.heading2 })] })]
+            : []),
           blank(),
           ...(doc.recipients ? [new Paragraph({ spacing: exactLine, children: [run(doc.recipients)] })] : []),
           ...bodyParagraphs(doc),

@@ -41,14 +41,17 @@ function qualityTable(doc: BulletinDocument, site: Site): Html {
   const cq = doc.caseQuality;
   const code = new Map(site.townships.map((t) => [t.unit, t.code]));
   if (cq.byTownship.length === 0) return html`<p class="muted">本季度没有镇街案卷评查记录。</p>`;
-  return tableWrap(html`<table class="data narrow quality">
+  return tableWrap(
+    html`<table class="data narrow quality">
 <thead><tr><th scope="col">镇街</th><th scope="col">评查案卷（${caseReviewsForm.rowUnit ?? '份'}）</th>${cq.problems.map((p) => html`<th scope="col">${p}</th>`)}</tr></thead>
 <tbody>${cq.byTownship.map((t) => {
-    const c = code.get(t.unit);
-    return html`<tr><th scope="row">${c ? html`<a href="${files.township(c)}">${t.unit}</a>` : t.unit}</th><td class="num">${t.reviewed}</td>${cq.problems.map((p) => html`<td class="num${(t.counts[p] ?? 0) > 0 ? ' warn' : ''}">${t.counts[p] ?? 0}</td>`)}</tr>`;
-  })}
+      const c = code.get(t.unit);
+      return html`<tr><th scope="row">${c ? html`<a href="${files.township(c)}">${t.unit}</a>` : t.unit}</th><td class="num">${t.reviewed}</td>${cq.problems.map((p) => html`<td class="num${(t.counts[p] ?? 0) > 0 ? ' warn' : ''}">${t.counts[p] ?? 0}</td>`)}</tr>`;
+    })}
 <tr class="township_total"><th scope="row">合计</th><td class="num">${cq.reviewed}</td>${cq.problems.map((p) => html`<td class="num">${cq.totals[p] ?? 0}</td>`)}</tr></tbody>
-</table>`, '各栏为存在该类问题的案卷份数；一份案卷可有多类问题。');
+</table>`,
+    '各栏为存在该类问题的案卷份数；一份案卷可有多类问题。',
+  );
 }
 
 /**
@@ -76,15 +79,17 @@ function statisticianAppendix(doc: BulletinDocument, period: string, towns: stri
     'appendix-data',
     '附表4　数据问题明细（统计人员）',
     html`${scope(period, towns)}
-${f.length === 0
-      ? html`<p class="ok-note">本季度各镇街报送的数据未发现不一致。</p>`
-      : tableWrap(
-          html`<table class="data findings-table">
+${
+  f.length === 0
+    ? html`<p class="ok-note">本季度各镇街报送的数据未发现不一致。</p>`
+    : tableWrap(
+        html`<table class="data findings-table">
 <thead><tr><th scope="col">镇街</th><th scope="col">报表</th><th scope="col">问题类型</th><th scope="col">问题说明</th><th scope="col">文件</th><th scope="col">工作表</th><th scope="col">单元格</th></tr></thead>
 <tbody>${f.map((x) => html`<tr><th scope="row">${x.unit}</th><td>${x.form}</td><td>${x.ruleLabel}</td><td>${x.message}</td><td class="path">${x.path ?? '—'}</td><td>${x.sheet ?? '—'}</td><td>${x.cell ?? '—'}</td></tr>`)}</tbody>
 </table>`,
-          '通报正文“存在的问题”所指的每一处；文件路径相对于收件箱，单元格为原文件中的位置。',
-        )}`,
+        '通报正文“存在的问题”所指的每一处；文件路径相对于收件箱，单元格为原文件中的位置。',
+      )
+}`,
     'appendix-inline',
   );
 }
@@ -121,15 +126,30 @@ export function bulletinPage(site: Site, doc: BulletinDocument, charts: ChartRen
   const body = html`
 ${bulletinPrintStyle}
 ${section('text', '通报文稿（草稿）', html`${scope(period, towns)}${officialArticle(doc.draft)}`, 'doc')}
-${section('rankings', '附表1　主要指标排名', html`${scope(period, `${towns}（累计整改率为 1—${q * 3} 月累计）`)}
+${section(
+  'rankings',
+  '附表1　主要指标排名',
+  html`${scope(period, `${towns}（累计整改率为 1—${q * 3} 月累计）`)}
 <p class="note">通报中排名靠前的绿色、靠后的橙色标出（并列者一并标出）；并列者名次相同；各镇街数值相同的指标不标。</p>
-<div class="rankings">${doc.rankings.map((r) => rankingTable(site, r))}</div>`, 'appendix')}
-${section('quality', '附表2　案卷评查发现的问题', html`${scope(period, `评查的 ${cq.byTownship.length} 个镇街的 ${cq.reviewed} 份案卷`)}
+<div class="rankings">${doc.rankings.map((r) => rankingTable(site, r))}</div>`,
+  'appendix',
+)}
+${section(
+  'quality',
+  '附表2　案卷评查发现的问题',
+  html`${scope(period, `评查的 ${cq.byTownship.length} 个镇街的 ${cq.reviewed} 份案卷`)}
 ${charts.bar({ title: '问题类型（份）', scope: `${period} · ${towns}`, unit: caseReviewsForm.rowUnit, categories: cq.problems, series: [{ name: '存在该类问题的案卷', values: cq.problems.map((p) => cq.totals[p] ?? 0) }], labels: true, width: 640, height: 260 })}
-${qualityTable(doc, site)}`, 'appendix')}
-${section('submissions', '附表3　报送情况', html`${scope(`${period}，截至 ${site.asOf}`, towns, files.dispatch(y, q))}
+${qualityTable(doc, site)}`,
+  'appendix',
+)}
+${section(
+  'submissions',
+  '附表3　报送情况',
+  html`${scope(`${period}，截至 ${site.asOf}`, towns, files.dispatch(y, q))}
 ${doc.lateOrMissing.length === 0 ? html`<p class="ok-note">本季度各镇街均按时报送。</p>` : html`<ul class="compact">${doc.lateOrMissing.map((l) => html`<li>${statusChip(l.status)} <b>${l.unit}</b> · ${formName(site, l.form)}${l.month !== null ? ` · ${l.month}月` : ''}</li>`)}</ul>`}
-<p class="screen-only"><a href="${files.dispatch(y, q)}">查看本季度调度页 →</a></p>`, 'appendix-inline')}
+<p class="screen-only"><a href="${files.dispatch(y, q)}">查看本季度调度页 →</a></p>`,
+  'appendix-inline',
+)}
 ${statisticianAppendix(doc, period, towns)}
 `;
   return page(site, {

@@ -54,11 +54,8 @@ export interface ChartSpec {
 /** The width of the phone variant, in CSS px: shown at its own size (text at its set size) on a 360–430 px screen. */
 const narrowWidth = 340;
 
-/** Text sizes of every chart, in px of the SVG: at 1:1 on the phone variant, never below {@link minChartFontPx}. */
+/** Text sizes of every chart, in px of the SVG: at 1:1 on the phone variant, never below 10 px (the phone-page test holds the pages to it). */
 const fontSize = { axis: 12, legend: 13, label: 11, axisName: 12 } as const;
-
-/** The smallest text a chart shows, in CSS px of the phone variant as drawn (a test holds the pages to it). */
-const minChartFontPx = 10;
 
 /** Rough width of a text in px: CJK characters a full em, others about half. */
 function textWidth(text: string, size: number): number {
@@ -130,7 +127,7 @@ export class ChartRenderer {
     const crowded = spec.labels === true && spec.series.length > 2 && !spec.series.some((s) => s.stack);
     const horizontal = type === 'bar' && (spec.horizontal === true || longNames || crowded);
     const rowsHeight = spec.categories.length * (spec.series.length > 2 && !spec.series.some((s) => s.stack) ? 40 : 26);
-    const narrowHeight = horizontal ? Math.max(240, rowsHeight + 70 + legendRows(this.legendNames(spec, units), narrowWidth) * 22) : 280;
+    const narrowHeight = horizontal ? Math.max(240, rowsHeight + 70 + legendRows(this.legendNames(spec), narrowWidth) * 22) : 280;
     const narrow = this.svg(spec, type, units, { width: narrowWidth, height: narrowHeight, horizontal, narrow: true }, `ch${n}n`);
     const unitNote = units.length > 1 ? html` <span class="chart-units">单位不同：${units.join('、')}，见图例</span>` : '';
     return html`<figure class="chart">
@@ -140,12 +137,18 @@ export class ChartRenderer {
 </figure>`;
   }
 
-  private legendNames(spec: ChartSpec, units: readonly string[]): string[] {
+  private legendNames(spec: ChartSpec): string[] {
     const seriesUnits = new Set(spec.series.map((s) => s.unit ?? spec.unit ?? ''));
     return spec.series.map((s) => (seriesUnits.size > 1 ? `${s.name}（${s.unit ?? spec.unit ?? ''}）` : s.name));
   }
 
-  private svg(spec: ChartSpec, type: 'bar' | 'line', units: readonly string[], size: { width: number; height: number; horizontal: boolean; narrow: boolean }, prefix: string): Html {
+  private svg(
+    spec: ChartSpec,
+    type: 'bar' | 'line',
+    units: readonly string[],
+    size: { width: number; height: number; horizontal: boolean; narrow: boolean },
+    prefix: string,
+  ): Html {
     const { width, height, horizontal, narrow } = size;
     const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
     const axisLabel = { interval: narrow && !horizontal && spec.categories.length > 6 ? ('auto' as const) : 0, fontSize: fontSize.axis, hideOverlap: narrow };
@@ -161,7 +164,7 @@ export class ChartRenderer {
       nameGap: horizontal ? 24 : 10,
       nameTextStyle: { fontSize: fontSize.axisName, color: '#54555a', align: horizontal ? ('center' as const) : ('left' as const) },
     };
-    const names = this.legendNames(spec, units);
+    const names = this.legendNames(spec);
     const legendTop = legendRows(names, width) * 22 + 14;
     try {
       chart.setOption({

@@ -42,7 +42,9 @@ function matrixTable(site: Site, doc: DispatchDocument): Html {
   for (const f of doc.forms) {
     const cols = columns.filter((c) => c.form === f.code);
     if (cols.length === 0) continue;
-    top.push(html`<th scope="colgroup" colspan="${cols.length}"${cols.length === 1 ? html` rowspan="${cols[0]!.month === null ? 2 : 1}"` : ''} title="${f.name}">${f.code}<small>${f.name}</small></th>`);
+    top.push(
+      html`<th scope="colgroup" colspan="${cols.length}"${cols.length === 1 ? html` rowspan="${cols[0]!.month === null ? 2 : 1}"` : ''} title="${f.name}">${f.code}<small>${f.name}</small></th>`,
+    );
   }
   const bottom = columns.filter((c) => c.month !== null).map((c) => html`<th scope="col">${c.month}月</th>`);
   const cell = (unit: string, c: Column) => {
@@ -58,7 +60,8 @@ function matrixTable(site: Site, doc: DispatchDocument): Html {
     ].filter(Boolean);
     const label = statusLabels[s.status] ?? s.status;
     const i = rejected.indexOf(s);
-    const target = s.status === 'rejected' ? `#${rejectedAnchor(i)}` : s.submissionId !== null && sourceIds.has(s.submissionId) ? `#${sourceAnchor(s.submissionId)}` : null;
+    const target =
+      s.status === 'rejected' ? `#${rejectedAnchor(i)}` : s.submissionId !== null && sourceIds.has(s.submissionId) ? `#${sourceAnchor(s.submissionId)}` : null;
     return html`<td class="st st-${s.status}" title="${parts.join('；')}">${target ? html`<a href="${target}">${label}</a>` : label}${s.versions > 1 ? html`<sup title="有更正重报">${s.versions}</sup>` : ''}</td>`;
   };
   const row = (u: { unit: string; kind: Slot['unitKind'] }) => {
@@ -78,7 +81,8 @@ function rejectedList(site: Site, doc: DispatchDocument): Html {
   const rejected = doc.matrix.filter((m) => m.status === 'rejected');
   if (rejected.length === 0) return html`<p class="ok-note">本季度没有被退回后仍未重新报送的文件。</p>`;
   return html`<ol class="reasons">${rejected.map(
-    (s, i) => html`<li id="${rejectedAnchor(i)}"><p class="reason-head">${statusChip('rejected')} <b>${s.unit}</b> · ${formName(site, s.form)} · ${slotPeriod(doc.year, doc.quarter, s)}（截止 ${s.dueDate}${s.submissionId !== null ? `，退回文件编号 ${s.submissionId}` : ''}）</p><p class="reason">退回原因：${s.reason ?? '未记录'}</p></li>`,
+    (s, i) =>
+      html`<li id="${rejectedAnchor(i)}"><p class="reason-head">${statusChip('rejected')} <b>${s.unit}</b> · ${formName(site, s.form)} · ${slotPeriod(doc.year, doc.quarter, s)}（截止 ${s.dueDate}${s.submissionId !== null ? `，退回文件编号 ${s.submissionId}` : ''}）</p><p class="reason">退回原因：${s.reason ?? '未记录'}</p></li>`,
   )}</ol>`;
 }
 
@@ -86,7 +90,8 @@ function lateList(site: Site, doc: DispatchDocument): Html {
   const late = doc.matrix.filter((m) => m.status === 'late' || m.status === 'missing');
   if (late.length === 0) return html`<p class="ok-note">本季度各单位均按时报送。</p>`;
   return html`<ul class="compact">${late.map(
-    (s) => html`<li>${statusChip(s.status)} <b>${s.unit}</b> · ${formName(site, s.form)} · ${slotPeriod(doc.year, doc.quarter, s)}：截止 ${s.dueDate}${s.receivedAt ? `，${s.receivedAt} 收到` : '，至今未收到'}</li>`,
+    (s) =>
+      html`<li>${statusChip(s.status)} <b>${s.unit}</b> · ${formName(site, s.form)} · ${slotPeriod(doc.year, doc.quarter, s)}：截止 ${s.dueDate}${s.receivedAt ? `，${s.receivedAt} 收到` : '，至今未收到'}</li>`,
   )}</ul>`;
 }
 
@@ -103,7 +108,9 @@ function hazardsBasisNote(site: Site, doc: DispatchDocument): Html {
   }
   const latest = site.quarters.at(-1);
   return html`<p class="note">本季度已结束，这里是<b>季度末当日</b>的情况，不是今天的积压：按现行台账，检查日期在 ${doc.openHazardsAt.date} 或以前、当日尚未整改完成（整改完成日期在此之后或至今未整改）的隐患。${
-    latest !== undefined && latest !== doc.quarter ? html`截至 ${site.asOf} 的未整改隐患见<a href="${files.dispatch(site.year, latest)}#hazards">${quarterNumeral(latest)}季度调度</a>。` : ''
+    latest !== undefined && latest !== doc.quarter
+      ? html`截至 ${site.asOf} 的未整改隐患见<a href="${files.dispatch(site.year, latest)}#hazards">${quarterNumeral(latest)}季度调度</a>。`
+      : ''
   }</p>`;
 }
 
@@ -118,25 +125,28 @@ function hazardsSection(site: Site, doc: DispatchDocument, charts: ChartRenderer
   return html`<p class="hazards-total">截至 ${when}，各单位台账中尚未整改的隐患共 <b>${total('open')}</b> 处，其中已过整改期限 <b>${total('overdue')}</b> 处。</p>
 ${hazardsBasisNote(site, doc)}
 ${charts.bar({
-    title: `未整改隐患（${hazardUnit}）`,
-    scope: `截至 ${when} · ${towns.length} 个镇街`,
-    unit: hazardUnit,
-    categories: towns.map((r) => r.unit),
-    series: [
-      { name: '已逾期', values: towns.map((r) => r.overdue), stack: 'open' },
-      { name: '未到整改期限', values: towns.map((r) => r.open - r.overdue), stack: 'open' },
-    ],
-    horizontal: true,
-    width: 900,
-    height: 620,
-  })}
-${tableWrap(html`<table class="data hazards">
+  title: `未整改隐患（${hazardUnit}）`,
+  scope: `截至 ${when} · ${towns.length} 个镇街`,
+  unit: hazardUnit,
+  categories: towns.map((r) => r.unit),
+  series: [
+    { name: '已逾期', values: towns.map((r) => r.overdue), stack: 'open' },
+    { name: '未到整改期限', values: towns.map((r) => r.open - r.overdue), stack: 'open' },
+  ],
+  horizontal: true,
+  width: 900,
+  height: 620,
+})}
+${tableWrap(
+  html`<table class="data hazards">
 <thead><tr><th scope="col">单位</th><th scope="col">未整改</th><th scope="col">其中已逾期</th><th scope="col">最长逾期（天）</th>${categories.map((c) => html`<th scope="col" class="cat">${c}</th>`)}</tr></thead>
 <tbody>${rows.map((r) => {
     const c = code.get(r.unit);
     return html`<tr><th scope="row">${c ? html`<a href="${files.township(c)}">${r.unit}</a>` : r.unit}</th><td class="num">${r.open}</td><td class="num${r.overdue ? ' warn' : ''}">${r.overdue}</td><td class="num">${r.maxDaysOverdue}</td>${categories.map((cat) => html`<td class="num">${count(r.byCategory[cat] ?? 0)}</td>`)}</tr>`;
   })}</tbody>
-</table>`, '按隐患类别分列；只列数量，不列被检查单位。')}`;
+</table>`,
+  '按隐患类别分列；只列数量，不列被检查单位。',
+)}`;
 }
 
 /** Findings as a table: rule, unit, what is wrong, and the file, sheet and cell where. */
@@ -145,9 +155,10 @@ export function findingsTable(site: Site, findings: Findings, sourceIds: Readonl
   return tableWrap(html`<table class="data findings">
 <thead><tr><th scope="col">级别</th><th scope="col">问题类型</th>${showUnit ? html`<th scope="col">单位</th>` : ''}<th scope="col">报表</th><th scope="col">说明</th><th scope="col">文件</th><th scope="col">工作表</th><th scope="col">单元格</th></tr></thead>
 <tbody>${findings.map(
-    (f) => html`<tr class="sev-${f.severity}"><td><span class="chip sev-${f.severity}">${severityLabels[f.severity] ?? f.severity}</span></td><td>${f.ruleLabel}</td>${showUnit ? html`<td class="nowrap">${f.unit}</td>` : ''}<td title="${formName(site, f.form)}">${f.form}</td><td class="message">${f.message}</td><td class="path">${
-      f.path ? (f.submissionId !== null && sourceIds.has(f.submissionId) ? html`<a href="#${sourceAnchor(f.submissionId)}">${f.path}</a>` : f.path) : '—'
-    }</td><td>${f.sheet ?? '—'}</td><td class="nowrap">${f.cell ?? '—'}</td></tr>`,
+    (f) =>
+      html`<tr class="sev-${f.severity}"><td><span class="chip sev-${f.severity}">${severityLabels[f.severity] ?? f.severity}</span></td><td>${f.ruleLabel}</td>${showUnit ? html`<td class="nowrap">${f.unit}</td>` : ''}<td title="${formName(site, f.form)}">${f.form}</td><td class="message">${f.message}</td><td class="path">${
+        f.path ? (f.submissionId !== null && sourceIds.has(f.submissionId) ? html`<a href="#${sourceAnchor(f.submissionId)}">${f.path}</a>` : f.path) : '—'
+      }</td><td>${f.sheet ?? '—'}</td><td class="nowrap">${f.cell ?? '—'}</td></tr>`,
   )}</tbody>
 </table>`);
 }
@@ -155,12 +166,16 @@ export function findingsTable(site: Site, findings: Findings, sourceIds: Readonl
 /** Findings the statistician acknowledged (`firestat review ack`): apart from the open ones, with the note (not who: names are not published). */
 function acknowledgedTable(site: Site, acknowledged: DispatchDocument['acknowledged']): Html {
   if (acknowledged.length === 0) return html`<p class="note">没有已核实的问题。</p>`;
-  return tableWrap(html`<table class="data findings acknowledged">
+  return tableWrap(
+    html`<table class="data findings acknowledged">
 <thead><tr><th scope="col">问题类型</th><th scope="col">单位</th><th scope="col">报表</th><th scope="col">说明</th><th scope="col">工作表</th><th scope="col">单元格</th><th scope="col">核实情况</th><th scope="col">核实时间</th></tr></thead>
 <tbody>${acknowledged.map(
-    (f) => html`<tr><td>${f.ruleLabel}</td><td class="nowrap">${f.unit}</td><td title="${formName(site, f.form)}">${f.form}</td><td class="message">${f.message}</td><td>${f.sheet ?? '—'}</td><td class="nowrap">${f.cell ?? '—'}</td><td class="message">${f.reviewNote}</td><td class="nowrap">${f.reviewedAt}</td></tr>`,
-  )}</tbody>
-</table>`, '已核实的问题不列入通报；数值变了会重新列为待核实。');
+      (f) =>
+        html`<tr><td>${f.ruleLabel}</td><td class="nowrap">${f.unit}</td><td title="${formName(site, f.form)}">${f.form}</td><td class="message">${f.message}</td><td>${f.sheet ?? '—'}</td><td class="nowrap">${f.cell ?? '—'}</td><td class="message">${f.reviewNote}</td><td class="nowrap">${f.reviewedAt}</td></tr>`,
+    )}</tbody>
+</table>`,
+    '已核实的问题不列入通报；数值变了会重新列为待核实。',
+  );
 }
 
 export function dispatchPage(site: Site, doc: DispatchDocument, charts: ChartRenderer): string {
@@ -169,19 +184,27 @@ export function dispatchPage(site: Site, doc: DispatchDocument, charts: ChartRen
   const period = `${quarterName(y, q)}（${quarterMonths(q)}）`;
   const units = `${site.townships.length} 个镇街和局本级各科室`;
   const body = html`
-${section('matrix', '报送情况', html`${scope(`${period}，截至 ${site.asOf}`, units)}
+${section(
+  'matrix',
+  '报送情况',
+  html`${scope(`${period}，截至 ${site.asOf}`, units)}
 ${statusLegend(doc.statusCounts)}
 ${matrixTable(site, doc)}
 <p class="note">鼠标停在格子上可看截止日、收到时间和退回原因；点格子跳到对应的报送文件。右上角数字表示同期成功报送的份数（有更正重报）。</p>
 <h3 id="rejected">被退回且未重新报送</h3>
 ${rejectedList(site, doc)}
 <h3 id="late">逾期与未报</h3>
-${lateList(site, doc)}`)}
+${lateList(site, doc)}`,
+)}
 ${section('hazards', doc.openHazardsAt.basis === 'quarter_end' ? `未整改隐患（第${quarterNumeral(q)}季度末）` : '未整改隐患', html`${scope(`截至 ${hazardsDateText(doc)}`, units, '#sources')}${hazardsSection(site, doc, charts)}`)}
-${section('findings', '数据核对发现的问题', html`${scope(period, units)}
+${section(
+  'findings',
+  '数据核对发现的问题',
+  html`${scope(period, units)}
 ${findingsTable(site, doc.findings, new Set(doc.sources.map((s) => s.submissionId)))}
 <h3 id="acknowledged">已核实的问题</h3>
-${acknowledgedTable(site, doc.acknowledged)}`)}
+${acknowledgedTable(site, doc.acknowledged)}`,
+)}
 `;
   return page(site, {
     title: `${quarterName(y, q)}调度`,

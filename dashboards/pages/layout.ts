@@ -58,11 +58,15 @@ function sourcesSection(site: Site, sources: readonly Source[]): Html {
   }
   const byForm = new Map<string, number>();
   for (const s of sources) byForm.set(s.form, (byForm.get(s.form) ?? 0) + 1);
-  const summary = join([...byForm].map(([form, n]) => html`${formName(site, form)} ${n} 份`), '、');
+  const summary = join(
+    [...byForm].map(([form, n]) => html`${formName(site, form)} ${n} 份`),
+    '、',
+  );
   const table = html`<div class="table-wrap"><table class="data sources-table">
 <thead><tr><th scope="col">编号</th><th scope="col">文件</th><th scope="col">单位</th><th scope="col">报表</th><th scope="col">期间</th><th scope="col">收到时间</th></tr></thead>
 <tbody>${sources.map(
-    (s) => html`<tr id="${sourceAnchor(s.submissionId)}"><td class="num">${s.submissionId}</td><td class="path">${s.path}</td><td>${s.unit}</td><td>${s.form}</td><td>${s.period}</td><td class="nowrap">${s.receivedAt}</td></tr>`,
+    (s) =>
+      html`<tr id="${sourceAnchor(s.submissionId)}"><td class="num">${s.submissionId}</td><td class="path">${s.path}</td><td>${s.unit}</td><td>${s.form}</td><td>${s.period}</td><td class="nowrap">${s.receivedAt}</td></tr>`,
   )}</tbody>
 </table></div>`;
   // A whole year's files make a very long list: folded until asked for (the browser unfolds it

@@ -31,7 +31,8 @@ function summaryTable(site: Site, doc: QuarterDocument, which: 'quarter' | 'year
   return tableWrap(html`<table class="data summary">
 ${groupedHeader(['单位'], doc.columns, [rateLabel, ...extra.map(bureauOnlyHeader)])}
 <tbody>${doc.rows.map(
-    (r) => html`<tr class="${r.kind}"><th scope="row">${unitCell(r)}</th>${doc.columns.map((c) => cell(r, c.metric))}<td class="num">${percent(which === 'quarter' ? r.rectificationRate : r.yearToDateRectificationRate)}</td>${extra.map((c) => cell(r, c.metric))}</tr>`,
+    (r) =>
+      html`<tr class="${r.kind}"><th scope="row">${unitCell(r)}</th>${doc.columns.map((c) => cell(r, c.metric))}<td class="num">${percent(which === 'quarter' ? r.rectificationRate : r.yearToDateRectificationRate)}</td>${extra.map((c) => cell(r, c.metric))}</tr>`,
   )}</tbody>
 </table>`);
 }
@@ -55,9 +56,12 @@ function bureauRowNote(doc: QuarterDocument): string {
 function comparison(doc: QuarterDocument, total: Row | undefined): Html {
   if (!total) return html``;
   if (!doc.previousQuarter) {
-    return html`<p class="muted">第一季度没有上一季度可比；下表为本季度与年度累计。</p>${tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">指标</th><th scope="col">本季度</th><th scope="col">年度累计</th></tr></thead><tbody>${doc.columns.map(
-      (c) => html`<tr><td>${c.group ? `${c.group}·${c.label}` : c.label}（${c.unit}）</td><td class="num">${count(total.quarter[c.metric])}</td><td class="num">${count(total.yearToDate[c.metric])}</td></tr>`,
-    )}</tbody></table>`)}`;
+    return html`<p class="muted">第一季度没有上一季度可比；下表为本季度与年度累计。</p>${tableWrap(
+      html`<table class="data narrow"><thead><tr><th scope="col">指标</th><th scope="col">本季度</th><th scope="col">年度累计</th></tr></thead><tbody>${doc.columns.map(
+        (c) =>
+          html`<tr><td>${c.group ? `${c.group}·${c.label}` : c.label}（${c.unit}）</td><td class="num">${count(total.quarter[c.metric])}</td><td class="num">${count(total.yearToDate[c.metric])}</td></tr>`,
+      )}</tbody></table>`,
+    )}`;
   }
   const prev = doc.previousQuarter;
   return tableWrap(html`<table class="data narrow">
@@ -114,32 +118,78 @@ export function quarterPage(site: Site, doc: QuarterDocument, charts: ChartRende
     { label: '镇街整改火灾隐患', phrase: `${count(tq(rectified))} 处`, detail: vsPrev(rectified) },
     { label: '镇街整改率', phrase: percent(total?.rectificationRate), detail: `累计 ${percent(total?.yearToDateRectificationRate)}` },
     { label: '镇街办理案件', phrase: `${caseMetrics.reduce((a, m) => a + tq(m), 0)} 起`, detail: vsPrev(caseMetrics) },
-    { label: '局本级行政处罚', phrase: `${count(ownCases ? bureauRow?.quarter[ownCases.metric] : undefined)} 件`, detail: `累计 ${count(ownCases ? bureauRow?.yearToDate[ownCases.metric] : undefined)} 件` },
+    {
+      label: '局本级行政处罚',
+      phrase: `${count(ownCases ? bureauRow?.quarter[ownCases.metric] : undefined)} 件`,
+      detail: `累计 ${count(ownCases ? bureauRow?.yearToDate[ownCases.metric] : undefined)} 件`,
+    },
     { label: '全区发现隐患', phrase: `${count(district?.quarter[found])} 处`, detail: `整改率 ${percent(district?.rectificationRate)}` },
   ];
   const townRows = doc.rows.filter((r) => r.kind === 'township');
   const caseLabel = (c: QuarterDocument['casesByType'][number]) => `${c.enforcement}·${c.procedure}`;
   // Units from the form field declarations: township cases (T1) and the bureau's penalties (B1).
   const unitOf = (metric: string) => doc.columns.find((c) => c.metric === metric)?.unit ?? '';
-  const caseUnit = (c: QuarterDocument['casesByType'][number]) =>
-    c.enforcement === '本级执法' ? (ownCases?.unit ?? '') : unitOf(caseMetrics[0] ?? '');
+  const caseUnit = (c: QuarterDocument['casesByType'][number]) => (c.enforcement === '本级执法' ? (ownCases?.unit ?? '') : unitOf(caseMetrics[0] ?? ''));
   const body = html`
 ${section('headline', '本季度要点', html`${scope(period, `${towns}；局本级`)}${cards(headline)}`)}
-${section('summary', '本季度汇总表', html`${scope(period, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
+${section(
+  'summary',
+  '本季度汇总表',
+  html`${scope(period, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
 ${summaryTable(site, doc, 'quarter')}
-<p class="note">${bureauRowNote(doc)}</p>`)}
-${section('ytd', '年度累计汇总表', html`${scope(ytd, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
-${summaryTable(site, doc, 'yearToDate')}`)}
+<p class="note">${bureauRowNote(doc)}</p>`,
+)}
+${section(
+  'ytd',
+  '年度累计汇总表',
+  html`${scope(ytd, `${towns} + 镇街合计 + 局本级 + 全区合计`)}
+${summaryTable(site, doc, 'yearToDate')}`,
+)}
 ${section('compare', '与上季度比较（镇街合计）', html`${scope(period, `${towns}合计`)}${comparison(doc, total)}`)}
-${section('cases', '案件办理情况（按执法类型和程序）', html`${scope(`${period}；${ytd}`, `${towns}；局本级`)}
+${section(
+  'cases',
+  '案件办理情况（按执法类型和程序）',
+  html`${scope(`${period}；${ytd}`, `${towns}；局本级`)}
 <div class="split">
-${tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">执法类型</th><th scope="col">程序</th><th scope="col">本季度（起）</th><th scope="col">年度累计（起）</th></tr></thead><tbody>${doc.casesByType.map(
+${tableWrap(
+  html`<table class="data narrow"><thead><tr><th scope="col">执法类型</th><th scope="col">程序</th><th scope="col">本季度（起）</th><th scope="col">年度累计（起）</th></tr></thead><tbody>${doc.casesByType.map(
     (c) => html`<tr><td>${c.enforcement}</td><td>${c.procedure}</td><td class="num">${count(c.quarter)}</td><td class="num">${count(c.yearToDate)}</td></tr>`,
-  )}</tbody></table>`)}
-${charts.bar({ title: '案件数（按执法类型和程序）', scope: `${period} · ${towns}与局本级`, categories: doc.casesByType.map(caseLabel), categoryUnits: doc.casesByType.map(caseUnit), mixedUnits: new Set(doc.casesByType.map(caseUnit)).size > 1, series: [{ name: '本季度', values: doc.casesByType.map((c) => c.quarter) }, { name: '年度累计', values: doc.casesByType.map((c) => c.yearToDate) }], labels: true, width: 640, height: 300 })}
-</div>`)}
-${section('by-township', '各镇街隐患发现与整改', html`${scope(period, towns)}
-${charts.bar({ title: `发现与整改火灾隐患（${unitOf(found)}）`, scope: `${period} · ${towns}`, unit: unitOf(found), categories: townRows.map((r) => r.unit), series: [{ name: '发现火灾隐患', values: townRows.map((r) => r.quarter[found] ?? 0) }, { name: '整改火灾隐患', values: townRows.map((r) => r.quarter[rectified] ?? 0) }], horizontal: true, width: 900, height: 620 })}`)}
+  )}</tbody></table>`,
+)}
+${charts.bar({
+  title: '案件数（按执法类型和程序）',
+  scope: `${period} · ${towns}与局本级`,
+  categories: doc.casesByType.map(caseLabel),
+  categoryUnits: doc.casesByType.map(caseUnit),
+  mixedUnits: new Set(doc.casesByType.map(caseUnit)).size > 1,
+  series: [
+    { name: '本季度', values: doc.casesByType.map((c) => c.quarter) },
+    { name: '年度累计', values: doc.casesByType.map((c) => c.yearToDate) },
+  ],
+  labels: true,
+  width: 640,
+  height: 300,
+})}
+</div>`,
+)}
+${section(
+  'by-township',
+  '各镇街隐患发现与整改',
+  html`${scope(period, towns)}
+${charts.bar({
+  title: `发现与整改火灾隐患（${unitOf(found)}）`,
+  scope: `${period} · ${towns}`,
+  unit: unitOf(found),
+  categories: townRows.map((r) => r.unit),
+  series: [
+    { name: '发现火灾隐患', values: townRows.map((r) => r.quarter[found] ?? 0) },
+    { name: '整改火灾隐患', values: townRows.map((r) => r.quarter[rectified] ?? 0) },
+  ],
+  horizontal: true,
+  width: 900,
+  height: 620,
+})}`,
+)}
 ${section('bureau', '局本级', html`${scope(`${period}；${ytd}`, bureau)}${bureauTable(doc)}`)}
 `;
   return page(site, {

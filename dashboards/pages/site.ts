@@ -26,10 +26,7 @@ export function siteOf(docs: DocumentSet, outputs: readonly string[] = []): Site
     bureauUnits: docs.quarters[0]?.bureauRows.map((r) => r.unit) ?? [],
     generatedAt: docs.index.generatedAt,
     asOf: docs.index.asOf,
-    formNames: new Map([
-      ...declaredForms.map((f) => [f.code, f.name] as [string, string]),
-      ...forms.map((f) => [f.code, f.name] as [string, string]),
-    ]),
+    formNames: new Map([...declaredForms.map((f) => [f.code, f.name] as [string, string]), ...forms.map((f) => [f.code, f.name] as [string, string])]),
     outputs: new Set(outputs),
   };
 }
@@ -63,5 +60,9 @@ export function sourceFor(sources: readonly Source[], unit: string, form: string
 
 /** Head counts (`消防管理岗人员`): a span's figure is the latest value, never a sum over it. */
 export const stockMetrics: ReadonlySet<string> = new Set(
-  declaredForms.filter((f) => f.kind === 'aggregate').flatMap((f) => f.fields).filter((f) => f.measure === 'stock').map((f) => f.id),
+  declaredForms
+    .filter((f) => f.kind === 'aggregate')
+    .flatMap((f) => f.fields)
+    .filter((f) => f.measure === 'stock')
+    .map((f) => f.id),
 );

@@ -40,15 +40,23 @@ function figureCards(figures: readonly Figure[], extra: (f: Figure) => Card['det
 function trendCharts(site: Site, doc: YearDocument, charts: ChartRenderer, year: number): Html {
   const quarters = [...new Set(doc.byQuarter.map((r) => r.quarter))].sort((a, b) => a - b);
   const qLabels = quarters.map((q) => `${quarterNumeral(q)}季度`);
-  const byQ = (scopeName: 'township' | 'bureau', metric: string) => quarters.map((q) => doc.byQuarter.find((r) => r.quarter === q && r.scope === scopeName && r.metric === metric)?.value ?? 0);
-  const labelOf = (scopeName: 'township' | 'bureau', metric: string) => doc.byQuarter.find((r) => r.scope === scopeName && r.metric === metric)?.label ?? metric;
+  const byQ = (scopeName: 'township' | 'bureau', metric: string) =>
+    quarters.map((q) => doc.byQuarter.find((r) => r.quarter === q && r.scope === scopeName && r.metric === metric)?.value ?? 0);
+  const labelOf = (scopeName: 'township' | 'bureau', metric: string) =>
+    doc.byQuarter.find((r) => r.scope === scopeName && r.metric === metric)?.label ?? metric;
   // Units from the form field declarations (the figures carry them).
-  const unitOf = (scopeName: 'township' | 'bureau', metric: string) => (scopeName === 'township' ? doc.townships : doc.bureau).find((f) => f.metric === metric)?.unit ?? '';
-  const tSeries = (metrics: string[], stack?: string) => metrics.map((m) => ({ name: labelOf('township', m), values: byQ('township', m), stack, unit: unitOf('township', m) }));
+  const unitOf = (scopeName: 'township' | 'bureau', metric: string) =>
+    (scopeName === 'township' ? doc.townships : doc.bureau).find((f) => f.metric === metric)?.unit ?? '';
+  const tSeries = (metrics: string[], stack?: string) =>
+    metrics.map((m) => ({ name: labelOf('township', m), values: byQ('township', m), stack, unit: unitOf('township', m) }));
   const bSeries = (metrics: string[]) => metrics.map((m) => ({ name: labelOf('bureau', m), values: byQ('bureau', m), unit: unitOf('bureau', m) }));
   const months = [...new Set(doc.byMonth.map((r) => r.month))].sort((a, b) => a - b);
   const mSeries = (metrics: string[]) =>
-    metrics.map((m) => ({ name: doc.byMonth.find((r) => r.metric === m)?.label ?? m, values: months.map((mo) => doc.byMonth.find((r) => r.month === mo && r.metric === m)?.value ?? 0), unit: unitOf('bureau', m) }));
+    metrics.map((m) => ({
+      name: doc.byMonth.find((r) => r.metric === m)?.label ?? m,
+      values: months.map((mo) => doc.byMonth.find((r) => r.month === mo && r.metric === m)?.value ?? 0),
+      unit: unitOf('bureau', m),
+    }));
   const yearScope = `${year}年各季度`;
   const towns = `${site.townships.length} 个镇街合计`;
   return html`<div class="chart-grid">
@@ -104,24 +112,48 @@ export function yearPage(site: Site, docs: DocumentSet, charts: ChartRenderer): 
     return undefined;
   };
   const body = html`
-${section('bureau', '局本级', html`${scope(period, bureauUnits, '#sources')}
-${cards(figureCards(doc.bureau, (f) => detail(f, bRate, '各科室')))}`)}
-${section('townships', '镇街', html`${scope(period, townshipUnits, '#sources')}
-${cards(figureCards(doc.townships, (f) => detail(f, rectRate, '各镇街')))}`)}
+${section(
+  'bureau',
+  '局本级',
+  html`${scope(period, bureauUnits, '#sources')}
+${cards(figureCards(doc.bureau, (f) => detail(f, bRate, '各科室')))}`,
+)}
+${section(
+  'townships',
+  '镇街',
+  html`${scope(period, townshipUnits, '#sources')}
+${cards(figureCards(doc.townships, (f) => detail(f, rectRate, '各镇街')))}`,
+)}
 ${section('trend', '趋势', html`${scope(period, `${townshipUnits}；${bureauUnits}`)}${trendCharts(site, doc, charts, y)}`)}
-${section('paragraphs', '年度报告文字稿（草稿）', html`${scope(period, `${townshipUnits}；${bureauUnits}`)}
-<div class="draft">${doc.paragraphs.map((p) => html`<p>${p}</p>`)}</div>`)}
-${section('township-table', '各镇街全年情况', html`${scope(lastQuarter ? `${y}年1—${throughMonth}月累计` : period, townshipUnits, lastQuarter ? files.quarter(y, lastQuarter.quarter) + '#sources' : '#sources')}
-${townshipTable(site, lastQuarter)}`)}
-${section('quality', '数据质量', html`${scope(period, '全部报送单位')}
+${section(
+  'paragraphs',
+  '年度报告文字稿（草稿）',
+  html`${scope(period, `${townshipUnits}；${bureauUnits}`)}
+<div class="draft">${doc.paragraphs.map((p) => html`<p>${p}</p>`)}</div>`,
+)}
+${section(
+  'township-table',
+  '各镇街全年情况',
+  html`${scope(lastQuarter ? `${y}年1—${throughMonth}月累计` : period, townshipUnits, lastQuarter ? `${files.quarter(y, lastQuarter.quarter)}#sources` : '#sources')}
+${townshipTable(site, lastQuarter)}`,
+)}
+${section(
+  'quality',
+  '数据质量',
+  html`${scope(period, '全部报送单位')}
 <p>全年共发现 <b>${doc.findings.total}</b> 项需核实的问题（不含被退回的文件）；逐条的文件、工作表和单元格见各季度调度页。</p>
-${doc.findings.byRule.length ? tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">问题类型</th><th scope="col">项数</th></tr></thead><tbody>${doc.findings.byRule.map((r) => html`<tr><td>${r.label}</td><td class="num">${r.count}</td></tr>`)}</tbody></table>`) : ''}`)}
-${section('quarters', '各季度', html`<div class="quarter-links">${site.quarters.map((q) => {
+${doc.findings.byRule.length ? tableWrap(html`<table class="data narrow"><thead><tr><th scope="col">问题类型</th><th scope="col">项数</th></tr></thead><tbody>${doc.findings.byRule.map((r) => html`<tr><td>${r.label}</td><td class="num">${r.count}</td></tr>`)}</tbody></table>`) : ''}`,
+)}
+${section(
+  'quarters',
+  '各季度',
+  html`<div class="quarter-links">${site.quarters.map((q) => {
     const outputs = quarterOutputs(y, q, 'all').filter((l) => l.format !== 'JSON' && site.outputs.has(l.path));
     return html`<div class="quarter-link"><h3>${quarterName(y, q)}</h3><p><a href="${files.quarter(y, q)}">汇总</a><a href="${files.dispatch(y, q)}">调度</a><a href="${files.bulletin(y, q)}">通报</a></p>${
       outputs.length ? html`<p class="quarter-files">${fileLinks(outputs.map((l) => ({ ...l, label: l.label.replace(/^第.季度/, '') })))}</p>` : ''
     }</div>`;
-  })}</div>`)}
+  })}</div>`,
+)}
 `;
   return page(site, {
     title: `${y}年度总览`,

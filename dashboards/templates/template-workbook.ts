@@ -97,7 +97,9 @@ class OptionLists {
     this.lists.forEach((list, i) => {
       ws.getCell(1, i + 1).value = list.title;
       ws.getCell(1, i + 1).font = { name: fontName, bold: true };
-      list.values.forEach((v, r) => (ws.getCell(r + 2, i + 1).value = v));
+      list.values.forEach((v, r) => {
+        ws.getCell(r + 2, i + 1).value = v;
+      });
       ws.getColumn(i + 1).width = Math.max(12, ...list.values.map((v) => displayWidth(v) + 2));
     });
   }
@@ -139,12 +141,15 @@ class TemplateVocabulary {
 
   /** Periods the fill-in cell offers: the form's reporting periods. */
   submissionPeriods(): { title: string; values: string[] } {
-    return this.form.frequency === 'monthly' ? { title: `${this.options.year}年月份`, values: this.months() } : { title: `${this.options.year}年季度`, values: this.quarters() };
+    return this.form.frequency === 'monthly'
+      ? { title: `${this.options.year}年月份`, values: this.months() }
+      : { title: `${this.options.year}年季度`, values: this.quarters() };
   }
 
   /** Periods a row's period column offers: T1 rows are quarters or months, B1 rows months, R1 quarters. */
   rowPeriods(field: FieldDefinition): { title: string; values: string[] } {
-    if (this.form.kind === 'aggregate' && this.form.frequency === 'quarterly') return { title: `${this.options.year}年季度和月份`, values: [...this.quarters(), ...this.months()] };
+    if (this.form.kind === 'aggregate' && this.form.frequency === 'quarterly')
+      return { title: `${this.options.year}年季度和月份`, values: [...this.quarters(), ...this.months()] };
     if (this.form.frequency === 'monthly' && field.id === this.form.periodField) return { title: `${this.options.year}年月份`, values: this.months() };
     return { title: `${this.options.year}年季度`, values: this.quarters() };
   }
@@ -216,7 +221,14 @@ function validationFor(form: FormDefinition, field: FieldDefinition, vocabulary:
     case 'amount':
       return { ...common, type: 'decimal', operator: 'greaterThanOrEqual', formulae: [0], errorStyle: 'stop' };
     case 'date':
-      return { ...common, type: 'date', operator: 'between', formulae: [firstDate, lastDate], errorStyle: 'stop', error: cut(`“${label}”应填写 ${firstDate.slice(0, 4)}—${lastDate.slice(0, 4)} 年间的日期，如 2024-03-05。`, maxMessage) };
+      return {
+        ...common,
+        type: 'date',
+        operator: 'between',
+        formulae: [firstDate, lastDate],
+        errorStyle: 'stop',
+        error: cut(`“${label}”应填写 ${firstDate.slice(0, 4)}—${lastDate.slice(0, 4)} 年间的日期，如 2024-03-05。`, maxMessage),
+      };
     case 'choice':
       return { ...common, type: 'list', formulae: [vocabulary.lists.ref(label, field.choices ?? [])], errorStyle: 'stop' };
     case 'choices':
@@ -226,7 +238,13 @@ function validationFor(form: FormDefinition, field: FieldDefinition, vocabulary:
       return { ...common, type: 'list', formulae: [vocabulary.lists.ref('是/否', ['是', '否'])], errorStyle: 'stop' };
     case 'unit': {
       const { title, names } = vocabulary.unitsFor(field);
-      return { ...common, type: 'list', formulae: [vocabulary.lists.ref(title, names)], errorStyle: 'stop', error: cut(`“${label}”请从下拉列表中选择${title}的正式名称。`, maxMessage) };
+      return {
+        ...common,
+        type: 'list',
+        formulae: [vocabulary.lists.ref(title, names)],
+        errorStyle: 'stop',
+        error: cut(`“${label}”请从下拉列表中选择${title}的正式名称。`, maxMessage),
+      };
     }
     case 'period': {
       const { title, values } = vocabulary.rowPeriods(field);
@@ -259,7 +277,17 @@ function columnWidth(field: FieldDefinition): number {
   const leaf = field.group ? `${field.label}（${field.unit ?? ''}）` : field.label;
   const header = displayWidth(leaf) + 3;
   const longestChoice = Math.max(0, ...(field.choices ?? []).map(displayWidth));
-  const byType: Record<FieldDefinition['type'], number> = { count: 8, amount: 12, date: 12, text: /描述|行为|说明/.test(field.label) ? 34 : 20, choice: longestChoice + 4, choices: 24, yesno: 8, unit: 14, period: 16 };
+  const byType: Record<FieldDefinition['type'], number> = {
+    count: 8,
+    amount: 12,
+    date: 12,
+    text: /描述|行为|说明/.test(field.label) ? 34 : 20,
+    choice: longestChoice + 4,
+    choices: 24,
+    yesno: 8,
+    unit: 14,
+    period: 16,
+  };
   return Math.min(40, Math.max(8, header, byType[field.type]));
 }
 
@@ -273,8 +301,7 @@ function styleHeader(cell: ExcelJS.Cell): void {
 function addDataSheet(wb: ExcelJS.Workbook, form: FormDefinition, layout: TemplateLayout, vocabulary: TemplateVocabulary, options: TemplateOptions): void {
   const ws = wb.addWorksheet(form.name, { properties: { tabColor: { argb: 'FF4472C4' } } });
   const width = layout.columns.length;
-  const last = columnLetters(width);
-  layout.columns.forEach(({ field, column }) => (ws.getColumn(column).width = columnWidth(field)));
+  for (const { field, column } of layout.columns) ws.getColumn(column).width = columnWidth(field);
 
   // Title: fills itself from the fill-in cells; until then it shows the placeholders.
   const parts = titleParts(form, options.registry.district, options.year);
@@ -308,18 +335,24 @@ function addDataSheet(wb: ExcelJS.Workbook, form: FormDefinition, layout: Templa
   };
   const senders = vocabulary.senderNames();
   const senderList = senderTitle(form.senders, form.senderUnits);
-  fill(layout.unitCell.column - 1, layout.unitCell, '填报单位：', {
-    type: 'list',
-    allowBlank: true,
-    formulae: [vocabulary.lists.ref(senderList, senders)],
-    showInputMessage: true,
-    promptTitle: '填报单位',
-    prompt: cut(`请从下拉列表中选择本单位（${senderList}）。标题会随之填好。`, maxMessage),
-    showErrorMessage: true,
-    errorStyle: 'stop',
-    errorTitle: '填报单位有误',
-    error: cut(`请从下拉列表中选择${senderList}的正式名称。`, maxMessage),
-  }, senders.length === 1 ? senders[0] : undefined);
+  fill(
+    layout.unitCell.column - 1,
+    layout.unitCell,
+    '填报单位：',
+    {
+      type: 'list',
+      allowBlank: true,
+      formulae: [vocabulary.lists.ref(senderList, senders)],
+      showInputMessage: true,
+      promptTitle: '填报单位',
+      prompt: cut(`请从下拉列表中选择本单位（${senderList}）。标题会随之填好。`, maxMessage),
+      showErrorMessage: true,
+      errorStyle: 'stop',
+      errorTitle: '填报单位有误',
+      error: cut(`请从下拉列表中选择${senderList}的正式名称。`, maxMessage),
+    },
+    senders.length === 1 ? senders[0] : undefined,
+  );
   const periods = vocabulary.submissionPeriods();
   fill(layout.periodCell.column - 1, layout.periodCell, '统计期间：', {
     type: 'list',
@@ -368,7 +401,9 @@ function addDataSheet(wb: ExcelJS.Workbook, form: FormDefinition, layout: Templa
       const cell = ws.getCell(r, column);
       cell.font = { name: fontName, size: 11 };
       cell.border = border;
-      cell.alignment = wrap ? { horizontal: 'left', vertical: 'middle', wrapText: true } : { horizontal: field.type === 'count' || field.type === 'amount' ? 'right' : 'center', vertical: 'middle' };
+      cell.alignment = wrap
+        ? { horizontal: 'left', vertical: 'middle', wrapText: true }
+        : { horizontal: field.type === 'count' || field.type === 'amount' ? 'right' : 'center', vertical: 'middle' };
       if (numFmt) cell.numFmt = numFmt;
     }
     validations(ws).add(`${letter}${layout.firstDataRow}:${letter}${layout.lastDataRow}`, validation);
@@ -385,7 +420,12 @@ function addDataSheet(wb: ExcelJS.Workbook, form: FormDefinition, layout: Templa
   ws.getRow(layout.notesRow).height = 24;
 
   ws.views = [{ state: 'frozen', xSplit: 1, ySplit: bottom, topLeftCell: `B${bottom + 1}`, activeCell: `${unit}` }];
-  printSetup(ws, Array.from({ length: bottom - top + 1 }, (_, i) => top + i), width, layout.notesRow);
+  printSetup(
+    ws,
+    Array.from({ length: bottom - top + 1 }, (_, i) => top + i),
+    width,
+    layout.notesRow,
+  );
 }
 
 /** General advice, then the form's own. */
@@ -410,7 +450,9 @@ function generalNotes(form: FormDefinition, layout: TemplateLayout): string[] {
 function addInstructionsSheet(wb: ExcelJS.Workbook, form: FormDefinition, layout: TemplateLayout, vocabulary: TemplateVocabulary): void {
   const ws = wb.addWorksheet(instructionsSheetName);
   const widths = [6, 30, 10, 10, 24, 60];
-  widths.forEach((w, i) => (ws.getColumn(i + 1).width = w));
+  widths.forEach((w, i) => {
+    ws.getColumn(i + 1).width = w;
+  });
   const title = ws.getCell(1, 1);
   title.value = `${form.code} ${form.name}填表说明`;
   title.font = { name: fontName, size: 14, bold: true };
@@ -419,12 +461,15 @@ function addInstructionsSheet(wb: ExcelJS.Workbook, form: FormDefinition, layout
 
   // The header words here must not read as a form's header (`单位`, `类型` would).
   const headers = ['序号', '栏目（表头）', '数据类型', '计量单位', '是否必填', '填写要求及可选值'];
-  headers.forEach((h, i) => styleHeader(Object.assign(ws.getCell(2, i + 1), { value: h })));
+  headers.forEach((h, i) => {
+    styleHeader(Object.assign(ws.getCell(2, i + 1), { value: h }));
+  });
   form.fields.forEach((field, i) => {
     const r = 3 + i;
     let allowed = expectedText(field);
     if (field.type === 'unit') allowed = `${vocabulary.unitsFor(field).names.join('、')}（从下拉列表中选择）`;
-    else if (field.type === 'choice' || field.type === 'yesno') allowed = `${(field.type === 'yesno' ? ['是', '否'] : (field.choices ?? [])).join('、')}（从下拉列表中选择）`;
+    else if (field.type === 'choice' || field.type === 'yesno')
+      allowed = `${(field.type === 'yesno' ? ['是', '否'] : (field.choices ?? [])).join('、')}（从下拉列表中选择）`;
     else if (field.type === 'choices') allowed = `${(field.choices ?? []).filter(Boolean).join('、')}（可填多项，用顿号“、”隔开）`;
     const values = [i + 1, canonicalHeader(field), typeWords[field.type], field.unit ?? '—', requiredText(form, field), allowed];
     values.forEach((v, c) => {

@@ -54,7 +54,13 @@ function rankGroups(entries: readonly RankEntry[]): RankGroup[] {
  * - `single`: only one unit has a value; `none`: no unit has one.
  */
 export type RankingPlan =
-  | { readonly kind: 'ranked'; readonly head: readonly RankGroup[]; readonly tail: readonly RankGroup[]; readonly complete: boolean; readonly unranked: readonly string[] }
+  | {
+      readonly kind: 'ranked';
+      readonly head: readonly RankGroup[];
+      readonly tail: readonly RankGroup[];
+      readonly complete: boolean;
+      readonly unranked: readonly string[];
+    }
   | { readonly kind: 'equal'; readonly group: RankGroup; readonly unranked: readonly string[] }
   | { readonly kind: 'single'; readonly group: RankGroup; readonly unranked: readonly string[] }
   | { readonly kind: 'none'; readonly unranked: readonly string[] };

@@ -111,7 +111,16 @@ function appendixSheet(wb: ExcelJS.Workbook, doc: BulletinDocument, head: Letter
       { header: '单元格', width: 8, align: 'center' },
     ],
     rows: doc.findings.map((f, i) => ({
-      values: [i + 1, f.unit, f.form ? `${f.form} ${formNames.get(f.form) ?? ''}`.trim() : '—', f.ruleLabel, f.message, f.path ?? '—', f.sheet ?? '—', f.cell ?? '—'],
+      values: [
+        i + 1,
+        f.unit,
+        f.form ? `${f.form} ${formNames.get(f.form) ?? ''}`.trim() : '—',
+        f.ruleLabel,
+        f.message,
+        f.path ?? '—',
+        f.sheet ?? '—',
+        f.cell ?? '—',
+      ],
     })),
     freezeColumns: 2,
     emptyText: '本季度各镇街报送的数据未发现不一致',

@@ -58,7 +58,12 @@ function statusSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Letterhe
   const columns: Column[] = [
     { header: '序号', format: 'count', width: 6, align: 'center' },
     { header: '单位', width: 14 },
-    ...slots.map((s): Column => (monthly.has(s.form) ? { header: s.month === null ? '全季度' : `${s.month}月`, group: formLabel(doc, s.form), width: 9 } : { header: formLabel(doc, s.form) })),
+    ...slots.map(
+      (s): Column =>
+        monthly.has(s.form)
+          ? { header: s.month === null ? '全季度' : `${s.month}月`, group: formLabel(doc, s.form), width: 9 }
+          : { header: formLabel(doc, s.form) },
+    ),
     { header: '备注', width: 48, wrap: true },
   ];
   const units = [...new Set(doc.matrix.map((e) => e.unit))];
@@ -106,7 +111,14 @@ function hazardSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Letterhe
   if (doc.openHazards.length > 0) {
     const sum = (f: (h: DispatchDocument['openHazards'][number]) => number) => doc.openHazards.reduce((a, h) => a + f(h), 0);
     rows.push({
-      values: [null, '合计', sum((h) => h.open), sum((h) => h.overdue), Math.max(...doc.openHazards.map((h) => h.maxDaysOverdue)), ...categories.map((c) => sum((h) => h.byCategory[c] ?? 0))],
+      values: [
+        null,
+        '合计',
+        sum((h) => h.open),
+        sum((h) => h.overdue),
+        Math.max(...doc.openHazards.map((h) => h.maxDaysOverdue)),
+        ...categories.map((c) => sum((h) => h.byCategory[c] ?? 0)),
+      ],
       total: true,
     });
   }
@@ -173,7 +185,9 @@ function acknowledgedSheet(wb: ExcelJS.Workbook, doc: DispatchDocument, head: Le
       { header: '核实情况', width: 36, wrap: true },
       { header: '核实时间', width: 18 },
     ],
-    rows: doc.acknowledged.map((f, i) => ({ values: [i + 1, f.unit, formLabel(doc, f.form), f.ruleLabel, f.message, f.sheet, f.cell, f.reviewNote, f.reviewedAt] })),
+    rows: doc.acknowledged.map((f, i) => ({
+      values: [i + 1, f.unit, formLabel(doc, f.form), f.ruleLabel, f.message, f.sheet, f.cell, f.reviewNote, f.reviewedAt],
+    })),
     freezeColumns: 2,
     emptyText: '本季度没有已核实的问题',
     autoFilter: true,

@@ -180,8 +180,25 @@ function headerWords(text: string): string[] {
  * Words of this domain that ICU's general dictionary splits (`评|查`, `整|改`, `局|本|级`): kept
  * whole when a header is broken into lines. Longest first.
  */
-const domainWords = ['局本级', '通知书', '评查', '案卷', '整改', '台账', '镇街', '隐患', '三停', '查封', '赋权', '委托', '消防', '执法', '超期', '报送', '逾期']
-  .sort((a, b) => b.length - a.length);
+const domainWords = [
+  '局本级',
+  '通知书',
+  '评查',
+  '案卷',
+  '整改',
+  '台账',
+  '镇街',
+  '隐患',
+  '三停',
+  '查封',
+  '赋权',
+  '委托',
+  '消防',
+  '执法',
+  '超期',
+  '报送',
+  '逾期',
+].sort((a, b) => b.length - a.length);
 
 /** ICU's words of a text, with {@link domainWords} kept whole. */
 function segment(text: string): string[] {
@@ -249,7 +266,11 @@ function headerText(header: string, width: number): string {
 /** The narrowest width at which a header takes at most `maxLines` lines (never narrower than its longest word). */
 function headerWidth(header: string, maxLines: number): number {
   const words = headerWords(header).filter((w) => w !== '\n');
-  let width = widthFor(words.reduce((a, w) => (displayWidth(w) > displayWidth(a) ? w : a), ''), fontSizes.header, true);
+  let width = widthFor(
+    words.reduce((a, w) => (displayWidth(w) > displayWidth(a) ? w : a), ''),
+    fontSizes.header,
+    true,
+  );
   const full = widthFor(header, fontSizes.header, true);
   while (width < full && headerLayout(header, width).length > maxLines) width += 0.5;
   return width;
@@ -341,7 +362,9 @@ export function addTableSheet(wb: ExcelJS.Workbook, spec: TableSheet): TableLayo
     widthFor(spec.title, fontSizes.title, true),
   );
   const headers = spec.columns.map((c, i) => headerText(c.header, widths[i]!));
-  widths.forEach((w, i) => (ws.getColumn(i + 1).width = w));
+  widths.forEach((w, i) => {
+    ws.getColumn(i + 1).width = w;
+  });
   const tableWidth = widths.reduce((a, w) => a + w, 0);
 
   // Title and subtitle, merged across the table; the subtitle breaks between its parts when the
@@ -378,7 +401,10 @@ export function addTableSheet(wb: ExcelJS.Workbook, spec: TableSheet): TableLayo
     if (grouped && col.group) {
       let j = i;
       while (j + 1 < width && spec.columns[j + 1]!.group === col.group) j++;
-      const group = headerText(col.group, widths.slice(i, j + 1).reduce((a, w) => a + w, 0));
+      const group = headerText(
+        col.group,
+        widths.slice(i, j + 1).reduce((a, w) => a + w, 0),
+      );
       groupLines.push(group.split('\n').length);
       setValue(ws.getCell(top, i + 1), group);
       if (j > i) ws.mergeCells(top, i + 1, top, j + 1);

@@ -107,11 +107,7 @@ function summaryNotes(doc: QuarterDocument, overHundred: boolean): string[] {
 /** The 汇总 table of 22 townships, 镇街合计, 局本级 and 全区合计 for one scope. */
 function summarySheet(wb: ExcelJS.Workbook, doc: QuarterDocument, scope: Scope, name: string, title: string, period: string): void {
   const figures = figureColumns(doc);
-  const columns: Column[] = [
-    { header: '序号', format: 'count', width: 6, align: 'center' },
-    { header: '单位', width: 14 },
-    ...figures.map((f) => f.column),
-  ];
+  const columns: Column[] = [{ header: '序号', format: 'count', width: 6, align: 'center' }, { header: '单位', width: 14 }, ...figures.map((f) => f.column)];
   let n = 0;
   const rows: TableRow[] = doc.rows.map((r) => {
     const values = figures.map((f) => f.value(r, scope));
@@ -122,7 +118,15 @@ function summarySheet(wb: ExcelJS.Workbook, doc: QuarterDocument, scope: Scope, 
     };
   });
   const overHundred = rows.some((r) => r.notes?.some(Boolean));
-  addTableSheet(wb, { name, title, subtitle: subtitle(period, doc.asOf, doc.generatedAt), columns, rows, freezeColumns: 2, notes: summaryNotes(doc, overHundred) });
+  addTableSheet(wb, {
+    name,
+    title,
+    subtitle: subtitle(period, doc.asOf, doc.generatedAt),
+    columns,
+    rows,
+    freezeColumns: 2,
+    notes: summaryNotes(doc, overHundred),
+  });
 }
 
 /** Per figure column, the cell comment of a rate over 100% (why it can be), or nothing. */
@@ -148,9 +152,10 @@ function bureauSheet(wb: ExcelJS.Workbook, doc: QuarterDocument, title: string, 
   ];
   const rows: TableRow[] = [];
   const merges: { row: number; col: number; rows: number; cols: number }[] = [];
-  const total = (scope: Scope) => Object.fromEntries(doc.bureauColumns.map((c) => [c.metric, doc.bureauRows.reduce((a, r) => a + (r[scope][c.metric] ?? 0), 0)]));
+  const total = (scope: Scope) =>
+    Object.fromEntries(doc.bureauColumns.map((c) => [c.metric, doc.bureauRows.reduce((a, r) => a + (r[scope][c.metric] ?? 0), 0)]));
   const units = [
-    ...doc.bureauRows.map((r, i) => ({ seq: i + 1 as number | null, unit: r.unit, figures: { quarter: r.quarter, yearToDate: r.yearToDate }, total: false })),
+    ...doc.bureauRows.map((r, i) => ({ seq: (i + 1) as number | null, unit: r.unit, figures: { quarter: r.quarter, yearToDate: r.yearToDate }, total: false })),
     { seq: null, unit: '合计', figures: { quarter: total('quarter'), yearToDate: total('yearToDate') }, total: true },
   ];
   for (const u of units) {

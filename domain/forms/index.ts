@@ -9,13 +9,7 @@ export * from './form-definition.js';
 export { townshipStatsForm, bureauMonthlyForm, penaltyCasesForm, hazardLedgerForm, caseReviewsForm };
 
 /** Every form the system knows, in reporting order. */
-export const forms: readonly FormDefinition[] = [
-  townshipStatsForm,
-  bureauMonthlyForm,
-  penaltyCasesForm,
-  hazardLedgerForm,
-  caseReviewsForm,
-];
+export const forms: readonly FormDefinition[] = [townshipStatsForm, bureauMonthlyForm, penaltyCasesForm, hazardLedgerForm, caseReviewsForm];
 
 /** Looks a form up by its code (`T1`). */
 export function formByCode(code: string): FormDefinition | undefined {

@@ -33,7 +33,9 @@ export function daysOverdueAt(h: string, d: string): string {
 }
 
 /** The ledger's fields an open hazard is listed with (when, where, what, until when): no person's data. */
-export const openHazardFields: readonly FieldDefinition[] = [found, 'inspected_entity', 'category', 'description', deadline].map((id) => fieldOf(hazardLedger, id));
+export const openHazardFields: readonly FieldDefinition[] = [found, 'inspected_entity', 'category', 'description', deadline].map((id) =>
+  fieldOf(hazardLedger, id),
+);
 
 /** The field open hazards are counted by on the 调度 (隐患类别). */
 export const openHazardCategory: FieldDefinition = fieldOf(hazardLedger, 'category');

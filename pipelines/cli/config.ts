@@ -24,7 +24,10 @@ export const configSchema = z
         timeoutSeconds: z.number().positive().default(300),
         allowedHosts: z.array(z.string().min(1)).default([]),
         label: z.string().min(1).optional(),
-        tokenEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).optional(),
+        tokenEnv: z
+          .string()
+          .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+          .optional(),
         maxConsecutiveFailures: z.number().int().positive().default(3),
       })
       .strict()

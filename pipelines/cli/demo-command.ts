@@ -55,13 +55,33 @@ export async function runDemo(dirArg: string, out: (line: string) => void): Prom
     const registry = UnitRegistry.sample();
     // The personal strings once, for the notices and the outputs alike.
     const personal = await loadPersonalStrings(warehouse);
-    const built = await build({ warehouse, outDir: join(dir, 'out'), year: 2024, generatedAt: new Date().toISOString(), asOf, issuer: registry.bureau, personal, publishers: await defaultPublishers() });
+    const built = await build({
+      warehouse,
+      outDir: join(dir, 'out'),
+      year: 2024,
+      generatedAt: new Date().toISOString(),
+      asOf,
+      issuer: registry.bureau,
+      personal,
+      publishers: await defaultPublishers(),
+    });
     out(`已生成输出：${built.files.length} 个文件（数据截至 ${asOf}，即年度报告起草时）`);
-    const notices = await writeNoticeSet(noticesFolder(join(dir, 'reports'), asOf), await composeNotices(warehouse, { asOf, issuer: registry.bureau, personal }));
+    const notices = await writeNoticeSet(
+      noticesFolder(join(dir, 'reports'), asOf),
+      await composeNotices(warehouse, { asOf, issuer: registry.bureau, personal }),
+    );
     out(noticesReport(notices).join('\n'));
-    const { columns, rows } = await queryRows(warehouse, 'SELECT scope AS 范围, label AS 指标, value AS 数值 FROM year_figures WHERE year = 2024 ORDER BY scope DESC, position');
+    const { columns, rows } = await queryRows(
+      warehouse,
+      'SELECT scope AS 范围, label AS 指标, value AS 数值 FROM year_figures WHERE year = 2024 ORDER BY scope DESC, position',
+    );
     out('\n2024 年主要数字（year_figures）：');
-    out(formatTable(columns, rows.map((r) => ({ ...r, 范围: r['范围'] === 'bureau' ? '局本级' : '镇街' }))));
+    out(
+      formatTable(
+        columns,
+        rows.map((r) => ({ ...r, 范围: r['范围'] === 'bureau' ? '局本级' : '镇街' })),
+      ),
+    );
     out(`\n用时 ${((performance.now() - started) / 1000).toFixed(1)} 秒。接下来可以看：`);
     out(`  数据仓库   ${warehousePath}`);
     out(`  查询示例   npx firestat sql --warehouse ${warehousePath} "SELECT * FROM year_figures"`);

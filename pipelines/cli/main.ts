@@ -168,7 +168,9 @@ async function runNightly(opts: IngestOpts & BuildOpts, withBuild: boolean, sign
   }
   if (http && http.lastReport.listed > 0) {
     const r = http.lastReport;
-    process.stdout.write(`文件清单：${r.listed} 个文件 — 下载 ${r.downloaded.length}（续传 ${r.resumed.length}），已有 ${r.reused.length}，暂未取到 ${r.skipped.length}（下次重试），拒收 ${r.refused.length}\n`);
+    process.stdout.write(
+      `文件清单：${r.listed} 个文件 — 下载 ${r.downloaded.length}（续传 ${r.resumed.length}），已有 ${r.reused.length}，暂未取到 ${r.skipped.length}（下次重试），拒收 ${r.refused.length}\n`,
+    );
     for (const s of r.skipped) process.stdout.write(`  暂未取到  ${printable(s.name)}：${printable(s.reason)}\n`);
   }
 }
@@ -192,47 +194,52 @@ program
   .addOption(new Option('--format <format>', '输出格式').choices(['table', 'csv', 'json', 'markdown']).default('table'))
   .option('--history <file>', '交互式终端的历史记录文件（默认 ~/.firestat_history，或环境变量 FIRESTAT_HISTORY）')
   .option('--no-history', '交互式终端不保存历史记录')
-  .option('--as-of <date>', '调度视图（submission_status、hazards_open，及由此计算的 township_ranking）的数据截至日 YYYY-MM-DD（默认北京时间今天，与 firestat build 相同）')
+  .option(
+    '--as-of <date>',
+    '调度视图（submission_status、hazards_open，及由此计算的 township_ranking）的数据截至日 YYYY-MM-DD（默认北京时间今天，与 firestat build 相同）',
+  )
   .option(
     '--allow-files <dir>',
     '允许 SQL 读写这个目录中的文件（如 read_parquet 读取导出的 Parquet）；可给出多次。默认 SQL 不能访问数据仓库以外的任何文件',
     (dir: string, dirs: string[] = []) => [...dirs, dir],
   )
-  .action(async (query: string | undefined, opts: { warehouse?: string; format: SqlFormat; history?: string | false; allowFiles?: string[]; asOf?: string }) => {
-    const cfg = config();
-    await checkDateOptions(opts);
-    const path = opts.warehouse ?? cfg.warehouse;
-    if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
-    const { sqlSandbox, SandboxError } = await import('./sql-command.js');
-    let sandbox: { allowedDirectories: string[] };
-    try {
-      sandbox = sqlSandbox(path, opts.allowFiles ?? []);
-    } catch (e) {
-      throw e instanceof SandboxError ? new ConfigError(e.message) : e;
-    }
-    const { walFiles } = await import('../../warehouse/working-copy.js');
-    if (walFiles(path).some((f) => existsSync(f))) {
-      process.stderr.write(
-        `firestat: 注意：数据仓库旁有其他程序留下的 WAL 文件（${path}.wal），DuckDB 打开时会应用其中未写回的修改，查询结果不是 firestat 发布的数据；firestat check 会报告它，下次 firestat run 发布时移除它\n`,
-      );
-    }
-    if (query === undefined) {
-      const { startSqlRepl } = await import('./repl.js');
-      await startSqlRepl({
-        warehousePath: path,
-        format: opts.format,
-        sandbox,
-        ...(opts.asOf ? { asOf: opts.asOf } : {}),
-        ...(opts.history === false ? { historyFile: null } : typeof opts.history === 'string' ? { historyFile: opts.history } : {}),
-      });
-      return;
-    }
-    // One query, or a dot-command (.tables, .schema 名称) printed as the terminal prints it.
-    const { runSqlOnce } = await import('./repl.js');
-    const result = await runSqlOnce({ warehousePath: path, query, format: opts.format, sandbox, ...(opts.asOf ? { asOf: opts.asOf } : {}) });
-    if (!result.ok) throw new SqlError(result.error);
-    process.stdout.write(result.output);
-  });
+  .action(
+    async (query: string | undefined, opts: { warehouse?: string; format: SqlFormat; history?: string | false; allowFiles?: string[]; asOf?: string }) => {
+      const cfg = config();
+      await checkDateOptions(opts);
+      const path = opts.warehouse ?? cfg.warehouse;
+      if (!existsSync(path)) throw new ConfigError(`数据仓库文件不存在：${path}（请先运行 firestat ingest）`);
+      const { sqlSandbox, SandboxError } = await import('./sql-command.js');
+      let sandbox: { allowedDirectories: string[] };
+      try {
+        sandbox = sqlSandbox(path, opts.allowFiles ?? []);
+      } catch (e) {
+        throw e instanceof SandboxError ? new ConfigError(e.message) : e;
+      }
+      const { walFiles } = await import('../../warehouse/working-copy.js');
+      if (walFiles(path).some((f) => existsSync(f))) {
+        process.stderr.write(
+          `firestat: 注意：数据仓库旁有其他程序留下的 WAL 文件（${path}.wal），DuckDB 打开时会应用其中未写回的修改，查询结果不是 firestat 发布的数据；firestat check 会报告它，下次 firestat run 发布时移除它\n`,
+        );
+      }
+      if (query === undefined) {
+        const { startSqlRepl } = await import('./repl.js');
+        await startSqlRepl({
+          warehousePath: path,
+          format: opts.format,
+          sandbox,
+          ...(opts.asOf ? { asOf: opts.asOf } : {}),
+          ...(opts.history === false ? { historyFile: null } : typeof opts.history === 'string' ? { historyFile: opts.history } : {}),
+        });
+        return;
+      }
+      // One query, or a dot-command (.tables, .schema 名称) printed as the terminal prints it.
+      const { runSqlOnce } = await import('./repl.js');
+      const result = await runSqlOnce({ warehousePath: path, query, format: opts.format, sandbox, ...(opts.asOf ? { asOf: opts.asOf } : {}) });
+      if (!result.ok) throw new SqlError(result.error);
+      process.stdout.write(result.output);
+    },
+  );
 
 program
   .command('docs')
@@ -317,7 +324,15 @@ interface BuildOpts {
 async function runBuild(opts: BuildOpts): Promise<void> {
   const cfg = config();
   await checkDateOptions(opts);
-  const [{ Warehouse }, { build }, { shanghaiDate }, { acquireRunLock }, { clearForeignWal, walFiles, warehouseIdentity }, { RunFailedError }, { failureLine }] = await Promise.all([
+  const [
+    { Warehouse },
+    { build },
+    { shanghaiDate },
+    { acquireRunLock },
+    { clearForeignWal, walFiles, warehouseIdentity },
+    { RunFailedError },
+    { failureLine },
+  ] = await Promise.all([
     import('../../warehouse/warehouse.js'),
     import('../../dashboards/build.js'),
     import('../../domain/clock.js'),
@@ -340,7 +355,9 @@ async function runBuild(opts: BuildOpts): Promise<void> {
   try {
     if (lock) await clearForeignWal(path);
     else if (walFiles(path).some((f) => existsSync(f))) {
-      throw new RunFailedError(`数据仓库旁有其他程序留下的 WAL 文件（${path}.wal），其中的修改不是 firestat 写入的；请由运行 firestat run 的用户处理后再生成输出`);
+      throw new RunFailedError(
+        `数据仓库旁有其他程序留下的 WAL 文件（${path}.wal），其中的修改不是 firestat 写入的；请由运行 firestat run 的用户处理后再生成输出`,
+      );
     }
     const now = new Date();
     const asOf = opts.asOf ?? shanghaiDate(now);
@@ -351,7 +368,16 @@ async function runBuild(opts: BuildOpts): Promise<void> {
     const warehouse = await Warehouse.open({ path, readOnly: true, sandbox: {} });
     let result: import('../../dashboards/build.js').BuildResult;
     try {
-      result = await build({ warehouse, outDir, year, generatedAt: now.toISOString(), asOf, issuer: (await configuredRegistry()).bureau, publishers: await publishers(), warehouseIdentity: identity });
+      result = await build({
+        warehouse,
+        outDir,
+        year,
+        generatedAt: now.toISOString(),
+        asOf,
+        issuer: (await configuredRegistry()).bureau,
+        publishers: await publishers(),
+        warehouseIdentity: identity,
+      });
     } finally {
       await warehouse.close();
     }
@@ -410,7 +436,9 @@ withNightlyOptions(program.command('schedule'))
 
 program
   .command('notices')
-  .description('写出催报通知：每个单位一份（被退回待重报的文件及原因、截止日已过仍未报送的报表、7 日内到期尚未收到的报表），可直接转发微信；另写一份领导汇总。只读数据仓库')
+  .description(
+    '写出催报通知：每个单位一份（被退回待重报的文件及原因、截止日已过仍未报送的报表、7 日内到期尚未收到的报表），可直接转发微信；另写一份领导汇总。只读数据仓库',
+  )
   .option('--warehouse <file>', 'DuckDB 数据仓库文件（默认 data/warehouse.duckdb）')
   .option('--as-of <date>', '截至日期 YYYY-MM-DD，据此判断逾期、未报和即将到期（默认北京时间今天）')
   .option('--out <dir>', '写入的目录（默认退回说明目录下的 催报通知/<日期>/；整个目录按本次结果替换）')
@@ -453,7 +481,9 @@ program
         clock: systemClock,
         lockWaitMs: cfg.lockWaitSeconds * 1000,
       });
-      process.stdout.write(`已登记：下一次运行（firestat run 或 firestat ingest）将重新读取 ${printable(r.path)}${r.submissionId !== null ? `（编号 ${r.submissionId}）` : ''}\n`);
+      process.stdout.write(
+        `已登记：下一次运行（firestat run 或 firestat ingest）将重新读取 ${printable(r.path)}${r.submissionId !== null ? `（编号 ${r.submissionId}）` : ''}\n`,
+      );
     } catch (e) {
       throw e instanceof ReprocessError ? new ConfigError(e.message) : e;
     }
@@ -519,11 +549,14 @@ program
     const year = Number(opts.year ?? shanghaiDate(new Date()).slice(0, 4));
     if (!Number.isInteger(year) || year < 2000 || year > 2099) throw new ConfigError(`--year 应为 2000–2099 之间的年份，收到 ${opts.year}`);
     const selected = opts.form
-      ? opts.form.split(/[,，\s]+/).filter(Boolean).map((code) => {
-          const f = formByCode(code.toUpperCase());
-          if (!f) throw new ConfigError(`未知的报表 ${code}（可选：${forms.map((x) => x.code).join('、')}）`);
-          return f;
-        })
+      ? opts.form
+          .split(/[,，\s]+/)
+          .filter(Boolean)
+          .map((code) => {
+            const f = formByCode(code.toUpperCase());
+            if (!f) throw new ConfigError(`未知的报表 ${code}（可选：${forms.map((x) => x.code).join('、')}）`);
+            return f;
+          })
       : forms;
     const registry = cfg.units ? UnitRegistry.fromFile(cfg.units) : UnitRegistry.sample();
     const written = await writeTemplates({ outDir: opts.out, registry, year, forms: selected });

@@ -219,7 +219,14 @@ async function dotCommand(warehouse: Warehouse, line: string, format: SqlFormat,
       }
       case '.tables': {
         const catalog = await readCatalog(warehouse);
-        return { rendered: true, text: render(format, ['名称', '类别', '说明'], catalog.map((r) => ({ 名称: r.name, 类别: kindLabel(r), 说明: r.comment ?? '' }))) };
+        return {
+          rendered: true,
+          text: render(
+            format,
+            ['名称', '类别', '说明'],
+            catalog.map((r) => ({ 名称: r.name, 类别: kindLabel(r), 说明: r.comment ?? '' })),
+          ),
+        };
       }
       case '.schema': {
         const wanted = args[0]?.replace(/^"|"$/g, '');
@@ -228,7 +235,11 @@ async function dotCommand(warehouse: Warehouse, line: string, format: SqlFormat,
         if (!relation) return { failed: true, text: `错误：没有名为 “${wanted}” 的表或视图；输入 .tables 查看所有名称` };
         return {
           rendered: true,
-          text: `${relation.name}（${relation.kind === 'view' ? '视图' : '表'}）：${relation.comment ?? '（无说明）'}\n${render(format, ['列', '类型', '说明'], relation.columns.map((c) => ({ 列: c.name, 类型: c.type, 说明: c.comment ?? '' })))}`,
+          text: `${relation.name}（${relation.kind === 'view' ? '视图' : '表'}）：${relation.comment ?? '（无说明）'}\n${render(
+            format,
+            ['列', '类型', '说明'],
+            relation.columns.map((c) => ({ 列: c.name, 类型: c.type, 说明: c.comment ?? '' })),
+          )}`,
         };
       }
       default:
@@ -259,7 +270,9 @@ function loadHistory(file: string | null): string[] {
   if (!file) return [];
   let lines: string[];
   try {
-    lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+    lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim() !== '');
   } catch {
     return [];
   }
@@ -339,7 +352,7 @@ export async function runRepl(options: ReplOptions): Promise<ReplResult> {
 
   rl.on('SIGINT', () => {
     if (running) {
-      warehouse.connection.interrupt();
+      warehouse.duckdb.interrupt();
       return;
     }
     buffer = '';

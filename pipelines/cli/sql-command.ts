@@ -25,7 +25,9 @@ export function sqlSandbox(warehousePath: string, dirs: readonly string[]): { al
       throw new SandboxError(`--allow-files 指定的目录不存在或不是目录：${d}`);
     }
     if (warehouseDir === real || warehouseDir.startsWith(real + sep)) {
-      throw new SandboxError(`--allow-files 不能指定数据仓库所在的目录（${d} 包含 ${warehousePath}），以免 SQL 改写数据仓库；请指定导出目录本身，如 --allow-files ${resolve(warehouseDir, 'parquet')}`);
+      throw new SandboxError(
+        `--allow-files 不能指定数据仓库所在的目录（${d} 包含 ${warehousePath}），以免 SQL 改写数据仓库；请指定导出目录本身，如 --allow-files ${resolve(warehouseDir, 'parquet')}`,
+      );
     }
     for (const p of [abs, real]) allowed.add(p.endsWith(sep) ? p : p + sep);
   }
@@ -51,8 +53,13 @@ export function render(format: SqlFormat, columns: readonly string[], rows: read
     case 'markdown': {
       // Text for a document or a terminal: a line break would end the table row, `|` a cell, and a
       // control character (an escape sequence in a file name) is shown escaped as in `table`.
-      const esc = (v: unknown) => printable((v === null || v === undefined ? '' : String(typeof v === 'object' ? JSON.stringify(v) : v)).replace(/\r?\n|\r/g, ' ')).replace(/\|/g, '\\|');
-      return [`| ${columns.map(esc).join(' | ')} |`, `|${columns.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${columns.map((c) => esc(r[c])).join(' | ')} |`)].join('\n');
+      const esc = (v: unknown) =>
+        printable((v === null || v === undefined ? '' : String(typeof v === 'object' ? JSON.stringify(v) : v)).replace(/\r?\n|\r/g, ' ')).replace(/\|/g, '\\|');
+      return [
+        `| ${columns.map(esc).join(' | ')} |`,
+        `|${columns.map(() => ' --- ').join('|')}|`,
+        ...rows.map((r) => `| ${columns.map((c) => esc(r[c])).join(' | ')} |`),
+      ].join('\n');
     }
     default:
       return formatTable(columns, rows);

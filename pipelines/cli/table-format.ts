@@ -20,7 +20,10 @@ export function formatTable(columns: readonly string[], rows: readonly Record<st
   const heads = columns.map((c) => printable(c));
   const widths = heads.map((c, i) => Math.max(displayWidth(c), ...cells.map((row) => displayWidth(row[i]!))));
   const line = (vals: readonly string[], header: boolean) =>
-    vals.map((v, i) => pad(v, widths[i]!, !header && numeric[i]!)).join('  ').trimEnd();
+    vals
+      .map((v, i) => pad(v, widths[i]!, !header && numeric[i]!))
+      .join('  ')
+      .trimEnd();
   const out = [line(heads, true), widths.map((w) => '-'.repeat(w)).join('  ')];
   for (const row of cells) out.push(line(row, false));
   out.push(`(${rows.length} 行)`);
@@ -52,5 +55,7 @@ export const CSV_EOL = '\r\n';
  */
 export function formatCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
   const esc = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  return [columns.map((c) => esc(neutraliseFormula(c))).join(','), ...rows.map((r) => columns.map((c) => esc(neutraliseFormula(r[c]))).join(','))].join(CSV_EOL);
+  return [columns.map((c) => esc(neutraliseFormula(c))).join(','), ...rows.map((r) => columns.map((c) => esc(neutraliseFormula(r[c]))).join(','))].join(
+    CSV_EOL,
+  );
 }

@@ -4,20 +4,21 @@ import { basename } from 'node:path';
 import { shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import { forms } from '../../domain/forms/index.js';
 import { periodKind, periodLabel, quarterOf, quarterOfMonth, type Period } from '../../domain/periods.js';
-import type { UnitRegistry } from '../../domain/units.js';
-import { readerFor } from '../../sources/readers/index.js';
+import type { Unit, UnitRegistry } from '../../domain/units.js';
+import type { FormDefinition } from '../../domain/forms/form-definition.js';
+import { readerFor, type ReaderChoice } from '../../sources/readers/index.js';
 import { SNIFF_BYTES } from '../../sources/readers/sniff.js';
 import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader.js';
 import type { Source, SourceFile } from '../../sources/source.js';
 import { FactWriter } from '../../warehouse/load/fact-writer.js';
-import { CsvBulkTimeout, prepareCsvBulk } from './csv-bulk/csv-bulk-load.js';
+import { CsvBulkTimeout, prepareCsvBulk, type CsvBulkPlan } from './csv-bulk/csv-bulk-load.js';
 import { anyRules, maxAttempts, SubmissionStore, type RunCounts, type SeenOutcome } from '../../warehouse/load/submission-store.js';
 import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
 import { HeaderMatcher } from '../normalize/header-matcher.js';
 import { ProblemList, splitTechnical, type Problem } from '../parse/problem.js';
-import { SubmissionParser, type ParsedRecord } from '../parse/submission-parser.js';
-import { guessFromPath } from '../parse/statements.js';
+import { SubmissionParser, type ParsedRecord, type ParsedSubmission } from '../parse/submission-parser.js';
+import { guessFromPath } from '../parse/stated-unit-period.js';
 import { refusalFolder, refusalReason, writeRefusalReport, type RefusalReportInput } from './refusal-report.js';
 import { acceptedNotice, acceptedPlacements, type Placement } from '../review/placements.js';
 
@@ -163,7 +164,17 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
         outcome = { path: file.path, status: 'unchanged' };
       } else {
         const reprocess = memory.reprocessRequested(file.path);
-        outcome = await ingestFile(file, { ...options, store, runId, matcher, rules, placements, receivedAt: received.get(file)!, attempt: memory.failures(identity) + 1, reprocess });
+        outcome = await ingestFile(file, {
+          ...options,
+          store,
+          runId,
+          matcher,
+          rules,
+          placements,
+          receivedAt: received.get(file)!,
+          attempt: memory.failures(identity) + 1,
+          reprocess,
+        });
         await store.rememberFile({
           ...identity,
           sha256: outcome.sha256 ?? null,
@@ -228,8 +239,77 @@ function factPeriod(record: ParsedRecord): { year: number; quarter: number; mont
   return { year: p.year, quarter: quarterOf(p) ?? quarterOfMonth(p.toMonth), month: kind === 'month' ? p.fromMonth : null };
 }
 
+/** One file in hand: its submission number (kept whether it is loaded or refused), the columns every outcome shares, its problems so far. */
+interface FileJob {
+  readonly file: SourceFile;
+  readonly ctx: FileContext;
+  readonly submissionId: number;
+  /** When the file counts as received, as a Beijing timestamp. */
+  readonly receivedAt: string;
+  /** The `submissions` columns a loaded and a refused file alike record. */
+  readonly base: { run_id: number; path: string; bytes: number; modified_at: string; received_at: string };
+  /** Milliseconds since the file was taken in hand. */
+  readonly elapsed: () => number;
+  /** The problems a refusal lists (the parser's, once it ran). */
+  problems: ProblemList;
+}
+
+/** What was found of a file before it was refused, to file the refusal under. */
+interface Found {
+  form?: string;
+  formName?: string;
+  unit?: { name: string; code: string };
+  period?: Period;
+  sha256?: string;
+  sheets?: string[];
+  /** What the names and titles said where the contents did not settle it. */
+  guess?: { unit?: { name: string; code: string }; period?: Period };
+}
+
+/**
+ * Loads one file whole or refuses it, deciding in this order: what the source says of it and its
+ * size; its bytes (read before with the same rules: `unchanged`); its format; then its contents
+ * (see {@link readAndLoad}).
+ */
 async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutcome> {
-  const { store, warehouse, clock } = ctx;
+  const job = await takeInHand(file, ctx);
+  const limits = ctx.limits ?? defaultReadLimits;
+  const unread = refusedUnread(file, limits);
+  if (unread) {
+    job.problems.add(unread.problem);
+    return refuse(job, undefined, unread.status);
+  }
+  let sha256: string;
+  let head: Buffer;
+  try {
+    ({ sha256, head } = await sha256Of(file));
+  } catch (e) {
+    // An I/O error is the disk's or the network share's, not the sender's: tried again later.
+    job.problems.add({
+      severity: 'error',
+      code: 'unreadable',
+      message: '文件无法打开：读取磁盘或网络共享上的文件时出错',
+      detail: e instanceof Error ? e.message : String(e),
+    });
+    return refuse(job, undefined, 'failed');
+  }
+  if (!ctx.reprocess) {
+    const sameAs = await ctx.store.contentSeen(sha256, file.path, ctx.rules);
+    if (sameAs) return { path: file.path, status: 'unchanged', sha256, sameAs };
+  }
+
+  const reader = await readerFor(file, head);
+  if ('refusal' in reader) {
+    // The reader's own (English) words, if any, are technical detail.
+    const { message, detail } = splitTechnical(reader.refusal);
+    job.problems.add({ severity: 'error', code: 'unsupported_format', message, ...(detail ? { detail } : {}) });
+    return refuse(job, { sha256 });
+  }
+  return readAndLoad(job, sha256, reader, limits);
+}
+
+/** Takes a file in hand: its submission number, the columns every outcome records, and the clock for its duration. */
+async function takeInHand(file: SourceFile, ctx: FileContext): Promise<FileJob> {
   const receivedAt = shanghaiTimestamp(ctx.receivedAt);
   const base = {
     run_id: ctx.runId,
@@ -238,275 +318,424 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     modified_at: shanghaiTimestamp(file.modifiedAt),
     received_at: receivedAt,
   };
-  const submissionId = await store.nextSubmissionId();
+  const submissionId = await ctx.store.nextSubmissionId();
   const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  let problems = new ProblemList();
+  return { file, ctx, submissionId, receivedAt, base, elapsed: () => Math.round(performance.now() - started), problems: new ProblemList() };
+}
 
-  const refuse = async (found?: {
-    form?: string;
-    formName?: string;
-    unit?: { name: string; code: string };
-    period?: Period;
-    sha256?: string;
-    sheets?: string[];
-    /** What the names and titles said where the contents did not settle it. */
-    guess?: { unit?: { name: string; code: string }; period?: Period };
-  }, status: 'rejected' | 'failed' = 'rejected', copy = false): Promise<FileOutcome> => {
-    // What the contents did not say, the titles or the path may: the 调度 matrix files the
-    // refusal under it (marked as a guess), so it shows 退回 rather than 未报.
-    const fromPath = guessFromPath(file.path, ctx.registry, forms);
-    const unit = found?.unit ?? found?.guess?.unit ?? fromPath.unit;
-    const period = found?.period ?? found?.guess?.period ?? fromPath.period;
-    const parsed = {
-      ...found,
-      ...(!found?.form && fromPath.form ? { form: fromPath.form.code, formName: `${fromPath.form.code} ${fromPath.form.name}` } : {}),
-      ...(unit ? { unit } : {}),
-      ...(period ? { period } : {}),
-    };
-    const guessed = (!found?.form && !!fromPath.form) || (!found?.unit && !!unit) || (!found?.period && !!period);
-    let reason = refusalReason(problems.items, problems.omittedCount);
-    if (status === 'failed') {
-      // Not the sender's doing: no refusal report for them; the reason, for the administrator, says
-      // what went wrong (the technical detail) and what happens next.
-      const details = problems.items.filter((p) => p.severity === 'error' && p.detail).map((p) => p.detail);
-      if (details.length) reason += `（技术信息：${details.join('；').slice(0, 300)}）`;
-      reason +=
-        ctx.attempt >= maxAttempts
-          ? `（已连续 ${ctx.attempt} 次处理失败，不再自动重试；排除原因后可运行 firestat reprocess --submission ${submissionId} 重新读取）`
-          : `（第 ${ctx.attempt} 次处理失败，以后的运行会自动重试，最多 ${maxAttempts} 次）`;
-    }
-    let reportPath: string | null = null;
-    let markedCopyPath: string | undefined;
-    if (status === 'rejected') {
-      const report: RefusalReportInput = {
-        submissionId,
-        path: file.path,
-        receivedAt,
-        ...(parsed?.formName ? { formName: parsed.formName } : {}),
-        ...(parsed?.unit ? { unit: parsed.unit.name } : {}),
-        ...(period ? { period: periodLabel(period) } : {}),
-        problems: problems.items,
-        omitted: problems.omittedCount,
-      };
-      const folder = refusalFolder(ctx.reportsDir, report);
-      // The text report first: whatever becomes of the marked copy, the refusal is explained.
-      reportPath = await writeRefusalReport(folder, report);
-      if (copy) {
-        const written = await markedCopy(folder, file, report);
-        if (written.path) markedCopyPath = written.path;
-        if (written.path || written.failure) {
-          await writeRefusalReport(folder, { ...report, ...(written.path ? { markedCopy: basename(written.path) } : {}), ...(written.failure ? { technical: [written.failure] } : {}) });
-        }
-      }
-    }
-    await store.insert(
-      {
-        ...base,
-        submission_id: submissionId,
-        sha256: parsed?.sha256 ?? '',
-        loaded_at: shanghaiTimestamp(clock()),
-        unit: parsed?.unit?.name ?? null,
-        unit_code: parsed?.unit?.code ?? null,
-        form: parsed?.form ?? null,
-        ...periodColumns(period),
-        status,
-        rows: 0,
-        reason,
-        placement_guessed: guessed,
-        rules_fingerprint: ctx.rules,
-        sheets: parsed?.sheets ?? [],
-        report_path: reportPath,
-        duration_ms: elapsed(),
-      },
-      problems.items,
-    );
-    return {
-      path: file.path,
-      status,
-      submissionId,
-      reason,
-      ...(reportPath ? { reportPath } : {}),
-      ...(markedCopyPath ? { markedCopyPath } : {}),
-      ...(parsed?.sha256 ? { sha256: parsed.sha256 } : {}),
-      ...(parsed?.form ? { form: parsed.form } : {}),
-      ...(parsed?.unit ? { unit: parsed.unit.name } : {}),
-      ...(period ? { period: periodLabel(period) } : {}),
-    };
-  };
-
-  if (file.refusal) {
-    problems.add({ severity: 'error', code: 'source_refused', message: file.refusal });
-    return refuse();
-  }
-  if (file.failure) {
-    problems.add({ severity: 'error', code: 'source_failed', message: file.failure });
-    return refuse(undefined, 'failed');
-  }
-  const limits = ctx.limits ?? defaultReadLimits;
+/**
+ * Whether the file is refused before a byte is read: the source refused it (a link out of the inbox,
+ * an unsafe name: for good), could not hand it over (tried again), or it is larger than the limit.
+ */
+function refusedUnread(file: SourceFile, limits: ReadLimits): { problem: Problem; status: 'rejected' | 'failed' } | undefined {
+  if (file.refusal) return { problem: { severity: 'error', code: 'source_refused', message: file.refusal }, status: 'rejected' };
+  if (file.failure) return { problem: { severity: 'error', code: 'source_failed', message: file.failure }, status: 'failed' };
   if (file.bytes > limits.maxFileBytes) {
-    problems.add({ severity: 'error', code: 'too_large', message: `文件过大（${Math.round(file.bytes / 1048576)} MB），超过上限 ${Math.round(limits.maxFileBytes / 1048576)} MB。请拆分后报送` });
-    return refuse();
+    return {
+      problem: {
+        severity: 'error',
+        code: 'too_large',
+        message: `文件过大（${Math.round(file.bytes / 1048576)} MB），超过上限 ${Math.round(limits.maxFileBytes / 1048576)} MB。请拆分后报送`,
+      },
+      status: 'rejected',
+    };
   }
-  let sha256: string;
-  let head: Buffer;
-  try {
-    ({ sha256, head } = await sha256Of(file));
-  } catch (e) {
-    // An I/O error is the disk's or the network share's, not the sender's: tried again later.
-    problems.add({ severity: 'error', code: 'unreadable', message: '文件无法打开：读取磁盘或网络共享上的文件时出错', detail: e instanceof Error ? e.message : String(e) });
-    return refuse(undefined, 'failed');
-  }
-  if (!ctx.reprocess) {
-    const sameAs = await store.contentSeen(sha256, file.path, ctx.rules);
-    if (sameAs) return { path: file.path, status: 'unchanged', sha256, sameAs };
-  }
+  return undefined;
+}
 
-  const reader = await readerFor(file, head);
-  if ('refusal' in reader) {
-    // The reader's own (English) words, if any, are technical detail.
-    const { message, detail } = splitTechnical(reader.refusal);
-    problems.add({ severity: 'error', code: 'unsupported_format', message, ...(detail ? { detail } : {}) });
-    return refuse({ sha256 });
-  }
+/** How far a file got: still reading its contents, or writing them to the warehouse (an error then is the warehouse's). */
+type Stage = 'read' | 'write';
 
+/** What reading a file's contents needs inside its transaction. */
+interface ContentRead {
+  readonly parser: SubmissionParser;
+  /** DuckDB reads a large ledger CSV's body (see `csv-bulk/csv-bulk-load.ts`). */
+  readonly bulk: CsvBulkPlan | undefined;
+  readonly sha256: string;
+  /** `Date.now()` past which the file is stopped. */
+  readonly deadline: number;
+  stage: Stage;
+}
+
+/** What a loaded file became, as its transaction returns it. */
+interface Loaded {
+  readonly status: 'loaded' | 'replaced';
+  readonly replaced: number[];
+  readonly form: string;
+  readonly unit: string;
+  readonly period: string;
+  readonly rows: number;
+}
+
+/**
+ * Reads the contents and loads them in one transaction of the Kysely dialect, so a commit that DuckDB
+ * turned into a rollback is reported (as a write error), never taken for a load. Whether the file is
+ * loaded, refused for its contents, or failed for this run (timeout, heap guard, an error of the
+ * program or the warehouse) is decided here; a refusal is filed under what was found so far.
+ */
+async function readAndLoad(job: FileJob, sha256: string, reader: Extract<ReaderChoice, { load: unknown }>, limits: ReadLimits): Promise<FileOutcome> {
+  const { file, ctx } = job;
   const deadline = Date.now() + (ctx.maxSecondsPerFile ?? 120) * 1000;
   // The readers check the deadline inside the file too (XML and CSV chunks, formula evaluation).
-  const parserContext = { registry: ctx.registry, matcher: ctx.matcher, path: file.path, ...(ctx.placements.has(sha256) ? { placement: ctx.placements.get(sha256)! } : {}) };
+  const parserContext = {
+    registry: ctx.registry,
+    matcher: ctx.matcher,
+    path: file.path,
+    ...(ctx.placements.has(sha256) ? { placement: ctx.placements.get(sha256)! } : {}),
+  };
   const workbookReader = await reader.load();
   // A large ledger CSV: DuckDB reads the body, the same parser the rest (csv-bulk/csv-bulk-load.ts); else the JS path.
-  const bulk = await prepareCsvBulk({ file, reader: workbookReader, limits, deadline, connection: warehouse.connection, parserContext });
+  const bulk = await prepareCsvBulk({ file, reader: workbookReader, limits, deadline, connection: ctx.warehouse.duckdb, parserContext });
   const parser = bulk?.parser ?? new SubmissionParser(workbookReader.read(file, { ...limits, deadline }), parserContext);
-  /** What the parser found so far, to file a refusal under. */
-  const found = () => {
-    const r = parser.result;
-    return { sha256, sheets: r.sheets, ...(r.form ? { form: r.form.code, formName: `${r.form.code} ${r.form.name}` } : {}), ...(r.unit ? { unit: r.unit } : {}), ...(r.period ? { period: r.period } : {}), guess: r.guess };
-  };
-  // The file is loaded in one transaction of the Kysely dialect, so a commit that DuckDB turned
-  // into a rollback is reported (as a write error), never taken for a load.
-  let stage: 'read' | 'write' = 'read';
+  const read: ContentRead = { parser, bulk, sha256, deadline, stage: 'read' };
   try {
-    const loaded = await store.transaction(async (trx) => {
-      let writer: FactWriter | undefined;
-      try {
-        const cumulative: CumulativeRow[] = [];
-        for await (const record of bulk ? bulk.records() : parser.records()) {
-          if (Date.now() > deadline) throw new FileTimeout();
-          if (parser.result.problems.hasErrors) continue;
-          writer ??= await FactWriter.open(warehouse.connection, parser.result.form!);
-          const period = factPeriod(record);
-          writer.write(submissionId, { sheet: record.sheet, rowNumber: record.rowNumber, unit: record.unit, ...period, values: record.values });
-          for (const c of record.cumulative ?? []) cumulative.push({ sheet: record.sheet, rowNumber: record.rowNumber, cell: c.cell, unit: record.unit, ...period, metric: c.field, value: c.value });
-        }
-        // The reader stopped inside the file (deadline, heap guard): nothing about its contents, tried again later.
-        const codes = new Set(parser.result.problems.items.map((p) => p.code));
-        if (codes.has('read_timeout')) throw new FileTimeout();
-        if (codes.has('read_out_of_memory')) throw new ReadStopped();
-
-        const r = parser.result;
-        // The parser alone decides whether the contents refuse the file (its finish() says `incomplete`
-        // when no unit or period is settled); the same parser runs in the browser self-check.
-        if (r.problems.hasErrors) throw new Refusal('rejected');
-        if (!r.form || !r.unit || !r.period) {
-          throw new Refusal('failed', { severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: 'parser result without form, unit or period and without errors' });
-        }
-        stage = 'write';
-        const open = writer;
-        writer = undefined;
-        open?.close();
-        await bulk?.insert(submissionId);
-        const overlapping = await trx.overlapping(r.unit.code, r.form.code, r.period.year, r.period.fromMonth, r.period.toMonth);
-        const replaced: number[] = [];
-        let supersededBy: number | undefined;
-        for (const cur of overlapping) {
-          const contains = r.period.fromMonth <= cur.period_from && cur.period_to <= r.period.toMonth;
-          if (!contains) {
-            throw new Refusal('rejected', {
-              severity: 'error',
-              code: 'period_overlap',
-              message: `本文件的统计期间“${periodLabel(r.period)}”与已入库的文件“${cur.path}”（${periodLabel({ year: r.period.year, fromMonth: cur.period_from, toMonth: cur.period_to })}）部分重叠，数据会被重复计算。如需更正，请重新报送整个期间的数据`,
-            });
-          }
-          if (cur.received_at <= receivedAt) replaced.push(cur.submission_id);
-          else supersededBy = cur.submission_id;
-        }
-        const status = supersededBy === undefined ? ('loaded' as const) : ('replaced' as const);
-        // Lineage of a file let in by the analyst: which decision, what it stated (kept whatever the cap).
-        if (ctx.placements.has(sha256)) r.problems.items.push(acceptedNotice(ctx.placements.get(sha256)!));
-        await writeCumulative(warehouse.connection, submissionId, r.form.code, cumulative);
-        await trx.markReplaced(status === 'loaded' ? replaced : [], submissionId);
-        await trx.insert(
-          {
-            ...base,
-            submission_id: submissionId,
-            sha256,
-            loaded_at: shanghaiTimestamp(clock()),
-            unit: r.unit.name,
-            unit_code: r.unit.code,
-            form: r.form.code,
-            ...periodColumns(r.period),
-            status,
-            rows: r.rows,
-            reason: null,
-            placement_guessed: false,
-            rules_fingerprint: ctx.rules,
-            replaced_by: supersededBy ?? null,
-            sheets: r.sheets,
-            report_path: null,
-            duration_ms: elapsed(),
-          },
-          r.problems.items,
-          r.columns,
-        );
-        return { status, replaced, form: r.form.code, unit: r.unit.name, period: periodLabel(r.period), rows: r.rows };
-      } finally {
-        try {
-          writer?.close();
-        } catch {
-          /* the file is not loaded: the transaction's rollback discards whatever the appender held */
-        }
-      }
-    });
-    problems = parser.result.problems;
-    const warnings = problems.items.filter((p: Problem) => p.severity === 'warning').length;
-    return {
-      path: file.path,
-      status: loaded.status,
-      submissionId,
-      sha256,
-      form: loaded.form,
-      unit: loaded.unit,
-      period: loaded.period,
-      rows: loaded.rows,
-      ...(loaded.status === 'loaded' && loaded.replaced.length ? { replacedIds: loaded.replaced } : {}),
-      ...(warnings ? { warnings } : {}),
-    };
+    const loaded = await ctx.store.transaction((trx) => loadInTransaction(job, trx, read));
+    job.problems = parser.result.problems;
+    return loadedOutcome(job, sha256, loaded);
   } catch (e) {
-    problems = parser.result.problems;
+    job.problems = parser.result.problems;
     if (e instanceof Refusal) {
-      if (e.problem) problems.add(e.problem);
-      return refuse(found(), e.status, e.status === 'rejected');
+      if (e.problem) job.problems.add(e.problem);
+      return refuse(job, foundSoFar(parser, sha256), e.status, e.status === 'rejected');
     }
-    if ((stage === 'read' && e instanceof FileTimeout) || e instanceof CsvBulkTimeout) {
-      problems = withoutCode(problems, 'read_timeout');
-      problems.add({ severity: 'error', code: 'timeout', message: `文件处理超过 ${ctx.maxSecondsPerFile ?? 120} 秒仍未完成，已停止。请检查文件是否过大或损坏` });
-    } else if (stage === 'read' && e instanceof ReadStopped) {
-      // The reader's own problem (read_out_of_memory) says why.
-    } else if (stage === 'read') {
-      problems.add({ severity: 'error', code: 'internal', message: '处理该文件时程序出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
-    } else {
-      // The warehouse refused the write (disk full, a lock, a commit DuckDB aborted): nothing was kept.
-      problems.add({ severity: 'error', code: 'internal', message: '写入数据仓库时出错。文件已保留，请联系系统管理员', detail: e instanceof Error ? e.message : String(e) });
-    }
+    addFailure(job, e, read.stage);
     // A timeout or an error of the program says nothing about the file's contents: tried again
     // later. Filed under what was found so far, so the 调度 matrix shows it as 待处理.
-    return refuse(found(), 'failed');
+    return refuse(job, foundSoFar(parser, sha256), 'failed');
   } finally {
     await bulk?.dispose();
   }
 }
 
-function periodColumns(p: Period | undefined): { year: number | null; quarter: number | null; month: number | null; period_from: number | null; period_to: number | null } {
+/** What the parser found so far, to file a refusal under. */
+function foundSoFar(parser: SubmissionParser, sha256: string): Found {
+  const r = parser.result;
+  return {
+    sha256,
+    sheets: r.sheets,
+    ...(r.form ? { form: r.form.code, formName: `${r.form.code} ${r.form.name}` } : {}),
+    ...(r.unit ? { unit: r.unit } : {}),
+    ...(r.period ? { period: r.period } : {}),
+    guess: r.guess,
+  };
+}
+
+/**
+ * The transaction's work: stream the facts in, decide whether the contents refuse the file, then
+ * record the submission. Anything thrown rolls the transaction back (the fact writer's rows too).
+ */
+async function loadInTransaction(job: FileJob, trx: SubmissionStore, read: ContentRead): Promise<Loaded> {
+  const facts: { writer?: FactWriter } = {};
+  try {
+    const cumulative = await writeFacts(job, read, facts);
+    const contents = settledContents(read.parser);
+    read.stage = 'write';
+    const open = facts.writer;
+    delete facts.writer;
+    open?.close();
+    await read.bulk?.insert(job.submissionId);
+    return await recordSubmission(job, trx, contents, read.sha256, cumulative);
+  } finally {
+    try {
+      facts.writer?.close();
+    } catch {
+      /* the file is not loaded: the transaction's rollback discards whatever the appender held */
+    }
+  }
+}
+
+/**
+ * Streams the parser's records into the form's fact table for as long as the file has no errors, and
+ * collects the running totals written beside them (`1-9月累计`). Past the deadline: {@link FileTimeout}.
+ */
+async function writeFacts(job: FileJob, read: ContentRead, facts: { writer?: FactWriter }): Promise<CumulativeRow[]> {
+  const { parser, bulk, deadline } = read;
+  const cumulative: CumulativeRow[] = [];
+  for await (const record of bulk ? bulk.records() : parser.records()) {
+    if (Date.now() > deadline) throw new FileTimeout();
+    if (parser.result.problems.hasErrors) continue;
+    facts.writer ??= await FactWriter.open(job.ctx.warehouse.duckdb, parser.result.form!);
+    const period = factPeriod(record);
+    facts.writer.write(job.submissionId, { sheet: record.sheet, rowNumber: record.rowNumber, unit: record.unit, ...period, values: record.values });
+    for (const c of record.cumulative ?? [])
+      cumulative.push({ sheet: record.sheet, rowNumber: record.rowNumber, cell: c.cell, unit: record.unit, ...period, metric: c.field, value: c.value });
+  }
+  return cumulative;
+}
+
+/** A parser result that settles the file: its form, unit and period. */
+interface SettledContents {
+  readonly result: ParsedSubmission;
+  readonly form: FormDefinition;
+  readonly unit: Unit;
+  readonly period: Period;
+}
+
+/**
+ * Whether the contents, read to the end, let the file in: the reader stopped inside it (deadline, heap
+ * guard: nothing about its contents, tried again later), the parser found errors (refused — the parser
+ * alone decides, as in the browser self-check), or a result without form, unit or period (a program error).
+ */
+function settledContents(parser: SubmissionParser): SettledContents {
+  const codes = new Set(parser.result.problems.items.map((p) => p.code));
+  if (codes.has('read_timeout')) throw new FileTimeout();
+  if (codes.has('read_out_of_memory')) throw new ReadStopped();
+  const r = parser.result;
+  // The parser's finish() says `incomplete` when no unit or period is settled.
+  if (r.problems.hasErrors) throw new Refusal('rejected');
+  if (!r.form || !r.unit || !r.period) {
+    throw new Refusal('failed', {
+      severity: 'error',
+      code: 'internal',
+      message: '处理该文件时程序出错。文件已保留，请联系系统管理员',
+      detail: 'parser result without form, unit or period and without errors',
+    });
+  }
+  return { result: r, form: r.form, unit: r.unit, period: r.period };
+}
+
+/**
+ * Which current submissions of the same unit and form the file's period covers: those received no
+ * later it replaces; one received later supersedes it (the file is kept as `replaced`). A period that
+ * only partly overlaps a current one refuses the file.
+ */
+async function supersession(
+  trx: SubmissionStore,
+  contents: SettledContents,
+  receivedAt: string,
+): Promise<{ replaced: number[]; supersededBy: number | undefined }> {
+  const { unit, form, period } = contents;
+  const overlapping = await trx.overlapping(unit.code, form.code, period.year, period.fromMonth, period.toMonth);
+  const replaced: number[] = [];
+  let supersededBy: number | undefined;
+  for (const cur of overlapping) {
+    const contains = period.fromMonth <= cur.period_from && cur.period_to <= period.toMonth;
+    if (!contains) {
+      throw new Refusal('rejected', {
+        severity: 'error',
+        code: 'period_overlap',
+        message: `本文件的统计期间“${periodLabel(period)}”与已入库的文件“${cur.path}”（${periodLabel({ year: period.year, fromMonth: cur.period_from, toMonth: cur.period_to })}）部分重叠，数据会被重复计算。如需更正，请重新报送整个期间的数据`,
+      });
+    }
+    if (cur.received_at <= receivedAt) replaced.push(cur.submission_id);
+    else supersededBy = cur.submission_id;
+  }
+  return { replaced, supersededBy };
+}
+
+/** Records the loaded file: its running totals, what it replaces (or what supersedes it), its submission row, problems and columns. */
+async function recordSubmission(
+  job: FileJob,
+  trx: SubmissionStore,
+  contents: SettledContents,
+  sha256: string,
+  cumulative: readonly CumulativeRow[],
+): Promise<Loaded> {
+  const { ctx, submissionId } = job;
+  const { result: r, form, unit, period } = contents;
+  const { replaced, supersededBy } = await supersession(trx, contents, job.receivedAt);
+  const status = supersededBy === undefined ? ('loaded' as const) : ('replaced' as const);
+  // Lineage of a file let in by the analyst: which decision, what it stated (kept whatever the cap).
+  if (ctx.placements.has(sha256)) r.problems.items.push(acceptedNotice(ctx.placements.get(sha256)!));
+  await writeCumulative(ctx.warehouse.duckdb, submissionId, form.code, cumulative);
+  await trx.markReplaced(status === 'loaded' ? replaced : [], submissionId);
+  await trx.insert(
+    {
+      ...job.base,
+      submission_id: submissionId,
+      sha256,
+      loaded_at: shanghaiTimestamp(ctx.clock()),
+      unit: unit.name,
+      unit_code: unit.code,
+      form: form.code,
+      ...periodColumns(period),
+      status,
+      rows: r.rows,
+      reason: null,
+      placement_guessed: false,
+      rules_fingerprint: ctx.rules,
+      replaced_by: supersededBy ?? null,
+      sheets: r.sheets,
+      report_path: null,
+      duration_ms: job.elapsed(),
+    },
+    r.problems.items,
+    r.columns,
+  );
+  return { status, replaced, form: form.code, unit: unit.name, period: periodLabel(period), rows: r.rows };
+}
+
+/** The outcome of a loaded file: its warnings counted, the submissions it replaced listed. */
+function loadedOutcome(job: FileJob, sha256: string, loaded: Loaded): FileOutcome {
+  const warnings = job.problems.items.filter((p: Problem) => p.severity === 'warning').length;
+  return {
+    path: job.file.path,
+    status: loaded.status,
+    submissionId: job.submissionId,
+    sha256,
+    form: loaded.form,
+    unit: loaded.unit,
+    period: loaded.period,
+    rows: loaded.rows,
+    ...(loaded.status === 'loaded' && loaded.replaced.length ? { replacedIds: loaded.replaced } : {}),
+    ...(warnings ? { warnings } : {}),
+  };
+}
+
+/**
+ * Says why the file could not be processed this time: a timeout (the reader's own `read_timeout`
+ * said once, as the file's), the reader's heap guard (its own problem says it), an error of the
+ * program while reading, or the warehouse refusing the write (disk full, a lock, an aborted commit).
+ */
+function addFailure(job: FileJob, e: unknown, stage: Stage): void {
+  if ((stage === 'read' && e instanceof FileTimeout) || e instanceof CsvBulkTimeout) {
+    job.problems = withoutCode(job.problems, 'read_timeout');
+    job.problems.add({
+      severity: 'error',
+      code: 'timeout',
+      message: `文件处理超过 ${job.ctx.maxSecondsPerFile ?? 120} 秒仍未完成，已停止。请检查文件是否过大或损坏`,
+    });
+  } else if (stage === 'read' && e instanceof ReadStopped) {
+    // The reader's own problem (read_out_of_memory) says why.
+  } else if (stage === 'read') {
+    job.problems.add({
+      severity: 'error',
+      code: 'internal',
+      message: '处理该文件时程序出错。文件已保留，请联系系统管理员',
+      detail: e instanceof Error ? e.message : String(e),
+    });
+  } else {
+    // The warehouse refused the write (disk full, a lock, a commit DuckDB aborted): nothing was kept.
+    job.problems.add({
+      severity: 'error',
+      code: 'internal',
+      message: '写入数据仓库时出错。文件已保留，请联系系统管理员',
+      detail: e instanceof Error ? e.message : String(e),
+    });
+  }
+}
+
+/**
+ * Refuses the file (`rejected`: for what it holds, with a report for the clerk and, with `copy`, the
+ * marked-up copy; `failed`: not the sender's doing, tried again) and records the refusal, filed under
+ * {@link refusalPlace}.
+ */
+async function refuse(job: FileJob, found?: Found, status: 'rejected' | 'failed' = 'rejected', copy = false): Promise<FileOutcome> {
+  const { file, ctx, submissionId, problems } = job;
+  const { parsed, period, guessed } = refusalPlace(file.path, ctx.registry, found);
+  const reason = refusalReasonFor(job, status);
+  const written = status === 'rejected' ? await writeRefusalFiles(job, parsed, period, copy) : { reportPath: null };
+  await ctx.store.insert(
+    {
+      ...job.base,
+      submission_id: submissionId,
+      sha256: parsed?.sha256 ?? '',
+      loaded_at: shanghaiTimestamp(ctx.clock()),
+      unit: parsed?.unit?.name ?? null,
+      unit_code: parsed?.unit?.code ?? null,
+      form: parsed?.form ?? null,
+      ...periodColumns(period),
+      status,
+      rows: 0,
+      reason,
+      placement_guessed: guessed,
+      rules_fingerprint: ctx.rules,
+      sheets: parsed?.sheets ?? [],
+      report_path: written.reportPath,
+      duration_ms: job.elapsed(),
+    },
+    problems.items,
+  );
+  return {
+    path: file.path,
+    status,
+    submissionId,
+    reason,
+    ...(written.reportPath ? { reportPath: written.reportPath } : {}),
+    ...(written.markedCopyPath ? { markedCopyPath: written.markedCopyPath } : {}),
+    ...(parsed?.sha256 ? { sha256: parsed.sha256 } : {}),
+    ...(parsed?.form ? { form: parsed.form } : {}),
+    ...(parsed?.unit ? { unit: parsed.unit.name } : {}),
+    ...(period ? { period: periodLabel(period) } : {}),
+  };
+}
+
+/**
+ * Where a refused file is filed: what its contents said, else what its names and titles said, else
+ * what its path says — so the 调度 matrix shows 退回 rather than 未报 — and whether any of that is a guess.
+ */
+function refusalPlace(path: string, registry: UnitRegistry, found: Found | undefined): { parsed: Found; period: Period | undefined; guessed: boolean } {
+  const fromPath = guessFromPath(path, registry, forms);
+  const unit = found?.unit ?? found?.guess?.unit ?? fromPath.unit;
+  const period = found?.period ?? found?.guess?.period ?? fromPath.period;
+  const parsed = {
+    ...found,
+    ...(!found?.form && fromPath.form ? { form: fromPath.form.code, formName: `${fromPath.form.code} ${fromPath.form.name}` } : {}),
+    ...(unit ? { unit } : {}),
+    ...(period ? { period } : {}),
+  };
+  const guessed = (!found?.form && !!fromPath.form) || (!found?.unit && !!unit) || (!found?.period && !!period);
+  return { parsed, period, guessed };
+}
+
+/**
+ * The refusal's reason: the problems in one line; for a failure (not the sender's doing: no report
+ * for them) also, for the administrator, the technical detail and whether later runs try again.
+ */
+function refusalReasonFor(job: FileJob, status: 'rejected' | 'failed'): string {
+  const { problems, ctx, submissionId } = job;
+  let reason = refusalReason(problems.items, problems.omittedCount);
+  if (status === 'failed') {
+    const details = problems.items.filter((p) => p.severity === 'error' && p.detail).map((p) => p.detail);
+    if (details.length) reason += `（技术信息：${details.join('；').slice(0, 300)}）`;
+    reason +=
+      ctx.attempt >= maxAttempts
+        ? `（已连续 ${ctx.attempt} 次处理失败，不再自动重试；排除原因后可运行 firestat reprocess --submission ${submissionId} 重新读取）`
+        : `（第 ${ctx.attempt} 次处理失败，以后的运行会自动重试，最多 ${maxAttempts} 次）`;
+  }
+  return reason;
+}
+
+/** Writes the refusal's text report for the clerk and, with `copy`, the marked-up copy beside it (named in the report once made). */
+async function writeRefusalFiles(
+  job: FileJob,
+  parsed: Found,
+  period: Period | undefined,
+  copy: boolean,
+): Promise<{ reportPath: string | null; markedCopyPath?: string }> {
+  const { file, ctx, submissionId, problems } = job;
+  const report: RefusalReportInput = {
+    submissionId,
+    path: file.path,
+    receivedAt: job.receivedAt,
+    ...(parsed?.formName ? { formName: parsed.formName } : {}),
+    ...(parsed?.unit ? { unit: parsed.unit.name } : {}),
+    ...(period ? { period: periodLabel(period) } : {}),
+    problems: problems.items,
+    omitted: problems.omittedCount,
+  };
+  const folder = refusalFolder(ctx.reportsDir, report);
+  // The text report first: whatever becomes of the marked copy, the refusal is explained.
+  const reportPath = await writeRefusalReport(folder, report);
+  if (!copy) return { reportPath };
+  const written = await markedCopy(folder, file, report);
+  if (written.path || written.failure) {
+    await writeRefusalReport(folder, {
+      ...report,
+      ...(written.path ? { markedCopy: basename(written.path) } : {}),
+      ...(written.failure ? { technical: [written.failure] } : {}),
+    });
+  }
+  return { reportPath, ...(written.path ? { markedCopyPath: written.path } : {}) };
+}
+
+function periodColumns(p: Period | undefined): {
+  year: number | null;
+  quarter: number | null;
+  month: number | null;
+  period_from: number | null;
+  period_to: number | null;
+} {
   if (!p) return { year: null, quarter: null, month: null, period_from: null, period_to: null };
   return {
     year: p.year,

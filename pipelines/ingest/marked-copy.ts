@@ -89,7 +89,10 @@ export function markedCopyName(path: string): string {
   const base = basename(path.replace(/\\/g, '/'));
   const stem = base.replace(/\.[^.]*$/, '') || base;
   // eslint-disable-next-line no-control-regex
-  const safe = stem.replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_').replace(/[. ]+$/, '').slice(0, 120);
+  const safe = stem
+    .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
+    .replace(/[. ]+$/, '')
+    .slice(0, 120);
   return `退回-${safe || '报送文件'}.xlsx`;
 }
 
@@ -185,7 +188,10 @@ async function markedCopyBytes(input: MarkedCopyInput, limits: MarkedCopyLimits 
       built = undefined; // exceljs throws on some real packages: rebuild from what the reader read
     }
   }
-  built ??= rebuilt(ExcelJS, sheets.filter((s) => !isOldNotice(s.name, input.problems)));
+  built ??= rebuilt(
+    ExcelJS,
+    sheets.filter((s) => !isOldNotice(s.name, input.problems)),
+  );
   const { wb, notes } = built;
   const links = markProblems(built, input.problems, input.formName);
   const notice = addNoticeSheet(wb, input, notes, links);
@@ -249,12 +255,7 @@ async function readAll(file: ReadableFile, max: number): Promise<Buffer> {
  * Layout kept
  * -------------------------------------------------------------------------------------------- */
 
-async function keptLayout(
-  ExcelJS: typeof ExcelModule,
-  input: MarkedCopyInput,
-  sheets: readonly ReadSheet[],
-  limits: MarkedCopyLimits,
-): Promise<Built> {
+async function keptLayout(ExcelJS: typeof ExcelModule, input: MarkedCopyInput, sheets: readonly ReadSheet[], limits: MarkedCopyLimits): Promise<Built> {
   const buffer = await readAll(input.file, limits.maxLayoutBytes);
   // A zip bomb stays a zip bomb in exceljs: add up the declared sizes before anything is inflated.
   let inflated = 0;
@@ -378,10 +379,7 @@ function cleanDefinedNames(wb: ExcelJS.Workbook): void {
  * Rebuilt
  * -------------------------------------------------------------------------------------------- */
 
-function rebuilt(
-  ExcelJS: typeof ExcelModule,
-  sheets: readonly ReadSheet[],
-): Built {
+function rebuilt(ExcelJS: typeof ExcelModule, sheets: readonly ReadSheet[]): Built {
   const wb = new ExcelJS.Workbook();
   wb.creator = 'firestat';
   wb.created = new Date(Date.UTC(2000, 0, 1));
@@ -433,7 +431,11 @@ function rebuilt(
 /** A sheet name Excel accepts (≤ 31 characters, none of `[]:*?/\`), unique (case-insensitively) among `taken`. */
 function uniqueName(wanted: string, taken: ReadonlySet<string>): string {
   const lower = new Set([...taken].map((t) => t.toLowerCase()));
-  let base = wanted.replace(/[[\]:*?/\\]/g, '_').replace(/^'+|'+$/g, '').slice(0, 31) || '表';
+  let base =
+    wanted
+      .replace(/[[\]:*?/\\]/g, '_')
+      .replace(/^'+|'+$/g, '')
+      .slice(0, 31) || '表';
   if (base.toLowerCase() === 'history') base = `${base}_`;
   let name = base;
   for (let i = 2; lower.has(name.toLowerCase()); i++) name = `${base.slice(0, 31 - String(i).length - 2)}（${i}）`;
@@ -489,7 +491,10 @@ function markProblems({ wb, names, lastRow }: Built, problems: readonly Problem[
     const ordered = [...items.filter((p) => p.severity === 'error'), ...items.filter((p) => p.severity !== 'error')];
     cell.note = {
       texts: [
-        { font: { bold: true, size: 10, color: { argb: error ? errorFont : noticeFont } }, text: `${error ? errorNoteHead : noticeNoteHead}${address}${labelOf(ordered, form)}\n` },
+        {
+          font: { bold: true, size: 10, color: { argb: error ? errorFont : noticeFont } },
+          text: `${error ? errorNoteHead : noticeNoteHead}${address}${labelOf(ordered, form)}\n`,
+        },
         ...ordered.flatMap((p, n) => noteEntry(p, n, ordered.length)),
       ],
     } as ExcelJS.Comment;
@@ -500,10 +505,7 @@ function markProblems({ wb, names, lastRow }: Built, problems: readonly Problem[
 function noteEntry(p: Problem, n: number, of: number): ExcelJS.RichText[] {
   const fix = fixText(p);
   const lead = of > 1 ? `${n + 1}. ` : '';
-  return [
-    { font: { size: 10 }, text: `${lead}${p.message}\n` },
-    ...(fix ? [{ font: { size: 10, bold: true }, text: `改正：${fix}\n` }] : []),
-  ];
+  return [{ font: { size: 10 }, text: `${lead}${p.message}\n` }, ...(fix ? [{ font: { size: 10, bold: true }, text: `改正：${fix}\n` }] : [])];
 }
 
 /** ` 检查日期` when the cell's problems name one field. */
@@ -581,7 +583,8 @@ function addNoticeSheet(wb: ExcelJS.Workbook, input: MarkedCopyInput, notes: Cop
     { bold: true, color: { argb: errorFont } },
   );
   if (notes.rebuilt) line('说明：本副本是按读取到的内容重新生成的，只保留了各单元格的值和位置，原表的格式、合并单元格和公式没有保留。', { italic: true });
-  if (notes.stopped) line(`说明：文件在工作表“${notes.stopped.sheet}”第 ${notes.stopped.lastRow} 行之后无法继续读取，本副本只有此前读到的内容。`, { italic: true });
+  if (notes.stopped)
+    line(`说明：文件在工作表“${notes.stopped.sheet}”第 ${notes.stopped.lastRow} 行之后无法继续读取，本副本只有此前读到的内容。`, { italic: true });
   for (const c of notes.cut) line(`说明：工作表“${c.sheet}”共有 ${c.total} 行，本副本只写入了前 ${c.kept} 行。`, { italic: true });
   at++;
 
@@ -593,7 +596,9 @@ function addNoticeSheet(wb: ExcelJS.Workbook, input: MarkedCopyInput, notes: Cop
     cell.border = thin;
     cell.alignment = { vertical: 'middle', horizontal: 'center' };
   });
-  ws.views = [{ state: 'frozen', ySplit: header.number, xSplit: 0, tabSelected: true, activeCell: 'A1', showGridLines: false } as unknown as ExcelJS.WorksheetView];
+  ws.views = [
+    { state: 'frozen', ySplit: header.number, xSplit: 0, tabSelected: true, activeCell: 'A1', showGridLines: false } as unknown as ExcelJS.WorksheetView,
+  ];
 
   const rowLinks = new Map<number, Link>();
   const listRow = (n: string, p: Problem, i: number) => {
@@ -613,24 +618,35 @@ function addNoticeSheet(wb: ExcelJS.Workbook, input: MarkedCopyInput, notes: Cop
     const longest = Math.max(displayWidth(problemText(p)) / 62, displayWidth(fixText(p)) / 38, displayWidth(p.sheet ?? '') / 14);
     r.height = Math.max(1, Math.ceil(longest)) * 15 + 3;
   };
-  errors.forEach(({ p, i }, n) => listRow(String(n + 1), p, i));
+  errors.forEach(({ p, i }, n) => {
+    listRow(String(n + 1), p, i);
+  });
   if (input.omitted > 0) line(`……另有 ${input.omitted} 处问题未列出，改正上述问题后请整体检查一遍。`, { bold: true });
   if (hints.length) {
     at++;
     line('其他提示（不影响入库，请留意）：', { bold: true });
-    hints.forEach(({ p, i }) => listRow('提示', p, i));
+    for (const { p, i } of hints) listRow('提示', p, i);
   }
   // Technical text last, for the statistician, as in the text report.
   const technical = [
     ...errors.flatMap(({ p }, n) => (p.detail ? [`第 ${n + 1} 条：${p.detail}`] : [])),
-    ...input.problems.filter((p) => p.severity !== 'error' && p.detail).map((p) => (technicalNoticeCodes.has(p.code) ? p.detail! : `${problemLine(p)}：${p.detail}`)),
+    ...input.problems
+      .filter((p) => p.severity !== 'error' && p.detail)
+      .map((p) => (technicalNoticeCodes.has(p.code) ? p.detail! : `${problemLine(p)}：${p.detail}`)),
   ];
   if (technical.length) {
     at++;
     line('技术信息（供统计人员核对，填报人不必理会）：', { bold: true, color: { argb: 'FF7F7F7F' } });
     for (const text of technical) line(text, { color: { argb: 'FF7F7F7F' } });
   }
-  ws.pageSetup = { orientation: 'landscape', paperSize: 9, fitToPage: true, fitToWidth: 1, fitToHeight: 0, margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 } };
+  ws.pageSetup = {
+    orientation: 'landscape',
+    paperSize: 9,
+    fitToPage: true,
+    fitToWidth: 1,
+    fitToHeight: 0,
+    margins: { left: 0.4, right: 0.4, top: 0.5, bottom: 0.5, header: 0.3, footer: 0.3 },
+  };
   return { name: ws.name, links: rowLinks };
 }
 
@@ -646,7 +662,8 @@ const thin: Partial<ExcelJS.Borders> = {
  * -------------------------------------------------------------------------------------------- */
 
 /** Parts that must never be in the copy, whatever wrote it. */
-const forbiddenPart = /^(xl\/vbaProject\.bin|xl\/vbaProjectSignature\.bin|xl\/externalLinks\/|xl\/activeX\/|xl\/ctrlProps\/|xl\/embeddings\/|customUI\/|xl\/customUI|xl\/connections\.xml|xl\/queryTables\/)/i;
+const forbiddenPart =
+  /^(xl\/vbaProject\.bin|xl\/vbaProjectSignature\.bin|xl\/externalLinks\/|xl\/activeX\/|xl\/ctrlProps\/|xl\/embeddings\/|customUI\/|xl\/customUI|xl\/connections\.xml|xl\/queryTables\/)/i;
 
 /**
  * exceljs's output, finished: the 退回说明 links become in-document links (`location`, no
@@ -665,7 +682,9 @@ function finishPackage(bytes: Uint8Array, notice: NoticeSheet): Uint8Array {
   const workbookRels = text('xl/_rels/workbook.xml.rels') ?? '';
   const sheetParts = new Map<string, string>();
   for (const m of workbookXml.matchAll(/<sheet\b[^>]*?name="([^"]*)"[^>]*?r:id="([^"]+)"/g)) {
-    const target = new RegExp(`<Relationship\\b[^>]*Id="${m[2]}"[^>]*Target="([^"]+)"`).exec(workbookRels)?.[1] ?? new RegExp(`<Relationship\\b[^>]*Target="([^"]+)"[^>]*Id="${m[2]}"`).exec(workbookRels)?.[1];
+    const target =
+      new RegExp(`<Relationship\\b[^>]*Id="${m[2]}"[^>]*Target="([^"]+)"`).exec(workbookRels)?.[1] ??
+      new RegExp(`<Relationship\\b[^>]*Target="([^"]+)"[^>]*Id="${m[2]}"`).exec(workbookRels)?.[1];
     if (target) sheetParts.set(unescapeXml(m[1]!), `xl/${target.replace(/^\/?xl\//, '').replace(/^\//, '')}`);
   }
 
@@ -675,7 +694,10 @@ function finishPackage(bytes: Uint8Array, notice: NoticeSheet): Uint8Array {
   if (noticePart && noticeXml !== undefined && notice.links.size > 0) {
     const items = [...notice.links.entries()]
       // Absolute (`$C$5`): LibreOffice reads a bare `C5` as R1C1 ("column 5") and leaves the link dead.
-      .map(([row, l]) => `<hyperlink ref="C${row}" location="${escapeXml(`'${l.sheet.replace(/'/g, "''")}'!${l.cell.replace(/^([A-Z]+)(\d+)$/, '$$$1$$$2')}`)}" display="${escapeXml(l.cell)}"/>`)
+      .map(
+        ([row, l]) =>
+          `<hyperlink ref="C${row}" location="${escapeXml(`'${l.sheet.replace(/'/g, "''")}'!${l.cell.replace(/^([A-Z]+)(\d+)$/, '$$$1$$$2')}`)}" display="${escapeXml(l.cell)}"/>`,
+      )
       .join('');
     let xml = noticeXml.replace(/<hyperlinks>[\s\S]*?<\/hyperlinks>/, '');
     const before = /<(printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|drawing|legacyDrawing|tableParts|extLst)\b|<\/worksheet>/.exec(xml);
@@ -768,4 +790,3 @@ function unescapeXml(s: string): string {
     .replace(/&#x([0-9a-f]+);/gi, (_, h: string) => String.fromCodePoint(parseInt(h, 16)))
     .replace(/&amp;/g, '&');
 }
-

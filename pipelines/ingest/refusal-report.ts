@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomic } from '../../domain/atomic-write.js';
 import { namePart, refusalReportText, reportFileName, type RefusalReportInput } from '../parse/report-text.js';
 
-export { problemLine, refusalReason, refusalReportText,  reportLine,  type RefusalReportInput } from '../parse/report-text.js';
+export { problemLine, refusalReason, refusalReportText, reportLine, type RefusalReportInput } from '../parse/report-text.js';
 
 /**
  * The folder of one refused file's papers (its report and its marked-up copy), under the

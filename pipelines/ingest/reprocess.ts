@@ -40,7 +40,8 @@ export async function requestReprocess(options: ReprocessOptions): Promise<{ pat
         path = found;
       } else {
         path = options.path!.replace(/\\/g, '/').replace(/^\.\//, '');
-        if (!(await store.pathSeen(path))) throw new ReprocessError(`数据仓库没有见过路径为“${path}”的文件（路径应与 submissions.path 中的写法一致，如 2024Q1/龙兴镇/统计表.xlsx）`);
+        if (!(await store.pathSeen(path)))
+          throw new ReprocessError(`数据仓库没有见过路径为“${path}”的文件（路径应与 submissions.path 中的写法一致，如 2024Q1/龙兴镇/统计表.xlsx）`);
       }
       await store.requestReprocess(path, options.submissionId ?? null, shanghaiTimestamp(options.clock()));
       return { path, submissionId: options.submissionId ?? null };

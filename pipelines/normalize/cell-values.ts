@@ -36,7 +36,29 @@ const zeroMarks = new Set(['-', '—', '–', '/', '无', '－', '——', '0'])
  * Marks that mean "no value" in a field that is not a count: a dash, a slash, 无, 暂无. In an
  * optional field they are read as empty (and said so); in a required field they are an error.
  */
-const noValueMarks = new Set(['-', '--', '—', '——', '–', '－', '/', '／', '\\', '、', '无', '暂无', '空', '空白', '不适用', '无此项', 'n/a', 'na', 'N/A', 'NA', '#N/A']);
+const noValueMarks = new Set([
+  '-',
+  '--',
+  '—',
+  '——',
+  '–',
+  '－',
+  '/',
+  '／',
+  '\\',
+  '、',
+  '无',
+  '暂无',
+  '空',
+  '空白',
+  '不适用',
+  '无此项',
+  'n/a',
+  'na',
+  'N/A',
+  'NA',
+  '#N/A',
+]);
 
 /** Is `raw` a mark meaning "no value" for this field (general marks, or the field's own)? */
 function noValueMark(field: FieldDefinition, raw: CellValue): string | undefined {
@@ -125,7 +147,10 @@ function convertTyped(field: FieldDefinition, raw: CellValue, ctx: ConversionCon
       return c === undefined ? fail : ok(c);
     }
     case 'choices': {
-      const parts = String(raw).split(/[、，,；;\n/|]+/).map((p) => p.trim()).filter(Boolean);
+      const parts = String(raw)
+        .split(/[、，,；;\n/|]+/)
+        .map((p) => p.trim())
+        .filter(Boolean);
       const out: string[] = [];
       for (const part of parts) {
         const c = readChoice(field, part);

@@ -21,7 +21,7 @@ function unitWords(): ReadonlySet<string> {
 }
 
 /** Bracketed hints that carry no meaning for matching: `【必填】`, `(选填)`, `（如：2024-03-05）`. */
-const hint = /^(必填|选填|可选|非必填|必选|填写说明.*|如[:：].*|例[:：].*|格式.*|yyyy.*|单选|多选|可多选|下拉选择|[是否/]+|.*[\/／、].*)$/i;
+const hint = /^(必填|选填|可选|非必填|必选|填写说明.*|如[:：].*|例[:：].*|格式.*|yyyy.*|单选|多选|可多选|下拉选择|[是否/]+|.*[/／、].*)$/i;
 
 /** A header split into the key it is matched by and the unit it states, if any. */
 export interface HeaderParts {

@@ -62,9 +62,11 @@ function cellText(value: CellValue | undefined): string {
 /** A sub-header saying the column holds this period's figure: `本季度`, `本期`, `本月`. */
 const currentQualifier = /^(本期|本期数|本季|本季度|本季度数|本季数|本月|本月数|当期|当季|当季度|当月|本期发生|本季发生|本期合计|本季合计|本月合计)$/;
 /** A sub-header saying the column holds a running total: `累计`, `1-9月累计`, `本年累计`. */
-const cumulativeQualifier = /^(?:(?:1|一)?(?:[-~至到—–])?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])?月?份?)?(?:累计|累计数|本年累计|年累计|全年累计|年度累计|累计发生|累计完成)$|^(?:本年|年初至今|今年)累计/;
+const cumulativeQualifier =
+  /^(?:(?:1|一)?(?:[-~至到—–])?(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])?月?份?)?(?:累计|累计数|本年累计|年累计|全年累计|年度累计|累计发生|累计完成)$|^(?:本年|年初至今|今年)累计/;
 /** A sub-header comparing with another period: `上年同期`, `同比`. */
-const comparisonQualifier = /^(上年同期|去年同期|同期|同期数|同比|同比增减|同比增减率|增减|增减数|增减率|增减幅度|同比增长|增长率|环比|上期|上季度|上月)(\(%\)|%|数)?$/;
+const comparisonQualifier =
+  /^(上年同期|去年同期|同期|同期数|同比|同比增减|同比增减率|增减|增减数|增减率|增减幅度|同比增长|增长率|环比|上期|上季度|上月)(\(%\)|%|数)?$/;
 
 /** What a sub-header says about its column's period, if it is such a sub-header. */
 function qualifierOf(text: string): 'current' | 'cumulative' | 'comparison' | undefined {
@@ -151,10 +153,7 @@ interface Candidate {
  * Finds the header row(s) among the first rows of a sheet, flattens two-level headers, and
  * decides which form the table is — the form whose fields the header names best.
  */
-export function locateTable(
-  rows: readonly SheetRow[],
-  matcher: HeaderMatcher,
-): TableLayout | LocateFailure {
+export function locateTable(rows: readonly SheetRow[], matcher: HeaderMatcher): TableLayout | LocateFailure {
   const candidates: Candidate[] = [];
   const limit = Math.min(rows.length, headerSearchRows);
   for (let i = 0; i < limit; i++) {
@@ -251,10 +250,20 @@ export function locateTable(
   // The unit and the period may be stated outside the table; a ledger's optional fields may be
   // left out. Every count of an aggregate form must have its column: a missing column is not 0.
   const foundElsewhere = new Set([best.form.unitField, best.form.periodField]);
-  const missingFields = best.form.fields.filter(
-    (f) => !byField.has(f.id) && !foundElsewhere.has(f.id) && (best.form.kind === 'aggregate' || f.required),
-  );
-  return { form: best.form, headerRowNumbers, columns, cumulativeColumns, comparisonColumns, unknownHeaders, titleTexts, titleRows, missingFields, unitMismatches, duplicateColumns };
+  const missingFields = best.form.fields.filter((f) => !byField.has(f.id) && !foundElsewhere.has(f.id) && (best.form.kind === 'aggregate' || f.required));
+  return {
+    form: best.form,
+    headerRowNumbers,
+    columns,
+    cumulativeColumns,
+    comparisonColumns,
+    unknownHeaders,
+    titleTexts,
+    titleRows,
+    missingFields,
+    unitMismatches,
+    duplicateColumns,
+  };
 }
 
 /** True when the locate step failed. */

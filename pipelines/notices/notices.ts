@@ -445,7 +445,8 @@ function unitNoticeText(n: {
   }
   if (n.missing.length) {
     const s = [`截止日期已过、尚未报送的报表 ${n.missing.length} 份，请尽快报送：`];
-    for (const [i, m] of n.missing.entries()) s.push(`${i + 1}. ${m.form} ${m.formName}，${m.period}：应于 ${chineseDate(m.dueDate)}前报送，已逾期 ${m.days} 天`);
+    for (const [i, m] of n.missing.entries())
+      s.push(`${i + 1}. ${m.form} ${m.formName}，${m.period}：应于 ${chineseDate(m.dueDate)}前报送，已逾期 ${m.days} 天`);
     sections.push(s);
   }
   if (n.upcoming.length) {

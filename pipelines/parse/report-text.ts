@@ -80,7 +80,11 @@ export function technicalLines(r: RefusalReportInput, errors: readonly Problem[]
 export function refusalReportText(r: RefusalReportInput): string {
   const errors = r.problems.filter((p) => p.severity === 'error');
   const others = r.problems.filter((p) => p.severity !== 'error' && !technicalNoticeCodes.has(p.code));
-  const technical = technicalLines(r, errors, r.problems.filter((p) => p.severity !== 'error'));
+  const technical = technicalLines(
+    r,
+    errors,
+    r.problems.filter((p) => p.severity !== 'error'),
+  );
   const lines = [
     '报送文件退回说明',
     '',
@@ -114,6 +118,10 @@ export function reportFileName(unit: string | undefined, period: string | undefi
 
 /** A unit or period as part of a file name: Windows-safe, short, `fallback` when empty. */
 export function namePart(text: string | undefined, fallback: string): string {
-  const safe = (text ?? '').replace(unsafeName, '_').replace(/[. ]+$/, '').trim().slice(0, 40);
+  const safe = (text ?? '')
+    .replace(unsafeName, '_')
+    .replace(/[. ]+$/, '')
+    .trim()
+    .slice(0, 40);
   return safe || fallback;
 }

@@ -162,10 +162,15 @@ export async function ackFinding(o: DeskOptions, findingId: string, note: string
     if (rows.length > 1) throw new ReviewError(`编号 ${id} 对应 ${rows.length} 个问题，请写出更多位`);
     const f = rows[0]!;
     if (f.status === 'acknowledged') {
-      throw new ReviewError(`问题 ${String(f.finding_id).slice(0, 12)} 已于 ${f.reviewed_at} 由 ${f.reviewed_by} 核实（审核决定 ${f.review_action_id}：${f.review_note}）；如需改写说明，先撤销：firestat review undo ${f.review_action_id} --note …`);
+      throw new ReviewError(
+        `问题 ${String(f.finding_id).slice(0, 12)} 已于 ${f.reviewed_at} 由 ${f.reviewed_by} 核实（审核决定 ${f.review_action_id}：${f.review_note}）；如需改写说明，先撤销：firestat review undo ${f.review_action_id} --note …`,
+      );
     }
     const { digest, ...finding } = f;
-    return { action: { ...blank, target: String(f.finding_id), note: text, finding_digest: String(digest) }, result: { finding: finding as unknown as DeskFinding } };
+    return {
+      action: { ...blank, target: String(f.finding_id), note: text, finding_digest: String(digest) },
+      result: { finding: finding as unknown as DeskFinding },
+    };
   });
 }
 
@@ -235,10 +240,22 @@ export async function rejectSubmission(
     if (s.status === 'replaced') throw new ReviewError(`编号 ${submissionId} 的文件已被编号 ${s.replaced_by} 的文件替换，不是现行文件，不需要退回`);
     if (s.status !== 'loaded') throw new ReviewError(`编号 ${submissionId} 的文件没有入库（状态 ${s.status}），不需要退回`);
     const period = periodOf(s);
-    const located = await queryRows(w, `SELECT rule, message, sheet, cell FROM findings WHERE submission_id = $1 AND sheet IS NOT NULL ORDER BY sheet, cell, rule`, [submissionId]);
+    const located = await queryRows(
+      w,
+      `SELECT rule, message, sheet, cell FROM findings WHERE submission_id = $1 AND sheet IS NOT NULL ORDER BY sheet, cell, rule`,
+      [submissionId],
+    );
     const problems: Problem[] = [
       { severity: 'error', code: 'review_rejected', message: `经区消防救援局统计人员审核退回：${text}` },
-      ...located.rows.map((f): Problem => ({ severity: 'error', code: String(f.rule), message: String(f.message), sheet: String(f.sheet), ...(f.cell ? { cell: String(f.cell) } : {}) })),
+      ...located.rows.map(
+        (f): Problem => ({
+          severity: 'error',
+          code: String(f.rule),
+          message: String(f.message),
+          sheet: String(f.sheet),
+          ...(f.cell ? { cell: String(f.cell) } : {}),
+        }),
+      ),
     ];
     const form = s.form ? formByCode(s.form) : undefined;
     const report: RefusalReportInput = {
@@ -260,7 +277,14 @@ export async function rejectSubmission(
         reportPath = await writeRefusalReport(folder, { ...report, technical: [`未生成标出问题的表格副本：${file}`] });
       } else {
         const { writeMarkedCopy } = await import('../ingest/marked-copy.js');
-        markedCopyPath = await writeMarkedCopy(folder, { file, problems, omitted: 0, ...(report.unit ? { unit: report.unit } : {}), ...(report.period ? { period: report.period } : {}), ...(report.formName ? { formName: report.formName } : {}) });
+        markedCopyPath = await writeMarkedCopy(folder, {
+          file,
+          problems,
+          omitted: 0,
+          ...(report.unit ? { unit: report.unit } : {}),
+          ...(report.period ? { period: report.period } : {}),
+          ...(report.formName ? { formName: report.formName } : {}),
+        });
         if (markedCopyPath) reportPath = await writeRefusalReport(folder, { ...report, markedCopy: basename(markedCopyPath) });
       }
     }
@@ -309,8 +333,14 @@ export async function acceptSubmission(
     const s = await submission(w, submissionId);
     if (s.status === 'loaded') throw new ReviewError(`编号 ${submissionId} 的文件已入库，不需要放行`);
     if (s.status === 'replaced') throw new ReviewError(`编号 ${submissionId} 的文件已入库，后来被编号 ${s.replaced_by} 的文件替换`);
-    if (s.status === 'failed') throw new ReviewError(`编号 ${submissionId} 的文件是处理失败（${s.reason ?? ''}），不是内容被退回；排除原因后用 firestat reprocess --submission ${submissionId} 重新读取`);
-    if (s.review_action_id !== null) throw new ReviewError(`编号 ${submissionId} 的文件是人工退回的（审核决定 ${s.review_action_id}）；要恢复它，请撤销那个决定：firestat review undo ${s.review_action_id} --note …`);
+    if (s.status === 'failed')
+      throw new ReviewError(
+        `编号 ${submissionId} 的文件是处理失败（${s.reason ?? ''}），不是内容被退回；排除原因后用 firestat reprocess --submission ${submissionId} 重新读取`,
+      );
+    if (s.review_action_id !== null)
+      throw new ReviewError(
+        `编号 ${submissionId} 的文件是人工退回的（审核决定 ${s.review_action_id}）；要恢复它，请撤销那个决定：firestat review undo ${s.review_action_id} --note …`,
+      );
     if (!s.sha256) throw new ReviewError(`编号 ${submissionId} 的文件在读取内容之前就被拒收（${s.reason ?? ''}），无法放行`);
     const file = await original(o.inbox, s.path, s.sha256);
     if (typeof file === 'string') throw new ReviewError(`无法重新读取编号 ${submissionId} 的原文件：${file}`);
@@ -355,7 +385,9 @@ export async function acceptSubmission(
     }
     if (!outcome || (outcome.status !== 'loaded' && outcome.status !== 'replaced')) {
       const why = outcome?.reason ?? (outcome?.status === 'unchanged' ? '内容相同的文件已入库' : '未能读取');
-      throw new ReviewError(`按确认的${[unit ? `单位“${unit.name}”` : '', period ? `期间“${periodLabel(period)}”` : ''].filter(Boolean).join('、') || '内容'}重新读取后，编号 ${submissionId} 的文件仍有问题，保持退回，未作记录：${why}`);
+      throw new ReviewError(
+        `按确认的${[unit ? `单位“${unit.name}”` : '', period ? `期间“${periodLabel(period)}”` : ''].filter(Boolean).join('、') || '内容'}重新读取后，编号 ${submissionId} 的文件仍有问题，保持退回，未作记录：${why}`,
+      );
     }
     return { action, result: { outcome } };
   });

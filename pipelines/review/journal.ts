@@ -68,7 +68,15 @@ function parseLine(line: string, n: number, path: string, last: boolean): Review
   }
   const o = raw as Record<string, unknown>;
   const id = Number(o.action_id);
-  if (!Number.isSafeInteger(id) || id <= 0 || !kinds.has(String(o.action)) || typeof o.acted_at !== 'string' || typeof o.acted_by !== 'string' || typeof o.target !== 'string' || typeof o.note !== 'string') {
+  if (
+    !Number.isSafeInteger(id) ||
+    id <= 0 ||
+    !kinds.has(String(o.action)) ||
+    typeof o.acted_at !== 'string' ||
+    typeof o.acted_by !== 'string' ||
+    typeof o.target !== 'string' ||
+    typeof o.note !== 'string'
+  ) {
     throw new JournalError(`审核日志 ${path} 第 ${n} 行缺少必要的字段（action_id、acted_at、acted_by、action、target、note），无法重放`);
   }
   const text = (k: string) => (o[k] === null || o[k] === undefined ? null : String(o[k]));
@@ -145,7 +153,8 @@ export async function insertAction(warehouse: Warehouse, a: ReviewAction): Promi
     `INSERT INTO review_actions (${columns.join(', ')}) VALUES (${columns.map((_, i) => (i === 1 ? `CAST($${i + 1} AS TIMESTAMP)` : `$${i + 1}`)).join(', ')})`,
     columns.map((c) => a[c]),
   );
-  if (a.action === 'undo') await queryRows(warehouse, `UPDATE review_actions SET undone_by = $1 WHERE action_id = $2 AND undone_by IS NULL`, [a.action_id, Number(a.target)]);
+  if (a.action === 'undo')
+    await queryRows(warehouse, `UPDATE review_actions SET undone_by = $1 WHERE action_id = $2 AND undone_by IS NULL`, [a.action_id, Number(a.target)]);
 }
 
 /** Every decision the warehouse holds, in order. */

@@ -51,7 +51,9 @@ function findingRow(f: DeskFinding): Record<string, unknown> {
  * the warehouse; nothing else is edited. See `pipelines/review/desk.ts`.
  */
 export function reviewCommand(deps: ReviewCommandDeps): Command {
-  const review = new Command('review').description('审核：核实问题、人工退回、放行被退回的文件、撤销决定；每个决定都记入 review_actions 和数据仓库旁的审核日志');
+  const review = new Command('review').description(
+    '审核：核实问题、人工退回、放行被退回的文件、撤销决定；每个决定都记入 review_actions 和数据仓库旁的审核日志',
+  );
 
   const common = (c: Command) =>
     c.option('--warehouse <file>', 'DuckDB 数据仓库文件（默认配置中的 warehouse）').option('--by <name>', '作出决定的人（默认为操作系统用户名）');
@@ -59,7 +61,12 @@ export function reviewCommand(deps: ReviewCommandDeps): Command {
   async function desk(opts: CommonOpts): Promise<DeskOptions> {
     const cfg = deps.config();
     const { systemClock } = await import('../../domain/clock.js');
-    return { warehousePath: opts.warehouse ?? cfg.warehouse, by: (opts.by ?? defaultBy()).trim() || defaultBy(), clock: systemClock, lockWaitMs: cfg.lockWaitSeconds * 1000 };
+    return {
+      warehousePath: opts.warehouse ?? cfg.warehouse,
+      by: (opts.by ?? defaultBy()).trim() || defaultBy(),
+      clock: systemClock,
+      lockWaitMs: cfg.lockWaitSeconds * 1000,
+    };
   }
 
   async function fileDesk(opts: CommonOpts & { inbox?: string; reports?: string }): Promise<FileDeskOptions> {
@@ -116,7 +123,9 @@ export function reviewCommand(deps: ReviewCommandDeps): Command {
       // Messages, names and notes come from outside: control characters shown escaped.
       const rows = found.map(findingRow).map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, printable(String(v))])));
       const open = found.filter((f) => f.status === 'open').length;
-      process.stdout.write(`问题 ${found.length} 个：待核实 ${open}，已核实 ${found.length - open}${found.length ? '（核实：firestat review ack 编号 --note 说明）' : ''}\n`);
+      process.stdout.write(
+        `问题 ${found.length} 个：待核实 ${open}，已核实 ${found.length - open}${found.length ? '（核实：firestat review ack 编号 --note 说明）' : ''}\n`,
+      );
       if (rows.length) process.stdout.write(render(opts.format, Object.keys(rows[0]!), rows));
     });
 
@@ -149,7 +158,9 @@ export function reviewCommand(deps: ReviewCommandDeps): Command {
         `  原因：${printable(r.action.note)}`,
         `  退回说明：${printable(r.reportPath)}`,
         ...(r.markedCopyPath ? [`  标出问题的表格副本：${printable(r.markedCopyPath)}`] : []),
-        r.restored.length ? `  该文件的数据已退出统计，此前的版本（编号 ${r.restored.join('、')}）重新生效` : '  该文件的数据已退出统计，该期间现在没有生效的报送',
+        r.restored.length
+          ? `  该文件的数据已退出统计，此前的版本（编号 ${r.restored.join('、')}）重新生效`
+          : '  该文件的数据已退出统计，该期间现在没有生效的报送',
         `  调度表显示“退回”；${outputs}；撤销：firestat review undo ${r.action.action_id} --note …`,
       ];
       process.stdout.write(`${lines.join('\n')}\n`);
@@ -166,7 +177,10 @@ export function reviewCommand(deps: ReviewCommandDeps): Command {
     .action(async (id: string, opts: CommonOpts & { note: string; unit?: string; period?: string; inbox?: string; reports?: string }) => {
       const { acceptSubmission } = await import('./desk.js');
       const r = await guarded(async () =>
-        acceptSubmission(await fileDesk(opts), Number(id), opts.note, { ...(opts.unit !== undefined ? { unit: opts.unit } : {}), ...(opts.period !== undefined ? { period: opts.period } : {}) }),
+        acceptSubmission(await fileDesk(opts), Number(id), opts.note, {
+          ...(opts.unit !== undefined ? { unit: opts.unit } : {}),
+          ...(opts.period !== undefined ? { period: opts.period } : {}),
+        }),
       );
       const o = r.outcome;
       process.stdout.write(
@@ -187,7 +201,9 @@ export function reviewCommand(deps: ReviewCommandDeps): Command {
         reject: `编号 ${r.undone.target} 的文件恢复入库（除非已有更新的同期文件）`,
         accept: `编号 ${r.undone.target} 的文件恢复为退回，放行后装入的数据退出统计`,
       };
-      process.stdout.write(`已撤销审核决定 ${r.undone.action_id}（${r.undone.action}，${printable(r.undone.acted_by)}，${r.undone.acted_at}）：${what[r.undone.action] ?? ''}\n  撤销记录：审核决定 ${r.action.action_id}，理由：${printable(r.action.note)}\n  ${outputs}\n`);
+      process.stdout.write(
+        `已撤销审核决定 ${r.undone.action_id}（${r.undone.action}，${printable(r.undone.acted_by)}，${r.undone.acted_at}）：${what[r.undone.action] ?? ''}\n  撤销记录：审核决定 ${r.action.action_id}，理由：${printable(r.action.note)}\n  ${outputs}\n`,
+      );
     });
 
   return review;

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '../../domain/atomic-write.js';
+import { dirname } from 'node:path';
 import { shanghaiDate, shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import { recoverStaleStaging } from '../../domain/staged-folder.js';
 import { failureLine } from '../../domain/system-errors.js';
 import type { UnitRegistry } from '../../domain/units.js';
 import type { BuildResult, StagedBuild } from '../../dashboards/build.js';
-import { BUILD_STAMP, readBuildStamp } from '../../dashboards/build-stamp.js';
+import { readBuildStamp, restampBuild } from '../../dashboards/build-stamp.js';
 import { checkedAsOf } from '../../warehouse/as-of.js';
 import type { Publisher } from '../../dashboards/publisher.js';
 import type { ReadLimits } from '../../sources/readers/reader.js';
@@ -22,7 +21,7 @@ import type { FileOutcome, IngestResult } from '../ingest/ingest.js';
 import { noticesFolder, writeNoticeSet, type WrittenNotices } from '../notices/notice-files.js';
 import { composeNotices, type NoticeSet } from '../notices/notices.js';
 import { loadPersonalStrings, type PersonalStrings } from '../../warehouse/personal-data.js';
-import { acquireRunLock } from './run-lock.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
 import type { RunLog } from './run-log.js';
 
 /** What a nightly run needs; side effects (clock, source, log) are passed in. */
@@ -65,7 +64,9 @@ export interface NightlyRunResult {
 }
 
 async function yearToBuild(warehouse: Warehouse, asOf: string): Promise<number | undefined> {
-  const r = await queryRows(warehouse, `SELECT max(year) AS y FROM submissions WHERE status = 'loaded' AND year <= $1`, [Number(checkedAsOf(asOf).slice(0, 4))]);
+  const r = await queryRows(warehouse, `SELECT max(year) AS y FROM submissions WHERE status = 'loaded' AND year <= $1`, [
+    Number(checkedAsOf(asOf).slice(0, 4)),
+  ]);
   const y = r.rows[0]?.y;
   return y === null || y === undefined ? undefined : Number(y);
 }
@@ -89,6 +90,19 @@ async function outputsStale(warehousePath: string, b: NonNullable<NightlyRunOpti
   return undefined;
 }
 
+/** Where a run is, for its failure message and its clean-up: the step, whether the warehouse is published, the outputs staged. */
+interface RunProgress {
+  step: string;
+  published: boolean;
+  outputs?: StagedOutputs;
+}
+
+/** Outputs built into a staging folder, and the year they show. */
+interface StagedOutputs {
+  readonly staged: StagedBuild;
+  readonly year: number;
+}
+
 /**
  * One run: take the lock; clean up after runs that died (working copy, output staging folders) and
  * remove a foreign WAL beside the published warehouse; ingest into a working copy; check it; build
@@ -100,178 +114,250 @@ async function outputsStale(warehousePath: string, b: NonNullable<NightlyRunOpti
  */
 export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRunResult> {
   await mkdir(dirname(options.warehousePath), { recursive: true });
-  const b = options.build;
-  const asOf = checkedAsOf(b?.asOf ?? shanghaiDate(options.clock()));
+  const asOf = checkedAsOf(options.build?.asOf ?? shanghaiDate(options.clock()));
   const lock = await acquireRunLock(`${options.warehousePath}.lock`, options.lockWaitMs ?? 5_000, options.clock);
-  let step = '准备运行';
-  let published = false;
-  let staged: StagedBuild | undefined;
-  let builtYear: number | undefined;
+  const run: RunProgress = { step: '准备运行', published: false };
   try {
-    if (b) {
-      const cleaned = await recoverStaleStaging(b.outDir);
-      if (cleaned.length) options.log('staging-cleaned', { out: b.outDir, removed: cleaned.join(',') });
-    }
-    step = '检查已发布的数据仓库';
-    for (const w of await clearForeignWal(options.warehousePath)) {
-      options.log('foreign-wal-removed', { file: w.file, bytes: w.bytes, note: '已发布的数据仓库旁有其他程序留下的 WAL 文件，已移除' });
-    }
-    if (await nothingNew(options)) {
-      const stale = b ? await outputsStale(options.warehousePath, b, asOf) : undefined;
-      if (!b || !stale) {
-        options.log('run-skipped', { reason: 'nothing new', source: options.source.description });
-        return { checks: [] };
-      }
-      step = '生成输出';
-      options.log('rebuild-start', { reason: stale, asOf, out: b.outDir });
-      const { stageBuild } = await import('../../dashboards/build.js');
-      const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true });
-      let noticeSet: NoticeSet | undefined;
-      try {
-        // The personal strings once, for the notices and the build alike.
-        const personal = await loadPersonalStrings(warehouse);
-        noticeSet = await nightNotices(options, warehouse, personal, asOf);
-        builtYear = b.year ?? (await yearToBuild(warehouse, asOf));
-        if (builtYear !== undefined) {
-          staged = await stageBuild({ warehouse, outDir: b.outDir, year: builtYear, generatedAt: options.clock().toISOString(), asOf, issuer: options.registry.bureau, personal, publishers: await b.publishers() });
-          await staged.stamp(await warehouseIdentity(options.warehousePath));
-        }
-      } finally {
-        await warehouse.close();
-      }
-      const written = await writeNotices(options, noticeSet, asOf);
-      if (!staged) {
-        options.log('run-skipped', { reason: 'nothing new, nothing to build', source: options.source.description });
-        return { checks: [], ...(written ? { notices: written } : {}) };
-      }
-      step = '替换输出目录';
-      await staged.commit();
-      options.log('build-done', { year: builtYear, files: staged.files.length, out: b.outDir, asOf });
-      return { checks: [], built: { files: staged.files, documents: staged.documents }, rebuilt: stale, ...(written ? { notices: written } : {}) };
-    }
-    options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
-    step = '复制数据仓库';
-    let restamp = false;
-    let noticeSet: NoticeSet | undefined;
-    const result = await withWorkingCopy(
-      options.warehousePath,
-      async (warehouse) => {
-        for (const s of warehouse.schemaSteps) {
-          options.log('schema-step', { step: s.stepNo, form: s.form, table: s.table, column: s.column ?? undefined, action: s.action });
-        }
-        step = '重放审核日志';
-        // The analyst's decisions are primary data: a warehouse built afresh gets them before any file is read.
-        const { journalPath, syncJournal } = await import('../review/journal.js');
-        const journal = await syncJournal(warehouse, journalPath(options.warehousePath));
-        if (journal.replayed) options.log('review-journal-replayed', { actions: journal.replayed, journal: journalPath(options.warehousePath) });
-        step = '装入新文件';
-        const { ingest } = await import('../ingest/ingest.js');
-        const ingested = await ingest({
-          source: options.source,
-          warehouse,
-          registry: options.registry,
-          reportsDir: options.reportsDir,
-          clock: options.clock,
-          ...(options.limits ? { limits: options.limits } : {}),
-          ...(options.maxSecondsPerFile ? { maxSecondsPerFile: options.maxSecondsPerFile } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-          ...(options.dueDays ? { dueDays: options.dueDays } : {}),
-          ...(options.onStart ? { onStart: options.onStart } : {}),
-          onFile: (o) => {
-            if (o.status === 'rejected') options.log('file-refused', { path: o.path, reason: o.reason });
-            else if (o.status === 'failed') options.log('file-failed', { path: o.path, reason: o.reason });
-            else if (o.status !== 'unchanged') options.log(`file-${o.status}`, { path: o.path, form: o.form, unit: o.unit, rows: o.rows });
-            options.onFile?.(o);
-          },
-        });
-        step = '完整性检查';
-        const { checkWarehouse, structuralChecks, warehouseSound } = await import('../../warehouse/check/integrity-check.js');
-        const checks = await checkWarehouse(warehouse);
-        const failed = checks.filter((c) => !c.ok);
-        const sound = warehouseSound(checks);
-        options.log(sound ? 'check-ok' : 'check-failed', {
-          checks: checks.length,
-          ...(failed.length ? { problems: failed.map((c) => `${c.check}:${c.violations}`).join(',') } : {}),
-          ...(sound ? {} : { example: failed.flatMap((c) => c.examples).slice(0, 3).join('；') }),
-        });
-        if (!sound) {
-          const broken = failed.filter((c) => structuralChecks.has(c.check)).map((c) => `${c.description}（${c.violations} 处）`);
-          throw new RunFailedError(`完整性检查未通过：${broken.join('；')}。数据仓库和输出都保持上一次发布的状态，本次结果未发布`);
-        }
-        // The personal strings once, for the notices and the build alike. The 催报通知 are worked
-        // out from the warehouse now, and written once it is published: after every `run`; after a
-        // plain `ingest` only when it refused something (it prints where, as `run` does).
-        const personal = b || ingested.counts.files_refused > 0 ? await loadPersonalStrings(warehouse) : undefined;
-        if (personal && !ingested.interrupted) noticeSet = await nightNotices(options, warehouse, personal, asOf, ingested.runId);
-        const changed = ingested.counts.files_loaded + ingested.counts.files_refused + ingested.counts.files_replaced + ingested.counts.files_failed > 0;
-        if (b && !ingested.interrupted) {
-          const stale = await outputsStale(options.warehousePath, b, asOf);
-          if (changed || stale) {
-            step = '生成输出';
-            builtYear = b.year ?? (await yearToBuild(warehouse, asOf));
-            if (builtYear !== undefined) {
-              const { stageBuild } = await import('../../dashboards/build.js');
-              staged = await stageBuild({
-                warehouse,
-                outDir: b.outDir,
-                year: builtYear,
-                generatedAt: options.clock().toISOString(),
-                asOf,
-                issuer: options.registry.bureau,
-                ...(personal ? { personal } : {}),
-                publishers: await b.publishers(),
-              });
-            }
-          } else {
-            // Nothing the outputs show changed: they stay, and now describe the warehouse about to be published.
-            restamp = true;
-          }
-        }
-        return { ingest: ingested, checks };
-      },
-      {
-        beforePublish: async (workPath) => {
-          step = '发布数据仓库';
-          if (!(await lock.held())) throw new RunFailedError('运行锁已被另一个运行接管，本次结果未发布');
-          await staged?.stamp(await warehouseIdentity(workPath));
-        },
-      },
-    );
-    published = true;
-    const written = await writeNotices(options, noticeSet, asOf);
-    let built: BuildResult | undefined;
-    if (staged) {
-      step = '替换输出目录';
-      await staged.commit();
-      built = { files: staged.files, documents: staged.documents };
-      options.log('build-done', { year: builtYear, files: staged.files.length, out: b!.outDir, asOf });
-    } else if (restamp && b) {
-      const stamp = await readBuildStamp(b.outDir);
-      if (stamp) await writeFileAtomic(join(b.outDir, BUILD_STAMP), `${JSON.stringify({ ...stamp, warehouse: await warehouseIdentity(options.warehousePath) }, null, 2)}\n`);
-    }
-    const c = result.ingest.counts;
-    options.log(result.ingest.interrupted ? 'run-interrupted' : 'run-end', {
-      run: result.ingest.runId,
-      seen: c.files_seen,
-      loaded: c.files_loaded,
-      unchanged: c.files_unchanged,
-      replaced: c.files_replaced,
-      refused: c.files_refused,
-      failed: c.files_failed,
-      rows: c.rows_loaded,
-    });
-    return { ...result, ...(built ? { built } : {}), ...(written ? { notices: written } : {}) };
+    await cleanUpAfterDeadRuns(options, run);
+    if (await nothingNew(options)) return await quietNight(options, run, asOf);
+    return await ingestNight(options, run, lock, asOf);
   } catch (e) {
-    await staged?.discard();
-    const outcome = published ? '数据仓库已发布，输出未更新（下次运行时重新生成）' : '本次结果未发布';
-    // Messages written for the operator already (a schema the forms cannot reach safely names its table and column).
-    const own = e instanceof RunFailedError || (e instanceof Error && (e.name === 'WarehouseInUseError' || e.name === 'SchemaMismatchError'));
-    const message = own ? (e as Error).message : failureLine(e, step, outcome);
-    options.log('run-failed', { step, reason: message, ...(own ? {} : { error: e instanceof Error ? e.message.split('\n')[0] : String(e) }) });
-    throw e instanceof RunFailedError ? e : new RunFailedError(message, { cause: e });
+    await run.outputs?.staged.discard();
+    throw runFailure(options, run, e);
   } finally {
     await lock.release();
   }
+}
+
+/** Removes what runs that died left behind: output staging folders, and a foreign WAL beside the published warehouse (each logged). */
+async function cleanUpAfterDeadRuns(options: NightlyRunOptions, run: RunProgress): Promise<void> {
+  if (options.build) {
+    const cleaned = await recoverStaleStaging(options.build.outDir);
+    if (cleaned.length) options.log('staging-cleaned', { out: options.build.outDir, removed: cleaned.join(',') });
+  }
+  run.step = '检查已发布的数据仓库';
+  for (const w of await clearForeignWal(options.warehousePath)) {
+    options.log('foreign-wal-removed', { file: w.file, bytes: w.bytes, note: '已发布的数据仓库旁有其他程序留下的 WAL 文件，已移除' });
+  }
+}
+
+/**
+ * A night with nothing new: the warehouse is not copied. The outputs are rebuilt from the published
+ * warehouse (with the night's 催报通知) only when they are stale; otherwise the run is skipped.
+ */
+async function quietNight(options: NightlyRunOptions, run: RunProgress, asOf: string): Promise<NightlyRunResult> {
+  const b = options.build;
+  const stale = b ? await outputsStale(options.warehousePath, b, asOf) : undefined;
+  if (!b || !stale) {
+    options.log('run-skipped', { reason: 'nothing new', source: options.source.description });
+    return { checks: [] };
+  }
+  run.step = '生成输出';
+  options.log('rebuild-start', { reason: stale, asOf, out: b.outDir });
+  const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true });
+  let noticeSet: NoticeSet | undefined;
+  try {
+    // The personal strings once, for the notices and the build alike.
+    const personal = await loadPersonalStrings(warehouse);
+    noticeSet = await nightNotices(options, warehouse, personal, asOf);
+    run.outputs = await stageOutputs(options, b, warehouse, asOf, personal);
+    await run.outputs?.staged.stamp(await warehouseIdentity(options.warehousePath));
+  } finally {
+    await warehouse.close();
+  }
+  const written = await writeNotices(options, noticeSet, asOf);
+  if (!run.outputs) {
+    options.log('run-skipped', { reason: 'nothing new, nothing to build', source: options.source.description });
+    return { checks: [], ...(written ? { notices: written } : {}) };
+  }
+  const built = await commitOutputs(options, run, b, asOf);
+  return { checks: [], built, rebuilt: stale, ...(written ? { notices: written } : {}) };
+}
+
+/** What the work on the copy leaves for after publishing. */
+interface CopyWork {
+  readonly ingest: IngestResult;
+  readonly checks: readonly CheckResult[];
+  readonly noticeSet: NoticeSet | undefined;
+  /** Nothing the outputs show changed: they stay, restamped for the warehouse about to be published. */
+  readonly restamp: boolean;
+}
+
+/**
+ * A night with something new: work on a copy of the warehouse (see {@link workOnCopy}), publish it
+ * once the lock is still ours, then write the 催报通知 and swap in (or restamp) the outputs.
+ */
+async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: RunLock, asOf: string): Promise<NightlyRunResult> {
+  options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
+  run.step = '复制数据仓库';
+  const work = await withWorkingCopy(options.warehousePath, (warehouse) => workOnCopy(options, run, warehouse, asOf), {
+    beforePublish: async (workPath) => {
+      run.step = '发布数据仓库';
+      if (!(await lock.held())) throw new RunFailedError('运行锁已被另一个运行接管，本次结果未发布');
+      await run.outputs?.staged.stamp(await warehouseIdentity(workPath));
+    },
+  });
+  run.published = true;
+  const written = await writeNotices(options, work.noticeSet, asOf);
+  let built: BuildResult | undefined;
+  if (run.outputs) built = await commitOutputs(options, run, options.build!, asOf);
+  else if (work.restamp && options.build) await restampBuild(options.build.outDir, await warehouseIdentity(options.warehousePath));
+  logRunEnd(options, work.ingest);
+  return { ingest: work.ingest, checks: work.checks, ...(built ? { built } : {}), ...(written ? { notices: written } : {}) };
+}
+
+/**
+ * The night's work on the working copy: log its schema steps, replay the review journal, ingest,
+ * check (an unsound warehouse throws), work out the 催报通知, and stage the outputs when they must change.
+ */
+async function workOnCopy(options: NightlyRunOptions, run: RunProgress, warehouse: Warehouse, asOf: string): Promise<CopyWork> {
+  for (const s of warehouse.schemaSteps) {
+    options.log('schema-step', { step: s.stepNo, form: s.form, table: s.table, column: s.column ?? undefined, action: s.action });
+  }
+  run.step = '重放审核日志';
+  await replayJournal(options, warehouse);
+  run.step = '装入新文件';
+  const ingested = await ingestNewFiles(options, warehouse);
+  run.step = '完整性检查';
+  const checks = await checkBeforePublishing(options, warehouse);
+  const b = options.build;
+  // The personal strings once, for the notices and the build alike. The 催报通知 are worked
+  // out from the warehouse now, and written once it is published: after every `run`; after a
+  // plain `ingest` only when it refused something (it prints where, as `run` does).
+  const personal = b || ingested.counts.files_refused > 0 ? await loadPersonalStrings(warehouse) : undefined;
+  const noticeSet = personal && !ingested.interrupted ? await nightNotices(options, warehouse, personal, asOf, ingested.runId) : undefined;
+  let restamp = false;
+  if (b && !ingested.interrupted) {
+    const c = ingested.counts;
+    const changed = c.files_loaded + c.files_refused + c.files_replaced + c.files_failed > 0;
+    if (changed || (await outputsStale(options.warehousePath, b, asOf))) {
+      run.step = '生成输出';
+      run.outputs = await stageOutputs(options, b, warehouse, asOf, personal);
+    } else {
+      // Nothing the outputs show changed: they stay, and now describe the warehouse about to be published.
+      restamp = true;
+    }
+  }
+  return { ingest: ingested, checks, noticeSet, restamp };
+}
+
+/** The analyst's decisions are primary data: a warehouse built afresh gets them (from the journal) before any file is read. */
+async function replayJournal(options: NightlyRunOptions, warehouse: Warehouse): Promise<void> {
+  const { journalPath, syncJournal } = await import('../review/journal.js');
+  const journal = await syncJournal(warehouse, journalPath(options.warehousePath));
+  if (journal.replayed) options.log('review-journal-replayed', { actions: journal.replayed, journal: journalPath(options.warehousePath) });
+}
+
+/** Ingests the source's new files into the working copy, logging each file that was not unchanged. */
+async function ingestNewFiles(options: NightlyRunOptions, warehouse: Warehouse): Promise<IngestResult> {
+  const { ingest } = await import('../ingest/ingest.js');
+  return ingest({
+    source: options.source,
+    warehouse,
+    registry: options.registry,
+    reportsDir: options.reportsDir,
+    clock: options.clock,
+    ...(options.limits ? { limits: options.limits } : {}),
+    ...(options.maxSecondsPerFile ? { maxSecondsPerFile: options.maxSecondsPerFile } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.dueDays ? { dueDays: options.dueDays } : {}),
+    ...(options.onStart ? { onStart: options.onStart } : {}),
+    onFile: (o) => {
+      if (o.status === 'rejected') options.log('file-refused', { path: o.path, reason: o.reason });
+      else if (o.status === 'failed') options.log('file-failed', { path: o.path, reason: o.reason });
+      else if (o.status !== 'unchanged') options.log(`file-${o.status}`, { path: o.path, form: o.form, unit: o.unit, rows: o.rows });
+      options.onFile?.(o);
+    },
+  });
+}
+
+/** Runs the integrity checks on the working copy and logs them; a failed structural check stops the run before anything is published. */
+async function checkBeforePublishing(options: NightlyRunOptions, warehouse: Warehouse): Promise<readonly CheckResult[]> {
+  const { checkWarehouse, structuralChecks, warehouseSound } = await import('../../warehouse/check/integrity-check.js');
+  const checks = await checkWarehouse(warehouse);
+  const failed = checks.filter((c) => !c.ok);
+  const sound = warehouseSound(checks);
+  options.log(sound ? 'check-ok' : 'check-failed', {
+    checks: checks.length,
+    ...(failed.length ? { problems: failed.map((c) => `${c.check}:${c.violations}`).join(',') } : {}),
+    ...(sound
+      ? {}
+      : {
+          example: failed
+            .flatMap((c) => c.examples)
+            .slice(0, 3)
+            .join('；'),
+        }),
+  });
+  if (!sound) {
+    const broken = failed.filter((c) => structuralChecks.has(c.check)).map((c) => `${c.description}（${c.violations} 处）`);
+    throw new RunFailedError(`完整性检查未通过：${broken.join('；')}。数据仓库和输出都保持上一次发布的状态，本次结果未发布`);
+  }
+  return checks;
+}
+
+/**
+ * The outputs for the year to build — the configured one, else the latest year with loaded data up
+ * to the reference date — written into a staging folder; undefined when there is no such year.
+ */
+async function stageOutputs(
+  options: NightlyRunOptions,
+  b: NonNullable<NightlyRunOptions['build']>,
+  warehouse: Warehouse,
+  asOf: string,
+  personal: PersonalStrings | undefined,
+): Promise<StagedOutputs | undefined> {
+  const year = b.year ?? (await yearToBuild(warehouse, asOf));
+  if (year === undefined) return undefined;
+  const { stageBuild } = await import('../../dashboards/build.js');
+  const staged = await stageBuild({
+    warehouse,
+    outDir: b.outDir,
+    year,
+    generatedAt: options.clock().toISOString(),
+    asOf,
+    issuer: options.registry.bureau,
+    ...(personal ? { personal } : {}),
+    publishers: await b.publishers(),
+  });
+  return { staged, year };
+}
+
+/** Swaps the staged outputs in for the output folder and logs it. */
+async function commitOutputs(options: NightlyRunOptions, run: RunProgress, b: NonNullable<NightlyRunOptions['build']>, asOf: string): Promise<BuildResult> {
+  const { staged, year } = run.outputs!;
+  run.step = '替换输出目录';
+  await staged.commit();
+  options.log('build-done', { year, files: staged.files.length, out: b.outDir, asOf });
+  return { files: staged.files, documents: staged.documents };
+}
+
+/** Logs the run's end (or its interruption) with the counts. */
+function logRunEnd(options: NightlyRunOptions, ingested: IngestResult): void {
+  const c = ingested.counts;
+  options.log(ingested.interrupted ? 'run-interrupted' : 'run-end', {
+    run: ingested.runId,
+    seen: c.files_seen,
+    loaded: c.files_loaded,
+    unchanged: c.files_unchanged,
+    replaced: c.files_replaced,
+    refused: c.files_refused,
+    failed: c.files_failed,
+    rows: c.rows_loaded,
+  });
+}
+
+/**
+ * The error a failed run throws, logged: messages written for the operator already are kept (a failed
+ * check, a lock taken over, a warehouse in use, a schema the forms cannot reach safely names its table
+ * and column); any other says at which step it failed and whether the warehouse was published.
+ */
+function runFailure(options: NightlyRunOptions, run: RunProgress, e: unknown): RunFailedError {
+  const outcome = run.published ? '数据仓库已发布，输出未更新（下次运行时重新生成）' : '本次结果未发布';
+  const own = e instanceof RunFailedError || (e instanceof Error && (e.name === 'WarehouseInUseError' || e.name === 'SchemaMismatchError'));
+  const message = own ? (e as Error).message : failureLine(e, run.step, outcome);
+  options.log('run-failed', { step: run.step, reason: message, ...(own ? {} : { error: e instanceof Error ? e.message.split('\n')[0] : String(e) }) });
+  return e instanceof RunFailedError ? e : new RunFailedError(message, { cause: e });
 }
 
 /**
@@ -279,7 +365,13 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
  * beside the refusal reports and the 调度 page: one that cannot be worked out is logged, never stops
  * the run.
  */
-async function nightNotices(options: NightlyRunOptions, warehouse: Warehouse, personal: PersonalStrings, asOf: string, runId?: number): Promise<NoticeSet | undefined> {
+async function nightNotices(
+  options: NightlyRunOptions,
+  warehouse: Warehouse,
+  personal: PersonalStrings,
+  asOf: string,
+  runId?: number,
+): Promise<NoticeSet | undefined> {
   try {
     return await composeNotices(warehouse, { asOf, issuer: options.registry.bureau, personal, ...(runId !== undefined ? { runId } : {}) });
   } catch (e) {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { link, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { link, open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { bootId, processAlive, processStartTicks } from '../../domain/process-identity.js';
 
@@ -21,7 +21,10 @@ export interface LockHolder {
 
 /** The lock is held by a live process and did not come free in time. */
 export class LockBusyError extends Error {
-  constructor(readonly holder: LockHolder | undefined, path: string) {
+  constructor(
+    readonly holder: LockHolder | undefined,
+    path: string,
+  ) {
     super(
       holder
         ? `另一个 firestat 运行正在进行（进程 ${holder.pid}，${holder.host}，始于 ${holder.startedAt}），本次退出。锁文件：${path}`

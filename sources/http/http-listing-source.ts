@@ -157,7 +157,8 @@ export class HttpListingSource implements Source {
         if (url.username || url.password) return '地址中不能含有用户名或密码';
         if (from?.protocol === 'https:' && url.protocol === 'http:') return '不允许从 https 转到不加密的 http';
         if (this.listingUrl.protocol === 'https:' && url.protocol === 'http:') return '文件清单使用加密的 https，不允许改用不加密的 http 下载';
-        if (!hostPermitted(url, this.listingUrl, allowed)) return `主机 ${url.host} 不是清单所在的主机 ${this.listingUrl.host}，也不在允许的主机（allowedHosts）之列`;
+        if (!hostPermitted(url, this.listingUrl, allowed))
+          return `主机 ${url.host} 不是清单所在的主机 ${this.listingUrl.host}，也不在允许的主机（allowedHosts）之列`;
         return undefined;
       },
     };
@@ -216,7 +217,13 @@ export class HttpListingSource implements Source {
     }
   }
 
-  private async *entries(entries: readonly ListingEntry[], ctx: TransferContext, manifest: Manifest, save: () => Promise<void>, report: HttpListReport): AsyncIterable<SourceFile> {
+  private async *entries(
+    entries: readonly ListingEntry[],
+    ctx: TransferContext,
+    manifest: Manifest,
+    save: () => Promise<void>,
+    report: HttpListReport,
+  ): AsyncIterable<SourceFile> {
     const taken = new Set<string>();
     let failuresInRow = 0;
     const maxFailures = this.options.maxConsecutiveFailures ?? 3;

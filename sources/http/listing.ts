@@ -99,7 +99,11 @@ export function parseListing(text: string, listingUrl: URL): ListingEntry[] {
     const start = text.trim().slice(0, 40).replace(/\s+/g, ' ');
     throw new HttpSourceError(`${where} 不是有效的 JSON（${e instanceof Error ? e.message : String(e)}）；内容开头为“${start}”。请确认清单地址是否正确`);
   }
-  const list = Array.isArray(json) ? json : json !== null && typeof json === 'object' && Array.isArray((json as { files?: unknown }).files) ? (json as { files: unknown[] }).files : undefined;
+  const list = Array.isArray(json)
+    ? json
+    : json !== null && typeof json === 'object' && Array.isArray((json as { files?: unknown }).files)
+      ? (json as { files: unknown[] }).files
+      : undefined;
   if (!list) throw new HttpSourceError(`${where} 格式不对：应为文件数组，或含有 files 数组的对象`);
   if (list.length > maxListingEntries) throw new HttpSourceError(`${where} 有 ${list.length} 项，超过上限 ${maxListingEntries}`);
 
@@ -108,7 +112,8 @@ export function parseListing(text: string, listingUrl: URL): ListingEntry[] {
   const names = new Map<string, number>();
   list.forEach((raw, i) => {
     const parsed = entrySchema.safeParse(raw);
-    const rawName = raw !== null && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : undefined;
+    const rawName =
+      raw !== null && typeof raw === 'object' && typeof (raw as { name?: unknown }).name === 'string' ? (raw as { name: string }).name : undefined;
     const label = `第 ${i + 1} 项${rawName ? `（“${rawName.slice(0, 60)}”）` : ''}`;
     if (!parsed.success) {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -52,7 +52,6 @@ const manifestSchema = z.object({
 
 export type Manifest = z.infer<typeof manifestSchema>;
 export type HeldFile = z.infer<typeof heldSchema>;
-type PartialDownload = z.infer<typeof partSchema>;
 
 /** Loads the manifest; a missing one is empty, an unreadable one is set aside (`.bad`) and started afresh. */
 export async function loadManifest(path: string, listing: string, log: (line: string) => void): Promise<Manifest> {

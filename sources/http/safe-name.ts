@@ -28,8 +28,8 @@ const maxSegmentBytes = 150;
 const maxSegments = 6;
 
 export type SafeName =
-  | { readonly ok: true; /** `a/b/c.csv`: `/`-separated, every segment safe. */ readonly path: string; readonly basename: string }
-  | { readonly ok: false; /** Chinese. */ readonly reason: string };
+  | { readonly ok: true /** `a/b/c.csv`: `/`-separated, every segment safe. */; readonly path: string; readonly basename: string }
+  | { readonly ok: false /** Chinese. */; readonly reason: string };
 
 // eslint-disable-next-line no-control-regex
 const control = /[\u0000-\u001f\u007f-\u009f]/;
@@ -61,7 +61,10 @@ function truncateSegment(segment: string, maxBytes: number): string {
 }
 
 function cleanSegment(raw: string): string {
-  let s = raw.replace(windowsForbidden, '_').replace(/[ .]+$/, '').replace(/^ +/, '');
+  let s = raw
+    .replace(windowsForbidden, '_')
+    .replace(/[ .]+$/, '')
+    .replace(/^ +/, '');
   if (s.startsWith('.')) s = `_${s.slice(1)}`;
   if (deviceName.test(s)) s = `_${s}`;
   return truncateSegment(s, maxSegmentBytes);
@@ -77,7 +80,10 @@ export function safeRelativeName(name: string): SafeName {
   if (/^[A-Za-z]:/.test(visible)) return { ok: false, reason: `文件名“${printable(visible)}”带有盘符，可能试图写到下载目录以外` };
   const raw = visible.split(/[/\\]+/);
   if (raw.some((s) => s.trim() === '..')) return { ok: false, reason: `文件名“${printable(visible)}”含有“..”，可能试图写到下载目录以外` };
-  const segments = raw.filter((s) => s.trim() !== '' && s.trim() !== '.').map(cleanSegment).filter((s) => s !== '');
+  const segments = raw
+    .filter((s) => s.trim() !== '' && s.trim() !== '.')
+    .map(cleanSegment)
+    .filter((s) => s !== '');
   if (segments.length === 0) return { ok: false, reason: `文件名“${printable(visible)}”为空或只有分隔符` };
   const kept = segments.slice(-maxSegments);
   return { ok: true, path: kept.join('/'), basename: kept[kept.length - 1]! };

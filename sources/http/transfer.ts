@@ -45,7 +45,7 @@ function describe(e: unknown, timeoutMs: number): string {
     if (e.name === 'TimeoutError') return `超过 ${Math.round(timeoutMs / 1000)} 秒未完成`;
     if (e.name === 'AbortError') return '已中止';
     const cause = (e as { cause?: unknown }).cause;
-    const detail = cause instanceof Error ? (cause as { code?: string }).code ?? cause.message : undefined;
+    const detail = cause instanceof Error ? ((cause as { code?: string }).code ?? cause.message) : undefined;
     return detail ? `${e.message}（${detail}）` : e.message;
   }
   return String(e);
@@ -56,7 +56,11 @@ function describe(e: unknown, timeoutMs: number): string {
  * origin (see {@link TransferContext.credentials}), and no `Authorization` or cookie header goes
  * anywhere else. The returned response's body is the caller's to read or cancel.
  */
-export async function request(url: URL, ctx: TransferContext, extra: Readonly<Record<string, string>> = {}): Promise<{ response: Response; url: URL; signal: AbortSignal }> {
+export async function request(
+  url: URL,
+  ctx: TransferContext,
+  extra: Readonly<Record<string, string>> = {},
+): Promise<{ response: Response; url: URL; signal: AbortSignal }> {
   const timeout = AbortSignal.timeout(ctx.timeoutMs);
   // AbortSignal.any arrived in Node 20.3; before it, only the timeout applies.
   const signal = ctx.signal && typeof AbortSignal.any === 'function' ? AbortSignal.any([timeout, ctx.signal]) : timeout;
@@ -193,7 +197,8 @@ export async function download(req: DownloadRequest, ctx: TransferContext): Prom
     if (response.status === 416 && offset > 0) {
       await response.body?.cancel().catch(() => {});
       // The .part may already be whole (the connection dropped after the last byte).
-      if (req.expectedBytes === offset) return { status: 'complete', bytes: offset, sha256: await sha256File(req.partPath), validators: req.partValidators ?? {}, resumed: true };
+      if (req.expectedBytes === offset)
+        return { status: 'complete', bytes: offset, sha256: await sha256File(req.partPath), validators: req.partValidators ?? {}, resumed: true };
       await rm(req.partPath, { force: true });
       offset = 0;
       continue;
@@ -242,7 +247,10 @@ export async function download(req: DownloadRequest, ctx: TransferContext): Prom
         await rm(req.partPath, { force: true });
         throw new TransferError(`文件过大，超过上限 ${Math.round(req.maxBytes / 1048576)} MB`, true);
       }
-      throw new TransferError(`下载中断（已收到 ${received} 字节${req.expectedBytes !== null ? `，共 ${req.expectedBytes} 字节` : ''}），下次运行时续传：${describe(e, ctx.timeoutMs)}`, false);
+      throw new TransferError(
+        `下载中断（已收到 ${received} 字节${req.expectedBytes !== null ? `，共 ${req.expectedBytes} 字节` : ''}），下次运行时续传：${describe(e, ctx.timeoutMs)}`,
+        false,
+      );
     }
     const bytes = await sizeOf(req.partPath);
     if (req.expectedBytes !== null && bytes !== req.expectedBytes) {

@@ -95,7 +95,7 @@ export class FolderInbox implements Source {
   readonly description: string;
   private readonly rootPath: string;
 
-  constructor(private readonly root: string) {
+  constructor(root: string) {
     this.description = `收件箱 ${root}`;
     this.rootPath = root.length > 1 ? root.replace(/\/+$/, '') : root;
   }
@@ -176,7 +176,11 @@ export class FolderInbox implements Source {
       if (info.isDirectory()) {
         const earlier = walked.get(identity(info));
         if (earlier !== undefined) {
-          yield refused(path, info.mtime, `该文件夹与收件箱中已读取的“${earlier === '' ? '收件箱本身' : shown(earlier)}”是同一位置（挂载或链接），为避免重复读取已跳过`);
+          yield refused(
+            path,
+            info.mtime,
+            `该文件夹与收件箱中已读取的“${earlier === '' ? '收件箱本身' : shown(earlier)}”是同一位置（挂载或链接），为避免重复读取已跳过`,
+          );
           continue;
         }
         walked.set(identity(info), path);

@@ -113,9 +113,7 @@ function tooLarge(file: ReadableFile, limits: ReadLimits): ReadError {
 /** Any failure inside the pipeline becomes a ReadError that names the file. */
 function asReadError(error: unknown, file: ReadableFile): ReadError {
   if (error instanceof ReadError) {
-    return error.message.startsWith(`${file.path}：`)
-      ? error
-      : fileError(file, error.code, error.message, error.cell);
+    return error.message.startsWith(`${file.path}：`) ? error : fileError(file, error.code, error.message, error.cell);
   }
   const detail = error instanceof Error ? error.message : String(error);
   const wrapped = fileError(file, 'corrupt', `读取文件时出错：${detail}`);
@@ -163,12 +161,7 @@ async function* readRows(
  * Counts bytes so a file that grows past its announced size still hits the limit; each chunk
  * checks the read's deadline and the heap guard.
  */
-async function* limitBytes(
-  input: ByteStream,
-  file: ReadableFile,
-  limits: ReadLimits,
-  budget: ReadBudget,
-): AsyncGenerator<Uint8Array, void, undefined> {
+async function* limitBytes(input: ByteStream, file: ReadableFile, limits: ReadLimits, budget: ReadBudget): AsyncGenerator<Uint8Array, void, undefined> {
   let total = 0;
   for await (const chunk of input as AsyncIterable<unknown>) {
     budget(limits);
@@ -389,12 +382,7 @@ function toCells(fields: readonly string[], rowNumber: number, file: ReadableFil
     const value = fields[i] as string;
     if (value.length > limits.maxCellChars) {
       const address = cellAddress(rowNumber, i + 1);
-      throw fileError(
-        file,
-        'too_large',
-        `单元格 ${address} 有 ${value.length} 个字符，超过上限 ${limits.maxCellChars} 个字符。`,
-        address,
-      );
+      throw fileError(file, 'too_large', `单元格 ${address} 有 ${value.length} 个字符，超过上限 ${limits.maxCellChars} 个字符。`, address);
     }
     cells[i] = value === '' ? null : value;
   }

@@ -4,8 +4,6 @@ import { checkDeadline } from './read-deadline.js';
 import { ReadError } from './reader.js';
 import type { ReadLimits } from './reader.js';
 
-;
-
 /**
  * The time and memory a read may take, checked inside the readers' loops (every XML or CSV chunk,
  * every 65,536 formula steps), so that one file can neither hold the night past its deadline nor

@@ -79,7 +79,9 @@ function unsupported(ext: string): string {
 function refusalFor(kind: ContentKind, path: string, detail: string | undefined): string {
   switch (kind) {
     case 'pdf':
-      return extensionOf(path) === '.pdf' ? (resaveAdvice['.pdf'] as string) : `${actuallyIs(path, ' PDF 文件')}，无法读取其中的数据。请报送 Excel 工作簿（*.xlsx）或 CSV 文件`;
+      return extensionOf(path) === '.pdf'
+        ? (resaveAdvice['.pdf'] as string)
+        : `${actuallyIs(path, ' PDF 文件')}，无法读取其中的数据。请报送 Excel 工作簿（*.xlsx）或 CSV 文件`;
     case 'html':
       return `${actuallyIs(path, '网页（HTML）格式', ['.html', '.htm'])}，不是真正的 Excel 工作簿（从网上系统“导出 Excel”常得到这种文件）。${RESAVE}`;
     case 'mhtml':

@@ -106,7 +106,6 @@ function asText(head: Uint8Array): string | undefined {
   return b.toString('latin1');
 }
 
-
 const HTML_TAG = /<(!doctype\s+html|html|head|body|table|meta|style|title|div|tr|td|th)[\s>/]/i;
 
 /** Markup at the start of a text file: what web platforms write under an .xls name. */

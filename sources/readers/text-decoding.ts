@@ -81,8 +81,7 @@ export function describeEncoding(encoding: TextEncoding): string {
 }
 
 /** What the sender should do about an undecodable file; appended to every encoding refusal. */
-const RESAVE_HINT =
-  '请用 Excel 打开后“另存为”→“CSV UTF-8（逗号分隔）”，或用 WPS 另存为 GBK 编码的 CSV，再重新报送。';
+const RESAVE_HINT = '请用 Excel 打开后“另存为”→“CSV UTF-8（逗号分隔）”，或用 WPS 另存为 GBK 编码的 CSV，再重新报送。';
 
 function encodingError(line: number, what: string): ReadError {
   return new ReadError('encoding', `约第 ${line} 行${what}。${RESAVE_HINT}`);
@@ -214,7 +213,10 @@ class AutoTextDecoder {
     // single-byte European text read as GBK lands in level-2, extension and private-use areas.
     if (gb.common < 0.6 * (gb.common + gb.rare)) {
       throw encodingError(
-        this.lineAt(sample, sample.findIndex((b) => b >= 0x80)),
+        this.lineAt(
+          sample,
+          sample.findIndex((b) => b >= 0x80),
+        ),
         '的文字按 GBK/GB18030 解读不像中文，文件可能是西文（Latin-1/Windows-1252）、俄文、希腊文等其他语言的旧式编码，直接读取会变成乱码',
       );
     }
@@ -243,10 +245,7 @@ class AutoTextDecoder {
  * Decodes a byte stream to text chunks with {@link AutoTextDecoder}. Pulls the source only as
  * fast as the consumer pulls text, so memory stays bounded.
  */
-export async function* decodeTextStream(
-  source: AsyncIterable<Uint8Array>,
-  options: TextDecodingOptions,
-): AsyncGenerator<string, void, undefined> {
+export async function* decodeTextStream(source: AsyncIterable<Uint8Array>, options: TextDecodingOptions): AsyncGenerator<string, void, undefined> {
   const decoder = new AutoTextDecoder(options);
   for await (const chunk of source) {
     const text = decoder.write(chunk);
@@ -273,7 +272,6 @@ function sniffDeclared(b: Buffer): TextEncoding | undefined {
   return undefined;
 }
 
-
 /** Workbooks renamed to .csv, and other binaries, get a precise refusal instead of "bad encoding". */
 function refuseBinary(b: Buffer): void {
   if (b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04) {
@@ -291,10 +289,7 @@ function refuseBinary(b: Buffer): void {
   let nul = 0;
   for (const byte of b) if (byte === 0) nul++;
   if (nul > b.length / 100) {
-    throw new ReadError(
-      'unsupported_format',
-      '文件含有大量二进制内容，不是文本格式的 CSV：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重新报送。',
-    );
+    throw new ReadError('unsupported_format', '文件含有大量二进制内容，不是文本格式的 CSV：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后重新报送。');
   }
 }
 
@@ -421,10 +416,7 @@ function gb18030Decoder(linesSoFar: () => number, platform: TextPlatform): Chunk
   const check = (text: string): string => {
     const bad = text.indexOf('\uFFFD');
     if (bad >= 0) {
-      throw encodingError(
-        linesSoFar() + countLineBreaks(text, bad) + 1,
-        '出现了 GBK/GB18030 无法识别的字节（文件可能混入了其他编码的文字，或已损坏）',
-      );
+      throw encodingError(linesSoFar() + countLineBreaks(text, bad) + 1, '出现了 GBK/GB18030 无法识别的字节（文件可能混入了其他编码的文字，或已损坏）');
     }
     return text;
   };

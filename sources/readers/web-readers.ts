@@ -109,11 +109,13 @@ export const webCodepages = {
 
 /** The reader families of the page, each built on first use. */
 const webReaders: ReaderFamilies = {
-  xlsx: lazy(['.xlsx', '.xlsm'], async () =>
-    new XlsxBookReader({
-      budget: checkDeadline,
-      openZip: async (file, limits) => ({ source: bytesZipSource(await allBytes(file, limits)), cleanup: async () => {} }),
-    }),
+  xlsx: lazy(
+    ['.xlsx', '.xlsm'],
+    async () =>
+      new XlsxBookReader({
+        budget: checkDeadline,
+        openZip: async (file, limits) => ({ source: bytesZipSource(await allBytes(file, limits)), cleanup: async () => {} }),
+      }),
   ),
   csv: lazy(['.csv', '.txt'], async () => new CsvBookReader({ budget: checkDeadline, text: webText })),
   xls: lazy(['.xls', '.et'], async () => new XlsBookReader({ codepages: webCodepages, bytesType: 'array' })),

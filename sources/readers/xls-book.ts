@@ -1,15 +1,6 @@
 import * as XLSX from '@e965/xlsx';
 import { ReadError, cellAddress, readWhole } from './reader.js';
-import type {
-  CellValue,
-  ReadLimits,
-  ReadableFile,
-  ReaderNotice,
-  SheetRow,
-  SheetStream,
-  WorkbookReader,
-  WorkbookStream,
-} from './reader.js';
+import type { CellValue, ReadLimits, ReadableFile, ReaderNotice, SheetRow, SheetStream, WorkbookReader, WorkbookStream } from './reader.js';
 import { actuallyIs, extensionOf, isBiffStream } from './sniff.js';
 import { serialToDate } from '../../domain/excel-serial.js';
 import { isDateFormatCode } from './xlsx-dates.js';
@@ -72,14 +63,14 @@ const RESAVE = '请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（
 
 /** BIFF error codes → the text Excel shows. */
 const ERROR_TEXT: Readonly<Record<number, string>> = {
-  0x00: '#NULL!',
-  0x07: '#DIV/0!',
-  0x0f: '#VALUE!',
-  0x17: '#REF!',
-  0x1d: '#NAME?',
-  0x24: '#NUM!',
-  0x2a: '#N/A',
-  0x2b: '#GETTING_DATA',
+  0: '#NULL!',
+  7: '#DIV/0!',
+  15: '#VALUE!',
+  23: '#REF!',
+  29: '#NAME?',
+  36: '#NUM!',
+  42: '#N/A',
+  43: '#GETTING_DATA',
 };
 
 /**
@@ -134,7 +125,13 @@ interface Container {
   readonly what: string;
 }
 
-async function* readSheets(file: ReadableFile, limits: ReadLimits, maxBytes: number, notices: ReaderNotice[], platform: XlsPlatform): AsyncGenerator<SheetStream> {
+async function* readSheets(
+  file: ReadableFile,
+  limits: ReadLimits,
+  maxBytes: number,
+  notices: ReaderNotice[],
+  platform: XlsPlatform,
+): AsyncGenerator<SheetStream> {
   let released: (() => void) | undefined;
   try {
     if (file.bytes > limits.maxFileBytes) {
@@ -236,10 +233,16 @@ function foreignOle2(streams: ReadonlyMap<string, unknown>, path: string): ReadE
     return new ReadError('unsupported_format', `${actuallyIs(path, ' Word 文档（.doc）', ['.doc', '.wps'])}，不是表格。请使用统一模板（.xlsx）填报。`);
   }
   if (streams.has('powerpoint document')) {
-    return new ReadError('unsupported_format', `${actuallyIs(path, ' PowerPoint 演示文稿（.ppt）', ['.ppt', '.dps'])}，不是表格。请使用统一模板（.xlsx）填报。`);
+    return new ReadError(
+      'unsupported_format',
+      `${actuallyIs(path, ' PowerPoint 演示文稿（.ppt）', ['.ppt', '.dps'])}，不是表格。请使用统一模板（.xlsx）填报。`,
+    );
   }
   if (names.some((n) => n.startsWith('__substg1.0_'))) {
-    return new ReadError('unsupported_format', `${actuallyIs(path, ' Outlook 邮件（.msg）', ['.msg'])}，不是表格。请把邮件附件中的 Excel 工作簿（*.xlsx）另存出来后报送。`);
+    return new ReadError(
+      'unsupported_format',
+      `${actuallyIs(path, ' Outlook 邮件（.msg）', ['.msg'])}，不是表格。请把邮件附件中的 Excel 工作簿（*.xlsx）另存出来后报送。`,
+    );
   }
   return new ReadError(
     'unsupported_format',
@@ -248,10 +251,7 @@ function foreignOle2(streams: ReadonlyMap<string, unknown>, path: string): ReadE
 }
 
 function encryptedXls(): ReadError {
-  return new ReadError(
-    'encrypted',
-    `文件设置了打开密码（已加密），无法读取。请在 Excel 或 WPS 中打开，取消文件密码后“另存为” Excel 工作簿（*.xlsx）再报送。`,
-  );
+  return new ReadError('encrypted', `文件设置了打开密码（已加密），无法读取。请在 Excel 或 WPS 中打开，取消文件密码后“另存为” Excel 工作簿（*.xlsx）再报送。`);
 }
 
 /**
@@ -293,19 +293,21 @@ function parse(bytes: Buffer, container: Container, limits: ReadLimits, platform
   }
   for (const [id, code] of Object.entries(CJK_BUILTIN_FORMATS)) XLSX.SSF.load(code, Number(id));
   try {
-    return quietly(() => XLSX.read(bytes, {
-      type: platform.bytesType,
-      dense: true,
-      cellNF: true,
-      cellDates: false,
-      cellFormula: false,
-      cellHTML: false,
-      cellText: false,
-      cellStyles: false,
-      bookVBA: false,
-      sheetStubs: false,
-      sheetRows: Math.min(limits.maxRowsPerSheet, 2_000_000) + 1,
-    })) as unknown as ParsedWorkbook;
+    return quietly(() =>
+      XLSX.read(bytes, {
+        type: platform.bytesType,
+        dense: true,
+        cellNF: true,
+        cellDates: false,
+        cellFormula: false,
+        cellHTML: false,
+        cellText: false,
+        cellStyles: false,
+        bookVBA: false,
+        sheetStubs: false,
+        sheetRows: Math.min(limits.maxRowsPerSheet, 2_000_000) + 1,
+      }),
+    ) as unknown as ParsedWorkbook;
   } catch (err) {
     if (err instanceof ReadError) throw err;
     if (err instanceof Error && /password|encrypt/i.test(err.message)) throw encryptedXls();

@@ -1,14 +1,5 @@
 import { ReadError } from './reader.js';
-import type {
-  ReadBudget,
-  ReadLimits,
-  ReadableFile,
-  ReaderNotice,
-  SheetRow,
-  SheetStream,
-  WorkbookReader,
-  WorkbookStream,
-} from './reader.js';
+import type { ReadBudget, ReadLimits, ReadableFile, ReaderNotice, SheetRow, SheetStream, WorkbookReader, WorkbookStream } from './reader.js';
 import type { ZipSource } from './zip-archive.js';
 import { FormulaBook } from './xlsx-formula-book.js';
 import { defaultEvaluationBudget } from './xlsx-formula-eval.js';
@@ -190,7 +181,12 @@ async function* fromMemory(rows: readonly SheetRow[]): AsyncGenerator<SheetRow> 
   yield* rows;
 }
 
-async function* spreadRows(rows: AsyncGenerator<SheetRow>, merges: ReturnType<typeof verticalMerges>, sheet: string, notices: ReaderNotice[]): AsyncGenerator<SheetRow> {
+async function* spreadRows(
+  rows: AsyncGenerator<SheetRow>,
+  merges: ReturnType<typeof verticalMerges>,
+  sheet: string,
+  notices: ReaderNotice[],
+): AsyncGenerator<SheetRow> {
   if (merges.length === 0) {
     yield* rows;
     return;
@@ -208,7 +204,10 @@ function finishLargeSheet(found: SheetFindings, sheet: string, size: number, con
   }
   const merges = verticalMerges(found.merges, context.limits.maxColumns);
   if (merges.length > 0) {
-    const shown = merges.slice(0, 10).map((m) => m.ref).join('、');
+    const shown = merges
+      .slice(0, 10)
+      .map((m) => m.ref)
+      .join('、');
     notices.push({
       code: 'other',
       sheet,

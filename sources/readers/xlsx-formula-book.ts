@@ -40,7 +40,7 @@ export class FormulaBook {
 
   constructor(
     private readonly pkg: XlsxPackage,
-    private readonly workbook: WorkbookModel,
+    workbook: WorkbookModel,
     private readonly contextOf: (sheet: SheetEntry) => SheetContext,
     private readonly budget: EvaluationBudget = defaultEvaluationBudget,
     private readonly maxBytes: number = FORMULA_MAX_WORKBOOK_BYTES,

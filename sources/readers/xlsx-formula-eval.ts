@@ -227,7 +227,6 @@ export class FormulaSheet {
   }
 }
 
-
 function lowerBound(sorted: readonly number[], value: number): number {
   let lo = 0;
   let hi = sorted.length;
@@ -666,10 +665,11 @@ export class Evaluator {
         });
         if (error) return error;
       } else if (isMatrix(v)) {
-        for (const row of v.rows) for (const s of row) {
-          const e = visit(s, false);
-          if (e) return e;
-        }
+        for (const row of v.rows)
+          for (const s of row) {
+            const e = visit(s, false);
+            if (e) return e;
+          }
       } else {
         const e = visit(node.k === 'missing' ? null : v, true);
         if (e) return e;
@@ -1003,7 +1003,12 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
     return nums instanceof XlError ? nums : finite(nums.reduce((p, x) => p * x, 1));
   },
   COUNT: (ev, args, ctx) =>
-    counting(ev, args, ctx, (v, direct) => typeof v === 'number' || (direct && (typeof v === 'boolean' || (typeof v === 'string' && !(textToNumber(v) instanceof XlError))))),
+    counting(
+      ev,
+      args,
+      ctx,
+      (v, direct) => typeof v === 'number' || (direct && (typeof v === 'boolean' || (typeof v === 'string' && !(textToNumber(v) instanceof XlError)))),
+    ),
   COUNTA: (ev, args, ctx) => counting(ev, args, ctx, (v) => v !== null),
   COUNTBLANK: (ev, args, ctx) => {
     arity('COUNTBLANK', args, 1, 1);
@@ -1027,10 +1032,15 @@ const FUNCTIONS: Readonly<Record<string, Fn>> = {
       !sheet.subtotalCells.has(cellKey(row, col)) && !(kind > 100 && sheet.hiddenRows.has(row));
     if (base === 3) {
       let n = 0;
-      ev.eachValue(refs, ctx, (v) => {
-        if (v !== null) n++;
-        return undefined;
-      }, filter);
+      ev.eachValue(
+        refs,
+        ctx,
+        (v) => {
+          if (v !== null) n++;
+          return undefined;
+        },
+        filter,
+      );
       return n;
     }
     const nums = ev.numbers(refs, ctx, filter);
@@ -1303,14 +1313,6 @@ function datePart(ev: Evaluator, args: readonly FormulaNode[], ctx: Ctx, part: (
   return d ? part(d) : NUM;
 }
 
-/** The names of the functions the evaluator knows (for documentation and tests). */
-const supportedFunctions: readonly string[] = Object.keys(FUNCTIONS).sort();
-
-/** Whether a function name is one firestat refuses because its result is not fixed by the file. */
-function isVolatileFunction(name: string): boolean {
-  return VOLATILE.has(name.toUpperCase());
-}
-
 /** A result as the reader yields it: dates by the cell's style, errors as their code, "" as empty. */
 export function resultCellValue(v: Scalar | undefined, isDateStyle: boolean, date1904: boolean): CellValue {
   if (v === undefined || v === null) return null;
@@ -1319,4 +1321,3 @@ export function resultCellValue(v: Scalar | undefined, isDateStyle: boolean, dat
   if (v === '') return null;
   return v;
 }
-

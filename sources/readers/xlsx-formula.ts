@@ -332,7 +332,7 @@ class Parser {
     let left = this.prefix();
     for (;;) {
       const token = this.peek();
-      if (!token || token.t !== 'op') break;
+      if (token?.t !== 'op') break;
       if (token.v === '%') {
         if (PERCENT_PRECEDENCE < minPrecedence) break;
         this.i++;

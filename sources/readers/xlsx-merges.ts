@@ -94,7 +94,10 @@ export class MergeSpreader {
       .map((a) => a.merge)
       .sort((a, b) => a.r1 - b.r1 || a.c1 - b.c1);
     if (spread.length === 0) return undefined;
-    const shown = spread.slice(0, 10).map((m) => m.ref).join('、');
+    const shown = spread
+      .slice(0, 10)
+      .map((m) => m.ref)
+      .join('、');
     const more = spread.length > 10 ? ` 等 ${spread.length} 处` : '';
     return {
       code: 'merged_spread',

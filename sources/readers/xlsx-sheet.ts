@@ -321,7 +321,13 @@ class RowBuilder implements XmlSink {
     const text = oversize ? '' : raw;
     const row = this.rowNumber;
     const col = this.column;
-    if (this.formulaType === 'shared' && this.formulaSi !== undefined && text.trim() !== '' && !this.sharedMasters.has(this.formulaSi) && this.sharedMasters.size < 10_000) {
+    if (
+      this.formulaType === 'shared' &&
+      this.formulaSi !== undefined &&
+      text.trim() !== '' &&
+      !this.sharedMasters.has(this.formulaSi) &&
+      this.sharedMasters.size < 10_000
+    ) {
       this.sharedMasters.set(this.formulaSi, { row, col, text });
     }
     if (this.collect) {

@@ -258,10 +258,7 @@ export class XmlBounds {
     const over = Math.max(from, from + (this.maxRun - this.run));
     if (this.context !== TEXT) this.track(s, from, over);
     if (this.context === TAG || (this.context !== TEXT && this.tagCut)) {
-      throw new ReadError(
-        'too_large',
-        `部件“${this.partName}”中有异常长的 XML 标签（超过 ${this.maxRun} 个字符），可能是异常或恶意构造的文件，已拒绝读取。`,
-      );
+      throw new ReadError('too_large', `部件“${this.partName}”中有异常长的 XML 标签（超过 ${this.maxRun} 个字符），可能是异常或恶意构造的文件，已拒绝读取。`);
     }
     const cut = safeCut(s, from, over, runEnd);
     if (cut > from) this.sink.emit(s.slice(from, cut));

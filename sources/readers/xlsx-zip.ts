@@ -86,14 +86,10 @@ class YauzlArchive implements ZipArchive {
 /** Opens a zip without reading entries yet; entries are read lazily, the file stays open. */
 function openZip(localPath: string): Promise<ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(
-      localPath,
-      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false },
-      (err, zip) => {
-        if (err || !zip) reject(zipOpenError(err));
-        else resolve(zip);
-      },
-    );
+    yauzl.open(localPath, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, zip) => {
+      if (err || !zip) reject(zipOpenError(err));
+      else resolve(zip);
+    });
   });
 }
 

@@ -74,19 +74,13 @@ export const zipErrors = {
     return new ReadError('too_large', `文件内部部件过多（${count} 个，上限 ${max} 个），已拒绝读取。`);
   },
   noDirectory(detail: string): ReadError {
-    return new ReadError(
-      'corrupt',
-      `文件不完整或已损坏：找不到压缩包目录（可能下载或传输中断）。请重新导出并报送完整的 .xlsx 文件。（${detail}）`,
-    );
+    return new ReadError('corrupt', `文件不完整或已损坏：找不到压缩包目录（可能下载或传输中断）。请重新导出并报送完整的 .xlsx 文件。（${detail}）`);
   },
   notAZip(detail: string): ReadError {
     return new ReadError('corrupt', `文件已损坏，无法按 .xlsx 压缩包打开。（${detail}）`);
   },
   unsafeName(name: string): ReadError {
-    return new ReadError(
-      'corrupt',
-      `文件内部包含不安全的路径“${name}”（绝对路径或“..”上级目录），已拒绝读取。请用 Excel/WPS 重新另存为 .xlsx。`,
-    );
+    return new ReadError('corrupt', `文件内部包含不安全的路径“${name}”（绝对路径或“..”上级目录），已拒绝读取。请用 Excel/WPS 重新另存为 .xlsx。`);
   },
   badDirectory(detail: string): ReadError {
     return new ReadError('corrupt', `文件已损坏：压缩包目录无法读取。（${detail}）`);
@@ -101,10 +95,7 @@ export const zipErrors = {
     return new ReadError('corrupt', `文件已损坏：部件“${partName}”无法解压。（${detail}）`);
   },
   badCrc(partName: string): ReadError {
-    return new ReadError(
-      'corrupt',
-      `文件已损坏：部件“${partName}”校验失败（CRC 错误），可能是传输或存储过程中损坏。请重新导出后报送。`,
-    );
+    return new ReadError('corrupt', `文件已损坏：部件“${partName}”校验失败（CRC 错误），可能是传输或存储过程中损坏。请重新导出后报送。`);
   },
 };
 

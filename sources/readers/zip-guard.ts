@@ -120,10 +120,7 @@ async function sniffContainer(source: ZipSource, limits: ReadLimits): Promise<vo
     if (head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b) return;
     if (head.equals(OLE2_MAGIC)) {
       if (await containsBytes(handle, size, ENCRYPTED_PACKAGE)) {
-        throw new ReadError(
-          'encrypted',
-          '文件设置了打开密码（已加密），无法读取。请在 Excel/WPS 中取消文件密码后另存为 .xlsx 再报送。',
-        );
+        throw new ReadError('encrypted', '文件设置了打开密码（已加密），无法读取。请在 Excel/WPS 中取消文件密码后另存为 .xlsx 再报送。');
       }
       throw new ReadError(
         'unsupported_format',
@@ -173,10 +170,7 @@ function checkEntries(list: readonly ZipEntry[], limits: ReadLimits): Map<string
     const name = entry.fileName;
     const key = partKey(name);
     if (entries.has(key)) {
-      throw new ReadError(
-        'corrupt',
-        `文件内部结构异常：部件“${name}”出现了不止一次，无法确定以哪个为准。请用 Excel/WPS 打开后重新另存为 .xlsx。`,
-      );
+      throw new ReadError('corrupt', `文件内部结构异常：部件“${name}”出现了不止一次，无法确定以哪个为准。请用 Excel/WPS 打开后重新另存为 .xlsx。`);
     }
     entries.set(key, entry);
     if (entry.encrypted) {
@@ -204,10 +198,7 @@ function checkEntries(list: readonly ZipEntry[], limits: ReadLimits): Map<string
     }
   }
   if (total > limits.maxUncompressedBytes) {
-    throw new ReadError(
-      'too_large',
-      `文件解压后过大（${mib(total)}，上限 ${mib(limits.maxUncompressedBytes)}），请删除无关内容或拆分后报送。`,
-    );
+    throw new ReadError('too_large', `文件解压后过大（${mib(total)}，上限 ${mib(limits.maxUncompressedBytes)}），请删除无关内容或拆分后报送。`);
   }
   return entries;
 }
@@ -240,10 +231,7 @@ async function refuseForeignPackages(zip: ZipArchive, entries: ReadonlyMap<strin
   }
   if (readFailure) throw readFailure;
   if (!contentTypes) {
-    throw new ReadError(
-      'unsupported_format',
-      '这是一个普通压缩包，不是 Excel 工作簿。请解压后报送其中的 .xlsx 文件，或用 Excel/WPS 另存为 .xlsx。',
-    );
+    throw new ReadError('unsupported_format', '这是一个普通压缩包，不是 Excel 工作簿。请解压后报送其中的 .xlsx 文件，或用 Excel/WPS 另存为 .xlsx。');
   }
   throw new ReadError('unsupported_format', '文件中找不到 Excel 工作簿部件，不是有效的 .xlsx 文件。请用 Excel/WPS 另存为 .xlsx 后再报送。');
 }

@@ -24,7 +24,9 @@ export function bureauFiles(rng: Prng, plan: YearPlan, townships: ReadonlyMap<st
   const files: PlannedFile[] = [];
   const { year, bureau } = plan;
   const contacts: Record<string, Contact> = {};
-  Object.values(bureau).forEach((u, i) => (contacts[u.name] = contactFor(rng.fork(`contact/${u.name}`), plan.contacts, 22 + i)));
+  Object.values(bureau).forEach((u, i) => {
+    contacts[u.name] = contactFor(rng.fork(`contact/${u.name}`), plan.contacts, 22 + i);
+  });
   const aliases: Record<string, string> = { 防火监督科: '防火科', 火灾调查科: '火调科', 法制科: '局法制科', 宣传科: '宣传科' };
 
   // B1: three units send a file a month; 火灾调查科 a workbook a quarter with a sheet per month.
@@ -42,7 +44,18 @@ export function bureauFiles(rng: Prng, plan: YearPlan, townships: ReadonlyMap<st
       const m: B1Month = { month, counts: counts[month - 1]!, filledOn: filledOn(r, sent, year, month) };
       const doc = b1Document(r.fork(`doc/${month}`), { unit, alias: aliases[unit.name] ?? unit.name, year, months: [m], style, contact: contacts[unit.name]! });
       const quarter = Math.ceil(month / 3);
-      files.push({ path: bureauPath(year, quarter, `${unit.name}${year}年${month}月执法工作月报`, format), unit: unit.name, form: 'B1', period: monthPeriod(year, month), format, receivedAt: sent, doc, rows: 1, plants: [], expected: 'loaded' });
+      files.push({
+        path: bureauPath(year, quarter, `${unit.name}${year}年${month}月执法工作月报`, format),
+        unit: unit.name,
+        form: 'B1',
+        period: monthPeriod(year, month),
+        format,
+        receivedAt: sent,
+        doc,
+        rows: 1,
+        plants: [],
+        expected: 'loaded',
+      });
     }
   }
   {

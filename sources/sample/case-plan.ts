@@ -77,7 +77,13 @@ function decisionDay(rng: Prng, year: number, quarter: number): IsoDate {
  * The townships' cases: every township decides at least one case every quarter (an empty
  * ledger cannot be sent), the rest fall where the townships' weights and the quarters' activity say.
  */
-export function planTownshipCases(rng: Prng, year: number, townships: readonly SampleUnit[], quotas: readonly CaseQuota[], parties: CaseParties): PenaltyCase[] {
+export function planTownshipCases(
+  rng: Prng,
+  year: number,
+  townships: readonly SampleUnit[],
+  quotas: readonly CaseQuota[],
+  parties: CaseParties,
+): PenaltyCase[] {
   const labels = rng.shuffle(quotas.flatMap((q) => Array.from({ length: q.count }, () => q)));
   const slots = townships.flatMap((t) => [1, 2, 3, 4].map((quarter) => ({ t, quarter })));
   const cases: PenaltyCase[] = [];
@@ -114,7 +120,9 @@ export function planBureauCases(rng: Prng, year: number, unit: SampleUnit, total
 
 /** Numbers cases per unit and series in order of decision: `渝北龙兴消行罚决字〔2024〕012号`, `渝北消当罚决字〔2024〕0045号`. */
 function numberCases(cases: PenaltyCase[], year: number, shortOf: (c: PenaltyCase) => string, digits: number): void {
-  cases.sort((a, b) => (a.decisionDate < b.decisionDate ? -1 : a.decisionDate > b.decisionDate ? 1 : a.filedDate < b.filedDate ? -1 : a.filedDate > b.filedDate ? 1 : 0));
+  cases.sort((a, b) =>
+    a.decisionDate < b.decisionDate ? -1 : a.decisionDate > b.decisionDate ? 1 : a.filedDate < b.filedDate ? -1 : a.filedDate > b.filedDate ? 1 : 0,
+  );
   const next = new Map<string, number>();
   for (const c of cases) {
     const series = `渝北${shortOf(c)}消${c.procedure === '一般程序' ? '行罚决字' : '当罚决字'}`;

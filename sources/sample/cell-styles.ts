@@ -81,7 +81,12 @@ export function yesNoCell(value: boolean, style: YesNoStyle): string {
  * A header as a person retyped it: the unit in full-width or half-width brackets or not at all,
  * sometimes a line break or spaces inside.
  */
-export function headerText(rng: Prng, label: string, unit: string | undefined, options: { breaks: boolean; brackets: 'full' | 'half' | 'none' | 'mixed' }): string {
+export function headerText(
+  rng: Prng,
+  label: string,
+  unit: string | undefined,
+  options: { breaks: boolean; brackets: 'full' | 'half' | 'none' | 'mixed' },
+): string {
   let text = label;
   if (options.breaks && text.length >= 5 && rng.chance(0.45)) {
     // Alt+Enter where the cell looks balanced: about the middle.

@@ -40,8 +40,20 @@ const townshipFormats: readonly FileFormat[] = [
   ...Array<FileFormat>(3).fill('csv-utf8-bom'),
 ];
 
-const zeroStyles: readonly (readonly [ZeroStyle, number])[] = [['0', 40], ['blank', 30], ['-', 10], ['/', 10], ['—', 5], ['无', 5]];
-const numberStyles: readonly (readonly [NumberStyle, number])[] = [['number', 50], ['text', 20], ['mixed', 20], ['fullwidth', 10]];
+const zeroStyles: readonly (readonly [ZeroStyle, number])[] = [
+  ['0', 40],
+  ['blank', 30],
+  ['-', 10],
+  ['/', 10],
+  ['—', 5],
+  ['无', 5],
+];
+const numberStyles: readonly (readonly [NumberStyle, number])[] = [
+  ['number', 50],
+  ['text', 20],
+  ['mixed', 20],
+  ['fullwidth', 10],
+];
 
 function personStyle(rng: Prng, format: FileFormat): HeaderStyle {
   return {
@@ -57,11 +69,24 @@ const exportHeader: HeaderStyle = { levels: 'flat', wording: 'template', breaks:
 function t1Style(rng: Prng, format: FileFormat): T1Style {
   const exported = format === 'xlsx-export';
   const rows = rng.chance(0.45) ? 'monthly' : 'quarterly';
-  const title = exported ? 'none' : rng.weighted([['unit-first', 60], ['period-first', 20], ['none', 20]] as const);
+  const title = exported
+    ? 'none'
+    : rng.weighted([
+        ['unit-first', 60],
+        ['period-first', 20],
+        ['none', 20],
+      ] as const);
   return {
     header: exported ? { ...exportHeader, levels: rng.chance(0.5) ? 'two-level' : 'flat' } : personStyle(rng, format),
     rows,
-    unitColumn: exported ? 'full' : rng.weighted([['full', 40], ['short', 25], ['long', 10], ['none', 25]] as const),
+    unitColumn: exported
+      ? 'full'
+      : rng.weighted([
+          ['full', 40],
+          ['short', 25],
+          ['long', 10],
+          ['none', 25],
+        ] as const),
     periodColumn: rows === 'monthly' ? rng.pick(['full', 'short', 'iso'] as const) : rng.pick(['full', 'short', 'iso', 'none'] as const),
     serialColumn: !exported && rng.chance(0.3),
     title,
@@ -90,7 +115,13 @@ export function ledgerStyle(rng: Prng, format: FileFormat, allowNoUnit: boolean)
     mixedDates: !exported && rng.chance(0.4),
     numbers: exported ? 'number' : format.startsWith('csv') ? 'text' : rng.weighted(numberStyles),
     yesNo: !exported && rng.chance(0.2) ? 'ticks' : 'chinese',
-    unitText: exported ? 'full' : rng.weighted([['full', 50], ['short', 30], ['none', allowNoUnit ? 20 : 0]] as const),
+    unitText: exported
+      ? 'full'
+      : rng.weighted([
+          ['full', 50],
+          ['short', 30],
+          ['none', allowNoUnit ? 20 : 0],
+        ] as const),
     choices: exported ? 'canonical' : rng.chance(0.4) ? 'colloquial' : 'canonical',
     title: !exported && rng.chance(0.7),
     fillIn: !exported && rng.chance(0.3),
@@ -137,7 +168,11 @@ export function b1Style(rng: Prng, format: FileFormat): B1Style {
   const title = rng.chance(0.7);
   return {
     header: { ...personStyle(rng, format), levels: rng.chance(0.6) ? 'two-level' : 'flat' },
-    unitColumn: rng.weighted([['full', 50], ['alias', 30], ['none', 20]] as const),
+    unitColumn: rng.weighted([
+      ['full', 50],
+      ['alias', 30],
+      ['none', 20],
+    ] as const),
     monthColumn: rng.pick(['full', 'short', 'none'] as const),
     title,
     fillIn: rng.chance(0.5),

@@ -19,7 +19,17 @@ const caseFields: Readonly<Record<string, string>> = {
   '委托执法|简易程序': 'entrusted_simple_cases',
 };
 
-const t1Fields = ['units_inspected', 'hazards_found', 'hazards_rectified', 'empowered_general_cases', 'empowered_simple_cases', 'entrusted_general_cases', 'entrusted_simple_cases', 'joint_inspections', 'fire_staff'];
+const t1Fields = [
+  'units_inspected',
+  'hazards_found',
+  'hazards_rectified',
+  'empowered_general_cases',
+  'empowered_simple_cases',
+  'entrusted_general_cases',
+  'entrusted_simple_cases',
+  'joint_inspections',
+  'fire_staff',
+];
 
 /** Counts hazards found and rectified per month from the ledger's final state. */
 function countHazards(year: MonthCounts[], hazards: readonly Hazard[], found: string, rectified: string): void {
@@ -34,19 +44,46 @@ function countHazards(year: MonthCounts[], hazards: readonly Hazard[], found: st
  * L1/L2 agree; 检查社会单位 follows the hazards found; 联合执法检查 is scattered; 消防管理岗人员 is
  * a head count that ends the year at 34 (some townships fill a post during the year).
  */
-export function planTownshipCounts(rng: Prng, townships: readonly SampleUnit[], hazards: readonly Hazard[], cases: readonly PenaltyCase[], jointInspections: number): YearCounts {
+export function planTownshipCounts(
+  rng: Prng,
+  townships: readonly SampleUnit[],
+  hazards: readonly Hazard[],
+  cases: readonly PenaltyCase[],
+  jointInspections: number,
+): YearCounts {
   const counts: YearCounts = new Map(townships.map((t) => [t.name, emptyYear(t1Fields)]));
-  for (const t of townships) countHazards(counts.get(t.name)!, hazards.filter((h) => h.unit === t.name), 'hazards_found', 'hazards_rectified');
+  for (const t of townships)
+    countHazards(
+      counts.get(t.name)!,
+      hazards.filter((h) => h.unit === t.name),
+      'hazards_found',
+      'hazards_rectified',
+    );
   for (const c of cases) {
     const field = caseFields[`${c.enforcementType}|${c.procedure}`];
     if (field) counts.get(c.unit)![monthOfDate(c.decisionDate) - 1]![field]! += 1;
   }
 
   const cells = townships.flatMap((t) => counts.get(t.name)!.map((m) => m));
-  const inspected = apportion(townshipTargets.units_inspected, jitter(rng, cells.map((m) => m['hazards_found'] ?? 0), 0.15));
-  cells.forEach((m, i) => (m['units_inspected'] = inspected[i] ?? 0));
-  const joint = scatter(rng, jointInspections, townships.flatMap((t) => monthActivity.map((a) => a * t.weight)));
-  cells.forEach((m, i) => (m['joint_inspections'] = joint[i] ?? 0));
+  const inspected = apportion(
+    townshipTargets.units_inspected,
+    jitter(
+      rng,
+      cells.map((m) => m['hazards_found'] ?? 0),
+      0.15,
+    ),
+  );
+  cells.forEach((m, i) => {
+    m['units_inspected'] = inspected[i] ?? 0;
+  });
+  const joint = scatter(
+    rng,
+    jointInspections,
+    townships.flatMap((t) => monthActivity.map((a) => a * t.weight)),
+  );
+  cells.forEach((m, i) => {
+    m['joint_inspections'] = joint[i] ?? 0;
+  });
 
   // Posts at year end: the larger townships have two, the others one (34 over 22).
   const twoPosts = townshipTargets.fire_staff - townships.length;
@@ -55,7 +92,9 @@ export function planTownshipCounts(rng: Prng, townships: readonly SampleUnit[], 
     const final = bySize.indexOf(t) < twoPosts ? 2 : 1;
     const hiredLate = rng.chance(0.3);
     const from = hiredLate ? rng.int(2, 10) : 1;
-    counts.get(t.name)!.forEach((m, i) => (m['fire_staff'] = i + 1 >= from ? final : final - 1));
+    counts.get(t.name)!.forEach((m, i) => {
+      m['fire_staff'] = i + 1 >= from ? final : final - 1;
+    });
   }
   return counts;
 }
@@ -76,11 +115,18 @@ export function planBureauCounts(rng: Prng, hazards: readonly Hazard[], cases: r
   const publicity = counts.get(bureauRoles.publicity)!;
   const spread = (target: MonthCounts[], field: string, total: number, weights: readonly number[], smooth = true) => {
     const parts = smooth ? apportion(total, jitter(rng, weights, 0.2)) : scatter(rng, total, weights);
-    parts.forEach((n, i) => (target[i]![field] = n));
+    parts.forEach((n, i) => {
+      target[i]![field] = n;
+    });
   };
 
   countHazards(supervision, hazards, 'hazards_found', 'hazards_rectified');
-  countHazards(supervision, hazards.filter((h) => h.major), 'major_hazard_notices', 'major_hazards_rectified');
+  countHazards(
+    supervision,
+    hazards.filter((h) => h.major),
+    'major_hazard_notices',
+    'major_hazards_rectified',
+  );
   spread(supervision, 'officers_deployed', bureauTargets.officers_deployed - investigationOfficers, monthActivity);
   spread(supervision, 'inspections', bureauTargets.inspections, monthActivity);
   spread(supervision, 'correction_notices', bureauTargets.correction_notices, monthActivity);
@@ -99,6 +145,8 @@ export function planBureauCounts(rng: Prng, hazards: readonly Hazard[], cases: r
   for (const m of rng.shuffle([3, 4, 5, 6, 8, 9, 10, 11]).slice(0, bureauTargets.trainings)) legal[m - 1]!['trainings'] = 1;
 
   // 宣传教育 is counted in tens of people.
-  apportion(bureauTargets.publicity_people / 10, jitter(rng, publicityActivity, 0.15)).forEach((n, i) => (publicity[i]!['publicity_people'] = n * 10));
+  apportion(bureauTargets.publicity_people / 10, jitter(rng, publicityActivity, 0.15)).forEach((n, i) => {
+    publicity[i]!['publicity_people'] = n * 10;
+  });
   return counts;
 }

@@ -22,7 +22,12 @@ export interface HazardPlanInput {
   readonly firstId: number;
 }
 
-const visitSizes = [[1, 5], [2, 3], [3, 1.5], [4, 0.5]] as const;
+const visitSizes = [
+  [1, 5],
+  [2, 3],
+  [3, 1.5],
+  [4, 0.5],
+] as const;
 
 /**
  * Generates every hazard found in the year: per unit and month as the weights say, in inspection
@@ -32,7 +37,11 @@ const visitSizes = [[1, 5], [2, 3], [3, 1.5], [4, 0.5]] as const;
  */
 export function planHazards(rng: Prng, input: HazardPlanInput): Hazard[] {
   const { year } = input;
-  const perUnit = apportionWithMinimum(input.found, input.units.map((u) => u.weight), 12);
+  const perUnit = apportionWithMinimum(
+    input.found,
+    input.units.map((u) => u.weight),
+    12,
+  );
   const hazards: Hazard[] = [];
   let id = input.firstId;
   input.units.forEach((unit, u) => {
@@ -69,7 +78,13 @@ export function planHazards(rng: Prng, input: HazardPlanInput): Hazard[] {
   if (input.major) {
     const majors = pickMajors(rng, hazards, input.major.found);
     majors.forEach((h, i) => {
-      const replaced: Hazard = { ...h, category: majorHazardCategory, description: majorHazardDescription(i), deadline: addDays(h.inspectionDate, 90), major: true };
+      const replaced: Hazard = {
+        ...h,
+        category: majorHazardCategory,
+        description: majorHazardDescription(i),
+        deadline: addDays(h.inspectionDate, 90),
+        major: true,
+      };
       hazards[hazards.indexOf(h)] = replaced;
       if (i >= input.major!.rectified) {
         open.add(replaced);
@@ -101,7 +116,10 @@ export function planHazards(rng: Prng, input: HazardPlanInput): Hazard[] {
 /** Major hazards are found across the year; the last one found is the one still open. */
 function pickMajors(rng: Prng, hazards: readonly Hazard[], count: number): Hazard[] {
   if (count === 0) return [];
-  const months = rng.shuffle([1, 2, 3, 4, 5, 6, 7, 8, 9]).slice(0, count - 1).sort((a, b) => a - b);
+  const months = rng
+    .shuffle([1, 2, 3, 4, 5, 6, 7, 8, 9])
+    .slice(0, count - 1)
+    .sort((a, b) => a - b);
   const out: Hazard[] = [];
   for (const month of months) {
     const candidate = rng.shuffle(hazards.filter((h) => monthOfDate(h.inspectionDate) === month))[0];

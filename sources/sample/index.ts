@@ -11,9 +11,6 @@ import { renderFile, truncated } from './render-file.js';
 import type { FileFormat } from './sheet-doc.js';
 import { planYear } from './year-plan.js';
 
-;
-;
-
 /** Options of {@link writeSampleInbox}. */
 export interface SampleOptions {
   /** Folder to write the inbox into (created if missing; existing files of the same names are overwritten). */

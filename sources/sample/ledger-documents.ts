@@ -52,9 +52,19 @@ function framed(rng: Prng, f: LedgerFrame, formTitle: string, columns: SheetColu
   const sheet = new SheetBuilder(sheetName, columns.length);
   const q = quarterWords[f.quarter - 1];
   writeAbove(sheet, {
-    ...(s.title ? { title: f.unit.kind === 'township' ? `${f.unit.long}${f.year}年第${q}季度${formTitle}` : `重庆市渝北区消防救援局${f.year}年第${q}季度${formTitle}` } : {}),
+    ...(s.title
+      ? { title: f.unit.kind === 'township' ? `${f.unit.long}${f.year}年第${q}季度${formTitle}` : `重庆市渝北区消防救援局${f.year}年第${q}季度${formTitle}` }
+      : {}),
     // Without a title stating the quarter, a fill-in date like 2024年4月5日 would read as the period.
-    ...(s.fillIn ? { fillIn: { unit: f.unit.kind === 'township' ? f.unit.long : `重庆市渝北区消防救援局${f.unit.name}`, date: f.filledOn, dateStyle: s.title ? s.dateStyle : 'dot' } } : {}),
+    ...(s.fillIn
+      ? {
+          fillIn: {
+            unit: f.unit.kind === 'township' ? f.unit.long : `重庆市渝北区消防救援局${f.unit.name}`,
+            date: f.filledOn,
+            dateStyle: s.title ? s.dateStyle : 'dot',
+          },
+        }
+      : {}),
   });
   writeHeader(rng, sheet, columns, s.header);
   let serial = 0;
@@ -82,7 +92,10 @@ const procedureColloquial: Readonly<Record<string, string>> = { 一般程序: '�
 /** The L1 行政处罚案件台账 of one unit and quarter. */
 export function l1Document(rng: Prng, f: LedgerFrame, cases: readonly PenaltyCase[]): WorkbookDoc {
   const s = f.style;
-  const columns = extraColumns(s, formColumns(penaltyCasesForm).map((c) => ({ ...c, width: c.field?.id === 'violation' || c.field?.id === 'case_no' ? 26 : 12 })));
+  const columns = extraColumns(
+    s,
+    formColumns(penaltyCasesForm).map((c) => ({ ...c, width: c.field?.id === 'violation' || c.field?.id === 'case_no' ? 26 : 12 })),
+  );
   const colloquial = s.choices === 'colloquial';
   const rows = cases.map((c): SampleCell[] => [
     c.caseNo,
@@ -107,7 +120,13 @@ export function l1Document(rng: Prng, f: LedgerFrame, cases: readonly PenaltyCas
  * The L2 火灾隐患整改台账 of one unit as at the end of a quarter: each hazard's status as it
  * stood on that day (rectified later → still 未整改 here, with no completion date).
  */
-export function l2Document(rng: Prng, f: LedgerFrame, hazards: readonly Hazard[], asOf: IsoDate, extra?: { readonly header: string; readonly values: readonly string[] }): WorkbookDoc {
+export function l2Document(
+  rng: Prng,
+  f: LedgerFrame,
+  hazards: readonly Hazard[],
+  asOf: IsoDate,
+  extra?: { readonly header: string; readonly values: readonly string[] },
+): WorkbookDoc {
   const s = f.style;
   const fields = formColumns(hazardLedgerForm, s.unitText === 'none' ? ['unit'] : []);
   const columns = extraColumns(s, [
@@ -126,7 +145,15 @@ export function l2Document(rng: Prng, f: LedgerFrame, hazards: readonly Hazard[]
     const status = done ? (colloquial ? rng.pick(['已整改', '已完成', '整改完毕']) : '已整改') : colloquial ? (overdue ? '逾期未改' : '整改中') : '未整改';
     const cells: SampleCell[] = [];
     if (s.unitText !== 'none') cells.push(s.unitText === 'short' ? f.unit.short : f.unit.name);
-    cells.push(date(rng, s, h.inspectionDate), h.entity, h.category, h.description, date(rng, s, h.deadline), done && h.rectifiedDate ? date(rng, s, h.rectifiedDate) : null, status);
+    cells.push(
+      date(rng, s, h.inspectionDate),
+      h.entity,
+      h.category,
+      h.description,
+      date(rng, s, h.deadline),
+      done && h.rectifiedDate ? date(rng, s, h.rectifiedDate) : null,
+      status,
+    );
     if (extra) cells.push(rng.pick(extra.values));
     rows.push(cells);
   }
@@ -136,7 +163,10 @@ export function l2Document(rng: Prng, f: LedgerFrame, hazards: readonly Hazard[]
 /** The R1 案卷评查表 法制科 fills for one quarter. */
 export function r1Document(rng: Prng, f: LedgerFrame, reviews: readonly CaseReview[], units: ReadonlyMap<string, SampleUnit>): WorkbookDoc {
   const s = f.style;
-  const columns = extraColumns(s, formColumns(caseReviewsForm).map((c) => ({ ...c, width: c.field?.id === 'problem_description' || c.field?.id === 'case_no' ? 30 : 12 })));
+  const columns = extraColumns(
+    s,
+    formColumns(caseReviewsForm).map((c) => ({ ...c, width: c.field?.id === 'problem_description' || c.field?.id === 'case_no' ? 30 : 12 })),
+  );
   const q = quarterWords[f.quarter - 1];
   const rows = reviews.map((r): SampleCell[] => [
     r.caseNo,

@@ -37,6 +37,7 @@ export interface PlannedFile {
 export function filledOn(rng: Prng, sent: Date, year: number, toMonth: number): IsoDate {
   const day = addDays(shanghaiDay(sent), -rng.int(0, 2));
   const earliest = addDays(periodEnd(year, toMonth), 1);
+  // biome-ignore lint/complexity/useMathMinMax: ISO dates as text (`YYYY-MM-DD`); Math.max would make them NaN
   return day < earliest ? earliest : day;
 }
 

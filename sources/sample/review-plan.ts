@@ -41,7 +41,11 @@ function review(rng: Prng, c: PenaltyCase, quarter: number): CaseReview {
       description: `适用简易程序对个人当场罚款${c.fine ?? 0}元，超过《行政处罚法》第五十一条规定的二百元上限；处罚决定书未写明履行方式和期限`,
     };
   }
-  const result = rng.weighted<ReviewResult>([['合格', 55], ['基本合格', 33], ['不合格', 12]]);
+  const result = rng.weighted<ReviewResult>([
+    ['合格', 55],
+    ['基本合格', 33],
+    ['不合格', 12],
+  ]);
   // A file that passes may still carry a minor remark; a procedural or evidence fault fails it.
   const problems: string[] =
     result === '合格'

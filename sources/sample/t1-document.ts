@@ -105,7 +105,9 @@ export function t1Document(rng: Prng, c: T1Content): WorkbookDoc {
 
   const firstData = sheet.nextRow;
   if (s.rows === 'monthly') {
-    monthsOfQuarter(c.quarter).forEach((m, i) => sheet.row(dataRow(i + 1, periodText(s.periodColumn, c.year, c.quarter, m), c.months[i] ?? {}, false)));
+    monthsOfQuarter(c.quarter).forEach((m, i) => {
+      sheet.row(dataRow(i + 1, periodText(s.periodColumn, c.year, c.quarter, m), c.months[i] ?? {}, false));
+    });
     const totals = quarterTotals(c.months);
     if (c.wrongTotal) totals[c.wrongTotal.field] = (totals[c.wrongTotal.field] ?? 0) + c.wrongTotal.delta;
     sheet.row(dataRow(null, null, totals, true));

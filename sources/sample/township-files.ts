@@ -40,7 +40,11 @@ function townshipPath(c: QuarterContext, form: 'T1' | 'L1' | 'L2', format: FileF
   const q = quarterWords[c.quarter - 1];
   const words = formWords[form];
   const base =
-    naming === 0 ? `${unit.name}${year}年第${q}季度${words[0]}` : naming === 1 ? `${unit.short}-${year}Q${c.quarter}-${words[1]}` : `${year}年${q}季度${unit.name}${words[2]}`;
+    naming === 0
+      ? `${unit.name}${year}年第${q}季度${words[0]}`
+      : naming === 1
+        ? `${unit.short}-${year}Q${c.quarter}-${words[1]}`
+        : `${year}年${q}季度${unit.name}${words[2]}`;
   return `${year}Q${c.quarter}/${ownFolder ? `${unit.name}/` : ''}${base}${suffix}${extensionOf(format)}`;
 }
 
@@ -114,7 +118,10 @@ function t1Files(c: QuarterContext): PlannedFile[] {
   }
   if (is(plants.unitConflict, c)) {
     const other = c.townships.get(plants.unitConflict.other)!;
-    return [file(doc(rng.fork('t1-first'), { titleUnit: other }), c.sent, ['refused:unit-conflict'], 'rejected'), file(final, correctedAt, corrected, 'loaded', '_修改版')];
+    return [
+      file(doc(rng.fork('t1-first'), { titleUnit: other }), c.sent, ['refused:unit-conflict'], 'rejected'),
+      file(final, correctedAt, corrected, 'loaded', '_修改版'),
+    ];
   }
   return [file(final, c.sent, [], 'loaded')];
 }
@@ -127,10 +134,23 @@ function l1Files(c: QuarterContext, frame: LedgerFrame): PlannedFile[] {
   const path = townshipPath(c, 'L1', p.ledgerFormat);
   const base = { unit: p.unit.name, form: 'L1' as const, period: c.period, format: p.ledgerFormat, doc, rows: cases.length };
   const files: PlannedFile[] = [
-    { ...base, path, receivedAt: new Date(c.sent.getTime() + 60_000), plants: [...c.lateTag, ...cases.flatMap((x) => (x.plant ? [x.plant] : []))], expected: 'loaded' },
+    {
+      ...base,
+      path,
+      receivedAt: new Date(c.sent.getTime() + 60_000),
+      plants: [...c.lateTag, ...cases.flatMap((x) => (x.plant ? [x.plant] : []))],
+      expected: 'loaded',
+    },
   ];
   if (is(c.plants.duplicate, c)) {
-    files.push({ ...base, path: townshipPath(c, 'L1', p.ledgerFormat, '(1)'), receivedAt: later(c.rng, c.sent, 1, 3), plants: ['duplicate'], expected: 'unchanged', sameBytesAs: path });
+    files.push({
+      ...base,
+      path: townshipPath(c, 'L1', p.ledgerFormat, '(1)'),
+      receivedAt: later(c.rng, c.sent, 1, 3),
+      plants: ['duplicate'],
+      expected: 'unchanged',
+      sameBytesAs: path,
+    });
   }
   return files;
 }
@@ -174,13 +194,22 @@ function l2Files(c: QuarterContext, frame: LedgerFrame): PlannedFile[] {
   });
   const at = new Date(c.sent.getTime() + 120_000);
   if (is(plants.damaged, c)) {
-    return [file('', at, ['refused:damaged-workbook'], 'rejected', true), file('（重发）', later(c.rng, c.sent, 1, 3), ['resubmission', 'resubmission:after-refusal'], 'loaded')];
+    return [
+      file('', at, ['refused:damaged-workbook'], 'rejected', true),
+      file('（重发）', later(c.rng, c.sent, 1, 3), ['resubmission', 'resubmission:after-refusal'], 'loaded'),
+    ];
   }
   return [file('', at, [], 'loaded')];
 }
 
 /** Every file one township sends in the year: T1, L1 and L2 each quarter, with its planted problems. */
-export function townshipFiles(rng: Prng, plan: YearPlan, plants: FilePlants, profile: TownshipProfile, townships: ReadonlyMap<string, SampleUnit>): PlannedFile[] {
+export function townshipFiles(
+  rng: Prng,
+  plan: YearPlan,
+  plants: FilePlants,
+  profile: TownshipProfile,
+  townships: ReadonlyMap<string, SampleUnit>,
+): PlannedFile[] {
   const files: PlannedFile[] = [];
   for (const quarter of [1, 2, 3, 4]) {
     const r = rng.fork(`q${quarter}`);

@@ -12,7 +12,9 @@ function fillSheet(ws: ExcelJS.Worksheet, sheet: SheetDoc): void {
   const headers = new Set(sheet.headerRows);
   const firstHeader = Math.min(...sheet.headerRows);
   const tableWidth = sheet.widths.length;
-  sheet.widths.forEach((w, i) => (ws.getColumn(i + 1).width = w));
+  sheet.widths.forEach((w, i) => {
+    ws.getColumn(i + 1).width = w;
+  });
   sheet.rows.forEach((cells, r) => {
     const rowNumber = r + 1;
     cells.forEach((value, c) => {

@@ -26,12 +26,15 @@ const xmlHeader = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const mainNs = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const relNs = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
 
-function escape(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function contentTypes(count: number): string {
-  const sheets = Array.from({ length: count }, (_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`).join('');
+  const sheets = Array.from(
+    { length: count },
+    (_, i) => `<Override PartName="/xl/worksheets/sheet${i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>`,
+  ).join('');
   return `${xmlHeader}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/><Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>${sheets}</Types>`;
 }
 
@@ -40,12 +43,15 @@ const rootRels = `${xmlHeader}<Relationships xmlns="http://schemas.openxmlformat
 const appXml = `${xmlHeader}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"><Application>镇街系统管理平台</Application></Properties>`;
 
 function workbookXml(sheets: readonly SheetDoc[]): string {
-  const list = sheets.map((s, i) => `<sheet name="${escape(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('');
+  const list = sheets.map((s, i) => `<sheet name="${escapeXml(s.name)}" sheetId="${i + 1}" r:id="rId${i + 1}"/>`).join('');
   return `${xmlHeader}<workbook xmlns="${mainNs}" xmlns:r="${relNs}"><sheets>${list}</sheets></workbook>`;
 }
 
 function workbookRels(count: number): string {
-  const sheets = Array.from({ length: count }, (_, i) => `<Relationship Id="rId${i + 1}" Type="${relNs}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`).join('');
+  const sheets = Array.from(
+    { length: count },
+    (_, i) => `<Relationship Id="rId${i + 1}" Type="${relNs}/worksheet" Target="worksheets/sheet${i + 1}.xml"/>`,
+  ).join('');
   return `${xmlHeader}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">${sheets}<Relationship Id="rId${count + 1}" Type="${relNs}/styles" Target="styles.xml"/></Relationships>`;
 }
 
@@ -55,7 +61,7 @@ const stylesXml = `${xmlHeader}<styleSheet xmlns="${mainNs}"><fonts count="2"><f
 function cellXml(ref: string, cell: SampleCell, bold: boolean): string {
   if (cell === null) return '';
   if (typeof cell === 'number') return `<c r="${ref}"><v>${cell}</v></c>`;
-  if (typeof cell === 'string') return `<c r="${ref}"${bold ? ' s="3"' : ''} t="inlineStr"><is><t xml:space="preserve">${escape(cell)}</t></is></c>`;
+  if (typeof cell === 'string') return `<c r="${ref}"${bold ? ' s="3"' : ''} t="inlineStr"><is><t xml:space="preserve">${escapeXml(cell)}</t></is></c>`;
   const serial = dateToSerial(new Date(`${cell.date.slice(0, 10)}T00:00:00Z`), false);
   return `<c r="${ref}" s="${cell.numFmt === 'yyyy-mm-dd' ? 1 : 2}"><v>${serial}</v></c>`;
 }

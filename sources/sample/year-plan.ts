@@ -99,7 +99,21 @@ export function planYear(rng: Prng, year: number, registry: UnitRegistry): YearP
   const jointInspections = rng.fork('joint').int(jointInspectionRange.min, jointInspectionRange.max);
   const townshipCounts = planTownshipCounts(rng.fork('counts/townships'), townships, townshipHazards, townshipCases, jointInspections);
   const bureauCounts = planBureauCounts(rng.fork('counts/bureau'), bureauHazards, bureauCases);
-  return { year, townships, bureau, townshipHazards, bureauHazards, townshipCases, bureauCases, reviews, townshipCounts, bureauCounts, jointInspections, persons, contacts };
+  return {
+    year,
+    townships,
+    bureau,
+    townshipHazards,
+    bureauHazards,
+    townshipCases,
+    bureauCases,
+    reviews,
+    townshipCounts,
+    bureauCounts,
+    jointInspections,
+    persons,
+    contacts,
+  };
 }
 
 /**
@@ -109,13 +123,19 @@ export function planYear(rng: Prng, year: number, registry: UnitRegistry): YearP
  */
 function plantRecordBreaches(rng: Prng, cases: PenaltyCase[], hazards: Hazard[]): void {
   const personSimple = cases.filter((c) => c.procedure === '简易程序' && c.partyType === '个人');
-  const overCap = rng.pick(personSimple.filter((c) => quarterOfDate(c.decisionDate) === 2).length ? personSimple.filter((c) => quarterOfDate(c.decisionDate) === 2) : personSimple);
+  const overCap = rng.pick(
+    personSimple.filter((c) => quarterOfDate(c.decisionDate) === 2).length ? personSimple.filter((c) => quarterOfDate(c.decisionDate) === 2) : personSimple,
+  );
   overCap.fine = 500;
   overCap.penaltyKind = '罚款';
   overCap.plant = 'breach:over-cap-fine';
 
   const candidates = hazards.filter(
-    (h) => h.rectifiedDate !== null && Number(h.inspectionDate.slice(8)) >= 12 && monthOfDate(h.rectifiedDate) === monthOfDate(h.inspectionDate) && h.rectifiedDate > h.inspectionDate,
+    (h) =>
+      h.rectifiedDate !== null &&
+      Number(h.inspectionDate.slice(8)) >= 12 &&
+      monthOfDate(h.rectifiedDate) === monthOfDate(h.inspectionDate) &&
+      h.rectifiedDate > h.inspectionDate,
   );
   const early = rng.pick(candidates);
   early.rectifiedDate = addDays(early.inspectionDate, -rng.int(3, 9));

@@ -139,16 +139,33 @@ describe('firestat sql --as-of: the 调度 views as of a date, by default Beijin
   it('lists the hazards open at the date, with days overdue counted to it', () => {
     const dir = tempDir();
     const inbox = join(dir, 'in');
-    writeCsv(inbox, '2024Q1/龙兴镇/L2.csv', [
-      l2Header,
-      ['龙兴镇', '2024-03-01', '某超市', '消防设施', '灭火器过期', '2024-04-30', '', '未整改'],
-      ['龙兴镇', '2024-03-05', '某商场', '疏散通道', '通道堵塞', '2024-04-30', '2024-06-01', '已整改'],
-    ], new Date('2024-04-08T10:00:00+08:00'));
+    writeCsv(
+      inbox,
+      '2024Q1/龙兴镇/L2.csv',
+      [
+        l2Header,
+        ['龙兴镇', '2024-03-01', '某超市', '消防设施', '灭火器过期', '2024-04-30', '', '未整改'],
+        ['龙兴镇', '2024-03-05', '某商场', '疏散通道', '通道堵塞', '2024-04-30', '2024-06-01', '已整改'],
+      ],
+      new Date('2024-04-08T10:00:00+08:00'),
+    );
     const wh = join(dir, 'w.duckdb');
     const ingest = firestat(['ingest', '--inbox', inbox, '--warehouse', wh]);
     expect(ingest.stdout).toContain('入库 1');
     const open = (asOf?: string, tz?: string) => {
-      const r = firestat(['sql', '--warehouse', wh, '--format', 'json', ...(asOf ? ['--as-of', asOf] : []), 'SELECT inspection_date, days_overdue FROM hazards_open ORDER BY inspection_date'], undefined, tz);
+      const r = firestat(
+        [
+          'sql',
+          '--warehouse',
+          wh,
+          '--format',
+          'json',
+          ...(asOf ? ['--as-of', asOf] : []),
+          'SELECT inspection_date, days_overdue FROM hazards_open ORDER BY inspection_date',
+        ],
+        undefined,
+        tz,
+      );
       expect(r.status, r.stderr).toBe(0);
       return JSON.parse(r.stdout) as { inspection_date: string; days_overdue: number }[];
     };
@@ -169,7 +186,18 @@ describe('firestat sql --as-of: the 调度 views as of a date, by default Beijin
     expect([days(before), days(after)]).toContain(today[0]!.days_overdue);
     // submission_status holds the periods ended before the date.
     const quarters = (asOf: string) =>
-      JSON.parse(firestat(['sql', '--warehouse', wh, '--format', 'json', '--as-of', asOf, 'SELECT DISTINCT quarter FROM submission_status WHERE year = 2024 ORDER BY quarter']).stdout) as unknown[];
+      JSON.parse(
+        firestat([
+          'sql',
+          '--warehouse',
+          wh,
+          '--format',
+          'json',
+          '--as-of',
+          asOf,
+          'SELECT DISTINCT quarter FROM submission_status WHERE year = 2024 ORDER BY quarter',
+        ]).stdout,
+      ) as unknown[];
     expect(quarters('2024-04-05')).toEqual([{ quarter: 1 }]);
     expect(quarters('2024-07-05')).toEqual([{ quarter: 1 }, { quarter: 2 }]);
     // A date that does not exist is refused before any SQL.

@@ -154,7 +154,7 @@ describe('firestat sql without a query (the CLI)', () => {
   it.skipIf(!cliHasRepl)('reads statements from stdin, prints results only, and keeps its history where told', () => {
     const historyFile = join(tempDir(), 'history');
     const r = spawnSync('node', [bin, 'sql', '--warehouse', warehousePath, '--format', 'csv', '--history', historyFile], {
-      input: "SELECT kind, count(*) AS n\n  FROM units GROUP BY kind ORDER BY kind;\nSELECT nope FROM units;\n.quit\n",
+      input: 'SELECT kind, count(*) AS n\n  FROM units GROUP BY kind ORDER BY kind;\nSELECT nope FROM units;\n.quit\n',
       encoding: 'utf8',
       env: { ...process.env, TZ: 'Asia/Shanghai' },
     });
@@ -170,7 +170,11 @@ describe('firestat sql without a query (the CLI)', () => {
 
 /** Runs the real CLI on the test warehouse; `input` goes to stdin (the terminal reading a script). */
 function cli(args: readonly string[], input?: string) {
-  const r = spawnSync('node', [bin, 'sql', '--warehouse', warehousePath, ...args], { input: input ?? '', encoding: 'utf8', env: { ...process.env, TZ: 'Asia/Shanghai' } });
+  const r = spawnSync('node', [bin, 'sql', '--warehouse', warehousePath, ...args], {
+    input: input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, TZ: 'Asia/Shanghai' },
+  });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -223,13 +227,13 @@ describe('firestat sql ".tables" / ".schema NAME" / a failing query, one-shot (t
 
 describe('statement splitting', () => {
   it('ends statements at top-level semicolons only', () => {
-    expect(splitStatements("SELECT ';' AS a; SELECT \"x;y\" FROM t;\nSELECT 1 -- ; not here\n")).toEqual({
+    expect(splitStatements('SELECT \';\' AS a; SELECT "x;y" FROM t;\nSELECT 1 -- ; not here\n')).toEqual({
       statements: ["SELECT ';' AS a", 'SELECT "x;y" FROM t'],
       rest: '\nSELECT 1 -- ; not here\n',
     });
     expect(splitStatements('SELECT /* ; */ 1;  -- done')).toEqual({ statements: ['SELECT /* ; */ 1'], rest: '' });
     expect(splitStatements("SELECT 'it''s;' AS s;")).toEqual({ statements: ["SELECT 'it''s;' AS s"], rest: '' });
-    expect(splitStatements("SELECT $$a;b$$;;")).toEqual({ statements: ['SELECT $$a;b$$'], rest: '' });
+    expect(splitStatements('SELECT $$a;b$$;;')).toEqual({ statements: ['SELECT $$a;b$$'], rest: '' });
     expect(splitStatements("SELECT 'open;")).toEqual({ statements: [], rest: "SELECT 'open;" });
   });
 

@@ -21,7 +21,14 @@ beforeAll(async () => {
   warehouse = await memoryWarehouse();
   await runIngest(warehouse, inbox, join(inbox, '..', 'reports'));
   out = tempDir();
-  await build({ warehouse, outDir: out, year: 2024, generatedAt: '2024-04-20T02:00:00.000Z', asOf: '2024-04-20', publishers: [new JsonPublisher(), new TextPublisher()] });
+  await build({
+    warehouse,
+    outDir: out,
+    year: 2024,
+    generatedAt: '2024-04-20T02:00:00.000Z',
+    asOf: '2024-04-20',
+    publishers: [new JsonPublisher(), new TextPublisher()],
+  });
 });
 
 afterAll(async () => {
@@ -30,7 +37,9 @@ afterAll(async () => {
 
 describe('published JSON and text (golden files)', () => {
   it('match the checked-in outputs exactly', () => {
-    const written = filesUnder(out).map((f) => relative(out, f)).sort();
+    const written = filesUnder(out)
+      .map((f) => relative(out, f))
+      .sort();
     if (update) {
       for (const f of written) {
         mkdirSync(dirname(join(expectedDir, f)), { recursive: true });
@@ -38,13 +47,24 @@ describe('published JSON and text (golden files)', () => {
       }
     }
     expect(existsSync(expectedDir)).toBe(true);
-    expect(written).toEqual(filesUnder(expectedDir).map((f) => relative(expectedDir, f)).sort());
+    expect(written).toEqual(
+      filesUnder(expectedDir)
+        .map((f) => relative(expectedDir, f))
+        .sort(),
+    );
     for (const f of written) expect(readFileSync(join(out, f), 'utf8'), f).toBe(readFileSync(join(expectedDir, f), 'utf8'));
   });
 
   it('are byte-identical when rebuilt, apart from the generation time', async () => {
     const again = tempDir();
-    await build({ warehouse, outDir: again, year: 2024, generatedAt: '2024-04-21T09:30:00.000Z', asOf: '2024-04-20', publishers: [new JsonPublisher(), new TextPublisher()] });
+    await build({
+      warehouse,
+      outDir: again,
+      year: 2024,
+      generatedAt: '2024-04-21T09:30:00.000Z',
+      asOf: '2024-04-20',
+      publishers: [new JsonPublisher(), new TextPublisher()],
+    });
     for (const f of filesUnder(out).map((x) => relative(out, x))) {
       const a = readFileSync(join(out, f), 'utf8');
       const b = readFileSync(join(again, f), 'utf8').replaceAll('2024-04-21T09:30:00.000Z', '2024-04-20T02:00:00.000Z');
@@ -55,7 +75,9 @@ describe('published JSON and text (golden files)', () => {
   it('say where the year-end figures come from and hold no personal data', () => {
     const year = JSON.parse(readFileSync(join(out, 'data/year-2024.json'), 'utf8'));
     expect(year.sources.map((s: { path: string }) => s.path)).toContain('2024Q1/大湾镇2024一季度统计.csv');
-    const all = filesUnder(out).map((f) => readFileSync(f, 'utf8')).join('\n');
+    const all = filesUnder(out)
+      .map((f) => readFileSync(f, 'utf8'))
+      .join('\n');
     // The fixture ledger's person party and the phone numbers in the notes under the tables.
     for (const secret of ['张某', '13812345678', '023-67891234', '王小明', '赵六']) expect(all).not.toContain(secret);
   });

@@ -22,10 +22,14 @@ export class Office {
   /** Converts `files` into `outDir` with a LibreOffice filter (`pdf`, or a `csv:…` filter string). */
   async convert(files: readonly string[], filter: string, outDir: string): Promise<string> {
     mkdirSync(outDir, { recursive: true });
-    const { stdout, stderr } = await run('soffice', [`-env:UserInstallation=file://${this.profile}`, '--headless', '--convert-to', filter, '--outdir', outDir, ...files], {
-      timeout: 600_000,
-      maxBuffer: 16 * 1024 * 1024,
-    });
+    const { stdout, stderr } = await run(
+      'soffice',
+      [`-env:UserInstallation=file://${this.profile}`, '--headless', '--convert-to', filter, '--outdir', outDir, ...files],
+      {
+        timeout: 600_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
     return `${stdout}${stderr}`;
   }
 
@@ -97,7 +101,12 @@ function parseCsv(text: string): string[][] {
 /** The text of a .docx (`word/document.xml`): paragraphs on lines, tags removed, entities decoded. */
 export function docxText(path: string): string {
   const xml = new TextDecoder().decode(unzipSync(readFileSync(path), { filter: (f) => f.name === 'word/document.xml' })['word/document.xml']);
-  return decodeEntities(xml.replace(/<\/w:p>/g, '\n').replace(/<w:tab\/>/g, '\t').replace(/<[^>]+>/g, ''));
+  return decodeEntities(
+    xml
+      .replace(/<\/w:p>/g, '\n')
+      .replace(/<w:tab\/>/g, '\t')
+      .replace(/<[^>]+>/g, ''),
+  );
 }
 
 /** `&amp;` → `&`, numeric references too. */

@@ -87,7 +87,10 @@ const unitNames = () => new Set(built.documents.quarters[0]!.rows.map((r) => r.u
 // ---- HTML ------------------------------------------------------------------------------------
 
 /** Text of a fragment of markup: tags removed, entities decoded, blanks collapsed. */
-const textOf = (markup: string) => decodeEntities(markup.replace(/<[^>]+>/g, ' ')).replace(/\s+/g, ' ').trim();
+const textOf = (markup: string) =>
+  decodeEntities(markup.replace(/<[^>]+>/g, ' '))
+    .replace(/\s+/g, ' ')
+    .trim();
 
 /** A section of a page by id (up to the next section). */
 function sectionOf(page: string, id: string): string {
@@ -118,7 +121,9 @@ function unitRates(markup: string): [string, string][] {
 
 /** A card's value and detail by its label. */
 function card(markup: string, label: string): { value: string; detail: string } | undefined {
-  const m = new RegExp(`<div class="card-label">${label}</div>\\s*<div class="card-value">([\\s\\S]*?)</div>\\s*(?:<div class="card-detail">([\\s\\S]*?)</div>)?`).exec(markup);
+  const m = new RegExp(
+    `<div class="card-label">${label}</div>\\s*<div class="card-value">([\\s\\S]*?)</div>\\s*(?:<div class="card-detail">([\\s\\S]*?)</div>)?`,
+  ).exec(markup);
   return m ? { value: textOf(m[1]!).replace(/\s/g, ''), detail: textOf(m[2] ?? '') } : undefined;
 }
 
@@ -159,7 +164,10 @@ function collectPages(): void {
   }
   const index = readPage('index.html');
   for (const [unit, digits] of unitRates(sectionOf(index, 'township-table'))) record('index.html', `rect|${unit}|${ytd(last)}`, digits);
-  for (const [section, unit] of [['bureau', '局本级'], ['townships', '镇街合计']] as const) {
+  for (const [section, unit] of [
+    ['bureau', '局本级'],
+    ['townships', '镇街合计'],
+  ] as const) {
     const detail = /整改率\s*(\d+\.\d%)/.exec(textOf(sectionOf(index, section)));
     if (detail) record('index.html', `rect|${unit}|${ytd(last)}`, detail[1]!);
   }
@@ -174,7 +182,12 @@ function collectText(where: string, text: string, q: number): void {
       // In the 通报, a township's rate is its 累计整改率 or its 按时报送率; the digits must be one of them exactly.
       const rect = expected.get(`rect|${unit}|${ytd(q)}`);
       const ontime = expected.get(`ontime|${unit}|Q${q}`);
-      const key = rect && m[1] === halfUp(rect.n, rect.d) ? `rect|${unit}|${ytd(q)}` : ontime && m[1] === halfUp(ontime.n, ontime.d) ? `ontime|${unit}|Q${q}` : `rect|${unit}|${ytd(q)}`;
+      const key =
+        rect && m[1] === halfUp(rect.n, rect.d)
+          ? `rect|${unit}|${ytd(q)}`
+          : ontime && m[1] === halfUp(ontime.n, ontime.d)
+            ? `ontime|${unit}|Q${q}`
+            : `rect|${unit}|${ytd(q)}`;
       record(where, key, m[1]!);
     }
   }
@@ -206,22 +219,30 @@ function collectWorkbooks(): void {
     const bulletin = /^通报-2024-Q(\d)\.xlsx$/.exec(file);
     if (summary) {
       const q = Number(summary[1]);
-      for (const [sheet, period] of [[`第${'一二三四'[q - 1]}季度`, `Q${q}`], ['年初至今', ytd(q)]] as const) {
+      for (const [sheet, period] of [
+        [`第${'一二三四'[q - 1]}季度`, `Q${q}`],
+        ['年初至今', ytd(q)],
+      ] as const) {
         const rows = sheets.get(sheet)!;
         expect(rows, `${file} ${sheet}`).toBeDefined();
         const rate = columnOf(rows, (h) => h === '整改率');
         expect(rate, `${file} ${sheet} 整改率 column`).toBeGreaterThan(0);
-        for (const r of rows) if (unitNames().has(r[1] ?? '') && percentCell.test(r[rate] ?? '')) record(`${file} ${sheet}`, `rect|${r[1]}|${period}`, r[rate]!);
+        for (const r of rows)
+          if (unitNames().has(r[1] ?? '') && percentCell.test(r[rate] ?? '')) record(`${file} ${sheet}`, `rect|${r[1]}|${period}`, r[rate]!);
       }
     } else if (bulletin) {
       const q = Number(bulletin[1]);
       const rows = sheets.get('排名')!;
       const groups = rows.slice(0, 4).find((r) => r.some((c) => c.includes('整改率')))!;
-      for (const [kind, word, period] of [['rect', '整改率', ytd(q)], ['ontime', '按时报送率', `Q${q}`]] as const) {
+      for (const [kind, word, period] of [
+        ['rect', '整改率', ytd(q)],
+        ['ontime', '按时报送率', `Q${q}`],
+      ] as const) {
         const at = groups.findIndex((c) => c.includes(word));
         if (at < 0) continue;
         // Each indicator's block: 名次, 镇街, 数值.
-        for (const r of rows) if (unitNames().has(r[at + 1] ?? '') && percentCell.test(r[at + 2] ?? '')) record(`${file} 排名`, `${kind}|${r[at + 1]}|${period}`, r[at + 2]!);
+        for (const r of rows)
+          if (unitNames().has(r[at + 1] ?? '') && percentCell.test(r[at + 2] ?? '')) record(`${file} 排名`, `${kind}|${r[at + 1]}|${period}`, r[at + 2]!);
       }
     } else if (file === '年度汇总-2024.xlsx') {
       const whole = sheets.get(last === 4 ? '全年' : '年初至今')!;
@@ -252,12 +273,15 @@ describe('one rate, one value', () => {
       const doc = JSON.parse(readFileSync(join(built.out, 'data', `quarter-2024-Q${q}.json`), 'utf8')) as QuarterDocument;
       for (const r of doc.rows) {
         if (r.quarter.hazards_found) expect(r.rectificationRate, `${r.unit} Q${q}`).toBe(r.quarter.hazards_rectified! / r.quarter.hazards_found);
-        if (r.yearToDate.hazards_found) expect(r.yearToDateRectificationRate, `${r.unit} ${ytd(q)}`).toBe(r.yearToDate.hazards_rectified! / r.yearToDate.hazards_found);
+        if (r.yearToDate.hazards_found)
+          expect(r.yearToDateRectificationRate, `${r.unit} ${ytd(q)}`).toBe(r.yearToDate.hazards_rectified! / r.yearToDate.hazards_found);
       }
       const bulletin = JSON.parse(readFileSync(join(built.out, 'data', `bulletin-2024-Q${q}.json`), 'utf8')) as BulletinDocument;
       for (const ranking of bulletin.rankings.filter((x) => x.indicator.endsWith('_rate'))) {
         for (const e of ranking.entries.filter((x) => x.value !== null)) {
-          const rate = expected.get(`${ranking.indicator === 'on_time_rate' ? 'ontime' : 'rect'}|${e.unit}|${ranking.indicator === 'on_time_rate' ? `Q${q}` : ytd(q)}`)!;
+          const rate = expected.get(
+            `${ranking.indicator === 'on_time_rate' ? 'ontime' : 'rect'}|${e.unit}|${ranking.indicator === 'on_time_rate' ? `Q${q}` : ytd(q)}`,
+          )!;
           expect(rate, `${ranking.indicator} ${e.unit} Q${q}`).toBeDefined();
           expect(e.value, `${ranking.indicator} ${e.unit} Q${q}`).toBe(rate.n / rate.d);
         }
@@ -278,7 +302,12 @@ describe('one rate, one value', () => {
       const r = expected.get(p.key);
       return !r || p.digits !== halfUp(r.n, r.d);
     });
-    expect(wrong.map((p) => `${p.where}: ${p.key} printed ${p.digits}, exact ${expected.get(p.key) ? halfUp(expected.get(p.key)!.n, expected.get(p.key)!.d) : '(no such rate)'}`)).toEqual([]);
+    expect(
+      wrong.map(
+        (p) =>
+          `${p.where}: ${p.key} printed ${p.digits}, exact ${expected.get(p.key) ? halfUp(expected.get(p.key)!.n, expected.get(p.key)!.d) : '(no such rate)'}`,
+      ),
+    ).toEqual([]);
     // The shared formatter agrees with the integer rounding on every rate of the year.
     for (const [key, r] of expected) expect(percentText(r.n / r.d), key).toBe(halfUp(r.n, r.d));
   });
@@ -286,11 +315,17 @@ describe('one rate, one value', () => {
   it('each kind of output prints the rates it shows — 龙溪街道 89.9% and 双龙湖街道 92.0% among them', () => {
     const kindOf = (where: string) => (where.endsWith('.html') ? 'page' : where.includes('.xlsx') ? 'xlsx' : where.startsWith('docx/') ? 'docx' : 'text');
     const kinds = (key: Key) => new Set(printed.filter((p) => p.key === key).map((p) => kindOf(p.where)));
-    for (const [unit, digits] of [['龙溪街道', '89.9%'], ['双龙湖街道', '92.0%']] as const) {
+    for (const [unit, digits] of [
+      ['龙溪街道', '89.9%'],
+      ['双龙湖街道', '92.0%'],
+    ] as const) {
       const key = `rect|${unit}|${ytd(4)}`;
       expect(halfUp(expected.get(key)!.n, expected.get(key)!.d)).toBe(digits);
       expect([...kinds(key)].sort(), unit).toEqual(expect.arrayContaining(['page', 'xlsx']));
-      expect(printed.filter((p) => p.key === key).every((p) => p.digits === digits), unit).toBe(true);
+      expect(
+        printed.filter((p) => p.key === key).every((p) => p.digits === digits),
+        unit,
+      ).toBe(true);
     }
     // 龙溪街道 is among the last in Q4's 累计整改率, so the 通报 names it: text (and docx when published).
     expect(kinds(`rect|龙溪街道|${ytd(4)}`).has('text')).toBe(true);
@@ -304,7 +339,10 @@ describe('one rate, one value', () => {
 
   it('a rate over 100% is explained wherever it is printed', () => {
     const over = (digits: string) => Number.parseFloat(digits) > 100;
-    expect(printed.some((p) => over(p.digits)), 'the demo year has quarters where more was rectified than found').toBe(true);
+    expect(
+      printed.some((p) => over(p.digits)),
+      'the demo year has quarters where more was rectified than found',
+    ).toBe(true);
     for (const where of new Set(printed.filter((p) => over(p.digits)).map((p) => p.where))) {
       const [file, sheet] = where.split(' ');
       let text: string;

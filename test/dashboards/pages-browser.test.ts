@@ -32,7 +32,24 @@ const probeCsv =
 
 /** Figures of the seed report's section 一 as the 年度总览 shows them. */
 const seedPhrases = {
-  bureau: ['9858 人次', '4929 份', '2838 处', '2792 处', '2476 份', '7 份', '6 件', '1283 件', '619 件', '521 件', '36 家', '4 家', '484 件', '1 份', '10万人次', '4 场次'],
+  bureau: [
+    '9858 人次',
+    '4929 份',
+    '2838 处',
+    '2792 处',
+    '2476 份',
+    '7 份',
+    '6 件',
+    '1283 件',
+    '619 件',
+    '521 件',
+    '36 家',
+    '4 家',
+    '484 件',
+    '1 份',
+    '10万人次',
+    '4 场次',
+  ],
   townships: ['7982 家', '9829 处', '9062 处', '280 起', '70 起', '300 余次', '34 名'],
 };
 
@@ -78,13 +95,23 @@ beforeAll(async () => {
   const warehouse = await Warehouse.open({ path: join(dir, 'warehouse.duckdb') });
   try {
     await timed('ingest', () =>
-      ingest({ source: new FolderInbox(inbox), warehouse, registry: UnitRegistry.sample(), reportsDir: join(dir, 'reports'), clock: () => new Date('2025-01-20T01:00:00Z') }),
+      ingest({
+        source: new FolderInbox(inbox),
+        warehouse,
+        registry: UnitRegistry.sample(),
+        reportsDir: join(dir, 'reports'),
+        clock: () => new Date('2025-01-20T01:00:00Z'),
+      }),
     );
-    built = await timed('build', () => build({ warehouse, outDir: out, year: 2024, generatedAt, asOf: '2025-01-20', publishers: [new PagesPublisher(), new JsonPublisher()] }));
+    built = await timed('build', () =>
+      build({ warehouse, outDir: out, year: 2024, generatedAt, asOf: '2025-01-20', publishers: [new PagesPublisher(), new JsonPublisher()] }),
+    );
   } finally {
     await warehouse.close();
   }
-  pages = readdirSync(out).filter((f) => f.endsWith('.html')).sort();
+  pages = readdirSync(out)
+    .filter((f) => f.endsWith('.html'))
+    .sort();
   browser = await timed('launch', () => launchChromium());
   mkdirSync(screenshots, { recursive: true });
 });
@@ -127,7 +154,10 @@ describe('static site (file://, offline, Chromium)', () => {
   it('same documents give the same bytes except the generation time', async () => {
     // The pages link the files the build's other publisher (JSON) wrote: told the same files, they come out the same.
     const others = built.files.filter((p) => p.startsWith('data/'));
-    const again = await new PagesPublisher().publish({ ...built.documents, index: { ...built.documents.index, generatedAt: '2030-06-01T00:00:00.000Z' } }, others);
+    const again = await new PagesPublisher().publish(
+      { ...built.documents, index: { ...built.documents.index, generatedAt: '2030-06-01T00:00:00.000Z' } },
+      others,
+    );
     expect(again.map((f) => f.path).sort()).toEqual([...pages, 'assets/site.css'].sort());
     for (const f of again) {
       const first = readFileSync(join(out, f.path), 'utf8').replace('2025-01-20 10:00:00', 'TIME');
@@ -166,7 +196,11 @@ describe('static site (file://, offline, Chromium)', () => {
               current: document.querySelectorAll('.site-nav [aria-current="page"]').length,
               charts: [...document.querySelectorAll('figure.chart')].map((fig) => {
                 const svg = fig.querySelector('svg');
-                return { paths: svg?.querySelectorAll('path').length ?? 0, width: svg?.getBoundingClientRect().width ?? 0, texts: svg?.querySelectorAll('text').length ?? 0 };
+                return {
+                  paths: svg?.querySelectorAll('path').length ?? 0,
+                  width: svg?.getBoundingClientRect().width ?? 0,
+                  texts: svg?.querySelectorAll('text').length ?? 0,
+                };
               }),
               scrollWidth: document.documentElement.scrollWidth,
               innerWidth: window.innerWidth,
@@ -191,11 +225,14 @@ describe('static site (file://, offline, Chromium)', () => {
             expect(shape.sources, f).toBe(1);
             expect(shape.scopes, f).toBeGreaterThan(0);
             const name = f.replace(/\.html$/, '');
-            await page.screenshot({ path: join(screenshots, `${name}-${viewport.width}x${viewport.height}.png`), fullPage: viewport.width === 1366 && fullLength.has(f) });
+            await page.screenshot({
+              path: join(screenshots, `${name}-${viewport.width}x${viewport.height}.png`),
+              fullPage: viewport.width === 1366 && fullLength.has(f),
+            });
           }
           await context.close();
           expect(errors).toEqual([]);
-          const outside = requests.filter((r) => !r.startsWith(pathToFileURL(out).href + '/'));
+          const outside = requests.filter((r) => !r.startsWith(`${pathToFileURL(out).href}/`));
           expect(outside).toEqual([]);
           expect(requests.length).toBeGreaterThanOrEqual(pages.length);
         }),
@@ -212,7 +249,8 @@ describe('static site (file://, offline, Chromium)', () => {
     for (const p of seedPhrases.bureau) expect(bureau).toContain(p);
     for (const p of seedPhrases.townships) expect(towns).toContain(p);
     const main = await page.locator('main').innerText();
-    for (const n of ['9858', '4929', '2838', '2792', '2476', '521', '484', '7982', '9829', '9062', '280', '70', '34', '10万', '300 余']) expect(main).toContain(n);
+    for (const n of ['9858', '4929', '2838', '2792', '2476', '521', '484', '7982', '9829', '9062', '280', '70', '34', '10万', '300 余'])
+      expect(main).toContain(n);
     expect(main).toContain('开展联合执法检查 300 余次');
     expect(main).toContain('火灾调查共 484 件');
     // Each section states its period and units.

@@ -73,7 +73,9 @@ beforeAll(async () => {
   out = demo.out;
   warehouse = await Warehouse.open({ path: demo.warehousePath, readOnly: true });
   built = demo;
-  pages = readdirSync(out).filter((f) => f.endsWith('.html')).sort();
+  pages = readdirSync(out)
+    .filter((f) => f.endsWith('.html'))
+    .sort();
   browser = await launchChromium();
   mkdirSync(screenshots, { recursive: true });
   // The whole demo year through every publisher: minutes on a busy machine.
@@ -86,7 +88,11 @@ afterAll(async () => {
 
 describe('links to the files behind each page', () => {
   it('every link on every page resolves to a file in the output folder', () => {
-    for (const f of ['index.html', ...[1, 2, 3, 4].flatMap((q) => [`quarter-2024-Q${q}.html`, `dispatch-2024-Q${q}.html`, `bulletin-2024-Q${q}.html`]), ...built.documents.townships.map((t) => `township-${t.code}.html`)]) {
+    for (const f of [
+      'index.html',
+      ...[1, 2, 3, 4].flatMap((q) => [`quarter-2024-Q${q}.html`, `dispatch-2024-Q${q}.html`, `bulletin-2024-Q${q}.html`]),
+      ...built.documents.townships.map((t) => `township-${t.code}.html`),
+    ]) {
       expect(pages, f).toContain(f);
     }
     for (const f of sitePages()) {
@@ -96,7 +102,7 @@ describe('links to the files behind each page', () => {
         expect(h, f).not.toMatch(/^(?:[a-z]+:|\/)/i);
         const target = fileURLToPath(new URL(h, url(f)));
         expect(existsSync(target) && statSync(target).isFile(), `${f} → ${decodeURIComponent(h)}`).toBe(true);
-        expect(target.startsWith(out + '/'), `${f} → ${h}`).toBe(true);
+        expect(target.startsWith(`${out}/`), `${f} → ${h}`).toBe(true);
       }
     }
   });
@@ -111,7 +117,8 @@ describe('links to the files behind each page', () => {
     for (const p of outputs) expect(fromIndex.has(p), `index.html → ${p}`).toBe(true);
     // The quarter's own files from its pages.
     for (const q of [1, 2, 3, 4]) {
-      const own = (kind: string, name: string) => outputs.filter((p) => p.includes(`${name}-2024-Q${q}.`)).every((p) => linked(`${kind}-2024-Q${q}.html`).has(p));
+      const own = (kind: string, name: string) =>
+        outputs.filter((p) => p.includes(`${name}-2024-Q${q}.`)).every((p) => linked(`${kind}-2024-Q${q}.html`).has(p));
       expect(own('quarter', '汇总表'), `Q${q} 汇总表`).toBe(true);
       expect(own('dispatch', '调度表'), `Q${q} 调度表`).toBe(true);
       expect(own('bulletin', '通报'), `Q${q} 通报`).toBe(true);
@@ -171,7 +178,7 @@ describe('on a phone (390×844, offline)', () => {
       await expect.poll(() => page.url()).toBe(url(`township-${t.code}.html`));
     }
     await context.close();
-    expect(requests.every((r) => r.startsWith(pathToFileURL(out).href + '/'))).toBe(true);
+    expect(requests.every((r) => r.startsWith(`${pathToFileURL(out).href}/`))).toBe(true);
   });
 
   it('pages fit the screen; a wide table scrolls sideways with its unit column fixed', async () => {
@@ -219,7 +226,9 @@ describe('on a phone (390×844, offline)', () => {
           const visible = [...fig.querySelectorAll('svg')].filter((s) => s.getBoundingClientRect().width > 0);
           const svg = visible[0];
           const sizes = svg
-            ? [...svg.querySelectorAll('text')].filter((t) => (t.textContent ?? '').trim() !== '').map((t) => parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM()?.a ?? 0))
+            ? [...svg.querySelectorAll('text')]
+                .filter((t) => (t.textContent ?? '').trim() !== '')
+                .map((t) => parseFloat(getComputedStyle(t).fontSize) * (t.getScreenCTM()?.a ?? 0))
             : [];
           const texts = svg ? [...svg.querySelectorAll('text')].map((t) => t.textContent ?? '') : [];
           return {

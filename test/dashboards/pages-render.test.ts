@@ -37,17 +37,65 @@ function dispatch(): DispatchDocument {
       { code: 'L1', name: '行政处罚案件台账' },
     ],
     matrix: [
-      { unit: '龙兴镇', unitKind: 'township', form: 'T1', month: null, status: 'rejected', dueDate: '2024-04-10', receivedAt: null, versions: 0, submissionId: 3, reason: `C6 单元格“检查社会单位数”填的是 “${probe}”` },
-      { unit: '龙兴镇', unitKind: 'township', form: 'L1', month: null, status: 'on_time', dueDate: '2024-04-10', receivedAt: '2024-04-09 10:00:00', versions: 1, submissionId: 7, reason: null },
+      {
+        unit: '龙兴镇',
+        unitKind: 'township',
+        form: 'T1',
+        month: null,
+        status: 'rejected',
+        dueDate: '2024-04-10',
+        receivedAt: null,
+        versions: 0,
+        submissionId: 3,
+        reason: `C6 单元格“检查社会单位数”填的是 “${probe}”`,
+      },
+      {
+        unit: '龙兴镇',
+        unitKind: 'township',
+        form: 'L1',
+        month: null,
+        status: 'on_time',
+        dueDate: '2024-04-10',
+        receivedAt: '2024-04-09 10:00:00',
+        versions: 1,
+        submissionId: 7,
+        reason: null,
+      },
     ],
     statusCounts: { on_time: 1, late: 0, rejected: 1, missing: 0, pending: 0 },
     openHazardsAt: { date: '2024-04-20', basis: 'as_of' },
     openHazards: [{ unit: '龙兴镇', open: 3, overdue: 1, maxDaysOverdue: 12, byCategory: { [probe]: 3 } }],
     findings: [
-      { findingId: 'f1', rule: 'rectified_before_found', ruleLabel: '整改完成日期早于检查日期', severity: 'error', unit: '龙兴镇', form: 'L2', message: `隐患“${probe}”`, path: `2024Q1/${probe}.xlsx`, sheet: probe, cell: 'H3', submissionId: null },
+      {
+        findingId: 'f1',
+        rule: 'rectified_before_found',
+        ruleLabel: '整改完成日期早于检查日期',
+        severity: 'error',
+        unit: '龙兴镇',
+        form: 'L2',
+        message: `隐患“${probe}”`,
+        path: `2024Q1/${probe}.xlsx`,
+        sheet: probe,
+        cell: 'H3',
+        submissionId: null,
+      },
     ],
     acknowledged: [
-      { findingId: 'f2', rule: 'total_row_mismatch', ruleLabel: '合计行与各行之和不符', severity: 'warning', unit: '龙兴镇', form: 'T1', message: `合计行“${probe}”`, path: null, sheet: probe, cell: 'C9', submissionId: 7, reviewNote: `已核实：${probe}`, reviewedAt: '2024-04-20 10:00:00' },
+      {
+        findingId: 'f2',
+        rule: 'total_row_mismatch',
+        ruleLabel: '合计行与各行之和不符',
+        severity: 'warning',
+        unit: '龙兴镇',
+        form: 'T1',
+        message: `合计行“${probe}”`,
+        path: null,
+        sheet: probe,
+        cell: 'C9',
+        submissionId: 7,
+        reviewNote: `已核实：${probe}`,
+        reviewedAt: '2024-04-20 10:00:00',
+      },
     ],
   };
 }
@@ -94,7 +142,13 @@ describe('charts', () => {
     const one = new ChartRenderer().bar({ ...spec, unit: '家' }).value;
     expect(one).toContain('>单位：家</text>');
     expect(one).not.toContain('chart-units');
-    const mixed = { ...spec, series: [{ name: '检查社会单位数', values: [1, 2], unit: '家' }, { name: '发现火灾隐患数', values: [3, 4], unit: '处' }] };
+    const mixed = {
+      ...spec,
+      series: [
+        { name: '检查社会单位数', values: [1, 2], unit: '家' },
+        { name: '发现火灾隐患数', values: [3, 4], unit: '处' },
+      ],
+    };
     expect(() => new ChartRenderer().bar(mixed)).toThrow(/不同单位（家、处）/);
     const said = new ChartRenderer().bar({ ...mixed, mixedUnits: true }).value;
     expect(said).toContain('>单位：家 / 处</text>');
@@ -108,7 +162,15 @@ describe('charts', () => {
   });
 
   it('draws a phone variant at 340 px whose text is not shrunk, beside the chart as drawn for screens', () => {
-    const wide = { ...spec, unit: '处', categories: Array.from({ length: 22 }, (_, i) => `第${i + 1}镇街`), series: [{ name: '发现', values: Array.from({ length: 22 }, (_, i) => i) }], width: 900, height: 620, horizontal: true };
+    const wide = {
+      ...spec,
+      unit: '处',
+      categories: Array.from({ length: 22 }, (_, i) => `第${i + 1}镇街`),
+      series: [{ name: '发现', values: Array.from({ length: 22 }, (_, i) => i) }],
+      width: 900,
+      height: 620,
+      horizontal: true,
+    };
     const out = new ChartRenderer().bar(wide).value;
     const svgs = [...out.matchAll(/<svg [^>]*width="(\d+)" height="(\d+)"[^>]*viewBox="0 0 (\d+) (\d+)"/g)];
     expect(svgs.map((m) => Number(m[1]))).toEqual([900, 340]);
@@ -155,7 +217,9 @@ describe('调度 page', () => {
 
   it('shows a refused file’s reason on hover and below the table, as text', () => {
     expect(page).not.toContain('<img');
-    expect(page).toMatch(/<td class="st st-rejected" title="[^"]*退回原因：C6 单元格“检查社会单位数”填的是 “&lt;img src=x onerror=&quot;alert\(1\)&quot;&gt;”"><a href="#rejected-1">退回<\/a><\/td>/);
+    expect(page).toMatch(
+      /<td class="st st-rejected" title="[^"]*退回原因：C6 单元格“检查社会单位数”填的是 “&lt;img src=x onerror=&quot;alert\(1\)&quot;&gt;”"><a href="#rejected-1">退回<\/a><\/td>/,
+    );
     expect(page).toContain('<li id="rejected-1">');
     expect(page).toContain('<p class="reason">退回原因：C6 单元格“检查社会单位数”填的是 “&lt;img src=x onerror=&quot;alert(1)&quot;&gt;”</p>');
   });

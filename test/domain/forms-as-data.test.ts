@@ -51,8 +51,8 @@ const scanned = ['domain', 'sources', 'pipelines', 'warehouse', 'dashboards'];
 /** Where form codes and field ids belong, and why. */
 const excluded: readonly { path: string; why: string }[] = [
   { path: 'domain/forms/', why: 'the declarations and the catalogues built on them' },
-  { path: 'sources/sample/', why: 'writes the sample year\'s files: it plays the townships filling the forms in' },
-  { path: 'warehouse/migrations/', why: 'frozen history: a migration is the DDL it ran, never today\'s forms' },
+  { path: 'sources/sample/', why: "writes the sample year's files: it plays the townships filling the forms in" },
+  { path: 'warehouse/migrations/', why: "frozen history: a migration is the DDL it ran, never today's forms" },
 ];
 
 /**
@@ -61,13 +61,13 @@ const excluded: readonly { path: string; why: string }[] = [
  * 整改). `max` is the number of hits the file has today — a new one fails the test.
  */
 const allowed: readonly { file: string; max: number; why: string }[] = [
-  { file: 'dashboards/text/bulletin-text.ts', max: 34, why: 'the 通报\'s 总体情况 and 与上季度相比 sentences' },
-  { file: 'dashboards/text/year-paragraph.ts', max: 34, why: 'the year-end report\'s paragraphs, worded figure by figure' },
+  { file: 'dashboards/text/bulletin-text.ts', max: 34, why: "the 通报's 总体情况 and 与上季度相比 sentences" },
+  { file: 'dashboards/text/year-paragraph.ts', max: 34, why: "the year-end report's paragraphs, worded figure by figure" },
   { file: 'dashboards/text/ranking-text.ts', max: 3, why: 'the unit a ranking sentence counts in' },
-  { file: 'dashboards/pages/year-page.ts', max: 34, why: 'the year page\'s charts and its table\'s chosen columns' },
-  { file: 'dashboards/pages/township-page.ts', max: 17, why: 'the township page\'s cards and charts' },
-  { file: 'pipelines/cli/main.ts', max: 1, why: '--include-personal\'s help names the personal column as an example' },
-  { file: 'pipelines/cli/repl.ts', max: 1, why: 'an example query in the SQL prompt\'s help' },
+  { file: 'dashboards/pages/year-page.ts', max: 34, why: "the year page's charts and its table's chosen columns" },
+  { file: 'dashboards/pages/township-page.ts', max: 17, why: "the township page's cards and charts" },
+  { file: 'pipelines/cli/main.ts', max: 1, why: "--include-personal's help names the personal column as an example" },
+  { file: 'pipelines/cli/repl.ts', max: 1, why: "an example query in the SQL prompt's help" },
 ];
 
 function sourceFiles(dir: string): string[] {
@@ -112,12 +112,18 @@ function hits(file: string): Hit[] {
   const found: Hit[] = [];
   // Walk the syntax tree: identifiers, strings and the text pieces of templates (comments are not in it).
   const visit = (node: ts.Node): void => {
-    const isText = ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node);
+    const isText =
+      ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node);
     if (isText || ts.isIdentifier(node) || ts.isPrivateIdentifier(node)) {
       const value = isText ? (node as ts.LiteralLikeNode).text : node.getText(source);
       const raw = node.getText(source);
       const bad = word.test(value) || (isText && (quotedCode.test(raw) || bareWord.test(value))) || (ts.isStringLiteral(node) && codes.includes(value));
-      if (bad) found.push({ file: relative(root, file).split(sep).join('/'), line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1, text: value.slice(0, 80) });
+      if (bad)
+        found.push({
+          file: relative(root, file).split(sep).join('/'),
+          line: source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1,
+          text: value.slice(0, 80),
+        });
     }
     ts.forEachChild(node, visit);
   };
@@ -127,7 +133,9 @@ function hits(file: string): Hit[] {
 
 describe('forms are data on the output side', () => {
   it('no code outside domain/forms names a form code, form table or field id, but for the listed prose and layouts', () => {
-    const files = scanned.flatMap((d) => sourceFiles(join(root, d))).filter((f) => !excluded.some((e) => relative(root, f).split(sep).join('/').startsWith(e.path)));
+    const files = scanned
+      .flatMap((d) => sourceFiles(join(root, d)))
+      .filter((f) => !excluded.some((e) => relative(root, f).split(sep).join('/').startsWith(e.path)));
     expect(files.length).toBeGreaterThan(100);
     const all = files.flatMap(hits);
     const byFile = new Map<string, Hit[]>();
@@ -136,7 +144,8 @@ describe('forms are data on the output side', () => {
     for (const [file, list] of byFile) {
       const allow = allowed.find((a) => a.file === file);
       if (!allow) unexpected.push(...list.map((h) => `${h.file}:${h.line} ${h.text}`));
-      else if (list.length > allow.max) unexpected.push(`${file}: ${list.length} mentions, ${allow.max} allowed (${allow.why}): ${list.map((h) => `${h.line} ${h.text}`).join('; ')}`);
+      else if (list.length > allow.max)
+        unexpected.push(`${file}: ${list.length} mentions, ${allow.max} allowed (${allow.why}): ${list.map((h) => `${h.line} ${h.text}`).join('; ')}`);
     }
     expect(unexpected).toEqual([]);
     // The allow-list stays honest: every entry is still needed.
@@ -148,12 +157,13 @@ describe('forms are data on the output side', () => {
     writeFileSync(
       planted,
       [
-        "// hazards_found in a comment is fine",
+        '// hazards_found in a comment is fine',
         "const a = `SELECT * FROM quarter_figures WHERE form = 'T1'`;",
-        "const b = row.hazards_found;",
-        "const c = `${x} FROM l1_cases`;",
+        'const b = row.hazards_found;',
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the planted source holds a template literal on purpose
+        'const c = `${x} FROM l1_cases`;',
         "const d = 'penalties';",
-        "const e = `SELECT r.problems FROM t`;",
+        'const e = `SELECT r.problems FROM t`;',
         "const f = 'B1';",
       ].join('\n'),
     );
@@ -187,7 +197,15 @@ describe('a sixth aggregate form, declared and nothing else', () => {
     const inbox = tempDir();
     const at = new Date('2024-04-08T02:00:00Z');
     writeCsv(inbox, '2024Q1/龙兴镇/T1.csv', [t1Header, ['龙兴镇', '2024年第一季度', 50, 10, 5, 1, 1, 0, 0, 3, 2]], at);
-    writeCsv(inbox, '2024Q1/龙兴镇/龙兴镇2024年第一季度镇街消防宣传工作统计表.csv', [['镇街', '统计期间', '发放宣传资料（份）', '组织疏散演练（场）'], ['龙兴镇', '2024年第一季度', 300, 4]], at);
+    writeCsv(
+      inbox,
+      '2024Q1/龙兴镇/龙兴镇2024年第一季度镇街消防宣传工作统计表.csv',
+      [
+        ['镇街', '统计期间', '发放宣传资料（份）', '组织疏散演练（场）'],
+        ['龙兴镇', '2024年第一季度', 300, 4],
+      ],
+      at,
+    );
     const warehouse = await memoryWarehouse();
     try {
       await runIngest(warehouse, inbox, join(inbox, '..', 'reports'));
@@ -203,7 +221,9 @@ describe('a sixth aggregate form, declared and nothing else', () => {
       const checks = await checkWarehouse(warehouse);
       expect(checks.find((c) => c.check === 'quarter_figures_recompute')).toMatchObject({ ok: true });
       const doc = await yearDocument({ warehouse, year: 2024, generatedAt: '2024-04-20T02:00:00.000Z', asOf: '2024-04-20' });
-      expect(doc.byQuarter.filter((r) => r.metric === 'leaflets_handed_out')).toEqual([{ quarter: 1, scope: 'township', metric: 'leaflets_handed_out', label: '发放宣传资料', value: 300 }]);
+      expect(doc.byQuarter.filter((r) => r.metric === 'leaflets_handed_out')).toEqual([
+        { quarter: 1, scope: 'township', metric: 'leaflets_handed_out', label: '发放宣传资料', value: 300 },
+      ]);
       // The township form's figures are where they were.
       expect(doc.byQuarter.find((r) => r.metric === 'units_inspected')).toMatchObject({ quarter: 1, scope: 'township', value: 50 });
     } finally {

@@ -105,7 +105,11 @@ describe('names', () => {
   });
 
   it('finds the names a text states exactly, for masking them elsewhere', () => {
-    expect(findPersonNames('房东郑秀兰（身份证110101199003071234）私拉电线；填表人：蒋玉梅 张三13812345678；负责人未到场')).toEqual(['郑秀兰', '蒋玉梅', '张三']);
+    expect(findPersonNames('房东郑秀兰（身份证110101199003071234）私拉电线；填表人：蒋玉梅 张三13812345678；负责人未到场')).toEqual([
+      '郑秀兰',
+      '蒋玉梅',
+      '张三',
+    ]);
   });
 });
 
@@ -117,6 +121,10 @@ describe('the redactor', () => {
 
   it('redacts every string and key of a document, leaving numbers and booleans', () => {
     const red = new Redactor({ personal: ['冯建国'] });
-    expect(red.value({ a: ['冯建国13812345678', 3, true, null], byCategory: { 冯建国: 2 }, n: 1 })).toEqual({ a: ['冯**138****5678', 3, true, null], byCategory: { '冯**': 2 }, n: 1 });
+    expect(red.value({ a: ['冯建国13812345678', 3, true, null], byCategory: { 冯建国: 2 }, n: 1 })).toEqual({
+      a: ['冯**138****5678', 3, true, null],
+      byCategory: { '冯**': 2 },
+      n: 1,
+    });
   });
 });

@@ -18,18 +18,22 @@ describe('system errors in Chinese', () => {
     expect(systemErrorLine(errno('EACCES', 'open', '/srv/data/warehouse.duckdb.work'), '复制数据仓库')).toBe(
       '没有权限，复制数据仓库：打开 /srv/data/warehouse.duckdb.work 时失败，本次结果未发布',
     );
-    expect(systemErrorLine(errno('EROFS', 'rename'), '发布数据仓库', '数据仓库已发布，输出未更新')).toBe('文件系统是只读的，发布数据仓库：改名文件时失败，数据仓库已发布，输出未更新');
+    expect(systemErrorLine(errno('EROFS', 'rename'), '发布数据仓库', '数据仓库已发布，输出未更新')).toBe(
+      '文件系统是只读的，发布数据仓库：改名文件时失败，数据仓库已发布，输出未更新',
+    );
   });
 
   it('recognises DuckDB’s English messages', () => {
     expect(systemErrorLine(new Error('IO Error: Could not write file "/srv/data/warehouse.duckdb.work": No space left on device'), '装入新文件')).toBe(
       '磁盘空间不足，装入新文件：访问 /srv/data/warehouse.duckdb.work 时失败，本次结果未发布',
     );
-    expect(systemErrorLine(new Error('IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/duckdb (PID 42)'), '发布数据仓库')).toMatch(
-      /^数据仓库正被另一个程序以读写方式打开，发布数据仓库：访问 \/srv\/w\.duckdb 时失败/,
-    );
+    expect(
+      systemErrorLine(new Error('IO Error: Could not set lock on file "/srv/w.duckdb": Conflicting lock is held in /usr/bin/duckdb (PID 42)'), '发布数据仓库'),
+    ).toMatch(/^数据仓库正被另一个程序以读写方式打开，发布数据仓库：访问 \/srv\/w\.duckdb 时失败/);
     expect(systemErrorLine(new Error('Catalog Error: Table with name x does not exist!'), '生成输出')).toBeUndefined();
-    expect(failureLine(new Error('Catalog Error: Table with name x does not exist!'), '生成输出')).toBe('生成输出时失败：Catalog Error: Table with name x does not exist!，本次结果未发布');
+    expect(failureLine(new Error('Catalog Error: Table with name x does not exist!'), '生成输出')).toBe(
+      '生成输出时失败：Catalog Error: Table with name x does not exist!，本次结果未发布',
+    );
   });
 
   it('shows staging paths as the output folder', () => {

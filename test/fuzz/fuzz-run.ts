@@ -85,10 +85,14 @@ if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()
     const seed = Math.floor(Math.random() * 2 ** 31);
     const o = await fuzzRound(seed, perFile, dir);
     const bad = o.exitCode !== 0 || o.timedOut || o.unaccounted.length > 0;
-    process.stdout.write(`seed ${seed}: ${o.mutants} mutants, exit ${o.exitCode}${o.timedOut ? ' (timed out)' : ''}, ${JSON.stringify(o.statuses)}${bad ? ' — FAILED' : ''}\n`);
+    process.stdout.write(
+      `seed ${seed}: ${o.mutants} mutants, exit ${o.exitCode}${o.timedOut ? ' (timed out)' : ''}, ${JSON.stringify(o.statuses)}${bad ? ' — FAILED' : ''}\n`,
+    );
     if (bad) {
       failed = true;
-      process.stdout.write(`  reproduce: fuzzRound(${seed}, ${perFile}) — unaccounted: ${o.unaccounted.map((u) => `${u} (${o.manifest[u]})`).join(', ')}\n  ${o.stderr.slice(0, 2000)}\n`);
+      process.stdout.write(
+        `  reproduce: fuzzRound(${seed}, ${perFile}) — unaccounted: ${o.unaccounted.map((u) => `${u} (${o.manifest[u]})`).join(', ')}\n  ${o.stderr.slice(0, 2000)}\n`,
+      );
     }
   }
   process.exit(failed ? 1 : 0);

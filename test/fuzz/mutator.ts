@@ -1,5 +1,5 @@
 import yauzl from 'yauzl';
-import { Prng } from '../../sources/sample/prng.js';
+import type { Prng } from '../../sources/sample/prng.js';
 import { zip } from '../../sources/sample/zip-writer.js';
 
 /** The kinds of damage the fuzzer does. */
@@ -86,7 +86,12 @@ export async function mutate(original: Buffer, isZip: boolean, rng: Prng): Promi
         // Replace a value: numbers become huge, text becomes odd.
         const s = data.toString('utf8');
         const odd = ['99999999999999999999', '-1', 'NaN', '待统计', '<script>alert(1)</script>', '=HYPERLINK("http://x")', '1e308', ''];
-        data = Buffer.from(s.replace(/<v>[^<]*<\/v>|<t>[^<]*<\/t>/, (m) => (m.startsWith('<v>') ? `<v>${odd[int(rng, odd.length)]}</v>` : `<t>${odd[int(rng, odd.length)]}</t>`)), 'utf8');
+        data = Buffer.from(
+          s.replace(/<v>[^<]*<\/v>|<t>[^<]*<\/t>/, (m) =>
+            m.startsWith('<v>') ? `<v>${odd[int(rng, odd.length)]}</v>` : `<t>${odd[int(rng, odd.length)]}</t>`,
+          ),
+          'utf8',
+        );
       }
       const rebuilt = zip(entries.map((e) => (e === target ? { name: e.name, data } : e)));
       return { bytes: rebuilt, what: `${kind} in ${target.name}` };

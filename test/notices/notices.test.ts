@@ -167,7 +167,7 @@ describe('催报通知 after a night (a small inbox, real DuckDB)', () => {
     const summary = notepad(result.notices!.summary);
     const w = await Warehouse.open({ path: join(dir, 'warehouse.duckdb'), readOnly: true });
     try {
-      await w.connection.run(`SET VARIABLE as_of = DATE '2024-07-05'`);
+      await w.duckdb.run(`SET VARIABLE as_of = DATE '2024-07-05'`);
       const { rows } = await queryRows(w, `SELECT status, count(*)::INTEGER AS n FROM submission_status GROUP BY status`);
       const n = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
       expect(n('rejected')).toBe(4);
@@ -295,7 +295,7 @@ describe('催报通知 on the demo year (read-only)', () => {
            FROM submissions s WHERE s.status = 'rejected'`,
         )
       ).rows;
-      await w.connection.run(`SET VARIABLE as_of = DATE '${demoAsOf}'`);
+      await w.duckdb.run(`SET VARIABLE as_of = DATE '${demoAsOf}'`);
       counts = (await queryRows(w, `SELECT status, count(*)::INTEGER AS n FROM submission_status GROUP BY status`)).rows;
     } finally {
       await w.close();

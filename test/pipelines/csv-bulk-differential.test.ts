@@ -14,7 +14,7 @@ import { Prng } from '../../sources/sample/prng.js';
 import { queryRows } from '../../warehouse/query.js';
 import { mutate } from '../fuzz/mutator.js';
 import { filesUnder } from '../support/files.js';
-import { deliverFile, fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
+import { fixturesDir, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
 import { writeFileSync, mkdirSync, utimesSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -39,14 +39,21 @@ async function runWith(mode: 'off' | 'always', files: readonly { rel: string; by
   const warehouse = await memoryWarehouse();
   try {
     const result = await runIngest(warehouse, inbox, join(inbox, '..', 'reports'));
-    const { rows: subs } = await queryRows(warehouse, 'SELECT submission_id, path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason, sheets FROM submissions ORDER BY submission_id');
+    const { rows: subs } = await queryRows(
+      warehouse,
+      'SELECT submission_id, path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason, sheets FROM submissions ORDER BY submission_id',
+    );
     const { rows: problems } = await queryRows(warehouse, 'SELECT * FROM submission_problems ORDER BY submission_id, seq');
     const facts: Record<string, unknown[]> = {};
     for (const code of new Set(subs.map((s) => String(s.form ?? '')))) {
       const form = formByCode(code);
       if (form) facts[code] = (await queryRows(warehouse, `SELECT * FROM ${form.table} ORDER BY submission_id, sheet, source_row`)).rows;
     }
-    return JSON.parse(JSON.stringify({ outcomes: result.outcomes.map((o) => ({ ...o, reportPath: undefined, markedCopyPath: undefined })), subs, problems, facts }, (_, v) => (typeof v === 'bigint' ? Number(v) : v)));
+    return JSON.parse(
+      JSON.stringify({ outcomes: result.outcomes.map((o) => ({ ...o, reportPath: undefined, markedCopyPath: undefined })), subs, problems, facts }, (_, v) =>
+        typeof v === 'bigint' ? Number(v) : v,
+      ),
+    );
   } finally {
     await warehouse.close();
   }
@@ -73,16 +80,27 @@ function l2Row(rng: Prng, i: number, unit = '龙兴镇'): string[] {
   const day = 1 + Math.floor(rng.next() * 28);
   const d = (m: number, dd: number) => `2024-${String(m).padStart(2, '0')}-${String(dd).padStart(2, '0')}`;
   const fixed = rng.next() < 0.8;
-  return [unit, d(month, day), `${places[i % places.length]}${i}号`, categories[i % categories.length]!, `灭火器压力不足（第${i}处）`, d(Math.min(month + 1, 12), day), fixed ? d(Math.min(month + 1, 12), Math.min(day + 1, 28)) : '', fixed ? '已整改' : '未整改', String(i + 1), rng.next() < 0.2 ? '复查合格' : ''];
+  return [
+    unit,
+    d(month, day),
+    `${places[i % places.length]}${i}号`,
+    categories[i % categories.length]!,
+    `灭火器压力不足（第${i}处）`,
+    d(Math.min(month + 1, 12), day),
+    fixed ? d(Math.min(month + 1, 12), Math.min(day + 1, 28)) : '',
+    fixed ? '已整改' : '未整改',
+    String(i + 1),
+    rng.next() < 0.2 ? '复查合格' : '',
+  ];
 }
 
 /** Awkward cells: each goes to the JS conversion, the classifier or a problem. */
 const oddCells: Record<number, string[]> = {
   0: ['龙兴', '龙兴镇 ', '大湾镇', '不存在镇', '', '合计', '填表人：张三'],
   1: ['2024/3/5', '2024年3月5日', '2024-02-30', '20240305', '45356', '', '三月五日', '２０２４-03-05'],
-  2: ['某某 有限公司', '某某（集团）公司', 'Ａ公司', '', '—', '　某某店', '小计'],
+  2: ['某某 有限公司', '某某（集团）公司', 'Ａ公司', '', '—', '　某某店', '小计', 'ｎ／ａ', '－－', 'Ｎ／Ａ公司'],
   3: ['消防设施', '无', 'n/a', '电气 线路'],
-  4: ['私拉乱接\r\n电线', '"引号"内容', '', '—', '/', '注：见附件', '累计'],
+  4: ['私拉乱接\r\n电线', '"引号"内容', '', '—', '/', '注：见附件', '累计', '镇街／单位', '注:见附件', '＃３号楼'],
   5: ['当场整改', '立即', '2024-04-01', '/', '未整改', '2024.4.1'],
   6: ['未整改', '—', '2024/04/02', '尚未整改', '2024-13-01'],
   7: ['已整改', '整改中', '已完成', '完成了', ''],
@@ -116,13 +134,13 @@ const utf8 = (text: string) => Buffer.from(text, 'utf8');
 describe('CSV bulk path = JS path', () => {
   it('a clean ledger loads through SQL with the same rows', async () => {
     const { used } = await expectSame([{ rel, bytes: utf8(csvText(ledger(1, 120, 0))) }]);
-    expect(used, csvBulkStats.fallbacks.join("; ")).toBe(1);
+    expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
   });
 
   it('a ledger with odd cells in many rows (conversions, marks, 当场整改, bad dates, unknown units)', async () => {
     for (const seed of [2, 3, 4]) {
       const { used } = await expectSame([{ rel, bytes: utf8(csvText(ledger(seed, 150, 0.3))) }]);
-      expect(used, csvBulkStats.fallbacks.join("; ")).toBe(1);
+      expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
     }
   });
 
@@ -135,14 +153,31 @@ describe('CSV bulk path = JS path', () => {
     });
     const text = `\uFEFF"龙兴镇2024年第一季度\r\n火灾隐患整改台账"\r\n填报单位：龙兴镇,,,,\r\n${csvText(rows)}`;
     const { used } = await expectSame([{ rel, bytes: utf8(text) }]);
-    expect(used, csvBulkStats.fallbacks.join("; ")).toBe(1);
+    expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
     const { used: lf } = await expectSame([{ rel, bytes: utf8(csvText(rows, '\n')) }]);
-    expect(lf, csvBulkStats.fallbacks.join("; ")).toBe(1);
+    expect(lf, csvBulkStats.fallbacks.join('; ')).toBe(1);
   });
+
+  it('a full-width character split across the 1 MiB read chunks is folded like the JS path does', async () => {
+    // No other full-width ASCII in the file: only the scan across the chunk boundary finds '＃'.
+    // Long 备注 cells fill the first MiB with few rows.
+    const rows = ledger(10, 400, 0).map((r, n) => r.map((c, j) => (n > 40 && j === 9 ? 'b'.repeat(3000) : c.replace(/（/g, '第').replace(/）/g, '处'))));
+    const enc = (rs: string[][]) => Buffer.byteLength(csvText(rs), 'utf8');
+    let i = 1;
+    while (enc(rows.slice(0, i + 1)) < (1 << 20) - 200) i++;
+    const cellStart = enc(rows.slice(0, i)) + Buffer.byteLength(`${rows[i]!.slice(0, 2).join(',')},`, 'utf8');
+    const pad = (1 << 20) - 1 - cellStart; // '＃' (EF BC 83) starts one byte before the boundary
+    expect(pad).toBeGreaterThan(0);
+    rows[i]![2] = `${'a'.repeat(pad)}＃店`;
+    const bytes = utf8(csvText(rows));
+    expect(bytes.subarray((1 << 20) - 1, (1 << 20) + 2)).toEqual(Buffer.from('＃', 'utf8'));
+    const { used } = await expectSame([{ rel, bytes }]);
+    expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
+  }, 120_000);
 
   it('GB18030 files are transcoded and read the same', async () => {
     const { used } = await expectSame([{ rel, bytes: iconv.encode(csvText(ledger(6, 100, 0.2)), 'gb18030') }]);
-    expect(used, csvBulkStats.fallbacks.join("; ")).toBe(1);
+    expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
   });
 
   it('a refused ledger says the same problems in the same order', async () => {

@@ -88,7 +88,10 @@ describe('formulas saved without a result, through ingest into DuckDB', () => {
   it('loads every row of a ledger with 检查日期 and 被检查单位 merged over three rows', async () => {
     const w = await ingestOne(LEDGER);
     expect(await submission(w)).toEqual([{ status: 'loaded', form: 'L2', unit: '龙兴镇', year: 2024, quarter: 1, rows: 6, reason: null }]);
-    const facts = await rows(w, `SELECT source_row, strftime(inspection_date, '%Y-%m-%d') AS day, inspected_entity, category, status FROM ${formByCode('L2')!.table} ORDER BY source_row`);
+    const facts = await rows(
+      w,
+      `SELECT source_row, strftime(inspection_date, '%Y-%m-%d') AS day, inspected_entity, category, status FROM ${formByCode('L2')!.table} ORDER BY source_row`,
+    );
     expect(facts).toEqual([
       { source_row: 3, day: '2024-01-15', inspected_entity: '龙兴古镇某客栈', category: '消防设施', status: '已整改' },
       { source_row: 4, day: '2024-01-15', inspected_entity: '龙兴古镇某客栈', category: '疏散通道', status: '已整改' },
@@ -99,7 +102,13 @@ describe('formulas saved without a result, through ingest into DuckDB', () => {
     ]);
     const notices = (await problems(w)).filter((p) => p.code === 'merged_spread');
     expect(notices).toEqual([
-      { severity: 'notice', code: 'merged_spread', sheet: '隐患台账', cell: null, message: '工作表“隐患台账”中合并单元格 C3:C5、D3:D5、C6:C8、D6:D8 的值已填入其覆盖的每一行' },
+      {
+        severity: 'notice',
+        code: 'merged_spread',
+        sheet: '隐患台账',
+        cell: null,
+        message: '工作表“隐患台账”中合并单元格 C3:C5、D3:D5、C6:C8、D6:D8 的值已填入其覆盖的每一行',
+      },
     ]);
     expect((await problems(w)).filter((p) => p.severity === 'error')).toEqual([]);
   });

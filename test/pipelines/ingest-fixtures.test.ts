@@ -17,8 +17,14 @@ afterEach(async () => {
 });
 
 async function snapshotOf(w: Warehouse): Promise<unknown> {
-  const { rows: subs } = await queryRows(w, 'SELECT path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason, sheets FROM submissions ORDER BY submission_id');
-  const { rows: problems } = await queryRows(w, 'SELECT severity, code, sheet, cell, field, found, message FROM submission_problems ORDER BY submission_id, seq');
+  const { rows: subs } = await queryRows(
+    w,
+    'SELECT path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason, sheets FROM submissions ORDER BY submission_id',
+  );
+  const { rows: problems } = await queryRows(
+    w,
+    'SELECT severity, code, sheet, cell, field, found, message FROM submission_problems ORDER BY submission_id, seq',
+  );
   const form = formByCode(String(subs[0]?.form ?? ''));
   const facts = form ? (await queryRows(w, `SELECT * EXCLUDE (submission_id) FROM ${form.table} ORDER BY sheet, source_row`)).rows : [];
   return { submission: subs[0], problems, facts };

@@ -78,7 +78,19 @@ describe('two nights of a realistic inbox', () => {
     // A corrected quarter, sent later as one quarterly row in a plain workbook.
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Sheet1');
-    ws.addRow(['镇街', '统计期间', '检查社会单位数', '发现火灾隐患数', '整改火灾隐患数', '赋权执法一般程序', '赋权执法简易程序', '委托执法一般程序', '委托执法简易程序', '联合执法检查', '消防管理岗人员']);
+    ws.addRow([
+      '镇街',
+      '统计期间',
+      '检查社会单位数',
+      '发现火灾隐患数',
+      '整改火灾隐患数',
+      '赋权执法一般程序',
+      '赋权执法简易程序',
+      '委托执法一般程序',
+      '委托执法简易程序',
+      '联合执法检查',
+      '消防管理岗人员',
+    ]);
     ws.addRow(['龙兴镇', '2024年第一季度', 1070, 36, 32, 1, 4, 2, 0, 12, 3]);
     const corrected = join(tempDir(), 'x.xlsx');
     await wb.xlsx.writeFile(corrected);
@@ -92,7 +104,12 @@ describe('two nights of a realistic inbox', () => {
       { submission_id: 2, status: 'loaded', replaced_by: null },
     ]);
     // An older copy of the first version turning up late does not win over the correction.
-    deliverFile(join(fixturesDir, 'inbox/2024Q1/龙兴镇/龙兴镇2024年一季度统计表.xlsx'), inbox, '2024Q1/龙兴镇/补发/旧版.xlsx', new Date('2024-04-09T12:00:00Z'));
+    deliverFile(
+      join(fixturesDir, 'inbox/2024Q1/龙兴镇/龙兴镇2024年一季度统计表.xlsx'),
+      inbox,
+      '2024Q1/龙兴镇/补发/旧版.xlsx',
+      new Date('2024-04-09T12:00:00Z'),
+    );
     const late = await runIngest(warehouse, inbox, join(inbox, '..', 'r'));
     // Same bytes as the first version: recognised by its hash and not loaded again.
     expect(late.outcomes.find((o) => o.path.endsWith('旧版.xlsx'))?.status).toBe('unchanged');

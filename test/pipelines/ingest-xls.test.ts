@@ -28,7 +28,10 @@ async function ingestOne(source: string, rel: string): Promise<Loaded> {
   const warehouse = await Warehouse.open({ path: join(dir, 'w.duckdb') });
   try {
     await runIngest(warehouse, join(dir, 'inbox'), join(dir, 'reports'));
-    const { rows: subs } = await queryRows(warehouse, 'SELECT path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason FROM submissions ORDER BY submission_id');
+    const { rows: subs } = await queryRows(
+      warehouse,
+      'SELECT path, status, form, unit, year, quarter, month, period_from, period_to, rows, reason FROM submissions ORDER BY submission_id',
+    );
     const { rows: problems } = await queryRows(warehouse, 'SELECT severity, code, sheet, message FROM submission_problems ORDER BY submission_id, seq');
     const submission = subs[0] ?? {};
     const form = formByCode(String(submission.form ?? ''));
@@ -65,7 +68,9 @@ describe('legacy workbooks load the same figures as the equivalent .xlsx', () =>
 
   it('loads the T1 figures themselves, not just equal ones', async () => {
     const { facts, problems } = await ingestOne(join(xls, '2024Q1/石船镇/石船镇2024年一季度统计表.xls'), '2024Q1/石船镇/石船镇2024年一季度统计表.xls');
-    expect(facts.map((f) => [f.source_row, f.unit, f.month, f.units_inspected, f.hazards_found, f.hazards_rectified, f.joint_inspections, f.fire_staff])).toEqual([
+    expect(
+      facts.map((f) => [f.source_row, f.unit, f.month, f.units_inspected, f.hazards_found, f.hazards_rectified, f.joint_inspections, f.fire_staff]),
+    ).toEqual([
       [5, '石船镇', 1, 30, 12, 10, 5, 2],
       [6, '石船镇', 2, 31, 12, 11, 3, 2],
       [7, '石船镇', 3, 1002, 12, 11, 3, 3],
@@ -84,16 +89,29 @@ describe('legacy workbooks load the same figures as the equivalent .xlsx', () =>
       ['2024-03-05', '某某加油站', '消防栓无水'],
       ['2024-03-05', '某某加油站', '未落实每日防火巡查'],
     ]);
-    expect(problems).toContainEqual({ severity: 'notice', code: 'merged_spread', sheet: '台账', message: '工作表“台账”中合并单元格 C3:C5、D3:D5、C6:C7、D6:D7 的值已填入其覆盖的每一行' });
+    expect(problems).toContainEqual({
+      severity: 'notice',
+      code: 'merged_spread',
+      sheet: '台账',
+      message: '工作表“台账”中合并单元格 C3:C5、D3:D5、C6:C7、D6:D7 的值已填入其覆盖的每一行',
+    });
   });
 
   it('tells the sender when the content was another format than the name', async () => {
     const xlsx = await ingestOne(join(xls, '2024Q1/大湾镇/大湾镇2024年一季度统计表.xls'), '2024Q1/大湾镇/大湾镇2024年一季度统计表.xls');
-    expect(xlsx.problems).toContainEqual({ severity: 'notice', code: 'format_detected', sheet: null, message: '文件扩展名是 .xls，但内容是 Excel 工作簿（.xlsx），已按 .xlsx 读取' });
+    expect(xlsx.problems).toContainEqual({
+      severity: 'notice',
+      code: 'format_detected',
+      sheet: null,
+      message: '文件扩展名是 .xls，但内容是 Excel 工作簿（.xlsx），已按 .xlsx 读取',
+    });
     const csv = await ingestOne(join(xls, '2024Q1/玉峰山镇/玉峰山镇2024年一季度统计表.xls'), '2024Q1/玉峰山镇/玉峰山镇2024年一季度统计表.xls');
     expect(csv.submission.status, String(csv.submission.reason)).toBe('loaded');
     expect(csv.problems.map((p) => p.code)).toContain('format_detected');
-    const equivalent = await ingestOne(join(xls, 'equivalent/2024Q1/玉峰山镇/玉峰山镇2024年一季度统计表.xlsx'), '2024Q1/玉峰山镇/玉峰山镇2024年一季度统计表.xlsx');
+    const equivalent = await ingestOne(
+      join(xls, 'equivalent/2024Q1/玉峰山镇/玉峰山镇2024年一季度统计表.xlsx'),
+      '2024Q1/玉峰山镇/玉峰山镇2024年一季度统计表.xlsx',
+    );
     // A CSV's only sheet is named after the file; the figures are the same.
     const figures = (facts: Record<string, unknown>[]): Record<string, unknown>[] => facts.map((f) => ({ ...f, sheet: undefined }));
     expect(figures(csv.facts)).toEqual(figures(equivalent.facts));
@@ -140,8 +158,17 @@ describe('legacy-named files that cannot be read are refused saying what they ar
       const result = await runIngest(warehouse, inbox, join(dir, 'reports'));
       const status = Object.fromEntries(result.outcomes.map((o) => [o.path.replace(/^2024Q1\//, ''), o.status]));
       expect(status).toEqual(Object.fromEntries(all.map((rel, i) => [rel, i < 7 ? 'loaded' : 'rejected'])));
-      const { rows } = await queryRows(warehouse, "SELECT unit, sum(value) AS v FROM quarter_figures WHERE metric = 'units_inspected' AND year = 2024 AND quarter = 1 GROUP BY unit");
-      expect(Object.fromEntries(rows.map((r) => [String(r.unit), Number(r.v)]))).toEqual({ 大湾镇: 1063, 洛碛镇: 1063, 玉峰山镇: 1063, 石船镇: 1063, 统景镇: 1063 });
+      const { rows } = await queryRows(
+        warehouse,
+        "SELECT unit, sum(value) AS v FROM quarter_figures WHERE metric = 'units_inspected' AND year = 2024 AND quarter = 1 GROUP BY unit",
+      );
+      expect(Object.fromEntries(rows.map((r) => [String(r.unit), Number(r.v)]))).toEqual({
+        大湾镇: 1063,
+        洛碛镇: 1063,
+        玉峰山镇: 1063,
+        石船镇: 1063,
+        统景镇: 1063,
+      });
     } finally {
       await warehouse.close();
     }

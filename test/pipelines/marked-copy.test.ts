@@ -152,24 +152,43 @@ async function openCopy(path: string): Promise<OpenedCopy> {
   // exceljs drops in-document links on load: read them from the sheet's XML.
   const workbookXml = strFromU8(parts['xl/workbook.xml']!);
   const firstSheet = /<sheet\b[^>]*r:id="([^"]+)"/.exec(workbookXml)![1]!;
-  const target = new RegExp(`Id="${firstSheet}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="${firstSheet}"`).exec(strFromU8(parts['xl/_rels/workbook.xml.rels']!))!;
+  const target = new RegExp(`Id="${firstSheet}"[^>]*Target="([^"]+)"|Target="([^"]+)"[^>]*Id="${firstSheet}"`).exec(
+    strFromU8(parts['xl/_rels/workbook.xml.rels']!),
+  )!;
   const sheetXml = strFromU8(parts[`xl/${(target[1] ?? target[2])!.replace(/^\/?xl\//, '')}`]!);
   const links = new Map<string, string>();
   for (const m of sheetXml.matchAll(/<hyperlink\b([^>]*)\/>/g)) {
     const ref = /ref="([^"]+)"/.exec(m[1]!)?.[1];
     const location = /location="([^"]+)"/.exec(m[1]!)?.[1];
-    if (ref && location) links.set(ref, location.replace(/&apos;/g, "'").replace(/&amp;/g, '&').replace(/&quot;/g, '"'));
+    if (ref && location)
+      links.set(
+        ref,
+        location
+          .replace(/&apos;/g, "'")
+          .replace(/&amp;/g, '&')
+          .replace(/&quot;/g, '"'),
+      );
   }
   return { wb, parts, listed, links, lines };
 }
 
 /** The text report's lines: its numbered problems (`1. 工作表“一季度” C6 单元格…`) and its hints (`- …`). */
 function reportLines(input: MarkedCopyInput): { numbered: string[]; hints: string[] } {
-  const text = refusalReportText({ submissionId: 1, path: input.file.path, receivedAt: '2024-04-05 10:00:00', problems: input.problems, omitted: input.omitted, ...(input.formName ? { formName: input.formName } : {}) });
+  const text = refusalReportText({
+    submissionId: 1,
+    path: input.file.path,
+    receivedAt: '2024-04-05 10:00:00',
+    problems: input.problems,
+    omitted: input.omitted,
+    ...(input.formName ? { formName: input.formName } : {}),
+  });
   const lines = text.split(/\r?\n/);
   const from = lines.findIndex((l) => l.startsWith('其他提示'));
   const to = lines.findIndex((l) => l.startsWith('技术信息'));
-  return { numbered: lines.filter((l) => /^\d+\. /.test(l)), hints: from < 0 ? [] : lines.slice(from + 1, to < 0 ? undefined : to).filter((l) => l.startsWith('- ')) };
+  return {
+    numbered: lines.filter((l) => /^\d+\. /.test(l)),
+    hints: from < 0 ? [] : lines.slice(from + 1, to < 0 ? undefined : to).filter((l) => l.startsWith('- ')),
+  };
 }
 
 /** The report's line is the list's 问题, then (when the problem says how) `改正方法：` and the fix. */
@@ -216,7 +235,9 @@ async function checkCopy(copy: string, checked: Checked, read: Map<string, Map<n
   const hintRows = listed.filter((r) => r.n === '提示');
   expect(hintRows).toHaveLength(hints.length);
   expect(report.hints).toHaveLength(hints.length);
-  hints.forEach((p, i) => sameWording(report.hints[i]!, `- ${hintRows[i]!.problem}`, p.fix));
+  hints.forEach((p, i) => {
+    sameWording(report.hints[i]!, `- ${hintRows[i]!.problem}`, p.fix);
+  });
   if (input.omitted > 0) expect(opened.lines.some((l) => l.includes(`另有 ${input.omitted} 处问题`))).toBe(true);
 
   // Each located error: linked, red, noted, and holding what the reader read there.
@@ -242,7 +263,9 @@ async function checkCopy(copy: string, checked: Checked, read: Map<string, Map<n
   // Nothing else on the sheets is red.
   const redCells: string[] = [];
   for (const ws of wb.worksheets.slice(1)) {
-    ws.eachRow({ includeEmpty: true }, (row) => row.eachCell({ includeEmpty: true }, (c) => void (fillOf(c) === red && redCells.push(`${ws.name}!${c.address}`))));
+    ws.eachRow({ includeEmpty: true }, (row) =>
+      row.eachCell({ includeEmpty: true }, (c) => void (fillOf(c) === red && redCells.push(`${ws.name}!${c.address}`))),
+    );
   }
   expect(new Set(redCells)).toEqual(marked);
 
@@ -335,7 +358,9 @@ describe('the marked copy of every refusal fixture', () => {
     const read = (await readSheets(file))!;
     const ws = wb.getWorksheet('一季度')!;
     for (const [rowNumber, cells] of read.get('一季度')!) {
-      cells.forEach((v, i) => expect(plain(ws.getCell(rowNumber, i + 1).value), `row ${rowNumber} col ${i + 1}`).toBe(plain(v)));
+      cells.forEach((v, i) => {
+        expect(plain(ws.getCell(rowNumber, i + 1).value), `row ${rowNumber} col ${i + 1}`).toBe(plain(v));
+      });
     }
     expect(ws.getCell('J6').value).toBeInstanceOf(Date);
     expect(ws.getCell('J6').numFmt).toBe('yyyy-mm-dd');
@@ -355,7 +380,7 @@ describe('CSV refusals are rebuilt', () => {
       '大湾镇,2024年3月,=1+2,12,10,＋5,2,0,0,@SUM(A1),1',
     ];
     mkdirSync(join(dir, dirname(rel)), { recursive: true });
-    writeFileSync(join(dir, rel), iconv.encode(lines.join('\r\n') + '\r\n', 'gb18030'));
+    writeFileSync(join(dir, rel), iconv.encode(`${lines.join('\r\n')}\r\n`, 'gb18030'));
     const file = fileAt(dir, rel);
     const checked = await problemsOf(file);
     expect(checked.errors.length).toBeGreaterThanOrEqual(3);
@@ -398,7 +423,12 @@ describe('CSV refusals are rebuilt', () => {
   it('a file the reader gives up on part way: the copy holds what was read and says where it stops', async () => {
     const dir = tempDir('firestat-marked-csv-');
     const rel = '2024Q1/古路镇/古路镇2024年一季度统计表.csv';
-    const rows: (string | number)[][] = [t1Header, ['古路镇', '2024年1月', -4, 1, 1, 0, 0, 0, 0, 1, 1], ['古路镇', '2024年2月', 5, 1, 1, 0, 0, 0, 0, 1, 1], Array.from({ length: 600 }, () => 1)];
+    const rows: (string | number)[][] = [
+      t1Header,
+      ['古路镇', '2024年1月', -4, 1, 1, 0, 0, 0, 0, 1, 1],
+      ['古路镇', '2024年2月', 5, 1, 1, 0, 0, 0, 0, 1, 1],
+      Array.from({ length: 600 }, () => 1),
+    ];
     writeCsv(dir, rel, rows, received);
     const file = fileAt(dir, rel);
     const checked = await problemsOf(file);
@@ -483,7 +513,9 @@ describe('xlsx refusals keep their layout', () => {
     const b = wb.getWorksheet('一季度')!;
     expect(wb.worksheets.map((w) => w.name)).toEqual([noticeSheetName, ...original.worksheets.map((w) => w.name)]);
     expect(Object.keys((b as unknown as { _merges: object })._merges).sort()).toEqual(Object.keys((a as unknown as { _merges: object })._merges).sort());
-    a.eachRow({ includeEmpty: true }, (row) => row.eachCell({ includeEmpty: true }, (c) => expect(plain(b.getCell(c.address).value), c.address).toBe(plain(c.value))));
+    a.eachRow({ includeEmpty: true }, (row) =>
+      row.eachCell({ includeEmpty: true }, (c) => expect(plain(b.getCell(c.address).value), c.address).toBe(plain(c.value))),
+    );
     for (let col = 1; col <= 11; col++) expect(b.getColumn(col).width).toBe(a.getColumn(col).width);
     expect(noteText(b.getCell('C6'))).toMatch(/^【需改正】C6/);
     expect(noteText(b.getCell('J8'))).toContain('“-2”');
@@ -506,7 +538,10 @@ describe('xlsx refusals keep their layout', () => {
     ws.getCell('C9').value = { formula: 'SUM(C5:C8)', result: 1063 } as ExcelJS.CellFormulaValue;
     ws.getCell('D9').value = { formula: 'SUM(D5:D8)' } as ExcelJS.CellFormulaValue; // no saved result: firestat's evaluator computes it
     ws.getCell('A12').value = { text: '填报说明', hyperlink: 'http://example.invalid/evil' };
-    ws.addConditionalFormatting({ ref: 'A5:K9', rules: [{ type: 'expression', priority: 1, formulae: ['TRUE'], style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFFFFFFF' } } } }] });
+    ws.addConditionalFormatting({
+      ref: 'A5:K9',
+      rules: [{ type: 'expression', priority: 1, formulae: ['TRUE'], style: { fill: { type: 'pattern', pattern: 'solid', bgColor: { argb: 'FFFFFFFF' } } } }],
+    });
     const parts = unzipSync(new Uint8Array(await wb.xlsx.writeBuffer()));
     parts['xl/vbaProject.bin'] = strToU8('Attribute VB_Name = "ThisWorkbook"\nSub Workbook_Open(): Shell "calc": End Sub');
     parts['[Content_Types].xml'] = strToU8(
@@ -515,7 +550,10 @@ describe('xlsx refusals keep their layout', () => {
         .replace('</Types>', '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/></Types>'),
     );
     parts['xl/_rels/workbook.xml.rels'] = strToU8(
-      strFromU8(parts['xl/_rels/workbook.xml.rels']!).replace('</Relationships>', '<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>'),
+      strFromU8(parts['xl/_rels/workbook.xml.rels']!).replace(
+        '</Relationships>',
+        '<Relationship Id="rIdVba" Type="http://schemas.microsoft.com/office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+      ),
     );
     const dir = tempDir('firestat-marked-xlsm-');
     const rel = '2024Q1/龙兴镇/龙兴镇2024年一季度统计表.xlsm';
@@ -551,19 +589,25 @@ describe('xlsx refusals keep their layout', () => {
     const raw = strFromU8(unzipSync(readFileSync(join(root, rel)))['xl/worksheets/sheet1.xml']!);
     expect(raw).toMatch(/<f t="shared"[^>]*\/><v><\/v>/);
     const base = await problemsOf(file);
-    const problems: Problem[] = [...base.input.problems, { severity: 'error', code: 'total_mismatch', sheet: '一季度', cell: 'D9', message: 'D9 单元格的合计与各月之和不符' }];
+    const problems: Problem[] = [
+      ...base.input.problems,
+      { severity: 'error', code: 'total_mismatch', sheet: '一季度', cell: 'D9', message: 'D9 单元格的合计与各月之和不符' },
+    ];
     const checked: Checked = { input: { ...base.input, problems }, errors: problems.filter((p) => p.severity === 'error') };
     const read = (await readSheets(file))!;
     const copy = (await writeMarkedCopy(tempDir('firestat-marked-'), checked.input))!;
     const { wb, lines } = await checkCopy(copy, checked, read);
     expect(lines.some((l) => l.includes('重新生成'))).toBe(false);
     const sheet = wb.getWorksheet('一季度')!;
-    read.get('一季度')!.get(9)!.forEach((v, i) => {
-      if (i >= 2 && i <= 9) {
-        expect(typeof v).toBe('number');
-        expect(sheet.getCell(9, i + 1).value).toBe(v);
-      }
-    });
+    read
+      .get('一季度')!
+      .get(9)!
+      .forEach((v, i) => {
+        if (i >= 2 && i <= 9) {
+          expect(typeof v).toBe('number');
+          expect(sheet.getCell(9, i + 1).value).toBe(v);
+        }
+      });
   });
 
   it('a package exceljs reads wrongly is rebuilt from what the reader read', async () => {
@@ -598,7 +642,12 @@ describe('xlsx refusals keep their layout', () => {
   });
 
   it('a marked copy sent back: the old marks and the old 退回说明 go, the cells still wrong are marked again', async () => {
-    const first = (await writeMarkedCopy(tempDir('firestat-marked-'), (await problemsOf(fileAt(join(fixturesDir, 'bad'), '2024Q1/龙兴镇/龙兴镇2024年一季度统计表.xlsx'))).input))!;
+    const first = (await writeMarkedCopy(
+      tempDir('firestat-marked-'),
+      (
+        await problemsOf(fileAt(join(fixturesDir, 'bad'), '2024Q1/龙兴镇/龙兴镇2024年一季度统计表.xlsx'))
+      ).input,
+    ))!;
     const wb = new ExcelJS.Workbook();
     await wb.xlsx.readFile(first);
     wb.getWorksheet('一季度')!.getCell('C6').value = 31; // the clerk fixed C6 in the copy, not J8
@@ -625,7 +674,13 @@ describe('problems outside the cells', () => {
     const base = await problemsOf(file);
     const problems: Problem[] = [
       ...base.input.problems,
-      { severity: 'error', code: 'unit_conflict', source: 'file_name', message: '报送单位前后不一致：文件名写的是“大湾镇”，表内写的是“龙兴镇”。请核对后只保留正确的单位', fix: '把文件名改为“龙兴镇2024年一季度统计表.xlsx”' },
+      {
+        severity: 'error',
+        code: 'unit_conflict',
+        source: 'file_name',
+        message: '报送单位前后不一致：文件名写的是“大湾镇”，表内写的是“龙兴镇”。请核对后只保留正确的单位',
+        fix: '把文件名改为“龙兴镇2024年一季度统计表.xlsx”',
+      },
       { severity: 'error', code: 'period_conflict', source: 'sheet_name', sheet: '一季度', message: '工作表名“一季度”与标题写的期间不一致' },
       { severity: 'error', code: 'total_mismatch', sheet: '一季度', cell: 'J8', message: 'J8 与合计行不符', detail: 'sum(J5:J8)=9, J9=11' },
     ];
@@ -661,7 +716,10 @@ describe('LibreOffice opens a marked copy', () => {
     const profile = join(dir, 'lo-profile');
     try {
       for (const format of ['pdf', 'ods']) {
-        execFileSync('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--norestore', '--convert-to', format, '--outdir', dir, copy], { stdio: 'pipe', timeout: 180_000 });
+        execFileSync('soffice', [`-env:UserInstallation=file://${profile}`, '--headless', '--norestore', '--convert-to', format, '--outdir', dir, copy], {
+          stdio: 'pipe',
+          timeout: 180_000,
+        });
       }
     } finally {
       rmSync(profile, { recursive: true, force: true });

@@ -83,7 +83,8 @@ async function workbookCells(path: string): Promise<(sheet: string, address: str
       const result = (v as { result?: unknown }).result;
       return { value: result ?? null, formula: String((v as { sharedFormula: unknown }).sharedFormula), cached: result !== undefined };
     }
-    if (v && typeof v === 'object' && 'richText' in v) return { value: (v as { richText: { text: string }[] }).richText.map((r) => r.text).join(''), cached: true };
+    if (v && typeof v === 'object' && 'richText' in v)
+      return { value: (v as { richText: { text: string }[] }).richText.map((r) => r.text).join(''), cached: true };
     return { value: v ?? null, cached: true };
   };
 }
@@ -114,10 +115,18 @@ describe('every loaded number is in the file', () => {
     deliverFile(join(fixturesDir, rel), inbox, rest.join('/'), new Date(rel.startsWith('inbox') ? '2024-04-05T02:00:00Z' : '2025-10-10T02:00:00Z'));
     warehouse = await memoryWarehouse();
     await runIngest(warehouse, inbox, join(inbox, '..', 'reports'));
-    const [sub] = (await queryRows(warehouse, `SELECT submission_id, form, status FROM submissions`)).rows as { submission_id: number; form: string; status: string }[];
-    if (!sub || sub.status !== 'loaded') return; // refused files load nothing: nothing to check
+    const [sub] = (await queryRows(warehouse, `SELECT submission_id, form, status FROM submissions`)).rows as {
+      submission_id: number;
+      form: string;
+      status: string;
+    }[];
+    if (sub?.status !== 'loaded') return; // refused files load nothing: nothing to check
     const form = formByCode(sub.form)!;
-    const columns = (await queryRows(warehouse, `SELECT sheet, field, column_letter FROM submission_columns`)).rows as { sheet: string; field: string; column_letter: string }[];
+    const columns = (await queryRows(warehouse, `SELECT sheet, field, column_letter FROM submission_columns`)).rows as {
+      sheet: string;
+      field: string;
+      column_letter: string;
+    }[];
     const evaluatedSheets = new Set(
       ((await queryRows(warehouse, `SELECT sheet FROM submission_problems WHERE code = 'formula_evaluated'`)).rows as { sheet: string }[]).map((r) => r.sheet),
     );

@@ -38,11 +38,21 @@ describe('本季度 / 1-9月累计 columns', () => {
     expect(result.outcomes.filter((f) => f.status === 'loaded')).toHaveLength(3);
     // The quarter's own figures load; the 累计 ones do not add to them.
     const year = await q(`SELECT metric, sum(value)::INTEGER AS v FROM quarter_figures WHERE unit = '统景镇' AND year = 2025 GROUP BY metric ORDER BY metric`);
-    expect(Object.fromEntries(year.map((r) => [r.metric, r.v]))).toMatchObject({ units_inspected: 140, hazards_found: 61, hazards_rectified: 54, joint_inspections: 11 });
+    expect(Object.fromEntries(year.map((r) => [r.metric, r.v]))).toMatchObject({
+      units_inspected: 140,
+      hazards_found: 61,
+      hazards_rectified: 54,
+      joint_inspections: 11,
+    });
     // 17 + 19 + 18 = 54 rectified, the file says 55 in its 1-9月累计 column (G5).
     const findings = await q(`SELECT rule, message, cell, sheet FROM findings WHERE rule = 'cumulative_mismatch'`);
     expect(findings).toEqual([
-      { rule: 'cumulative_mismatch', message: '2025年截至第三季度“整改火灾隐患数”填报的累计数为 55，但已入库的本年各期合计为 54，相差 1', cell: 'G5', sheet: '三季度' },
+      {
+        rule: 'cumulative_mismatch',
+        message: '2025年截至第三季度“整改火灾隐患数”填报的累计数为 55，但已入库的本年各期合计为 54，相差 1',
+        cell: 'G5',
+        sheet: '三季度',
+      },
     ]);
   });
 
@@ -80,11 +90,18 @@ describe('a refused file in the 调度', () => {
     // The fill-in row names 大湾镇 against the title's 龙兴镇: refused; its path and title say 龙兴镇, 2025 Q3.
     deliverFile(office('bad/龙兴镇2025年第三季度消防执法统计表.xlsx'), inbox, '龙兴镇2025年第三季度消防执法统计表.xlsx', at('2025-10-08'));
     // A file whose path says nothing, refused for a bad cell: its title places it (大湾镇, Q3), not a guess.
-    writeCsv(inbox, 'x/统计表.csv', [['渝北区大湾镇2025年第三季度消防执法工作统计表'], t1Header, ['大湾镇', '', '待统计', 1, 1, 0, 0, 0, 0, 1, 1]], at('2025-10-08'));
+    writeCsv(
+      inbox,
+      'x/统计表.csv',
+      [['渝北区大湾镇2025年第三季度消防执法工作统计表'], t1Header, ['大湾镇', '', '待统计', 1, 1, 0, 0, 0, 0, 1, 1]],
+      at('2025-10-08'),
+    );
     warehouse = await memoryWarehouse();
     await runIngest(warehouse, inbox, join(inbox, '..', 'reports'), at('2025-10-20'));
-    await warehouse.connection.run(`SET VARIABLE as_of = DATE '2025-11-01'`);
-    const rows = await q(`SELECT unit, status, placement_guessed FROM submission_status WHERE form = 'T1' AND year = 2025 AND quarter = 3 AND unit IN ('龙兴镇', '大湾镇') ORDER BY unit`);
+    await warehouse.duckdb.run(`SET VARIABLE as_of = DATE '2025-11-01'`);
+    const rows = await q(
+      `SELECT unit, status, placement_guessed FROM submission_status WHERE form = 'T1' AND year = 2025 AND quarter = 3 AND unit IN ('龙兴镇', '大湾镇') ORDER BY unit`,
+    );
     expect(rows).toEqual([
       { unit: '大湾镇', status: 'rejected', placement_guessed: false },
       { unit: '龙兴镇', status: 'rejected', placement_guessed: true },

@@ -36,7 +36,27 @@ async function xlsx(inbox: string, rel: string, sheets: Record<string, unknown[]
   deliverFile(tmp, inbox, rel, when);
 }
 
-const b1Header = ['单位', '出动执法人员', '消防监督检查', '发现隐患', '督促整改隐患', '责令改正通知书', '重大火灾隐患整改通知书', '整改重大火灾隐患', '处理投诉', '行政许可', '行政处罚', '责令三停', '责令查封', '火灾调查一般程序', '火灾调查简易程序', '火灾调查轻微火灾', '案件移送通知书', '宣传教育', '培训'];
+const b1Header = [
+  '单位',
+  '出动执法人员',
+  '消防监督检查',
+  '发现隐患',
+  '督促整改隐患',
+  '责令改正通知书',
+  '重大火灾隐患整改通知书',
+  '整改重大火灾隐患',
+  '处理投诉',
+  '行政许可',
+  '行政处罚',
+  '责令三停',
+  '责令查封',
+  '火灾调查一般程序',
+  '火灾调查简易程序',
+  '火灾调查轻微火灾',
+  '案件移送通知书',
+  '宣传教育',
+  '培训',
+];
 const b1Row = (n: number) => ['火灾调查科', n, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 0, 0, 0];
 
 describe('layouts people really send', () => {
@@ -65,7 +85,15 @@ describe('layouts people really send', () => {
 
   it('reads R1 with both 问题描述 and 备注, and 统计期间 written 1-3月', async () => {
     const r1 = await ingestOne((inbox) =>
-      writeCsv(inbox, '2024Q1/法制科/评查.csv', [[...r1Header, '备注'], ['渝北龙兴消行罚决字〔2024〕001号', '龙兴镇', '2024年一季度', '合格', '', '', '抽查']], when),
+      writeCsv(
+        inbox,
+        '2024Q1/法制科/评查.csv',
+        [
+          [...r1Header, '备注'],
+          ['渝北龙兴消行罚决字〔2024〕001号', '龙兴镇', '2024年一季度', '合格', '', '', '抽查'],
+        ],
+        when,
+      ),
     );
     expect(r1).toMatchObject({ status: 'loaded', rows: 1 });
     await reset();
@@ -79,8 +107,38 @@ describe('layouts people really send', () => {
   });
 
   it('matches header variants and refuses a money column in 万元', async () => {
-    const header = ['案件编号', '承办单位', '执法类型', '程序类型', '当事人名称/姓名', '当事人类型', '违法行为', '立案日期', '决定日期', '处罚种类', '罚款（元）', '是否经法制审核', '集体讨论', '是否公示'];
-    const row = ['渝北龙兴消行罚决字〔2024〕009号', '龙兴镇', '赋权执法', '一般程序', '某公司', '单位', '堵塞通道', '2024-02-01', '2024-02-20', '罚款', 5000, '是', '否', '是'];
+    const header = [
+      '案件编号',
+      '承办单位',
+      '执法类型',
+      '程序类型',
+      '当事人名称/姓名',
+      '当事人类型',
+      '违法行为',
+      '立案日期',
+      '决定日期',
+      '处罚种类',
+      '罚款（元）',
+      '是否经法制审核',
+      '集体讨论',
+      '是否公示',
+    ];
+    const row = [
+      '渝北龙兴消行罚决字〔2024〕009号',
+      '龙兴镇',
+      '赋权执法',
+      '一般程序',
+      '某公司',
+      '单位',
+      '堵塞通道',
+      '2024-02-01',
+      '2024-02-20',
+      '罚款',
+      5000,
+      '是',
+      '否',
+      '是',
+    ];
     const ok = await ingestOne((inbox) => writeCsv(inbox, '2024Q1/龙兴镇/L1.csv', [header, row], when));
     expect(ok).toMatchObject({ status: 'loaded', rows: 1 });
     await reset();
@@ -88,12 +146,31 @@ describe('layouts people really send', () => {
     expect(wan.status).toBe('rejected');
     expect(wan.reason).toContain('K1 单元格表头“罚款（万元）”以万元为单位');
 
-    const t1 = ['镇街', '统计期间', '检查社会单位数', '发现火灾隐患数', '整改火灾隐患数', '赋权执法案件（一般程序）', '赋权执法案件（简易程序）', '委托执法案件', '', '联合执法检查', '消防管理岗人员'];
+    const t1 = [
+      '镇街',
+      '统计期间',
+      '检查社会单位数',
+      '发现火灾隐患数',
+      '整改火灾隐患数',
+      '赋权执法案件（一般程序）',
+      '赋权执法案件（简易程序）',
+      '委托执法案件',
+      '',
+      '联合执法检查',
+      '消防管理岗人员',
+    ];
     const sub = ['', '', '', '', '', '', '', '其中：一般程序', '其中：简易程序', '', ''];
     await reset();
-    const two = await ingestOne((inbox) => xlsx(inbox, '2024Q1/龙兴镇/T1.xlsx', { Sheet1: [t1, sub, ['龙兴镇', '2024年第一季度', 5, 1, 1, 1, 2, 3, 4, 0, 1]] }));
+    const two = await ingestOne((inbox) =>
+      xlsx(inbox, '2024Q1/龙兴镇/T1.xlsx', { Sheet1: [t1, sub, ['龙兴镇', '2024年第一季度', 5, 1, 1, 1, 2, 3, 4, 0, 1]] }),
+    );
     expect(two).toMatchObject({ status: 'loaded', rows: 1 });
-    const v = (await queryRows(warehouse!, 'SELECT empowered_general_cases a, empowered_simple_cases b, entrusted_general_cases c, entrusted_simple_cases d FROM t1_township_stats')).rows;
+    const v = (
+      await queryRows(
+        warehouse!,
+        'SELECT empowered_general_cases a, empowered_simple_cases b, entrusted_general_cases c, entrusted_simple_cases d FROM t1_township_stats',
+      )
+    ).rows;
     expect(v).toEqual([{ a: 1, b: 2, c: 3, d: 4 }]);
   });
 });

@@ -61,7 +61,11 @@ async function parse(path: string, inboxRel: string): Promise<Problem[]> {
   const file = { path: inboxRel, bytes: bytes.length, localPath: path, open: () => createReadStream(path) };
   const reader = await readerFor(file, bytes.subarray(0, 4096));
   if ('refusal' in reader) throw new Error(reader.refusal);
-  const parser = new SubmissionParser((await reader.load()).read(file, defaultReadLimits), { registry: UnitRegistry.sample(), matcher: new HeaderMatcher(forms), path: inboxRel });
+  const parser = new SubmissionParser((await reader.load()).read(file, defaultReadLimits), {
+    registry: UnitRegistry.sample(),
+    matcher: new HeaderMatcher(forms),
+    path: inboxRel,
+  });
   for await (const record of parser.records()) void record;
   return parser.result.problems.items;
 }
@@ -102,7 +106,7 @@ describe('a file with problems of several kinds is refused once, listing every o
     for (const p of errors) expect(p.message).not.toMatch(/(?<![A-Z]{1,3}[0-9]{1,7} )单元格/);
   });
 
-  it('ingest and nightly run: one refusal, a Notepad report named by unit and period, the marked copy beside it, the unit\'s 催报通知 with the deadline', async () => {
+  it("ingest and nightly run: one refusal, a Notepad report named by unit and period, the marked copy beside it, the unit's 催报通知 with the deadline", async () => {
     const dir = tempDir();
     deliverFile(join(fixturesDir, fixture), join(dir, 'inbox'), inboxPath, at('2024-07-05'));
     const { result, log } = await night(dir, '2024-07-08');
@@ -154,7 +158,12 @@ describe('a file with problems of several kinds is refused once, listing every o
     const early = await night(dir, '2024-07-08', { dueDays: { T1: 15 } });
     const longxing = (r: NightlyRunResult) => r.notices!.notices.find((n) => n.unit === '龙兴镇')!.path;
     expect(readFileSync(longxing(early.result), 'utf8')).toContain('请于 2024年7月15日前重新报送');
-    expect(await rows(dir, `SET VARIABLE as_of = DATE '2024-07-20'; SELECT strftime(due_date, '%Y-%m-%d') AS due FROM submission_status WHERE unit = '龙兴镇' AND form = 'T1' AND year = 2024 AND quarter = 2`)).toEqual([{ due: '2024-07-15' }]);
+    expect(
+      await rows(
+        dir,
+        `SET VARIABLE as_of = DATE '2024-07-20'; SELECT strftime(due_date, '%Y-%m-%d') AS due FROM submission_status WHERE unit = '龙兴镇' AND form = 'T1' AND year = 2024 AND quarter = 2`,
+      ),
+    ).toEqual([{ due: '2024-07-15' }]);
 
     // Sent again, still wrong, after the deadline: a second refusal, in a folder of its own.
     deliverFile(join(fixturesDir, fixture), join(dir, 'inbox'), '2024Q2/龙兴镇2024年第二季度统计（更正）.xlsx', at('2024-07-20'));
@@ -226,7 +235,12 @@ describe('a file with problems of several kinds is refused once, listing every o
       ['invalid_value', 'C2'],
     ]);
     // An empty ledger (a real answer) from nowhere in particular: refused by the parser's own finish(), not by ingest.
-    writeCsv(dir, '待分类/台账.csv', [['镇街/单位', '检查日期', '被检查单位', '隐患类别', '隐患描述', '整改期限', '整改完成日期', '整改状态']], at('2024-04-05'));
+    writeCsv(
+      dir,
+      '待分类/台账.csv',
+      [['镇街/单位', '检查日期', '被检查单位', '隐患类别', '隐患描述', '整改期限', '整改完成日期', '整改状态']],
+      at('2024-04-05'),
+    );
     const nowhere = await parse(join(dir, '待分类/台账.csv'), '待分类/台账.csv');
     expect(nowhere.filter((p) => p.severity === 'error').map((p) => [p.code, p.message])).toEqual([
       ['incomplete', '无法确定报送单位：请在标题、文件名或单位列中写明'],

@@ -11,7 +11,7 @@ import type { Source, SourceFile } from '../../sources/source.js';
 import { checkWarehouse, warehouseSound } from '../../warehouse/check/integrity-check.js';
 import { SubmissionStore } from '../../warehouse/load/submission-store.js';
 import { queryRows } from '../../warehouse/query.js';
-import { Warehouse } from '../../warehouse/warehouse.js';
+import type { Warehouse } from '../../warehouse/warehouse.js';
 import { t1Header, writeCsv } from '../support/csv-submissions.js';
 import { memoryWarehouse, tempDir } from '../support/ingest-helpers.js';
 
@@ -73,7 +73,10 @@ describe('a refusal is final only for the same bytes, place and rules', () => {
 
     // The registry gains the new 街道 (as domain/units.json would be edited).
     const data = JSON.parse(readFileSync(new URL('../../domain/units.json', import.meta.url), 'utf8')) as { units: unknown[] };
-    const registry = new UnitRegistry({ ...data, units: [...data.units, { code: 'ZJ99', name: '新城街道', kind: 'township', aliases: ['新城'], validFrom: '2024-01-01' }] } as never);
+    const registry = new UnitRegistry({
+      ...data,
+      units: [...data.units, { code: 'ZJ99', name: '新城街道', kind: 'township', aliases: ['新城'], validFrom: '2024-01-01' }],
+    } as never);
     const fixed = await run(warehouse, inbox, at('2024-04-10'), { registry });
     expect(fixed.outcomes[0]).toMatchObject({ status: 'loaded', unit: '新城街道' });
     const rows = await q(warehouse, 'SELECT status, rules_fingerprint FROM submissions ORDER BY submission_id');
@@ -98,13 +101,17 @@ describe('a failure that may pass is tried again', () => {
     expect(slow.counts).toMatchObject({ files_failed: 1, files_refused: 0 });
     expect(await q(warehouse, 'SELECT status, files_failed FROM runs')).toEqual([{ status: 'completed', files_failed: 1 }]);
     // Past its due date (2024-04-10) and sent: 待处理, not 未报 and not 退回.
-    await warehouse.connection.run(`SET VARIABLE as_of = DATE '2024-04-20'`);
-    expect(await q(warehouse, `SELECT status FROM submission_status WHERE unit = '龙兴镇' AND form = 'T1' AND year = 2024 AND quarter = 1`)).toEqual([{ status: 'pending' }]);
+    await warehouse.duckdb.run(`SET VARIABLE as_of = DATE '2024-04-20'`);
+    expect(await q(warehouse, `SELECT status FROM submission_status WHERE unit = '龙兴镇' AND form = 'T1' AND year = 2024 AND quarter = 1`)).toEqual([
+      { status: 'pending' },
+    ]);
     expect(warehouseSound(await checkWarehouse(warehouse))).toBe(true);
 
     const retried = await run(warehouse, inbox, at('2024-04-21'));
     expect(retried.outcomes[0]).toMatchObject({ status: 'loaded', rows: 1 });
-    expect(await q(warehouse, `SELECT status FROM submission_status WHERE unit = '龙兴镇' AND form = 'T1' AND year = 2024 AND quarter = 1`)).toEqual([{ status: 'on_time' }]);
+    expect(await q(warehouse, `SELECT status FROM submission_status WHERE unit = '龙兴镇' AND form = 'T1' AND year = 2024 AND quarter = 1`)).toEqual([
+      { status: 'on_time' },
+    ]);
   });
 
   it('gives up after three failed tries with a clear message, until firestat reprocess asks again', async () => {
@@ -124,7 +131,12 @@ describe('a failure that may pass is tried again', () => {
             })
           : Readable.from([csv]),
     };
-    const source: Source = { description: 'test', list: async function* () { yield file; } };
+    const source: Source = {
+      description: 'test',
+      list: async function* () {
+        yield file;
+      },
+    };
     warehouse = await memoryWarehouse();
     const reasons: string[] = [];
     for (const day of ['2024-04-06', '2024-04-07', '2024-04-08']) {
@@ -146,7 +158,9 @@ describe('a failure that may pass is tried again', () => {
     await store.requestReprocess((await store.submissionPath(3))!, 3, shanghaiTimestamp(at('2024-04-10')));
     const again = await run(warehouse, source, at('2024-04-10'));
     expect(again.outcomes[0]).toMatchObject({ status: 'loaded', unit: '龙兴镇' });
-    expect(await q(warehouse, 'SELECT path, submission_id, done_run_id FROM reprocess_requests')).toEqual([{ path: '2024Q1/龙兴镇/T1.csv', submission_id: 3, done_run_id: 5 }]);
+    expect(await q(warehouse, 'SELECT path, submission_id, done_run_id FROM reprocess_requests')).toEqual([
+      { path: '2024Q1/龙兴镇/T1.csv', submission_id: 3, done_run_id: 5 },
+    ]);
     expect((await run(warehouse, source, at('2024-04-11'))).outcomes[0]!.status).toBe('unchanged');
     expect(warehouseSound(await checkWarehouse(warehouse))).toBe(true);
   });
@@ -192,7 +206,9 @@ describe('received times', () => {
     writeCsv(inbox, '2024Q1/龙兴镇/T1.csv', [t1Header, t1Row('龙兴镇', 10)], at('2030-01-01'));
     warehouse = await memoryWarehouse();
     await run(warehouse, inbox, at('2024-04-20'));
-    expect(await q(warehouse, `SELECT strftime(received_at, '%Y-%m-%d') AS received, strftime(modified_at, '%Y') AS modified FROM submissions`)).toEqual([{ received: '2024-04-20', modified: '2030' }]);
+    expect(await q(warehouse, `SELECT strftime(received_at, '%Y-%m-%d') AS received, strftime(modified_at, '%Y') AS modified FROM submissions`)).toEqual([
+      { received: '2024-04-20', modified: '2030' },
+    ]);
     writeCsv(inbox, '2024Q1/龙兴镇/T1-更正.csv', [t1Header, t1Row('龙兴镇', 20)], at('2024-04-22'));
     const corrected = await run(warehouse, inbox, at('2024-04-25'));
     expect(corrected.outcomes.find((o) => o.path.endsWith('更正.csv'))).toMatchObject({ status: 'loaded', replacedIds: [1] });

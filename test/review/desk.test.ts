@@ -30,7 +30,19 @@ async function contradictoryT1(path: string, inspected: number): Promise<void> {
   const wb = fixedWorkbook();
   const ws = wb.addWorksheet('统计表');
   ws.addRow(['渝北区古路镇2024年第二季度消防执法工作统计表']);
-  ws.addRow(['镇街', '统计期间', '检查社会单位数', '发现火灾隐患数', '整改火灾隐患数', '赋权执法一般程序', '赋权执法简易程序', '委托执法一般程序', '委托执法简易程序', '联合执法检查', '消防管理岗人员']);
+  ws.addRow([
+    '镇街',
+    '统计期间',
+    '检查社会单位数',
+    '发现火灾隐患数',
+    '整改火灾隐患数',
+    '赋权执法一般程序',
+    '赋权执法简易程序',
+    '委托执法一般程序',
+    '委托执法简易程序',
+    '联合执法检查',
+    '消防管理岗人员',
+  ]);
   ws.addRow(['古路镇', '2024年第一季度', inspected, 10, 8, 1, 0, 0, 0, 2, 3]);
   await saveWorkbook(wb, path);
 }
@@ -39,7 +51,19 @@ async function contradictoryT1(path: string, inspected: number): Promise<void> {
 async function plainT1(path: string, unit: string, inspected: number, found: number): Promise<void> {
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('Sheet1');
-  ws.addRow(['镇街', '统计期间', '检查社会单位数', '发现火灾隐患数', '整改火灾隐患数', '赋权执法一般程序', '赋权执法简易程序', '委托执法一般程序', '委托执法简易程序', '联合执法检查', '消防管理岗人员']);
+  ws.addRow([
+    '镇街',
+    '统计期间',
+    '检查社会单位数',
+    '发现火灾隐患数',
+    '整改火灾隐患数',
+    '赋权执法一般程序',
+    '赋权执法简易程序',
+    '委托执法一般程序',
+    '委托执法简易程序',
+    '联合执法检查',
+    '消防管理岗人员',
+  ]);
   ws.addRow([unit, '2024年第一季度', inspected, found, 30, 1, 4, 2, 0, 6, 1]);
   await wb.xlsx.writeFile(path);
 }
@@ -60,7 +84,7 @@ async function run(p: Place, now: Date) {
 async function read<T>(p: Place, f: (w: Warehouse) => Promise<T>): Promise<T> {
   const w = await Warehouse.open({ path: p.wh, readOnly: true });
   try {
-    await w.connection.run(`SET VARIABLE as_of = DATE '${asOf}'`);
+    await w.duckdb.run(`SET VARIABLE as_of = DATE '${asOf}'`);
     return await f(w);
   } finally {
     await w.close();
@@ -69,7 +93,9 @@ async function read<T>(p: Place, f: (w: Warehouse) => Promise<T>): Promise<T> {
 
 async function inspected(p: Place, unit: string): Promise<number | undefined> {
   return read(p, async (w) => {
-    const { rows } = await queryRows(w, `SELECT value FROM quarter_figures WHERE unit = $1 AND year = 2024 AND quarter = 1 AND metric = 'units_inspected'`, [unit]);
+    const { rows } = await queryRows(w, `SELECT value FROM quarter_figures WHERE unit = $1 AND year = 2024 AND quarter = 1 AND metric = 'units_inspected'`, [
+      unit,
+    ]);
     return rows[0] === undefined ? undefined : Number(rows[0].value);
   });
 }
@@ -83,7 +109,10 @@ async function t1Status(p: Place, unit: string): Promise<{ status: string; reaso
 
 async function submissionId(p: Place, pathPart: string, status: string): Promise<number> {
   return read(p, async (w) => {
-    const { rows } = await queryRows(w, `SELECT submission_id FROM submissions WHERE contains(path, $1) AND status = $2 ORDER BY submission_id DESC`, [pathPart, status]);
+    const { rows } = await queryRows(w, `SELECT submission_id FROM submissions WHERE contains(path, $1) AND status = $2 ORDER BY submission_id DESC`, [
+      pathPart,
+      status,
+    ]);
     expect(rows.length, `${pathPart} ${status}`).toBeGreaterThan(0);
     return Number(rows[0]!.submission_id);
   });
@@ -119,7 +148,14 @@ async function twoNights(): Promise<Place> {
   return p;
 }
 
-const desk = (p: Place, by = '统计员甲'): FileDeskOptions => ({ warehousePath: p.wh, by, clock: () => new Date('2024-04-20T03:00:00Z'), registry, inbox: p.inbox, reportsDir: p.reports });
+const desk = (p: Place, by = '统计员甲'): FileDeskOptions => ({
+  warehousePath: p.wh,
+  by,
+  clock: () => new Date('2024-04-20T03:00:00Z'),
+  registry,
+  inbox: p.inbox,
+  reportsDir: p.reports,
+});
 
 let place: Place;
 beforeAll(async () => {
@@ -144,7 +180,10 @@ describe("the analyst's desk", () => {
     expect(ack.status, ack.stderr).toBe(0);
     expect(ack.stdout).toContain('已核实（审核决定 1');
     expect(await bulletinFindings(place)).not.toContain(first);
-    const row = await read(place, async (w) => (await queryRows(w, `SELECT status, reviewed_by, review_note FROM findings WHERE finding_id = $1`, [first])).rows[0]);
+    const row = await read(
+      place,
+      async (w) => (await queryRows(w, `SELECT status, reviewed_by, review_note FROM findings WHERE finding_id = $1`, [first])).rows[0],
+    );
     expect(row).toEqual({ status: 'acknowledged', reviewed_by: '统计员乙', review_note: '台账晚一天登记，已电话核实' });
     const dispatch = await read(place, (w) => dispatchDocument(ctx(w), 1, true));
     expect(dispatch.findings.map((f) => f.findingId)).not.toContain(first);
@@ -175,7 +214,9 @@ describe("the analyst's desk", () => {
     expect(report).toContain('经区消防救援局统计人员审核退回：合计行有误');
     expect(only.reportPath).toContain(`${String(longxing).padStart(6, '0')}-龙兴镇-2024年第一季度`);
     // Raw data untouched: the submission is still `loaded` in submissions, only the views say otherwise.
-    expect(await read(place, async (w) => (await queryRows(w, `SELECT status FROM submissions WHERE submission_id = $1`, [longxing])).rows[0]?.status)).toBe('loaded');
+    expect(await read(place, async (w) => (await queryRows(w, `SELECT status FROM submissions WHERE submission_id = $1`, [longxing])).rows[0]?.status)).toBe(
+      'loaded',
+    );
     await expect(rejectSubmission(desk(place), longxing, '再退一次')).rejects.toThrow(ReviewError);
   });
 
@@ -186,19 +227,35 @@ describe("the analyst's desk", () => {
     const r = await acceptSubmission(desk(place), refused, '标题季度写错，已与填报人核实为第一季度', { period: '2024Q1' });
     expect(r.outcome.status).toBe('loaded');
     expect(await inspected(place, '古路镇')).toBe(150);
-    const lineage = await read(place, async (w) =>
-      (
-        await queryRows(
-          w,
-          `SELECT s.path, s.period_from, s.period_to, p.message, t.sheet, t.source_row FROM submissions s
+    const lineage = await read(
+      place,
+      async (w) =>
+        (
+          await queryRows(
+            w,
+            `SELECT s.path, s.period_from, s.period_to, p.message, t.sheet, t.source_row FROM submissions s
            JOIN submission_problems p ON p.submission_id = s.submission_id AND p.code = 'review_accepted'
            JOIN t1_township_stats t ON t.submission_id = s.submission_id WHERE s.submission_id = $1`,
-          [r.outcome.submissionId],
-        )
-      ).rows,
+            [r.outcome.submissionId],
+          )
+        ).rows,
     );
-    expect(lineage).toEqual([{ path: '补报/古路镇2024年一季度统计表.xlsx', period_from: 1, period_to: 3, message: expect.stringContaining(`审核决定 ${r.action.action_id}`), sheet: '统计表', source_row: 3 }]);
-    const recorded = await read(place, async (w) => (await queryRows(w, `SELECT action, target, year, period_from, period_to, acted_by FROM review_actions WHERE action_id = $1`, [r.action.action_id])).rows[0]);
+    expect(lineage).toEqual([
+      {
+        path: '补报/古路镇2024年一季度统计表.xlsx',
+        period_from: 1,
+        period_to: 3,
+        message: expect.stringContaining(`审核决定 ${r.action.action_id}`),
+        sheet: '统计表',
+        source_row: 3,
+      },
+    ]);
+    const recorded = await read(
+      place,
+      async (w) =>
+        (await queryRows(w, `SELECT action, target, year, period_from, period_to, acted_by FROM review_actions WHERE action_id = $1`, [r.action.action_id]))
+          .rows[0],
+    );
     expect(recorded).toEqual({ action: 'accept', target: String(refused), year: 2024, period_from: 1, period_to: 3, acted_by: '统计员甲' });
   });
 
@@ -230,7 +287,16 @@ describe("the analyst's desk", () => {
 
   it('opens an acknowledged finding again when it comes back with other values', async () => {
     const mismatch = async () =>
-      read(place, async (w) => (await queryRows(w, `SELECT finding_id, status, message FROM findings WHERE rule = 't1_ledger_mismatch' AND unit = '龙兴镇' AND contains(message, '发现火灾隐患数')`)).rows[0]);
+      read(
+        place,
+        async (w) =>
+          (
+            await queryRows(
+              w,
+              `SELECT finding_id, status, message FROM findings WHERE rule = 't1_ledger_mismatch' AND unit = '龙兴镇' AND contains(message, '发现火灾隐患数')`,
+            )
+          ).rows[0],
+      );
     const before = await mismatch();
     expect(before).toBeDefined();
     await ackFinding(desk(place), String(before!.finding_id), '台账补录中');
@@ -259,7 +325,7 @@ describe('decisions survive', () => {
       expect(await bulletinFindings(p)).not.toContain(finding);
       expect(await inspected(p, '大湾镇')).toBe(120);
       expect(await inspected(p, '古路镇')).toBe(150);
-      expect((await read(p, async (w) => (await queryRows(w, `SELECT count(*) AS n FROM review_actions`)).rows[0]?.n))).toBe(3);
+      expect(await read(p, async (w) => (await queryRows(w, `SELECT count(*) AS n FROM review_actions`)).rows[0]?.n)).toBe(3);
     };
     await expectDecided();
 

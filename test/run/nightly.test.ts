@@ -10,9 +10,24 @@ const bin = new URL('../../bin/firestat.js', import.meta.url).pathname;
 
 /** The seed report's figures, as the report states them (not computed from the generator). */
 const seedBureau: Record<string, number> = {
-  出动执法人员: 9858, 消防监督检查: 4929, 发现隐患: 2838, 督促整改隐患: 2792, 责令改正通知书: 2476, 重大火灾隐患整改通知书: 7,
-  整改重大火灾隐患: 6, 处理投诉: 1283, 行政许可: 619, 行政处罚: 521, 责令三停: 36, 责令查封: 4, '火灾调查·一般程序': 18,
-  '火灾调查·简易程序': 120, '火灾调查·轻微火灾': 346, 案件移送通知书: 1, 宣传教育: 100000, 培训: 4,
+  出动执法人员: 9858,
+  消防监督检查: 4929,
+  发现隐患: 2838,
+  督促整改隐患: 2792,
+  责令改正通知书: 2476,
+  重大火灾隐患整改通知书: 7,
+  整改重大火灾隐患: 6,
+  处理投诉: 1283,
+  行政许可: 619,
+  行政处罚: 521,
+  责令三停: 36,
+  责令查封: 4,
+  火灾调查·一般程序: 18,
+  火灾调查·简易程序: 120,
+  火灾调查·轻微火灾: 346,
+  案件移送通知书: 1,
+  宣传教育: 100000,
+  培训: 4,
 };
 
 function firestat(args: string[]): { status: number | null; stdout: string; stderr: string } {
@@ -37,14 +52,21 @@ function bureauFigures(wh: string): Record<string, number> {
 
 /** A read that must see either nothing of a run or all of it: every loaded file has all its rows. */
 function consistentRead(wh: string): { loaded: number; incomplete: number } {
-  const r = firestat(['sql', '--warehouse', wh, '--format', 'json', `
+  const r = firestat([
+    'sql',
+    '--warehouse',
+    wh,
+    '--format',
+    'json',
+    `
     WITH facts AS (
       SELECT submission_id, count(*) AS n FROM (
         SELECT submission_id FROM t1_township_stats UNION ALL SELECT submission_id FROM b1_bureau_monthly
         UNION ALL SELECT submission_id FROM l1_cases UNION ALL SELECT submission_id FROM l2_hazards
         UNION ALL SELECT submission_id FROM r1_case_reviews) GROUP BY submission_id)
     SELECT count(*) AS loaded, count(*) FILTER (WHERE coalesce(f.n, 0) <> s.rows) AS incomplete
-    FROM submissions s LEFT JOIN facts f USING (submission_id) WHERE s.status IN ('loaded', 'replaced')`]);
+    FROM submissions s LEFT JOIN facts f USING (submission_id) WHERE s.status IN ('loaded', 'replaced')`,
+  ]);
   expect(r.status, r.stderr).toBe(0);
   return (JSON.parse(r.stdout) as { loaded: number; incomplete: number }[])[0]!;
 }
@@ -96,7 +118,7 @@ describe('running for real', () => {
     expect(second.loaded).toBeGreaterThan(first.loaded);
     // Reads happened while night 2 ran, and each saw night 1 or night 2 whole, never a part of night 2.
     expect(seen.length).toBeGreaterThan(0);
-    process.stdout.write(`reads during night 2: ${seen.join(",")} (night 1 ${first.loaded}, night 2 ${second.loaded})\n`);
+    process.stdout.write(`reads during night 2: ${seen.join(',')} (night 1 ${first.loaded}, night 2 ${second.loaded})\n`);
     expect(seen).toContain(first.loaded);
     for (const n of seen) expect([first.loaded, second.loaded]).toContain(n);
     expect(readdirSync(dir).filter((n) => n.endsWith('.work'))).toEqual([]);
@@ -127,11 +149,18 @@ describe('running for real', () => {
     const reference = join(tempDir(), 'warehouse.duckdb');
     expect(firestat(['ingest', '--inbox', inbox, '--warehouse', reference, '--quiet']).status).toBe(0);
     const snapshot = (file: string) =>
-      firestat(['sql', '--warehouse', file, '--format', 'json', `
+      firestat([
+        'sql',
+        '--warehouse',
+        file,
+        '--format',
+        'json',
+        `
         SELECT s.submission_id, s.path, s.sha256, s.status, s.unit, s.form, s.year, s.period_from, s.period_to, s.rows, s.reason, s.replaced_by,
                (SELECT count(*) FROM l2_hazards h WHERE h.submission_id = s.submission_id) AS hazards,
                (SELECT count(*) FROM l1_cases c WHERE c.submission_id = s.submission_id) AS cases
-        FROM submissions s ORDER BY s.submission_id`]).stdout;
+        FROM submissions s ORDER BY s.submission_id`,
+      ]).stdout;
     expect(snapshot(wh)).toBe(snapshot(reference));
     const figures = (file: string) => firestat(['sql', '--warehouse', file, '--format', 'csv', 'SELECT * FROM quarter_figures ORDER BY ALL']).stdout;
     expect(figures(wh)).toBe(figures(reference));

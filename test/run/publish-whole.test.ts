@@ -75,18 +75,38 @@ function quarters(out: string): number[] {
 
 /** The submissions and their rows, without times (which differ between two loads of the same files). */
 function snapshot(wh: string): string {
-  const r = firestat(['sql', '--warehouse', wh, '--format', 'json', `
+  const r = firestat([
+    'sql',
+    '--warehouse',
+    wh,
+    '--format',
+    'json',
+    `
     SELECT s.submission_id, s.path, s.sha256, s.status, s.unit, s.form, s.year, s.period_from, s.period_to, s.rows, s.reason, s.replaced_by,
            (SELECT count(*) FROM l2_hazards h WHERE h.submission_id = s.submission_id) AS hazards,
            (SELECT count(*) FROM l1_cases c WHERE c.submission_id = s.submission_id) AS cases,
            (SELECT count(*) FROM t1_township_stats t WHERE t.submission_id = s.submission_id) AS t1
-    FROM submissions s ORDER BY s.submission_id`]);
+    FROM submissions s ORDER BY s.submission_id`,
+  ]);
   expect(r.status, r.stderr).toBe(0);
   const figures = firestat(['sql', '--warehouse', wh, '--format', 'csv', 'SELECT * FROM quarter_figures ORDER BY ALL']);
   return `${r.stdout}\n${figures.stdout}`;
 }
 
-const runArgs = (inbox: string, wh: string, out: string, asOf = '2024-07-20') => ['run', '--inbox', inbox, '--warehouse', wh, '--out', out, '--year', '2024', '--as-of', asOf, '--quiet'];
+const runArgs = (inbox: string, wh: string, out: string, asOf = '2024-07-20') => [
+  'run',
+  '--inbox',
+  inbox,
+  '--warehouse',
+  wh,
+  '--out',
+  out,
+  '--year',
+  '2024',
+  '--as-of',
+  asOf,
+  '--quiet',
+];
 
 describe('a night publishes whole or not at all', () => {
   it('removes a WAL left by a crashed read-write client before publishing: the warehouse holds exactly the runs’ data', () => {
@@ -245,7 +265,7 @@ describe('a night publishes whole or not at all', () => {
     expect(firestat(runArgs(inbox, wh, out)).status).toBe(0);
     // A warehouse made unsound on purpose: a file registered with more rows than it has.
     const w = await Warehouse.open({ path: wh });
-    await w.connection.run(`UPDATE submissions SET rows = rows + 1 WHERE submission_id = (SELECT min(submission_id) FROM submissions WHERE status = 'loaded')`);
+    await w.duckdb.run(`UPDATE submissions SET rows = rows + 1 WHERE submission_id = (SELECT min(submission_id) FROM submissions WHERE status = 'loaded')`);
     await w.close();
     const before = { wh: sha(wh), out: tree(out) };
     deliverQuarter(inbox, '2024Q2');
@@ -267,7 +287,8 @@ describe('a night publishes whole or not at all', () => {
     deliverQuarter(inbox, '2024Q1');
     // 5 July: the second quarter's reports are not yet due.
     expect(firestat(runArgs(inbox, wh, out, '2024-07-05')).status).toBe(0);
-    const count = (status: string) => (readFileSync(join(out, 'data', 'dispatch-2024-Q2.json'), 'utf8').match(new RegExp(`"status": "${status}"`, 'g')) ?? []).length;
+    const count = (status: string) =>
+      (readFileSync(join(out, 'data', 'dispatch-2024-Q2.json'), 'utf8').match(new RegExp(`"status": "${status}"`, 'g')) ?? []).length;
     expect(count('pending')).toBeGreaterThan(0);
     const whBefore = sha(wh);
     // 15 July, nothing new in the inbox: the deadline has passed, the 调度 pages must say so.

@@ -81,8 +81,14 @@ describe('the run lock', () => {
       rounds.push(results);
     }
     for (const results of rounds) {
-      expect(results.filter((r) => r === 'WON'), JSON.stringify(rounds)).toHaveLength(1);
-      expect(results.filter((r) => r === 'BUSY'), JSON.stringify(rounds)).toHaveLength(7);
+      expect(
+        results.filter((r) => r === 'WON'),
+        JSON.stringify(rounds),
+      ).toHaveLength(1);
+      expect(
+        results.filter((r) => r === 'BUSY'),
+        JSON.stringify(rounds),
+      ).toHaveLength(7);
     }
     // Every winner released it; no guard or temporary file is left behind.
     expect(readdirSync(dir)).toEqual([]);
@@ -96,7 +102,8 @@ describe('the run lock', () => {
     try {
       const pid = other.pid!;
       const boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
-      const lock = (extra: object) => JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), token: 'aaaa', createdMs: Date.now(), ...extra });
+      const lock = (extra: object) =>
+        JSON.stringify({ pid, host: hostname(), startedAt: new Date().toISOString(), token: 'aaaa', createdMs: Date.now(), ...extra });
       // The holder's own start time and this boot: a live holder, the lock is busy.
       writeFileSync(path, lock({ processStart: startTicks(pid), bootId: boot }));
       expect(await runContender(path, 0)).toBe('BUSY');

@@ -43,11 +43,34 @@ const reportFigures: Record<string, number> = {
 
 /** The kinds of mess docs/domain.md lists; the sample must show each at least once. */
 const expectedMess = [
-  'title-row', 'fill-in-row', 'two-level-header', 'merged-cells', 'header-line-break', 'header-spaces',
-  'header-full-width-brackets', 'header-half-width-brackets', 'total-row', 'contact-row', 'note-row',
-  'number-as-text', 'full-width-digits', 'zero-as-mark', 'empty-cell', 'thousands-separator', 'amount-with-unit',
-  'date:cjk', 'date:dot', 'date:slash', 'date:dash', 'date:iso', 'date:excel-cell',
-  'short-unit-name', 'blank-row', 'serial-column', 'sheet-per-month', 'yes-no-ticks',
+  'title-row',
+  'fill-in-row',
+  'two-level-header',
+  'merged-cells',
+  'header-line-break',
+  'header-spaces',
+  'header-full-width-brackets',
+  'header-half-width-brackets',
+  'total-row',
+  'contact-row',
+  'note-row',
+  'number-as-text',
+  'full-width-digits',
+  'zero-as-mark',
+  'empty-cell',
+  'thousands-separator',
+  'amount-with-unit',
+  'date:cjk',
+  'date:dot',
+  'date:slash',
+  'date:dash',
+  'date:iso',
+  'date:excel-cell',
+  'short-unit-name',
+  'blank-row',
+  'serial-column',
+  'sheet-per-month',
+  'yes-no-ticks',
 ];
 
 const clock = () => new Date('2025-02-01T02:00:00Z');
@@ -154,7 +177,9 @@ describe('the sample year, ingested by the real pipeline', () => {
     expect(await reason(one('refused:damaged-workbook'))).toMatch(/损坏|不完整/);
     // Each refusal is followed by a corrected file for the same unit, form and period that loads.
     for (const bad of [...planted('refused:text-in-count'), conflict, ...planted('refused:damaged-workbook')]) {
-      const fix = manifest.files.find((f) => f.plants.includes('resubmission:after-refusal') && f.unit === bad.unit && f.form === bad.form && f.period === bad.period);
+      const fix = manifest.files.find(
+        (f) => f.plants.includes('resubmission:after-refusal') && f.unit === bad.unit && f.form === bad.form && f.period === bad.period,
+      );
       expect(fix?.expected, bad.path).toBe('loaded');
       expect(fix!.receivedAt > bad.receivedAt).toBe(true);
     }
@@ -219,7 +244,9 @@ describe('the sample year, ingested by the real pipeline', () => {
       SELECT * FROM b FULL JOIN c USING (month) FULL JOIN f USING (month) FULL JOIN r USING (month)
       WHERE b.p IS DISTINCT FROM c.p OR b.f IS DISTINCT FROM f.f OR b.r IS DISTINCT FROM r.r`);
     expect(mismatches).toEqual([]);
-    const [counts] = await rows(`SELECT count(*) AS months FROM b1_bureau_monthly b JOIN submissions s USING (submission_id) WHERE s.status = 'loaded' AND b.unit = '火灾调查科'`);
+    const [counts] = await rows(
+      `SELECT count(*) AS months FROM b1_bureau_monthly b JOIN submissions s USING (submission_id) WHERE s.status = 'loaded' AND b.unit = '火灾调查科'`,
+    );
     expect(Number(counts?.['months'])).toBe(12);
   });
 
@@ -260,7 +287,21 @@ describe('the sample year, ingested by the real pipeline', () => {
     expect(new Set(manifest.files.map((f) => f.format))).toEqual(new Set(['xlsx-excel', 'xlsx-export', 'csv-gb18030', 'csv-utf8-bom']));
     expect(new Set(manifest.files.map((f) => f.form))).toEqual(new Set(['T1', 'B1', 'L1', 'L2', 'R1']));
     const plants = new Set(manifest.files.flatMap((f) => f.plants));
-    for (const p of ['late', 'superseded', 'resubmission', 'refused:text-in-count', 'refused:unit-conflict', 'refused:damaged-workbook', 'breach:over-cap-fine', 'breach:rectified-before-found', 'breach:t1-vs-l2', 'duplicate', 'resend:carry-open', 'resend:cumulative', 'quarterly-workbook']) {
+    for (const p of [
+      'late',
+      'superseded',
+      'resubmission',
+      'refused:text-in-count',
+      'refused:unit-conflict',
+      'refused:damaged-workbook',
+      'breach:over-cap-fine',
+      'breach:rectified-before-found',
+      'breach:t1-vs-l2',
+      'duplicate',
+      'resend:carry-open',
+      'resend:cumulative',
+      'quarterly-workbook',
+    ]) {
       expect(plants.has(p), p).toBe(true);
     }
     expect(manifest.personNames.length).toBeGreaterThan(5);

@@ -114,7 +114,10 @@ describe('CsvReader — encodings', () => {
 
   it('strips the UTF-8 BOM from the first header cell', async () => {
     const result = await readAll(memoryFile('b.csv', utf8('\uFEFF镇街,统计期间\n龙兴镇,2024Q1\n'), 2));
-    expect(cellsOf(result)).toEqual([['镇街', '统计期间'], ['龙兴镇', '2024Q1']]);
+    expect(cellsOf(result)).toEqual([
+      ['镇街', '统计期间'],
+      ['龙兴镇', '2024Q1'],
+    ]);
     expect(result.notices[0]?.message).toContain('BOM');
   });
 
@@ -122,14 +125,23 @@ describe('CsvReader — encodings', () => {
     const text = '\uFEFF镇街\t发现隐患（处）\t备注\r\n龙兴镇\t12\t"含,逗号"\r\n';
     const result = await readAll(memoryFile('t.txt', iconv.encode(text, 'utf16le'), 3));
     expect(result.encoding).toBe('utf-16le');
-    expect(cellsOf(result)).toEqual([['镇街', '发现隐患（处）', '备注'], ['龙兴镇', '12', '含,逗号']]);
+    expect(cellsOf(result)).toEqual([
+      ['镇街', '发现隐患（处）', '备注'],
+      ['龙兴镇', '12', '含,逗号'],
+    ]);
   });
 
   it('reads UTF-16BE with BOM and BOM-less UTF-16LE', async () => {
     const be = Buffer.concat([Buffer.from([0xfe, 0xff]), iconv.encode('镇街,数\n龙兴镇,1\n', 'utf16be')]);
-    expect(cellsOf(await readAll(memoryFile('be.csv', be, 5)))).toEqual([['镇街', '数'], ['龙兴镇', '1']]);
+    expect(cellsOf(await readAll(memoryFile('be.csv', be, 5)))).toEqual([
+      ['镇街', '数'],
+      ['龙兴镇', '1'],
+    ]);
     const le = iconv.encode('town,count\nLongxing 龙兴,1\n', 'utf16le');
-    expect(cellsOf(await readAll(memoryFile('le.csv', le)))).toEqual([['town', 'count'], ['Longxing 龙兴', '1']]);
+    expect(cellsOf(await readAll(memoryFile('le.csv', le)))).toEqual([
+      ['town', 'count'],
+      ['Longxing 龙兴', '1'],
+    ]);
   });
 
   it('decides GB18030 even when the first 64 KiB are pure ASCII', async () => {
@@ -180,7 +192,11 @@ describe('CsvReader — dialect', () => {
   it('detects semicolons even when values use decimal commas', async () => {
     const text = 'Wert;Betrag;Ort\n1,5;12,25;Köln\n-2,75;3;Zürich\n';
     const result = await readAll(memoryFile('de.csv', utf8(text)));
-    expect(cellsOf(result)).toEqual([['Wert', 'Betrag', 'Ort'], ['1,5', '12,25', 'Köln'], ['-2,75', '3', 'Zürich']]);
+    expect(cellsOf(result)).toEqual([
+      ['Wert', 'Betrag', 'Ort'],
+      ['1,5', '12,25', 'Köln'],
+      ['-2,75', '3', 'Zürich'],
+    ]);
   });
 
   it('detectDelimiter prefers the consistent separator and ignores title rows and quotes', () => {
@@ -191,7 +207,12 @@ describe('CsvReader — dialect', () => {
   });
 
   it('handles CR-only, CRLF, LF and mixed line endings, also with CRLF split across chunks', async () => {
-    const expected = [['a', 'b'], ['1', '2'], ['3', '4'], ['5', '6']];
+    const expected = [
+      ['a', 'b'],
+      ['1', '2'],
+      ['3', '4'],
+      ['5', '6'],
+    ];
     for (const text of ['a,b\r1,2\r3,4\r5,6\r', 'a,b\r\n1,2\r\n3,4\r\n5,6', 'a,b\n1,2\r3,4\r\n5,6\n']) {
       for (const chunk of [1, 4, 1024]) {
         const result = await readAll(memoryFile('eol.csv', utf8(text), chunk));
@@ -204,7 +225,11 @@ describe('CsvReader — dialect', () => {
   it('keeps newlines, delimiters and doubled quotes inside quoted cells', async () => {
     const text = '镇街,备注\r\n龙兴镇,"第一行\r\n第二行，""引号"",逗号"\r\n洛碛镇,x\r\n';
     const result = await readAll(memoryFile('q.csv', utf8(text), 3));
-    expect(cellsOf(result)).toEqual([['镇街', '备注'], ['龙兴镇', '第一行\n第二行，"引号",逗号'], ['洛碛镇', 'x']]);
+    expect(cellsOf(result)).toEqual([
+      ['镇街', '备注'],
+      ['龙兴镇', '第一行\n第二行，"引号",逗号'],
+      ['洛碛镇', 'x'],
+    ]);
     expect(result.rows.map((r) => r.rowNumber)).toEqual([1, 2, 3]);
   });
 
@@ -323,7 +348,11 @@ describe('CsvReader — real-world corpus', () => {
     'csvtojson__bare_quotes_in_header.csv': { error: 'corrupt' },
     'csvtojson__mixed_cr_crlf.csv': {
       rows: 2,
-      check: (rows) => expect(rows.map((r) => r.cells)).toEqual([['John', '25', 'xxx'], ['Samantha', '28', 'yyy']]),
+      check: (rows) =>
+        expect(rows.map((r) => r.cells)).toEqual([
+          ['John', '25', 'xxx'],
+          ['Samantha', '28', 'yyy'],
+        ]),
     },
     'csvtojson__unclosed_quotes.csv': { error: 'corrupt' },
     'easyexcel__office_utf8_bom_zh.csv': {
@@ -332,7 +361,11 @@ describe('CsvReader — real-world corpus', () => {
     },
     'easyexcel__utf16be_bom_zh.csv': {
       rows: 11,
-      check: (rows) => expect(rows.map((r) => r.cells).slice(0, 2)).toEqual([['姓名', '年纪'], ['姓名0', '0']]),
+      check: (rows) =>
+        expect(rows.map((r) => r.cells).slice(0, 2)).toEqual([
+          ['姓名', '年纪'],
+          ['姓名0', '0'],
+        ]),
     },
     'easyexcel__utf16le_bom_zh.csv': {
       rows: 11,
@@ -377,7 +410,9 @@ describe('CsvReader — real-world corpus', () => {
     },
   };
 
-  const files = readdirSync(corpusDir).filter((f) => /\.(csv|txt)$/i.test(f)).sort();
+  const files = readdirSync(corpusDir)
+    .filter((f) => /\.(csv|txt)$/i.test(f))
+    .sort();
 
   it('finds the corpus beside the repository', () => {
     expect(files.length, `no corpus at ${corpusDir}`).toBeGreaterThan(0);

@@ -125,7 +125,12 @@ describe('links inside the inbox are followed once', () => {
 
     const listed = await listWithin(inbox);
     const refusals = Object.fromEntries(listed.filter((f) => f.refusal).map((f) => [f.path, f.refusal]));
-    expect(listed.filter((f) => !f.refusal).map((f) => f.path).sort()).toEqual(['2024Q1/大湾镇/T1.csv', '2024Q1/龙兴镇/T1.csv', '归档/古路镇/T1.csv']);
+    expect(
+      listed
+        .filter((f) => !f.refusal)
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(['2024Q1/大湾镇/T1.csv', '2024Q1/龙兴镇/T1.csv', '归档/古路镇/T1.csv']);
     expect(Object.keys(refusals).sort()).toEqual(['0-大湾镇', '0-收件箱', '2024Q1/大湾镇/loop', '2024Q1/龙兴镇/loop']);
     expect(refusals['0-收件箱']).toContain('收件箱本身');
     expect(refusals['2024Q1/大湾镇/loop']).toContain('“2024Q1”');
@@ -134,7 +139,12 @@ describe('links inside the inbox are followed once', () => {
     warehouse = await memoryWarehouse();
     const r = await runIngest(warehouse, inbox, join(inbox, '..', 'reports'));
     // The genuine files load under their own paths; nothing is "unchanged" because a link read it first.
-    expect(r.outcomes.filter((o) => o.status === 'loaded').map((o) => o.path).sort()).toEqual(['2024Q1/大湾镇/T1.csv', '2024Q1/龙兴镇/T1.csv', '归档/古路镇/T1.csv']);
+    expect(
+      r.outcomes
+        .filter((o) => o.status === 'loaded')
+        .map((o) => o.path)
+        .sort(),
+    ).toEqual(['2024Q1/大湾镇/T1.csv', '2024Q1/龙兴镇/T1.csv', '归档/古路镇/T1.csv']);
     expect(r.counts).toMatchObject({ files_seen: 7, files_loaded: 3, files_refused: 4, files_unchanged: 0 });
   });
 
@@ -146,6 +156,11 @@ describe('links inside the inbox are followed once', () => {
     symlinkSync(join(base, 'secret.csv'), join(inbox, 'secret.csv'));
     symlinkSync(base, join(inbox, 'up'));
     const listed = await listWithin(inbox);
-    expect(listed.filter((f) => f.refusal?.includes('收件箱以外')).map((f) => f.path).sort()).toEqual(['secret.csv', 'up']);
+    expect(
+      listed
+        .filter((f) => f.refusal?.includes('收件箱以外'))
+        .map((f) => f.path)
+        .sort(),
+    ).toEqual(['secret.csv', 'up']);
   });
 });

@@ -64,7 +64,10 @@ class Platform {
       ...(req.headers['x-api-key'] ? { apiKey: String(req.headers['x-api-key']) } : {}),
     });
     const route = this.routes.get(path);
-    if (route) return route(req, res);
+    if (route) {
+      route(req, res);
+      return;
+    }
     if (path === '/export/listing.json') {
       res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
       res.end(this.listing());
@@ -118,7 +121,13 @@ afterEach(async () => {
 });
 
 function source(extra: Partial<HttpListingSourceOptions> = {}): HttpListingSource {
-  return new HttpListingSource({ listingUrl: `${platform.base}/export/listing.json`, stateDir, timeoutSeconds: 10, clock: () => new Date('2024-04-09T01:00:00Z'), ...extra });
+  return new HttpListingSource({
+    listingUrl: `${platform.base}/export/listing.json`,
+    stateDir,
+    timeoutSeconds: 10,
+    clock: () => new Date('2024-04-09T01:00:00Z'),
+    ...extra,
+  });
 }
 
 async function collect(s: Source): Promise<SourceFile[]> {
@@ -184,7 +193,7 @@ describe('HttpListingSource', () => {
     ]);
     expect(platform.fileRequests()).toHaveLength(3);
     expect((await read(first[0]!)).equals(a)).toBe(true);
-    expect(first.every((f) => f.localPath && f.localPath.startsWith(resolve(stateDir) + sep) && f.refusal === undefined)).toBe(true);
+    expect(first.every((f) => f.localPath?.startsWith(resolve(stateDir) + sep) && f.refusal === undefined)).toBe(true);
     expect(first[0]!.bytes).toBe(a.length);
     expect(first[0]!.receivedAt.toISOString()).toBe('2024-04-05T02:00:00.000Z');
     // A time without a zone is Beijing time.
@@ -219,7 +228,10 @@ describe('HttpListingSource', () => {
   it('leaves a .part when the connection drops and resumes it on the next run', async () => {
     const big = Buffer.alloc(256 * 1024, 7);
     big.write('头部', 0);
-    publish([{ name: '隐患台账.xlsx', body: big }, { name: '小文件.csv', body: Buffer.from('x\n') }]);
+    publish([
+      { name: '隐患台账.xlsx', body: big },
+      { name: '小文件.csv', body: Buffer.from('x\n') },
+    ]);
     platform.dropOnce.add('/files/0-隐患台账.xlsx');
     const lines: string[] = [];
     const s = source({ log: (l) => lines.push(l) });
@@ -284,7 +296,12 @@ describe('HttpListingSource', () => {
     expect(refused[2]!.refusal).toContain('绝对路径');
     expect(refused[3]!.refusal).toContain('控制字符');
     // Nothing refused was even requested.
-    expect(platform.fileRequests().map((r) => r.path).some((p) => /passwd|evil|nul/.test(p))).toBe(false);
+    expect(
+      platform
+        .fileRequests()
+        .map((r) => r.path)
+        .some((p) => /passwd|evil|nul/.test(p)),
+    ).toBe(false);
     expect(byName('http/127.0.0.1/a/b/c.csv')).toHaveLength(1);
     expect(byName('http/127.0.0.1/2024Q1/龙兴镇/统计表.csv')).toHaveLength(1);
     // `what?.csv` becomes `what_.csv`, which another entry already is: told apart.
@@ -350,7 +367,13 @@ describe('HttpListingSource', () => {
     // Redirected requests were not followed; the huge file was not requested.
     expect(platform.requests.filter((r) => r.path === '/files/ok.csv')).toHaveLength(0);
 
-    const allowed = new HttpListingSource({ listingUrl: `${platform.base}/listing`, stateDir, limits: { maxFileBytes: 1000 }, timeoutSeconds: 10, allowedHosts: ['localhost'] });
+    const allowed = new HttpListingSource({
+      listingUrl: `${platform.base}/listing`,
+      stateDir,
+      limits: { maxFileBytes: 1000 },
+      timeoutSeconds: 10,
+      allowedHosts: ['localhost'],
+    });
     const again = await collect(allowed);
     expect(again.slice(0, 2).map((f) => f.refusal)).toEqual([undefined, undefined]);
     expect((await read(again[1]!)).toString()).toBe('ok\n');
@@ -388,12 +411,30 @@ describe('HttpListingSource', () => {
       }
       throw new Error('no error');
     };
-    expect(await listingError('<html>登录</html>')).toMatch(/^文件清单 http:\/\/127\.0\.0\.1:\d+\/export\/listing\.json 不是有效的 JSON.*内容开头为“<html>登录<\/html>”/);
+    expect(await listingError('<html>登录</html>')).toMatch(
+      /^文件清单 http:\/\/127\.0\.0\.1:\d+\/export\/listing\.json 不是有效的 JSON.*内容开头为“<html>登录<\/html>”/,
+    );
     expect(await listingError('{"items": []}')).toContain('应为文件数组，或含有 files 数组的对象');
-    expect(await listingError(JSON.stringify([{ name: 'a.csv', url: 'a' }, { name: 'b.csv', size: 3 }]))).toContain('第 2 项（“b.csv”）缺少下载地址（url）');
-    expect(await listingError(JSON.stringify({ files: [{ name: 'a.csv', url: 'a', size: -1 }] }))).toContain('第 1 项（“a.csv”）的文件大小（size）应为不小于 0 的整数');
+    expect(
+      await listingError(
+        JSON.stringify([
+          { name: 'a.csv', url: 'a' },
+          { name: 'b.csv', size: 3 },
+        ]),
+      ),
+    ).toContain('第 2 项（“b.csv”）缺少下载地址（url）');
+    expect(await listingError(JSON.stringify({ files: [{ name: 'a.csv', url: 'a', size: -1 }] }))).toContain(
+      '第 1 项（“a.csv”）的文件大小（size）应为不小于 0 的整数',
+    );
     expect(await listingError(JSON.stringify([{ name: 'a.csv', url: 'a', modified: '昨天' }]))).toContain('修改时间（modified）应为 ISO 8601 时间');
-    expect(await listingError(JSON.stringify([{ name: 'a.csv', url: 'a' }, { name: 'a.csv', url: 'b' }]))).toContain('第 2 项（“a.csv”）与第 1 项文件名相同');
+    expect(
+      await listingError(
+        JSON.stringify([
+          { name: 'a.csv', url: 'a' },
+          { name: 'a.csv', url: 'b' },
+        ]),
+      ),
+    ).toContain('第 2 项（“a.csv”）与第 1 项文件名相同');
     expect(await listingError(JSON.stringify(['a.csv']))).toContain('第 1 项不是对象');
     expect(await listingError('oops', 500)).toContain('HTTP 500');
     expect(() => new HttpListingSource({ listingUrl: 'ftp://x/y', stateDir })).toThrow('http:// 或 https://');
@@ -406,7 +447,11 @@ describe('HttpListingSource', () => {
       res.writeHead(503);
       res.end();
     });
-    const s = new HttpListingSource({ listingUrl: `http://user:secret@127.0.0.1:${platform.port}/export/listing.json?token=abc123`, stateDir, timeoutSeconds: 10 });
+    const s = new HttpListingSource({
+      listingUrl: `http://user:secret@127.0.0.1:${platform.port}/export/listing.json?token=abc123`,
+      stateDir,
+      timeoutSeconds: 10,
+    });
     expect(s.description).not.toMatch(/secret|abc123/);
     await expect(collect(s)).rejects.toThrow(/HTTP 503/);
     await expect(collect(s)).rejects.not.toThrow(/secret|abc123/);
@@ -449,12 +494,13 @@ describe('HttpListingSource into ingest()', () => {
     publish([{ name: '龙兴镇2024年第一季度统计表.csv', body: Buffer.from(`\ufeff${csv}\n`), modified: '2024-04-06T09:00:00+08:00' }]);
     warehouse = await memoryWarehouse();
     const reports = join(root, 'reports');
-    const run = () => ingest({ source: source(), warehouse: warehouse!, registry: UnitRegistry.sample(), reportsDir: reports, clock: () => new Date('2024-04-09T02:00:00Z') });
+    const run = () =>
+      ingest({ source: source(), warehouse: warehouse!, registry: UnitRegistry.sample(), reportsDir: reports, clock: () => new Date('2024-04-09T02:00:00Z') });
     const first = await run();
     expect(first.outcomes).toEqual([
       expect.objectContaining({ path: 'http/127.0.0.1/龙兴镇2024年第一季度统计表.csv', status: 'loaded', form: 'T1', unit: '龙兴镇', rows: 1 }),
     ]);
-    const { rows } = await queryRows(warehouse, "SELECT unit, year, quarter, units_inspected, hazards_found, fire_staff FROM t1_township_stats");
+    const { rows } = await queryRows(warehouse, 'SELECT unit, year, quarter, units_inspected, hazards_found, fire_staff FROM t1_township_stats');
     expect(rows).toEqual([{ unit: '龙兴镇', year: 2024, quarter: 1, units_inspected: 120, hazards_found: 45, fire_staff: 2 }]);
     const { rows: subs } = await queryRows(warehouse, 'SELECT path, received_at FROM submissions');
     expect(String(subs[0]!.received_at)).toContain('2024-04-06 09:00:00');
@@ -507,7 +553,8 @@ describe('HttpListingSource keeps its secrets', () => {
     const s = source({ allowedHosts: ['localhost'], headers: { authorization: 'Bearer s3cret', 'x-api-key': 'k3y' } });
     const files = await collect(s);
     expect(files.map((f) => f.refusal)).toEqual([undefined, undefined, undefined]);
-    const seen = (p: string) => platform.requests.filter((r) => r.path === p).map((r) => ({ host: r.host?.split(':')[0], authorization: r.authorization, apiKey: r.apiKey }));
+    const seen = (p: string) =>
+      platform.requests.filter((r) => r.path === p).map((r) => ({ host: r.host?.split(':')[0], authorization: r.authorization, apiKey: r.apiKey }));
     expect(seen('/export/listing.json')).toEqual([{ host: '127.0.0.1', authorization: 'Bearer s3cret', apiKey: 'k3y' }]);
     expect(seen('/files/own.csv')).toEqual([{ host: '127.0.0.1', authorization: 'Bearer s3cret', apiKey: 'k3y' }]);
     expect(seen('/files/hop.csv')).toEqual([{ host: '127.0.0.1', authorization: 'Bearer s3cret', apiKey: 'k3y' }]);
@@ -525,7 +572,12 @@ describe('HttpListingSource keeps its secrets', () => {
         { name: 'own.csv', size: 4, modified, url: '../files/own.csv' },
         { name: 'other.csv', size: 6, modified, url: `http://localhost:${platform.port}/files/other.csv` },
       ]);
-    const s = new HttpListingSource({ listingUrl: `http://user:pa55@127.0.0.1:${platform.port}/export/listing.json`, stateDir, timeoutSeconds: 10, allowedHosts: [`localhost:${platform.port}`] });
+    const s = new HttpListingSource({
+      listingUrl: `http://user:pa55@127.0.0.1:${platform.port}/export/listing.json`,
+      stateDir,
+      timeoutSeconds: 10,
+      allowedHosts: [`localhost:${platform.port}`],
+    });
     await collect(s);
     const basic = `Basic ${Buffer.from('user:pa55').toString('base64')}`;
     expect(platform.requests.find((r) => r.path === '/files/own.csv')?.authorization).toBe(basic);
@@ -548,7 +600,13 @@ describe('HttpListingSource keeps its secrets', () => {
     process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // the test certificate is self-signed
     try {
       const port = (tls.address() as AddressInfo).port;
-      const s = new HttpListingSource({ listingUrl: `https://127.0.0.1:${port}/export/listing.json`, stateDir, timeoutSeconds: 10, allowedHosts: ['127.0.0.1'], headers: { authorization: 'Bearer s3cret' } });
+      const s = new HttpListingSource({
+        listingUrl: `https://127.0.0.1:${port}/export/listing.json`,
+        stateDir,
+        timeoutSeconds: 10,
+        allowedHosts: ['127.0.0.1'],
+        headers: { authorization: 'Bearer s3cret' },
+      });
       const files = await collect(s);
       expect(files).toHaveLength(1);
       expect(files[0]!.refusal).toContain('不允许改用不加密的 http');

@@ -381,7 +381,9 @@ describe('files that cannot be read', () => {
       seed = (seed * 1103515245 + 12345) % 2 ** 31;
       return seed % n;
     };
-    const seeds = ['石船镇/石船镇2024年一季度统计表.xls', '洛碛镇/洛碛镇2024年一季度统计表.xls', '统景镇/统景镇2024年一季度统计表.xls'].map((rel) => fs.readFileSync(fixture(rel)));
+    const seeds = ['石船镇/石船镇2024年一季度统计表.xls', '洛碛镇/洛碛镇2024年一季度统计表.xls', '统景镇/统景镇2024年一季度统计表.xls'].map((rel) =>
+      fs.readFileSync(fixture(rel)),
+    );
     const outcomes: Record<string, number> = {};
     const started = Date.now();
     for (let i = 0; i < 240; i++) {
@@ -419,7 +421,11 @@ describe('sniffing: a file is known by its bytes', () => {
     ['HTML', Buffer.from('\ufeff\r\n  <html xmlns:x="urn:schemas-microsoft-com:office:excel"><body><table><tr><td>1</td></tr></table>'), 'html'],
     ['a bare HTML table', Buffer.from('<table border="1"><tr><td>镇街</td></tr></table>'), 'html'],
     ['UTF-16 HTML', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<html><body></body></html>', 'utf16le')]), 'html'],
-    ['SpreadsheetML 2003', Buffer.from('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'), 'spreadsheetml'],
+    [
+      'SpreadsheetML 2003',
+      Buffer.from('<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet">'),
+      'spreadsheetml',
+    ],
     ['MHTML', Buffer.from('MIME-Version: 1.0\r\nX-Document-Type: Workbook\r\nContent-Type: multipart/related; boundary="----=_NextPart"\r\n'), 'mhtml'],
     ['other XML', Buffer.from('<?xml version="1.0"?><data><row/></data>'), 'xml'],
     ['RTF', Buffer.from('{\\rtf1\\ansi'), 'rtf'],
@@ -488,7 +494,10 @@ describe('readerFor: the reader is chosen by the bytes', () => {
   it('refuses a .docx named .xls with the extension it really has', async () => {
     const docx = writeTemp(
       buildZip([
-        { name: '[Content_Types].xml', data: '<Types><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>' },
+        {
+          name: '[Content_Types].xml',
+          data: '<Types><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        },
         { name: 'word/document.xml', data: '<w:document/>' },
       ]),
       '.xls',
@@ -500,7 +509,13 @@ describe('readerFor: the reader is chosen by the bytes', () => {
   });
 
   it('refuses an .ods named .xls as OpenDocument', async () => {
-    const ods = writeTemp(buildZip([{ name: 'mimetype', data: 'application/vnd.oasis.opendocument.spreadsheet' }, { name: 'content.xml', data: '<x/>' }]), '.xls');
+    const ods = writeTemp(
+      buildZip([
+        { name: 'mimetype', data: 'application/vnd.oasis.opendocument.spreadsheet' },
+        { name: 'content.xml', data: '<x/>' },
+      ]),
+      '.xls',
+    );
     const error = await readError(ingestRead(ods));
     expect(error.message).toContain('OpenDocument');
   });

@@ -144,7 +144,7 @@ describe('formulas without a result in crafted packages', () => {
           `<row r="6" hidden="1"><c r="A6"><v>2</v></c></row>`,
           row(7, { A: '=SUBTOTAL(9,A5:A6)' }),
           row(8, { A: 4 }),
-          row(9, { C: '=\'原始 数据\'!A1*10' }),
+          row(9, { C: "='原始 数据'!A1*10" }),
         ].join(''),
       },
       { name: '原始 数据', state: 'hidden', rows: row(1, { A: '=数据2!A1+1' }) },
@@ -181,10 +181,9 @@ describe('formulas without a result in crafted packages', () => {
   });
 
   it('turns results into dates by the cell style, and reads date cells as serials', async () => {
-    const file = crafted(
-      [{ name: 'S', rows: `<row r="1"><c r="A1" s="1"><v>45306</v></c><c r="B1" s="1"><f>A1+30</f></c><c r="C1"><f>B1-A1</f></c></row>` }],
-      { xfNumFmtIds: [0, 14] },
-    );
+    const file = crafted([{ name: 'S', rows: `<row r="1"><c r="A1" s="1"><v>45306</v></c><c r="B1" s="1"><f>A1+30</f></c><c r="C1"><f>B1-A1</f></c></row>` }], {
+      xfNumFmtIds: [0, 14],
+    });
     const book = await read(file);
     expect(cells(book, 0, 1)).toEqual([new Date(Date.UTC(2024, 0, 15)), new Date(Date.UTC(2024, 1, 14)), 30]);
   });
@@ -258,7 +257,9 @@ describe('formulas without a result in crafted packages', () => {
     const file = path.join(tmp, `p${++counter}.xlsx`);
     fs.writeFileSync(
       file,
-      buildZip(craftXlsx({ prefix: 'x', sheets: [{ name: 'S', rows: '<x:row r="1"><x:c r="A1"><x:v>2</x:v></x:c><x:c r="B1"><x:f>A1*3</x:f></x:c></x:row>' }] })),
+      buildZip(
+        craftXlsx({ prefix: 'x', sheets: [{ name: 'S', rows: '<x:row r="1"><x:c r="A1"><x:v>2</x:v></x:c><x:c r="B1"><x:f>A1*3</x:f></x:c></x:row>' }] }),
+      ),
     );
     expect(cells(await read(file), 0, 1)).toEqual([2, 6]);
   });
@@ -287,22 +288,25 @@ describe('the evaluator alone', () => {
   }
 
   it('follows Excel on coercion, comparison and criteria', () => {
-    const s = sheet({ 1: [1, '2', true, null, '1,002', 'abc', ''] }, {
-      A2: 'SUM(A1:G1)',
-      B2: 'SUM(1,"2",TRUE)',
-      C2: 'A1+B1+C1+D1',
-      D2: 'E1*1',
-      E2: 'F1+1',
-      F2: 'COUNTA(A1:G1)',
-      G2: 'COUNT(A1:G1)',
-      H2: '"a"<"B"',
-      I2: '1<"1"',
-      J2: 'D1=0',
-      K2: 'COUNTIF(A1:G1,"a*")',
-      L2: 'SUMPRODUCT((A1:C1=1)*1)',
-      M2: 'MAX(A1:G1)+MIN(A1:G1)',
-      N2: '1&2.5&TRUE',
-    });
+    const s = sheet(
+      { 1: [1, '2', true, null, '1,002', 'abc', ''] },
+      {
+        A2: 'SUM(A1:G1)',
+        B2: 'SUM(1,"2",TRUE)',
+        C2: 'A1+B1+C1+D1',
+        D2: 'E1*1',
+        E2: 'F1+1',
+        F2: 'COUNTA(A1:G1)',
+        G2: 'COUNT(A1:G1)',
+        H2: '"a"<"B"',
+        I2: '1<"1"',
+        J2: 'D1=0',
+        K2: 'COUNTIF(A1:G1,"a*")',
+        L2: 'SUMPRODUCT((A1:C1=1)*1)',
+        M2: 'MAX(A1:G1)+MIN(A1:G1)',
+        N2: '1&2.5&TRUE',
+      },
+    );
     const r = evaluate(s);
     expect(Object.fromEntries(r)).toEqual({
       A2: 1,
@@ -353,19 +357,19 @@ describe('the evaluator alone', () => {
 
 describe('the real-world corpus', () => {
   const corpus = (name: string): string => path.join(corpusDir, name);
-  it('evaluates POI\'s workbook saved without results (bug 60858)', async () => {
+  it("evaluates POI's workbook saved without results (bug 60858)", async () => {
     const book = await read(corpus('poi__bug60858_formulas_no_cached_values.xlsx'));
     expect(cells(book, 0, 2)?.slice(5, 12)).toEqual([0, 0, ' ', ' ', ' ', ' ', ' ']);
     expect(book.notices.map((n) => n.code)).toContain('formula_evaluated');
   });
 
-  it('evaluates SheetJS\'s array formulas and TRANSPOSE', async () => {
+  it("evaluates SheetJS's array formulas and TRANSPOSE", async () => {
     const book = await read(corpus('sheetjs__wtf_path_nonstandard_dir.xlsx'));
     expect(cells(book, 0, 1)).toEqual([1, 2, 3, 14, 1]);
     expect(cells(book, 0, 4)?.[4]).toBe(14);
   });
 
-  it('keeps the cached results of Excel Online\'s shared formulas', async () => {
+  it("keeps the cached results of Excel Online's shared formulas", async () => {
     const book = await read(corpus('calamine__issue_553_excel_online_shared_formula.xlsx'));
     expect(cells(book, 0, 6)?.[1]).toBe('한글');
     expect(book.notices.map((n) => n.code)).not.toContain('formula_evaluated');

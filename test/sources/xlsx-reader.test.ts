@@ -130,13 +130,7 @@ describe('XlsxReader on exceljs-written submissions', () => {
   });
 
   it('turns Chinese date formats into calendar dates and leaves numbers and durations alone', async () => {
-    const formats = [
-      'yyyy"年"m"月"d"日"',
-      '[DBNum1][$-804]yyyy"年"m"月"d"日"',
-      '[$-F800]dddd, mmmm dd, yyyy',
-      'yyyy/m/d',
-      'yyyy"年"m"月"',
-    ];
+    const formats = ['yyyy"年"m"月"d"日"', '[DBNum1][$-804]yyyy"年"m"月"d"日"', '[$-F800]dddd, mmmm dd, yyyy', 'yyyy/m/d', 'yyyy"年"m"月"'];
     const file = await writeExcel((wb) => {
       const ws = wb.addWorksheet('日期');
       formats.forEach((numFmt, i) => {
@@ -157,14 +151,7 @@ describe('XlsxReader on exceljs-written submissions', () => {
     });
     const { sheets } = await readAll(file);
     const column = sheets[0]?.rows.map((r) => r.cells[0]);
-    expect(column).toEqual([
-      ...formats.map(() => utc(2024, 2, 5)),
-      utc(2024, 2, 5, 14, 30, 15),
-      1234.5,
-      12,
-      1.5,
-      '2024年3月5日',
-    ]);
+    expect(column).toEqual([...formats.map(() => utc(2024, 2, 5)), utc(2024, 2, 5, 14, 30, 15), 1234.5, 12, 1.5, '2024年3月5日']);
   });
 
   it('skips hidden and very hidden sheets with a notice and keeps tab order', async () => {
@@ -287,7 +274,9 @@ describe('XlsxReader on crafted packages', () => {
     expect([tooMany.code, tooMany.sheet]).toEqual(['too_many_rows', '长表']);
 
     const long = 'x'.repeat(40_000);
-    const shared = await readError(readAll(crafted({ sharedStrings: [`<si><t>${long}</t></si>`], sheets: [{ name: 'S', rows: '<row><c t="s"><v>0</v></c></row>' }] })));
+    const shared = await readError(
+      readAll(crafted({ sharedStrings: [`<si><t>${long}</t></si>`], sheets: [{ name: 'S', rows: '<row><c t="s"><v>0</v></c></row>' }] })),
+    );
     expect([shared.code, shared.cell]).toEqual(['too_large', 'A1']);
     const inline = await readError(readAll(crafted({ sheets: [{ name: 'S', rows: `<row><c t="inlineStr"><is><t>${long}</t></is></c></row>` }] })));
     expect(inline.code).toBe('too_large');
@@ -308,8 +297,7 @@ describe('XlsxReader on crafted packages', () => {
 
   it('refuses DTDs (billion laughs) before expanding anything', async () => {
     const members = craftXlsx({ sheets: [{ name: 'S', rows: '' }] }).map(
-      (m): ZipMember =>
-        m.name.endsWith('workbook.xml') ? { ...m, data: String(m.data).replace('?>', '?><!DOCTYPE x [<!ENTITY a "aaaa">]>') } : m,
+      (m): ZipMember => (m.name.endsWith('workbook.xml') ? { ...m, data: String(m.data).replace('?>', '?><!DOCTYPE x [<!ENTITY a "aaaa">]>') } : m),
     );
     const error = await readError(readAll(writeTemp(buildZip(members))));
     expect(error.code).toBe('corrupt');
@@ -332,7 +320,12 @@ describe('XlsxReader resource handling', () => {
 
   it.runIf(fs.existsSync('/proc/self/fd'))('closes the file when the consumer stops early', async () => {
     const rows = Array.from({ length: 5000 }, (_, i) => `<row r="${i + 1}"><c><v>${i}</v></c></row>`).join('');
-    const file = crafted({ sheets: [{ name: 'A', rows }, { name: 'B', rows }] });
+    const file = crafted({
+      sheets: [
+        { name: 'A', rows },
+        { name: 'B', rows },
+      ],
+    });
     const baseline = openFds();
     const book = new XlsxReader().read(fileAt(file), defaultReadLimits);
     for await (const sheet of book.sheets) {
@@ -362,7 +355,12 @@ describe('XlsxReader resource handling', () => {
 
   it('fails loudly when rows of a sheet are read after the next sheet was requested', async () => {
     const rows = Array.from({ length: 3000 }, (_, i) => `<row r="${i + 1}"><c><v>${i}</v></c></row>`).join('');
-    const file = crafted({ sheets: [{ name: 'A', rows }, { name: 'B', rows }] });
+    const file = crafted({
+      sheets: [
+        { name: 'A', rows },
+        { name: 'B', rows },
+      ],
+    });
     const sheets = new XlsxReader().read(fileAt(file), defaultReadLimits).sheets[Symbol.asyncIterator]();
     const first = await sheets.next();
     const rowsA = first.done ? undefined : first.value.rows[Symbol.asyncIterator]();
@@ -427,11 +425,21 @@ describe('zip guard', () => {
     ['a backslash traversal', () => [...base(), { name: 'xl\\..\\..\\evil.xml', data: '<x/>' }], 'corrupt'],
     ['an absolute path', () => [...base(), { name: '/etc/evil.xml', data: '<x/>' }], 'corrupt'],
     ['a zip bomb', () => [...base(), { name: 'xl/media/bomb.bin', data: Buffer.alloc(4 * 1024 * 1024), deflate: true }], 'too_large'],
-    ['an OpenDocument spreadsheet', () => [{ name: 'mimetype', data: 'application/vnd.oasis.opendocument.spreadsheet' }, { name: 'content.xml', data: '<x/>' }], 'unsupported_format'],
+    [
+      'an OpenDocument spreadsheet',
+      () => [
+        { name: 'mimetype', data: 'application/vnd.oasis.opendocument.spreadsheet' },
+        { name: 'content.xml', data: '<x/>' },
+      ],
+      'unsupported_format',
+    ],
     [
       'a renamed .docx',
       () => [
-        { name: '[Content_Types].xml', data: '<Types><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>' },
+        {
+          name: '[Content_Types].xml',
+          data: '<Types><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+        },
         { name: 'word/document.xml', data: '<w:document/>' },
       ],
       'unsupported_format',

@@ -20,7 +20,12 @@ function recorder(): { sink: XmlSink; seen: Seen } {
     else seen.events.push(event);
   };
   const sink: XmlSink = {
-    open: (name, attributes) => push(`open:${name}${Object.entries(attributes).map(([k, v]) => ` ${k}=${v.length > 40 ? `(${v.length})` : v}`).join('')}`),
+    open: (name, attributes) =>
+      push(
+        `open:${name}${Object.entries(attributes)
+          .map(([k, v]) => ` ${k}=${v.length > 40 ? `(${v.length})` : v}`)
+          .join('')}`,
+      ),
     close: (name) => push(`close:${name}`),
     text: (text) => push(`text:${text}`),
     cut: (dropped) => seen.cuts.push(dropped),
@@ -82,7 +87,7 @@ describe('XmlBounds in front of saxes', () => {
       state = (Math.imul(state, 1103515245) + 12345) >>> 0;
       return (state >>> 8) % n;
     };
-    const pick = <T,>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
+    const pick = <T>(xs: readonly T[]): T => xs[rnd(xs.length)]!;
     const texts = ['龙兴镇', ' ', '\r\n', '&amp;', '&#x4E2D;', '&#20013;', '😀', 'a>b', '"q"', "'", '?', '!', '-', ']]', 'x'];
     const values = ['1', 'A1', 'x &gt; y', '&quot;', "it's", '龙', '😀', '', 'a&amp;b'];
     for (let doc = 0; doc < 200; doc++) {

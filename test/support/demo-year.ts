@@ -54,8 +54,21 @@ export async function buildDemoYearInto(dir: string): Promise<void> {
   const warehousePath = join(dir, 'warehouse.duckdb');
   const warehouse = await Warehouse.open({ path: warehousePath });
   try {
-    await ingest({ source: new FolderInbox(inbox), warehouse, registry: UnitRegistry.sample(), reportsDir: join(dir, 'reports'), clock: () => new Date(`${demoAsOf}T02:00:00Z`) });
-    const built = await build({ warehouse, outDir: join(dir, 'out'), year: 2024, generatedAt: demoGeneratedAt, asOf: demoAsOf, publishers: await defaultPublishers() });
+    await ingest({
+      source: new FolderInbox(inbox),
+      warehouse,
+      registry: UnitRegistry.sample(),
+      reportsDir: join(dir, 'reports'),
+      clock: () => new Date(`${demoAsOf}T02:00:00Z`),
+    });
+    const built = await build({
+      warehouse,
+      outDir: join(dir, 'out'),
+      year: 2024,
+      generatedAt: demoGeneratedAt,
+      asOf: demoAsOf,
+      publishers: await defaultPublishers(),
+    });
     writeFileSync(join(dir, 'documents.json'), JSON.stringify(built.documents));
     writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
   } finally {
@@ -91,7 +104,9 @@ export function demoYear(): BuiltYear {
   return {
     dir,
     out,
-    files: filesUnder(out).map((f) => relative(out, f)).sort(),
+    files: filesUnder(out)
+      .map((f) => relative(out, f))
+      .sort(),
     documents: JSON.parse(readFileSync(join(dir, 'documents.json'), 'utf8')) as DocumentSet,
     manifest: JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as SampleManifest,
     warehousePath: join(dir, 'warehouse.duckdb'),

@@ -93,7 +93,9 @@ async function nextResult(): Promise<PageResult> {
         sheet: li.dataset.sheet ?? '',
         cell: li.dataset.cell ?? '',
       })),
-      markedCells: [...card.querySelectorAll<HTMLElement>('td.mark-error')].map((td) => `${td.closest('section')?.getAttribute('data-sheet') ?? ''}!${td.dataset.cell ?? ''}`),
+      markedCells: [...card.querySelectorAll<HTMLElement>('td.mark-error')].map(
+        (td) => `${td.closest('section')?.getAttribute('data-sheet') ?? ''}!${td.dataset.cell ?? ''}`,
+      ),
       sheets: [...card.querySelectorAll<HTMLElement>('section.sheet')].map((s) => s.dataset.sheet ?? ''),
       totals: Object.fromEntries([...card.querySelectorAll<HTMLElement>('tr[data-field]')].map((tr) => [tr.dataset.field ?? '', Number(tr.dataset.total)])),
       text: el.innerText,
@@ -147,7 +149,10 @@ async function ingestAlone(file: string): Promise<NightResult> {
     const { rows } = await queryRows(warehouse, 'SELECT severity, code, sheet, cell FROM submission_problems ORDER BY submission_id, seq');
     const form = outcome.status === 'loaded' ? formByCode(outcome.form ?? '') : undefined;
     const summed = form?.fields.filter((f) => (f.type === 'count' || f.type === 'amount') && f.measure !== 'stock') ?? [];
-    const sums = form && summed.length ? (await queryRows(warehouse, `SELECT ${summed.map((f) => `COALESCE(SUM(${f.id}), 0)::DOUBLE AS ${f.id}`).join(', ')} FROM ${form.table}`)).rows[0] : undefined;
+    const sums =
+      form && summed.length
+        ? (await queryRows(warehouse, `SELECT ${summed.map((f) => `COALESCE(SUM(${f.id}), 0)::DOUBLE AS ${f.id}`).join(', ')} FROM ${form.table}`)).rows[0]
+        : undefined;
     return {
       ...(sums ? { totals: Object.fromEntries(summed.map((f) => [f.id, Math.round(Number(sums[f.id]) * 100) / 100])) } : {}),
       status: outcome.status,

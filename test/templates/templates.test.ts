@@ -122,15 +122,29 @@ describe('firestat templates', () => {
       }
       // The fill-in cells offer the senders and the form's periods.
       const unitList = listValues(wb, String(validations[layout.unitCell.address]!.formulae[0]));
-      expect(unitList).toEqual(form.senderUnits ? [...form.senderUnits] : form.senders.includes('township') && form.senders.includes('bureau') ? [...townships, ...bureauUnits] : form.senders.includes('township') ? townships : bureauUnits);
+      expect(unitList).toEqual(
+        form.senderUnits
+          ? [...form.senderUnits]
+          : form.senders.includes('township') && form.senders.includes('bureau')
+            ? [...townships, ...bureauUnits]
+            : form.senders.includes('township')
+              ? townships
+              : bureauUnits,
+      );
       const periodList = listValues(wb, String(validations[layout.periodCell.address]!.formulae[0]));
-      expect(periodList).toEqual(form.frequency === 'monthly' ? Array.from({ length: 12 }, (_, m) => `2024年${m + 1}月`) : ['2024年第一季度', '2024年第二季度', '2024年第三季度', '2024年第四季度']);
+      expect(periodList).toEqual(
+        form.frequency === 'monthly'
+          ? Array.from({ length: 12 }, (_, m) => `2024年${m + 1}月`)
+          : ['2024年第一季度', '2024年第二季度', '2024年第三季度', '2024年第四季度'],
+      );
 
       // Frozen header, print setup, notes row.
       expect(ws.views[0]).toMatchObject({ state: 'frozen', ySplit: layout.headerRows.at(-1), xSplit: 1 });
       expect(ws.pageSetup).toMatchObject({ paperSize: 9, orientation: 'landscape', fitToPage: true, fitToWidth: 1, fitToHeight: 0 });
       expect(ws.pageSetup.printTitlesRow).toBe(`${layout.headerRows[0]}:${layout.headerRows.at(-1)}`);
-      const notes = Array.from({ length: width }, (_, c) => c + 1).map((c) => text(ws.getCell(layout.notesRow, c))).filter(Boolean);
+      const notes = Array.from({ length: width }, (_, c) => c + 1)
+        .map((c) => text(ws.getCell(layout.notesRow, c)))
+        .filter(Boolean);
       expect(notes).toEqual(['填表人：', '联系电话：', '审核人：']);
       expect(layout.lastDataRow - layout.firstDataRow + 1).toBe(form.kind === 'aggregate' ? 22 : 200);
 
@@ -206,7 +220,12 @@ function expectValidation(wb: ExcelJS.Workbook, form: FormDefinition, field: Fie
 }
 
 /** Fills a template the way a clerk would: the fill-in row and data rows from the first one. */
-async function fill(code: string, target: string, fillIn: { unit?: string; period?: string }, rows: readonly Record<string, ExcelJS.CellValue>[]): Promise<void> {
+async function fill(
+  code: string,
+  target: string,
+  fillIn: { unit?: string; period?: string },
+  rows: readonly Record<string, ExcelJS.CellValue>[],
+): Promise<void> {
   const form = formByCode(code)!;
   const layout = templateLayout(form);
   const wb = await open(join(outDir, templateFileName(form)));
@@ -240,7 +259,17 @@ describe('a filled template goes through the real pipeline', () => {
   it('loads every form filled in its own template, with the right values', async () => {
     const inbox = tempDir('firestat-tpl-inbox-');
     const reports = tempDir('firestat-tpl-reports-');
-    const counts = { units_inspected: 120, hazards_found: 45, hazards_rectified: 40, empowered_general_cases: 2, empowered_simple_cases: 5, entrusted_general_cases: 1, entrusted_simple_cases: 0, joint_inspections: 6, fire_staff: 2 };
+    const counts = {
+      units_inspected: 120,
+      hazards_found: 45,
+      hazards_rectified: 40,
+      empowered_general_cases: 2,
+      empowered_simple_cases: 5,
+      entrusted_general_cases: 1,
+      entrusted_simple_cases: 0,
+      joint_inspections: 6,
+      fire_staff: 2,
+    };
     // T1 by month, the unit column left empty for two rows (the fill-in row says it).
     await fill('T1', join(inbox, '龙兴镇', templateFileName(formByCode('T1')!)), { unit: '龙兴镇', period: '2024年第一季度' }, [
       { township: '龙兴镇', period: '2024年1月', ...counts },
@@ -248,17 +277,72 @@ describe('a filled template goes through the real pipeline', () => {
       { period: '2024年3月', units_inspected: 7 },
     ]);
     await fill('B1', join(inbox, '防火监督科', templateFileName(formByCode('B1')!)), { unit: '防火监督科', period: '2024年3月' }, [
-      { unit: '防火监督科', month: '2024年3月', officers_deployed: 800, inspections: 410, hazards_found: 236, penalties: 43, fire_investigations_general: 2, fire_investigations_minor: 30, trainings: 1 },
+      {
+        unit: '防火监督科',
+        month: '2024年3月',
+        officers_deployed: 800,
+        inspections: 410,
+        hazards_found: 236,
+        penalties: 43,
+        fire_investigations_general: 2,
+        fire_investigations_minor: 30,
+        trainings: 1,
+      },
     ]);
     await fill('L1', join(inbox, '龙兴镇', templateFileName(formByCode('L1')!)), { unit: '龙兴镇', period: '2024年第一季度' }, [
-      { case_no: '渝北龙兴罚决字〔2024〕001号', handling_unit: '龙兴镇', enforcement_type: '赋权执法', procedure: '一般程序', party: '重庆某某餐饮有限公司', party_type: '单位', violation: '占用、堵塞疏散通道', filed_date: d('2024-02-01'), decision_date: d('2024-03-05'), penalty_kind: '罚款', fine_amount: 5000, legal_review: '是', collective_discussion: '否', publicized: '是' },
-      { case_no: '渝北龙兴罚决字〔2024〕002号', handling_unit: '龙兴镇', enforcement_type: '委托执法', procedure: '简易程序', party: '张某', party_type: '个人', violation: '损坏消防设施', filed_date: d('2024-03-10'), decision_date: d('2024-03-10'), penalty_kind: '警告', legal_review: '否', collective_discussion: '否', publicized: '否' },
+      {
+        case_no: '渝北龙兴罚决字〔2024〕001号',
+        handling_unit: '龙兴镇',
+        enforcement_type: '赋权执法',
+        procedure: '一般程序',
+        party: '重庆某某餐饮有限公司',
+        party_type: '单位',
+        violation: '占用、堵塞疏散通道',
+        filed_date: d('2024-02-01'),
+        decision_date: d('2024-03-05'),
+        penalty_kind: '罚款',
+        fine_amount: 5000,
+        legal_review: '是',
+        collective_discussion: '否',
+        publicized: '是',
+      },
+      {
+        case_no: '渝北龙兴罚决字〔2024〕002号',
+        handling_unit: '龙兴镇',
+        enforcement_type: '委托执法',
+        procedure: '简易程序',
+        party: '张某',
+        party_type: '个人',
+        violation: '损坏消防设施',
+        filed_date: d('2024-03-10'),
+        decision_date: d('2024-03-10'),
+        penalty_kind: '警告',
+        legal_review: '否',
+        collective_discussion: '否',
+        publicized: '否',
+      },
     ]);
     await fill('L2', join(inbox, '龙兴镇', templateFileName(formByCode('L2')!)), { unit: '龙兴镇', period: '2024年第一季度' }, [
-      { unit: '龙兴镇', inspection_date: d('2024-02-01'), inspected_entity: '龙兴古镇某茶楼', category: '疏散通道', description: '安全出口上锁', deadline: d('2024-02-15'), rectified_date: d('2024-02-10'), status: '已整改' },
+      {
+        unit: '龙兴镇',
+        inspection_date: d('2024-02-01'),
+        inspected_entity: '龙兴古镇某茶楼',
+        category: '疏散通道',
+        description: '安全出口上锁',
+        deadline: d('2024-02-15'),
+        rectified_date: d('2024-02-10'),
+        status: '已整改',
+      },
     ]);
     await fill('R1', join(inbox, '法制科', templateFileName(formByCode('R1')!)), { period: '2024年第一季度' }, [
-      { case_no: '渝北龙兴罚决字〔2024〕001号', handling_unit: '龙兴镇', review_quarter: '2024年第一季度', result: '基本合格', problems: '文书填写不全面、执法程序不规范', problem_description: '送达回证未签名' },
+      {
+        case_no: '渝北龙兴罚决字〔2024〕001号',
+        handling_unit: '龙兴镇',
+        review_quarter: '2024年第一季度',
+        result: '基本合格',
+        problems: '文书填写不全面、执法程序不规范',
+        problem_description: '送达回证未签名',
+      },
     ]);
     warehouse = await memoryWarehouse();
     const result = await runIngest(warehouse, inbox, reports);
@@ -273,21 +357,65 @@ describe('a filled template goes through the real pipeline', () => {
     const { rows: problems } = await queryRows(warehouse, "SELECT code, severity FROM submission_problems WHERE severity <> 'notice'");
     expect(problems).toEqual([]);
 
-    const t1 = await queryRows(warehouse, 'SELECT month, units_inspected, hazards_found, entrusted_simple_cases, fire_staff, joint_inspections FROM t1_township_stats ORDER BY month');
+    const t1 = await queryRows(
+      warehouse,
+      'SELECT month, units_inspected, hazards_found, entrusted_simple_cases, fire_staff, joint_inspections FROM t1_township_stats ORDER BY month',
+    );
     expect(t1.rows).toEqual([
       { month: 1, units_inspected: 120, hazards_found: 45, entrusted_simple_cases: 0, fire_staff: 2, joint_inspections: 6 },
       { month: 2, units_inspected: 120, hazards_found: 45, entrusted_simple_cases: 0, fire_staff: 3, joint_inspections: 6 },
       // March's head count was left blank: not reported (null), never 0; February's 3 stands for the quarter.
       { month: 3, units_inspected: 7, hazards_found: 0, entrusted_simple_cases: 0, fire_staff: null, joint_inspections: 0 },
     ]);
-    const b1 = await queryRows(warehouse, 'SELECT unit, month, officers_deployed, penalties, fire_investigations_general, fire_investigations_simple, fire_investigations_minor FROM b1_bureau_monthly');
-    expect(b1.rows).toEqual([{ unit: '防火监督科', month: 3, officers_deployed: 800, penalties: 43, fire_investigations_general: 2, fire_investigations_simple: 0, fire_investigations_minor: 30 }]);
-    const l1 = await queryRows(warehouse, 'SELECT case_no, unit, procedure, party_type, CAST(filed_date AS VARCHAR) AS filed, CAST(decision_date AS VARCHAR) AS decided, CAST(fine_amount AS DOUBLE) AS fine, legal_review, collective_discussion, quarter FROM l1_cases ORDER BY case_no');
-    expect(l1.rows).toEqual([
-      { case_no: '渝北龙兴罚决字〔2024〕001号', unit: '龙兴镇', procedure: '一般程序', party_type: '单位', filed: '2024-02-01', decided: '2024-03-05', fine: 5000, legal_review: true, collective_discussion: false, quarter: 1 },
-      { case_no: '渝北龙兴罚决字〔2024〕002号', unit: '龙兴镇', procedure: '简易程序', party_type: '个人', filed: '2024-03-10', decided: '2024-03-10', fine: null, legal_review: false, collective_discussion: false, quarter: 1 },
+    const b1 = await queryRows(
+      warehouse,
+      'SELECT unit, month, officers_deployed, penalties, fire_investigations_general, fire_investigations_simple, fire_investigations_minor FROM b1_bureau_monthly',
+    );
+    expect(b1.rows).toEqual([
+      {
+        unit: '防火监督科',
+        month: 3,
+        officers_deployed: 800,
+        penalties: 43,
+        fire_investigations_general: 2,
+        fire_investigations_simple: 0,
+        fire_investigations_minor: 30,
+      },
     ]);
-    const l2 = await queryRows(warehouse, 'SELECT unit, CAST(inspection_date AS VARCHAR) AS found, CAST(rectified_date AS VARCHAR) AS fixed, status FROM l2_hazards');
+    const l1 = await queryRows(
+      warehouse,
+      'SELECT case_no, unit, procedure, party_type, CAST(filed_date AS VARCHAR) AS filed, CAST(decision_date AS VARCHAR) AS decided, CAST(fine_amount AS DOUBLE) AS fine, legal_review, collective_discussion, quarter FROM l1_cases ORDER BY case_no',
+    );
+    expect(l1.rows).toEqual([
+      {
+        case_no: '渝北龙兴罚决字〔2024〕001号',
+        unit: '龙兴镇',
+        procedure: '一般程序',
+        party_type: '单位',
+        filed: '2024-02-01',
+        decided: '2024-03-05',
+        fine: 5000,
+        legal_review: true,
+        collective_discussion: false,
+        quarter: 1,
+      },
+      {
+        case_no: '渝北龙兴罚决字〔2024〕002号',
+        unit: '龙兴镇',
+        procedure: '简易程序',
+        party_type: '个人',
+        filed: '2024-03-10',
+        decided: '2024-03-10',
+        fine: null,
+        legal_review: false,
+        collective_discussion: false,
+        quarter: 1,
+      },
+    ]);
+    const l2 = await queryRows(
+      warehouse,
+      'SELECT unit, CAST(inspection_date AS VARCHAR) AS found, CAST(rectified_date AS VARCHAR) AS fixed, status FROM l2_hazards',
+    );
     expect(l2.rows).toEqual([{ unit: '龙兴镇', found: '2024-02-01', fixed: '2024-02-10', status: '已整改' }]);
     const r1 = await queryRows(warehouse, 'SELECT handling_unit, year, quarter, result, problems FROM r1_case_reviews');
     expect(r1.rows).toEqual([{ handling_unit: '龙兴镇', year: 2024, quarter: 1, result: '基本合格', problems: ['文书填写不全面', '执法程序不规范'] }]);
@@ -295,9 +423,26 @@ describe('a filled template goes through the real pipeline', () => {
 
   it('refuses a filled template with a value the validation would have stopped, naming the cell', async () => {
     const inbox = tempDir('firestat-tpl-inbox-');
-    await fill('T1', join(inbox, 'T1.xlsx'), { unit: '大湾镇', period: '2024年第一季度' }, [{ township: '大湾镇', period: '2024年第一季度', units_inspected: 12, hazards_found: -3 }]);
+    await fill('T1', join(inbox, 'T1.xlsx'), { unit: '大湾镇', period: '2024年第一季度' }, [
+      { township: '大湾镇', period: '2024年第一季度', units_inspected: 12, hazards_found: -3 },
+    ]);
     await fill('L1', join(inbox, 'L1.xlsx'), { unit: '大湾镇', period: '2024年第一季度' }, [
-      { case_no: 'A1', handling_unit: '大湾镇', enforcement_type: '赋权执法', procedure: '一般程序', party: '某公司', party_type: '单位', violation: 'x', filed_date: d('2024-02-01'), decision_date: '三月五日', penalty_kind: '罚款', fine_amount: 100, legal_review: '是', collective_discussion: '是', publicized: '是' },
+      {
+        case_no: 'A1',
+        handling_unit: '大湾镇',
+        enforcement_type: '赋权执法',
+        procedure: '一般程序',
+        party: '某公司',
+        party_type: '单位',
+        violation: 'x',
+        filed_date: d('2024-02-01'),
+        decision_date: '三月五日',
+        penalty_kind: '罚款',
+        fine_amount: 100,
+        legal_review: '是',
+        collective_discussion: '是',
+        publicized: '是',
+      },
     ]);
     warehouse = await memoryWarehouse();
     const result = await runIngest(warehouse, inbox, tempDir('firestat-tpl-reports-'));

@@ -28,7 +28,10 @@ describe('control characters from outside are shown escaped', () => {
 
   it('keeps every log event on one line, whatever a file name holds', () => {
     const lines: string[] = [];
-    const log = lineLog((l) => lines.push(l), () => new Date('2025-01-02T18:00:03Z'));
+    const log = lineLog(
+      (l) => lines.push(l),
+      () => new Date('2025-01-02T18:00:03Z'),
+    );
     log('file-refused', { path: `2024Q1/${forging}`, reason: 'x' });
     log('file-loaded', { path: `2024Q1/${colouring}`, rows: 3 });
     log('file-loaded', { path: '2024Q1/龙兴镇/统计表.xlsx', note: 'a "b" c\\d' });
@@ -40,7 +43,13 @@ describe('control characters from outside are shown escaped', () => {
   });
 
   it('escapes them in sql table output', () => {
-    const table = formatTable(['path', 'n'], [{ path: `2024Q1/${forging}`, n: 1 }, { path: colouring, n: 2 }]);
+    const table = formatTable(
+      ['path', 'n'],
+      [
+        { path: `2024Q1/${forging}`, n: 1 },
+        { path: colouring, n: 2 },
+      ],
+    );
     expect(table).not.toContain(esc);
     expect(table.split('\n')).toHaveLength(5);
     expect(table).toContain('2024Q1/evil\\n2025-01-01 02:00:00 run-end run=99 loaded=22.csv');

@@ -57,8 +57,10 @@ describe('firestat check', () => {
     await runIngest(warehouse, inbox, join(inbox, '..', 'reports'));
     expect(warehouseSound(await checkWarehouse(warehouse))).toBe(true);
     // Half a submission: delete some of its rows; and an orphan row.
-    await warehouse.connection.run(`DELETE FROM t1_township_stats WHERE source_row = 5`);
-    await warehouse.connection.run(`INSERT INTO l1_cases (submission_id, sheet, source_row, unit, year, quarter, case_no) VALUES (999, 'x', 2, '龙兴镇', 2024, 1, 'X')`);
+    await warehouse.duckdb.run(`DELETE FROM t1_township_stats WHERE source_row = 5`);
+    await warehouse.duckdb.run(
+      `INSERT INTO l1_cases (submission_id, sheet, source_row, unit, year, quarter, case_no) VALUES (999, 'x', 2, '龙兴镇', 2024, 1, 'X')`,
+    );
     const results = await checkWarehouse(warehouse);
     expect(warehouseSound(results)).toBe(false);
     const failed = Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.check, r]));
@@ -69,11 +71,15 @@ describe('firestat check', () => {
 
 describe('formula injection in exported CSV', () => {
   it('neutralises submitted text that a spreadsheet would run, keeping numbers', () => {
-    const csv = render('csv', ['a', 'b'], [
-      { a: '=HYPERLINK("http://x","点我")', b: -5 },
-      { a: '+1+1', b: '@SUM(A1)' },
-      { a: '-2', b: '正常文字' },
-    ]);
+    const csv = render(
+      'csv',
+      ['a', 'b'],
+      [
+        { a: '=HYPERLINK("http://x","点我")', b: -5 },
+        { a: '+1+1', b: '@SUM(A1)' },
+        { a: '-2', b: '正常文字' },
+      ],
+    );
     expect(csv.split('\r\n')).toEqual(['a,b', `"'=HYPERLINK(""http://x"",""点我"")",-5`, "'+1+1,'@SUM(A1)", "'-2,正常文字"]);
   });
 });

@@ -34,7 +34,9 @@ describe('personal data never leaves the warehouse', () => {
   it('no ID-number or mobile-number pattern appears in any published file', () => {
     const idNumber = /(?<![0-9])[1-9]\d{5}(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])\d{3}[\dXx](?![0-9])/;
     const mobile = /(?<![0-9])1[3-9]\d{9}(?![0-9])/;
-    const leaks = published.filter((p) => idNumber.test(p.text) || mobile.test(p.text)).map((p) => `${p.file}: ${(idNumber.exec(p.text) ?? mobile.exec(p.text))?.[0]}`);
+    const leaks = published
+      .filter((p) => idNumber.test(p.text) || mobile.test(p.text))
+      .map((p) => `${p.file}: ${(idNumber.exec(p.text) ?? mobile.exec(p.text))?.[0]}`);
     expect(leaks).toEqual([]);
   });
 });

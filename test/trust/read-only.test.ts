@@ -48,14 +48,17 @@ describe('firestat sql is read-only', () => {
   it('refuses them in the interactive terminal too, and the session goes on', () => {
     const before = sha(wh);
     const other = join(dir, 'elsewhere.csv');
-    const r = firestat(['sql', '--warehouse', wh], [
-      `COPY (SELECT 'oops') TO '${wh}';`,
-      "SELECT * FROM read_text('/etc/hostname');",
-      `COPY (SELECT 1 AS x) TO '${other}';`,
-      `ATTACH '${join(dir, 'other.duckdb')}';`,
-      'SELECT count(*) AS n FROM submissions;',
-      '',
-    ].join('\n'));
+    const r = firestat(
+      ['sql', '--warehouse', wh],
+      [
+        `COPY (SELECT 'oops') TO '${wh}';`,
+        "SELECT * FROM read_text('/etc/hostname');",
+        `COPY (SELECT 1 AS x) TO '${other}';`,
+        `ATTACH '${join(dir, 'other.duckdb')}';`,
+        'SELECT count(*) AS n FROM submissions;',
+        '',
+      ].join('\n'),
+    );
     expect(r.status).toBe(0);
     expect(r.stdout.match(/错误：为保护数据仓库/g)).toHaveLength(4);
     expect(r.stdout).toMatch(/n\n-+\n\s*1\n\(1 行\)/);

@@ -98,7 +98,10 @@ describe('DuckDBDialect', () => {
       await createStationTable(h.db);
       await sql`comment on table station is ${sql.lit('消防救援站名录')}`.execute(h.db);
       await sql`comment on column station.name is ${sql.lit('站名')}`.execute(h.db);
-      await h.db.schema.createView('station_names').as(h.db.selectFrom('station').select(['id', 'name'])).execute();
+      await h.db.schema
+        .createView('station_names')
+        .as(h.db.selectFrom('station').select(['id', 'name']))
+        .execute();
 
       const tables = await h.db.introspection.getTables();
       const station = tables.find((t) => t.name === 'station');
@@ -106,9 +109,7 @@ describe('DuckDBDialect', () => {
 
       expect(station?.schema).toBe('main');
       expect(station?.isView).toBe(false);
-      expect(station?.columns.map((c) => c.name)).toEqual([
-        'id', 'name', 'district', 'staff', 'opened_on', 'inspected_at', 'fine_total',
-      ]);
+      expect(station?.columns.map((c) => c.name)).toEqual(['id', 'name', 'district', 'staff', 'opened_on', 'inspected_at', 'fine_total']);
       expect(station?.columns.find((c) => c.name === 'name')).toMatchObject({
         dataType: 'VARCHAR',
         isNullable: false,
@@ -127,7 +128,10 @@ describe('DuckDBDialect', () => {
 
     it('explains that DuckDB has no auto-increment and supports sequences instead', async () => {
       expect(() =>
-        h.db.schema.createTable('x').addColumn('id', 'integer', (col) => col.autoIncrement()).compile(),
+        h.db.schema
+          .createTable('x')
+          .addColumn('id', 'integer', (col) => col.autoIncrement())
+          .compile(),
       ).toThrow(/nextval/);
 
       await sql`create sequence incident_id`.execute(h.db);
@@ -162,10 +166,7 @@ describe('DuckDBDialect', () => {
     it('inserts, selects, updates and deletes with typed queries', async () => {
       const inserted = await h.db
         .insertInto('station')
-        .values([
-          station1,
-          { id: 2, name: '城北消防救援站', district: null, opened_on: '2021-01-01', inspected_at: null, fine_total: 0 },
-        ])
+        .values([station1, { id: 2, name: '城北消防救援站', district: null, opened_on: '2021-01-01', inspected_at: null, fine_total: 0 }])
         .executeTakeFirstOrThrow();
       expect(inserted.numInsertedOrUpdatedRows).toBe(2n);
 
@@ -175,13 +176,7 @@ describe('DuckDBDialect', () => {
         { id: 2, name: '城北消防救援站', district: null, staff: 0, opened_on: '2021-01-01', inspected_at: null, fine_total: 0 },
       ]);
 
-      const byName = await h.db
-        .selectFrom('station')
-        .select(['id', 'district'])
-        .where('name', 'like', '%城南%')
-        .limit(1)
-        .offset(0)
-        .executeTakeFirst();
+      const byName = await h.db.selectFrom('station').select(['id', 'district']).where('name', 'like', '%城南%').limit(1).offset(0).executeTakeFirst();
       expect(byName).toEqual({ id: 1, district: '南湖街道' });
 
       const updated = await h.db
@@ -191,13 +186,11 @@ describe('DuckDBDialect', () => {
         .executeTakeFirstOrThrow();
       expect(updated.numUpdatedRows).toBe(1n);
 
-      const returned = await h.db
-        .updateTable('station')
-        .set({ staff: 40 })
-        .where('id', 'in', [1, 2])
-        .returning(['id', 'staff'])
-        .execute();
-      expect(returned.sort((a, b) => a.id - b.id)).toEqual([{ id: 1, staff: 40 }, { id: 2, staff: 40 }]);
+      const returned = await h.db.updateTable('station').set({ staff: 40 }).where('id', 'in', [1, 2]).returning(['id', 'staff']).execute();
+      expect(returned.sort((a, b) => a.id - b.id)).toEqual([
+        { id: 1, staff: 40 },
+        { id: 2, staff: 40 },
+      ]);
 
       const deleted = await h.db.deleteFrom('station').where('id', '=', 2).executeTakeFirstOrThrow();
       expect(deleted.numDeletedRows).toBe(1n);
@@ -227,7 +220,11 @@ describe('DuckDBDialect', () => {
         .executeTakeFirst();
       expect(ignored.numInsertedOrUpdatedRows).toBe(0n);
 
-      await h.db.insertInto('station').orIgnore().values({ ...station1, name: '也不应写入' }).execute();
+      await h.db
+        .insertInto('station')
+        .orIgnore()
+        .values({ ...station1, name: '也不应写入' })
+        .execute();
 
       // The second row omits `staff`, so Kysely sends DEFAULT for it.
       await h.db
@@ -331,14 +328,23 @@ describe('DuckDBDialect', () => {
 
     it('supports read-only transactions and refuses isolation levels DuckDB lacks', async () => {
       await expect(
-        h.db.transaction().setAccessMode('read only').execute((trx) => trx.insertInto('station').values(station1).execute()),
+        h.db
+          .transaction()
+          .setAccessMode('read only')
+          .execute((trx) => trx.insertInto('station').values(station1).execute()),
       ).rejects.toThrow(/read-only/);
 
       await expect(
-        h.db.transaction().setIsolationLevel('serializable').execute(async () => undefined),
+        h.db
+          .transaction()
+          .setIsolationLevel('serializable')
+          .execute(async () => undefined),
       ).rejects.toThrow(/snapshot isolation/);
 
-      await h.db.transaction().setIsolationLevel('snapshot').execute(async () => undefined);
+      await h.db
+        .transaction()
+        .setIsolationLevel('snapshot')
+        .execute(async () => undefined);
     });
   });
 
@@ -371,7 +377,9 @@ describe('DuckDBDialect', () => {
       `.execute(h.db);
       expect(found.rows).toEqual([{ id: 2 }]);
 
-      const { rows: [values] } = await sql<Record<string, unknown>>`
+      const {
+        rows: [values],
+      } = await sql<Record<string, unknown>>`
         select
           ${'消防'} || ${'救援'} as text,
           9007199254740991::bigint as safe,
@@ -501,10 +509,12 @@ describe('DuckDBDialect', () => {
       const applied = outcomes.flatMap((o) => (o.status === 'fulfilled' ? (o.value.results ?? []) : []));
 
       // Whatever the interleaving: each migration applied exactly once.
-      expect(applied.filter((r) => r.status === 'Success').map((r) => r.migrationName).sort()).toEqual([
-        '0001_station',
-        '0002_station_seed',
-      ]);
+      expect(
+        applied
+          .filter((r) => r.status === 'Success')
+          .map((r) => r.migrationName)
+          .sort(),
+      ).toEqual(['0001_station', '0002_station_seed']);
       expect(await h.db.selectFrom('station').selectAll().execute()).toEqual([{ id: 1, name: '城南站' }]);
       expect((await migrateToLatest(db2, migrations)).results).toEqual([]);
 

@@ -4,7 +4,14 @@ const latestMigration = Object.keys(migrations).sort().at(-1);
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FREE_TEXT_EXAMPLE, PERSONAL_EXAMPLE, buildDataDictionary, dataDictionaryMarkdown, writeDataDictionary, type DataDictionary } from '../../warehouse/docs/data-dictionary.js';
+import {
+  FREE_TEXT_EXAMPLE,
+  PERSONAL_EXAMPLE,
+  buildDataDictionary,
+  dataDictionaryMarkdown,
+  writeDataDictionary,
+  type DataDictionary,
+} from '../../warehouse/docs/data-dictionary.js';
 import { escapeHtml } from '../../domain/html-text.js';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
@@ -24,19 +31,61 @@ let dictionary: DataDictionary;
 beforeAll(async () => {
   const inbox = tempDir();
   writeCsv(inbox, '2024Q1/龙兴镇/T1.csv', [t1Header, ['龙兴镇', '2024年第一季度', 50, 3, 2, 1, 0, 0, 0, 3, 2]], at('2024-04-08'));
-  writeCsv(inbox, '2024Q1/龙兴镇/L1.csv', [
-    l1Header,
-    [caseNo, '龙兴镇', '赋权执法', '一般程序', '张某某', '个人', '张某某在其经营的门店占用疏散通道', '2024-02-01', '2024-03-01', '罚款', 500, '是', '否', '是'],
-  ], at('2024-04-08'));
-  writeCsv(inbox, '2024Q1/龙兴镇/L2.csv', [
-    l2Header,
-    ['龙兴镇', '2024-03-01', '王某某烧烤店', '消防设施', '灭火器过期', '2024-04-30', '2024-03-20', '已整改'],
-  ], at('2024-04-08'));
+  writeCsv(
+    inbox,
+    '2024Q1/龙兴镇/L1.csv',
+    [
+      l1Header,
+      [
+        caseNo,
+        '龙兴镇',
+        '赋权执法',
+        '一般程序',
+        '张某某',
+        '个人',
+        '张某某在其经营的门店占用疏散通道',
+        '2024-02-01',
+        '2024-03-01',
+        '罚款',
+        500,
+        '是',
+        '否',
+        '是',
+      ],
+    ],
+    at('2024-04-08'),
+  );
+  writeCsv(
+    inbox,
+    '2024Q1/龙兴镇/L2.csv',
+    [l2Header, ['龙兴镇', '2024-03-01', '王某某烧烤店', '消防设施', '灭火器过期', '2024-04-30', '2024-03-20', '已整改']],
+    at('2024-04-08'),
+  );
   // Refused: a name typed into 当事人类型 — the problem's `found` holds it verbatim.
-  writeCsv(inbox, '2024Q1/大湾镇/L1.csv', [
-    l1Header,
-    ['渝北大湾消行罚决字〔2024〕001号', '大湾镇', '赋权执法', '简易程序', '某公司', '李四某', '违规使用明火', '2024-02-01', '2024-02-01', '警告', '', '否', '否', '是'],
-  ], at('2024-04-08'));
+  writeCsv(
+    inbox,
+    '2024Q1/大湾镇/L1.csv',
+    [
+      l1Header,
+      [
+        '渝北大湾消行罚决字〔2024〕001号',
+        '大湾镇',
+        '赋权执法',
+        '简易程序',
+        '某公司',
+        '李四某',
+        '违规使用明火',
+        '2024-02-01',
+        '2024-02-01',
+        '警告',
+        '',
+        '否',
+        '否',
+        '是',
+      ],
+    ],
+    at('2024-04-08'),
+  );
   warehouse = await memoryWarehouse();
   await runIngest(warehouse, inbox, join(inbox, '..', 'reports'), at('2024-04-20'));
   dir = tempDir();
@@ -61,7 +110,10 @@ describe('firestat docs: the data dictionary', () => {
     ).rows;
     expect(relations.length).toBeGreaterThan(20);
     const columns = (
-      await queryRows(warehouse, `SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE NOT internal AND table_name NOT LIKE 'kysely%'`)
+      await queryRows(
+        warehouse,
+        `SELECT table_name, column_name, data_type, comment FROM duckdb_columns() WHERE NOT internal AND table_name NOT LIKE 'kysely%'`,
+      )
     ).rows;
     for (const r of relations) {
       expect(r.comment, `${String(r.name)} has a comment`).toBeTruthy();
@@ -74,7 +126,9 @@ describe('firestat docs: the data dictionary', () => {
       expect(c.comment, `${String(c.table_name)}.${String(c.column_name)} has a comment`).toBeTruthy();
       const section = md.slice(md.indexOf(`### ${String(c.table_name)}\n`)).split('\n### ')[0]!;
       expect(section).toContain(`| \`${String(c.column_name)}\` | ${String(c.data_type)} | ${String(c.comment)} |`);
-      expect(html).toContain(`<td class="name">${String(c.column_name)}</td><td class="type">${escapeHtml(String(c.data_type))}</td><td>${escapeHtml(String(c.comment))}</td>`);
+      expect(html).toContain(
+        `<td class="name">${String(c.column_name)}</td><td class="type">${escapeHtml(String(c.data_type))}</td><td>${escapeHtml(String(c.comment))}</td>`,
+      );
     }
     expect(dictionary.relations.map((r) => r.name).sort()).toEqual(relations.map((r) => String(r.name)).sort());
   });
@@ -87,7 +141,9 @@ describe('firestat docs: the data dictionary', () => {
     expect(at('### units\n')).toBeLessThan(at('### submissions\n'));
     expect(at('### submission_columns\n')).toBeLessThan(at('### t1_township_stats\n'));
     expect(at('### r1_case_reviews\n')).toBeLessThan(at('### quarter_figures\n'));
-    expect(dictionary.relations.map((r) => r.group)).toEqual([...dictionary.relations.map((r) => r.group)].sort((a, b) => ['core', 'fact', 'view', 'other'].indexOf(a) - ['core', 'fact', 'view', 'other'].indexOf(b)));
+    expect(dictionary.relations.map((r) => r.group)).toEqual(
+      [...dictionary.relations.map((r) => r.group)].sort((a, b) => ['core', 'fact', 'view', 'other'].indexOf(a) - ['core', 'fact', 'view', 'other'].indexOf(b)),
+    );
   });
 
   it('shows a first non-null value as the example, but never one from personal or free-text columns', async () => {

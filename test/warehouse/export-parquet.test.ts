@@ -27,20 +27,70 @@ beforeAll(async () => {
   writeCsv(inbox, '2024Q1/龙兴镇/T1.csv', [t1Header, ['龙兴镇', '2024年第一季度', 50, 3, 2, 1, 0, 0, 0, 3, 2]], at('2024-04-08'));
   writeCsv(inbox, '2024Q2/龙兴镇/T1.csv', [t1Header, ['龙兴镇', '2024年第二季度', 40, 5, 4, 0, 1, 0, 0, 2, 2]], at('2024-07-05'));
   writeCsv(inbox, '2024Q1/大湾镇/T1.csv', [t1Header, ['大湾镇', '2024年第一季度', 20, 4, 6, 0, 0, 0, 0, 1, 1]], at('2024-04-15'));
-  writeCsv(inbox, '2024Q1/龙兴镇/L1.csv', [
-    l1Header,
-    ['渝北龙兴消行罚决字〔2024〕001号', '龙兴镇', '赋权执法', '一般程序', '张某某', '个人', '占用疏散通道', '2024-02-01', '2024-03-01', '罚款', 500, '是', '否', '是'],
-  ], at('2024-04-08'));
-  writeCsv(inbox, '2024Q2/龙兴镇/L1.csv', [
-    l1Header,
-    ['渝北龙兴消行罚决字〔2024〕002号', '龙兴镇', '赋权执法', '简易程序', '某公司', '单位', '消防设施未保持完好有效', '2024-05-10', '2024-05-10', '罚款', 1000, '否', '否', '是'],
-  ], at('2024-07-05'));
-  writeCsv(inbox, '2024Q1/龙兴镇/L2.csv', [
-    l2Header,
-    ['龙兴镇', '2024-03-01', '单位1', '消防设施', '灭火器过期', '2024-04-30', '2024-03-20', '已整改'],
-    ['龙兴镇', '2024-03-02', '单位2', '疏散通道', '通道堵塞', '2024-04-30', '', '未整改'],
-  ], at('2024-04-08'));
-  writeCsv(inbox, '2024Q1/法制科/R1.csv', [r1Header, ['渝北龙兴消行罚决字〔2024〕001号', '龙兴镇', '2024年一季度', '合格', '文书填写不全面', '告知书缺期限']], at('2024-04-09'));
+  writeCsv(
+    inbox,
+    '2024Q1/龙兴镇/L1.csv',
+    [
+      l1Header,
+      [
+        '渝北龙兴消行罚决字〔2024〕001号',
+        '龙兴镇',
+        '赋权执法',
+        '一般程序',
+        '张某某',
+        '个人',
+        '占用疏散通道',
+        '2024-02-01',
+        '2024-03-01',
+        '罚款',
+        500,
+        '是',
+        '否',
+        '是',
+      ],
+    ],
+    at('2024-04-08'),
+  );
+  writeCsv(
+    inbox,
+    '2024Q2/龙兴镇/L1.csv',
+    [
+      l1Header,
+      [
+        '渝北龙兴消行罚决字〔2024〕002号',
+        '龙兴镇',
+        '赋权执法',
+        '简易程序',
+        '某公司',
+        '单位',
+        '消防设施未保持完好有效',
+        '2024-05-10',
+        '2024-05-10',
+        '罚款',
+        1000,
+        '否',
+        '否',
+        '是',
+      ],
+    ],
+    at('2024-07-05'),
+  );
+  writeCsv(
+    inbox,
+    '2024Q1/龙兴镇/L2.csv',
+    [
+      l2Header,
+      ['龙兴镇', '2024-03-01', '单位1', '消防设施', '灭火器过期', '2024-04-30', '2024-03-20', '已整改'],
+      ['龙兴镇', '2024-03-02', '单位2', '疏散通道', '通道堵塞', '2024-04-30', '', '未整改'],
+    ],
+    at('2024-04-08'),
+  );
+  writeCsv(
+    inbox,
+    '2024Q1/法制科/R1.csv',
+    [r1Header, ['渝北龙兴消行罚决字〔2024〕001号', '龙兴镇', '2024年一季度', '合格', '文书填写不全面', '告知书缺期限']],
+    at('2024-04-09'),
+  );
   warehouse = await memoryWarehouse();
   await runIngest(warehouse, inbox, join(inbox, '..', 'reports'), at('2024-07-20'));
   out = join(tempDir(), 'export');
@@ -55,8 +105,15 @@ describe('firestat export --parquet', () => {
     expect(manifest.relations.map((r) => r.name)).toEqual([...exportedRelations]);
     const onDisk = JSON.parse(readFileSync(join(out, MANIFEST_FILE), 'utf8')) as ExportManifest;
     expect(onDisk).toEqual(manifest);
-    expect(manifest).toMatchObject({ format: 'firestat-parquet-export', warehouse: ':memory:', schemaVersion: latestMigration, asOf: '2024-07-20', includePersonal: false, generatedAt: '2024-07-20T02:00:00.000Z' });
-    await warehouse.connection.run(`SET VARIABLE as_of = DATE '2024-07-20'`);
+    expect(manifest).toMatchObject({
+      format: 'firestat-parquet-export',
+      warehouse: ':memory:',
+      schemaVersion: latestMigration,
+      asOf: '2024-07-20',
+      includePersonal: false,
+      generatedAt: '2024-07-20T02:00:00.000Z',
+    });
+    await warehouse.duckdb.run(`SET VARIABLE as_of = DATE '2024-07-20'`);
     for (const r of manifest.relations) {
       const [inWarehouse] = await q(`SELECT count(*) AS n FROM ${r.name}`);
       const [inParquet] = await q(`SELECT count(*) AS n FROM ${parquet(out, r.name)}`);

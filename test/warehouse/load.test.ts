@@ -59,11 +59,11 @@ describe('one transaction per file', () => {
 
   /** Writes one fact row, one 累计 figure and the submission with a warning, as `ingest` does for a loaded file. */
   async function load(trx: SubmissionStore, id: number): Promise<void> {
-    const writer = await FactWriter.open(warehouse.connection, townshipStatsForm);
+    const writer = await FactWriter.open(warehouse.duckdb, townshipStatsForm);
     const where = { sheet: 'Sheet1', rowNumber: 4, unit: '龙兴镇', year: 2024, quarter: 1, month: null };
     writer.write(id, { ...where, values: { units_inspected: 12, hazards_found: 3 } });
     writer.close();
-    await writeCumulative(warehouse.connection, id, townshipStatsForm.code, [{ ...where, cell: 'D4', metric: 'units_inspected', value: 30 }]);
+    await writeCumulative(warehouse.duckdb, id, townshipStatsForm.code, [{ ...where, cell: 'D4', metric: 'units_inspected', value: 30 }]);
     await trx.insert(submission(id), [{ severity: 'warning', code: 'total_mismatch', sheet: 'Sheet1', cell: 'D9', message: '合计行与各行之和不符。' }]);
   }
 
@@ -92,7 +92,7 @@ describe('one transaction per file', () => {
     // Inside the transaction a statement fails (the submission id is taken) and the error is caught:
     // DuckDB has aborted the transaction and would answer COMMIT with a silent rollback.
     const commit = store.transaction(async (trx) => {
-      const writer = await FactWriter.open(warehouse.connection, townshipStatsForm);
+      const writer = await FactWriter.open(warehouse.duckdb, townshipStatsForm);
       writer.write(4, { sheet: 'Sheet1', rowNumber: 4, unit: '龙兴镇', year: 2024, quarter: 1, month: null, values: { units_inspected: 1 } });
       writer.close();
       await expect(trx.insert(submission(3), [])).rejects.toThrow(/PRIMARY KEY|duplicate/i);

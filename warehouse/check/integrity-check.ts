@@ -25,7 +25,6 @@ interface CheckSpec {
   readonly sql: string;
 }
 
-
 /** quarter_figures recomputed straight from the fact tables, independently of the view's SQL. */
 function recomputedFigures(): string {
   const parts: string[] = [];
@@ -42,63 +41,79 @@ function recomputedFigures(): string {
 /** The checks, from today's form declarations and finding rules. */
 function checks(): CheckSpec[] {
   const factTables = forms.map((f) => f.table);
-  const reconciling = findingRules().filter((r) => r.reconciles).map((r) => `'${r.code}'`);
+  const reconciling = findingRules()
+    .filter((r) => r.reconciles)
+    .map((r) => `'${r.code}'`);
   return [
-  {
-    check: 'known_statuses',
-    description: '每个报送文件的状态都是 loaded、replaced、rejected 或 failed 之一',
-    sql: `SELECT '报送文件 ' || submission_id || '（' || path || '）的状态为未知的“' || coalesce(status, '空') || '”' AS example
+    {
+      check: 'known_statuses',
+      description: '每个报送文件的状态都是 loaded、replaced、rejected 或 failed 之一',
+      sql: `SELECT '报送文件 ' || submission_id || '（' || path || '）的状态为未知的“' || coalesce(status, '空') || '”' AS example
       FROM submissions WHERE status IS NULL OR status NOT IN ('loaded', 'replaced', 'rejected', 'failed')`,
-  },
-  {
-    check: 'fact_rows_have_submission',
-    description: '每一行数据都能追溯到一个报送文件',
-    sql: factTables
-      .map((t) => `SELECT '${t} 第 ' || f.source_row || ' 行指向不存在的报送文件 ' || f.submission_id AS example FROM ${t} f LEFT JOIN submissions s USING (submission_id) WHERE s.submission_id IS NULL`)
-      .join(' UNION ALL '),
-  },
-  {
-    check: 'rejected_files_have_no_rows',
-    description: '被退回或处理失败的文件没有任何数据行入库',
-    sql: factTables
-      .map((t) => `SELECT (CASE s.status WHEN 'failed' THEN '处理失败' ELSE '退回' END) || '的文件 ' || s.path || ' 在 ${t} 中有数据行' AS example FROM ${t} f JOIN submissions s USING (submission_id) WHERE s.status IN ('rejected', 'failed')`)
-      .join(' UNION ALL '),
-  },
-  {
-    check: 'row_counts_match',
-    description: '每个入库文件的数据行数与登记的行数一致（没有装了一半的文件）',
-    sql: `WITH facts AS (${factTables.map((t) => `SELECT submission_id FROM ${t}`).join(' UNION ALL ')}),
+    },
+    {
+      check: 'fact_rows_have_submission',
+      description: '每一行数据都能追溯到一个报送文件',
+      sql: factTables
+        .map(
+          (t) =>
+            `SELECT '${t} 第 ' || f.source_row || ' 行指向不存在的报送文件 ' || f.submission_id AS example FROM ${t} f LEFT JOIN submissions s USING (submission_id) WHERE s.submission_id IS NULL`,
+        )
+        .join(' UNION ALL '),
+    },
+    {
+      check: 'rejected_files_have_no_rows',
+      description: '被退回或处理失败的文件没有任何数据行入库',
+      sql: factTables
+        .map(
+          (t) =>
+            `SELECT (CASE s.status WHEN 'failed' THEN '处理失败' ELSE '退回' END) || '的文件 ' || s.path || ' 在 ${t} 中有数据行' AS example FROM ${t} f JOIN submissions s USING (submission_id) WHERE s.status IN ('rejected', 'failed')`,
+        )
+        .join(' UNION ALL '),
+    },
+    {
+      check: 'row_counts_match',
+      description: '每个入库文件的数据行数与登记的行数一致（没有装了一半的文件）',
+      sql: `WITH facts AS (${factTables.map((t) => `SELECT submission_id FROM ${t}`).join(' UNION ALL ')}),
       n AS (SELECT submission_id, count(*) AS rows FROM facts GROUP BY ALL)
       SELECT s.path || '：登记 ' || s.rows || ' 行，实际 ' || coalesce(n.rows, 0) || ' 行' AS example
       FROM submissions s LEFT JOIN n USING (submission_id) WHERE s.status IN ('loaded', 'replaced') AND coalesce(n.rows, 0) <> s.rows`,
-  },
-  {
-    check: 'one_current_submission',
-    description: '同一单位、同一报表、同一期间只有一份现行文件',
-    sql: `SELECT a.unit || ' ' || a.form || '：' || a.path || ' 与 ' || b.path || ' 期间重叠且都为现行' AS example
+    },
+    {
+      check: 'one_current_submission',
+      description: '同一单位、同一报表、同一期间只有一份现行文件',
+      sql: `SELECT a.unit || ' ' || a.form || '：' || a.path || ' 与 ' || b.path || ' 期间重叠且都为现行' AS example
       FROM submissions a JOIN submissions b ON a.unit_code = b.unit_code AND a.form = b.form AND a.year = b.year
         AND a.submission_id < b.submission_id AND a.period_from <= b.period_to AND b.period_from <= a.period_to
       WHERE a.status = 'loaded' AND b.status = 'loaded'`,
-  },
-  {
-    check: 'quarter_figures_recompute',
-    description: '季度数字（quarter_figures）等于直接从数据行重新计算的结果',
-    sql: `WITH r AS (${recomputedFigures()})
+    },
+    {
+      check: 'quarter_figures_recompute',
+      description: '季度数字（quarter_figures）等于直接从数据行重新计算的结果',
+      sql: `WITH r AS (${recomputedFigures()})
       SELECT coalesce(q.unit, r.unit) || ' ' || coalesce(q.year, r.year) || '年第' || coalesce(q.quarter, r.quarter) || '季度 ' || coalesce(q.metric, r.metric)
         || '：视图 ' || coalesce(q.value::VARCHAR, '无') || '，重算 ' || coalesce(r.value::VARCHAR, '无') AS example
       FROM quarter_figures q FULL JOIN r ON q.year = r.year AND q.quarter = r.quarter AND q.unit = r.unit AND q.form = r.form AND q.metric = r.metric
       WHERE q.value IS DISTINCT FROM r.value`,
-  },
-  {
-    check: 'ledgers_agree_with_t1',
-    description: `镇街统计表（${townshipFiguresForm.code}）与其案件、隐患台账按季度一致（不一致之处见 findings 视图）`,
-    sql: `SELECT message AS example FROM findings WHERE rule IN (${reconciling.join(', ')})`,
-  },
+    },
+    {
+      check: 'ledgers_agree_with_t1',
+      description: `镇街统计表（${townshipFiguresForm.code}）与其案件、隐患台账按季度一致（不一致之处见 findings 视图）`,
+      sql: `SELECT message AS example FROM findings WHERE rule IN (${reconciling.join(', ')})`,
+    },
   ];
 }
 
 /** Checks whose failure means the warehouse itself is wrong (not just the data people sent). */
-const structural = new Set(['no_foreign_wal', 'known_statuses', 'fact_rows_have_submission', 'rejected_files_have_no_rows', 'row_counts_match', 'one_current_submission', 'quarter_figures_recompute']);
+const structural = new Set([
+  'no_foreign_wal',
+  'known_statuses',
+  'fact_rows_have_submission',
+  'rejected_files_have_no_rows',
+  'row_counts_match',
+  'one_current_submission',
+  'quarter_figures_recompute',
+]);
 
 /** The checks whose failure makes the warehouse unsound (the others are reported). */
 export const structuralChecks: ReadonlySet<string> = structural;
@@ -124,7 +139,13 @@ export async function checkWarehouse(warehouse: Warehouse): Promise<CheckResult[
   const results: CheckResult[] = [];
   for (const c of checks()) {
     const rows = (await queryRows(warehouse, `SELECT example FROM (${c.sql}) LIMIT 1000`)).rows;
-    results.push({ check: c.check, description: c.description, ok: rows.length === 0, violations: rows.length, examples: rows.slice(0, 5).map((r) => String(r.example)) });
+    results.push({
+      check: c.check,
+      description: c.description,
+      ok: rows.length === 0,
+      violations: rows.length,
+      examples: rows.slice(0, 5).map((r) => String(r.example)),
+    });
   }
   return results;
 }

@@ -67,10 +67,7 @@ export class DuckDBDatabaseConnection implements DatabaseConnection {
    * The driver's connection stays reserved for the whole iteration; breaking out of
    * the loop early is fine (the next query on the connection discards the rest).
    */
-  async *streamQuery<R>(
-    compiledQuery: CompiledQuery,
-    chunkSize: number = DEFAULT_STREAM_CHUNK_SIZE,
-  ): AsyncIterableIterator<QueryResult<R>> {
+  async *streamQuery<R>(compiledQuery: CompiledQuery, chunkSize: number = DEFAULT_STREAM_CHUNK_SIZE): AsyncIterableIterator<QueryResult<R>> {
     if (!Number.isInteger(chunkSize) || chunkSize <= 0) {
       throw new Error('chunkSize must be a positive integer');
     }

@@ -1,11 +1,4 @@
-import type {
-  DatabaseIntrospector,
-  Dialect,
-  DialectAdapter,
-  Driver,
-  Kysely,
-  QueryCompiler,
-} from 'kysely';
+import type { DatabaseIntrospector, Dialect, DialectAdapter, Driver, Kysely, QueryCompiler } from 'kysely';
 
 import { DuckDBAdapter } from './duckdb-adapter.js';
 import type { DuckDBDialectConfig } from './duckdb-dialect-config.js';

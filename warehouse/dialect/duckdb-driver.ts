@@ -77,9 +77,7 @@ export class DuckDBDriver implements Driver {
    */
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
     if (settings.isolationLevel !== undefined && settings.isolationLevel !== 'snapshot') {
-      throw new Error(
-        `DuckDB only provides snapshot isolation; isolation level '${settings.isolationLevel}' is not supported`,
-      );
+      throw new Error(`DuckDB only provides snapshot isolation; isolation level '${settings.isolationLevel}' is not supported`);
     }
 
     const accessMode = settings.accessMode === undefined ? '' : ` ${settings.accessMode}`;

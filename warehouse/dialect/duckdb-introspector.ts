@@ -1,13 +1,5 @@
 import { DEFAULT_MIGRATION_LOCK_TABLE, DEFAULT_MIGRATION_TABLE, sql } from 'kysely';
-import type {
-  ColumnMetadata,
-  DatabaseIntrospector,
-  DatabaseMetadata,
-  DatabaseMetadataOptions,
-  Kysely,
-  SchemaMetadata,
-  TableMetadata,
-} from 'kysely';
+import type { ColumnMetadata, DatabaseIntrospector, DatabaseMetadata, DatabaseMetadataOptions, Kysely, SchemaMetadata, TableMetadata } from 'kysely';
 
 /** One row of `duckdb_columns()`, as selected by {@link DuckDBIntrospector.getTables}. */
 interface RawColumn {
@@ -56,9 +48,7 @@ export class DuckDBIntrospector implements DatabaseIntrospector {
    * `COMMENT ON COLUMN`) are included; `isAutoIncrementing` means "defaults to
    * `nextval(…)`", DuckDB's only way to generate keys.
    */
-  async getTables(
-    options: DatabaseMetadataOptions = { withInternalKyselyTables: false },
-  ): Promise<TableMetadata[]> {
+  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }): Promise<TableMetadata[]> {
     const { rows } = await sql<RawColumn>`
       select
         c.schema_name,

@@ -9,9 +9,9 @@ const INT64_MAX = 2n ** 63n - 1n;
 /**
  * The value classes of `@duckdb/node-api`. A caller who already holds one of these
  * (say a `DuckDBDecimalValue` for an exact amount) gets it bound untouched.
- * Typed as `Function` because some of them have private constructors.
+ * Typed by what `instanceof` needs, as some of them have private constructors.
  */
-const DUCKDB_VALUE_CLASSES: ReadonlyArray<Function> = [
+const DUCKDB_VALUE_CLASSES: ReadonlyArray<{ [Symbol.hasInstance](value: unknown): boolean }> = [
   duckdb.DuckDBArrayValue,
   duckdb.DuckDBBitValue,
   duckdb.DuckDBBlobValue,
@@ -118,12 +118,12 @@ function toDuckDBValue(value: unknown): DuckDBValue {
  */
 export function bindParameters(statement: DuckDBPreparedStatement, parameters: readonly unknown[]): void {
   if (statement.parameterCount !== parameters.length) {
-    throw new Error(
-      `the statement has ${statement.parameterCount} parameter(s) but ${parameters.length} value(s) were given`,
-    );
+    throw new Error(`the statement has ${statement.parameterCount} parameter(s) but ${parameters.length} value(s) were given`);
   }
 
-  parameters.forEach((value, i) => bindParameter(statement, i + 1, value));
+  parameters.forEach((value, i) => {
+    bindParameter(statement, i + 1, value);
+  });
 }
 
 function bindParameter(statement: DuckDBPreparedStatement, index: number, value: unknown): void {

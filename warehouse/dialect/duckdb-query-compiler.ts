@@ -29,8 +29,6 @@ export class DuckDBQueryCompiler extends PostgresQueryCompiler {
    * recipe instead of sending SQL DuckDB will reject with a parser error.
    */
   protected override getAutoIncrement(): string {
-    throw new Error(
-      "DuckDB has no auto-increment columns: create a sequence and use .defaultTo(sql`nextval('my_seq')`)",
-    );
+    throw new Error("DuckDB has no auto-increment columns: create a sequence and use .defaultTo(sql`nextval('my_seq')`)");
   }
 }

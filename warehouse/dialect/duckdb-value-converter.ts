@@ -31,16 +31,7 @@ import type { DuckDBValue, DuckDBValueConverter } from '@duckdb/node-api';
  *
  * See {@link duckDBRowValueConverter} for which DuckDB type becomes which shape.
  */
-export type DuckDBRowValue =
-  | null
-  | boolean
-  | number
-  | bigint
-  | string
-  | Uint8Array
-  | Date
-  | DuckDBRowValue[]
-  | { [key: string]: DuckDBRowValue };
+export type DuckDBRowValue = null | boolean | number | bigint | string | Uint8Array | Date | DuckDBRowValue[] | { [key: string]: DuckDBRowValue };
 
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
@@ -169,48 +160,47 @@ function objectFromIntervalValue(value: DuckDBValue): { months: number; days: nu
  * | BLOB, BIT, GEOMETRY                           | `Uint8Array`                              |
  * | LIST, ARRAY, STRUCT, MAP, UNION, VARIANT      | arrays / objects converted recursively    |
  */
-export const duckDBRowValueConverter: DuckDBValueConverter<DuckDBRowValue> =
-  createDuckDBValueConverter<DuckDBRowValue>({
-    [DuckDBTypeId.INVALID]: unsupportedConverter,
-    [DuckDBTypeId.BOOLEAN]: booleanFromValue,
-    [DuckDBTypeId.TINYINT]: numberFromValue,
-    [DuckDBTypeId.SMALLINT]: numberFromValue,
-    [DuckDBTypeId.INTEGER]: numberFromValue,
-    [DuckDBTypeId.BIGINT]: numberOrBigintFromValue,
-    [DuckDBTypeId.UTINYINT]: numberFromValue,
-    [DuckDBTypeId.USMALLINT]: numberFromValue,
-    [DuckDBTypeId.UINTEGER]: numberFromValue,
-    [DuckDBTypeId.UBIGINT]: numberOrBigintFromValue,
-    [DuckDBTypeId.FLOAT]: numberFromValue,
-    [DuckDBTypeId.DOUBLE]: numberFromValue,
-    [DuckDBTypeId.TIMESTAMP]: wallClockStringFromTimestampValue,
-    [DuckDBTypeId.DATE]: dateStringFromValue,
-    [DuckDBTypeId.TIME]: stringFromTimeValue,
-    [DuckDBTypeId.INTERVAL]: objectFromIntervalValue,
-    [DuckDBTypeId.HUGEINT]: numberOrBigintFromValue,
-    [DuckDBTypeId.UHUGEINT]: numberOrBigintFromValue,
-    [DuckDBTypeId.VARCHAR]: stringFromValue,
-    [DuckDBTypeId.BLOB]: bytesFromBlobValue,
-    [DuckDBTypeId.DECIMAL]: numberFromDecimalValue,
-    [DuckDBTypeId.TIMESTAMP_S]: wallClockStringFromTimestampValue,
-    [DuckDBTypeId.TIMESTAMP_MS]: wallClockStringFromTimestampValue,
-    [DuckDBTypeId.TIMESTAMP_NS]: wallClockStringFromTimestampValue,
-    [DuckDBTypeId.ENUM]: stringFromValue,
-    [DuckDBTypeId.LIST]: arrayFromListValue,
-    [DuckDBTypeId.STRUCT]: objectFromStructValue,
-    [DuckDBTypeId.MAP]: objectArrayFromMapValue,
-    [DuckDBTypeId.ARRAY]: arrayFromArrayValue,
-    [DuckDBTypeId.UUID]: stringFromValue,
-    [DuckDBTypeId.UNION]: objectFromUnionValue,
-    [DuckDBTypeId.BIT]: bytesFromBitValue,
-    [DuckDBTypeId.TIME_TZ]: stringFromTimeValue,
-    [DuckDBTypeId.TIMESTAMP_TZ]: dateFromTimestampTZValue,
-    [DuckDBTypeId.ANY]: unsupportedConverter,
-    [DuckDBTypeId.BIGNUM]: numberOrBigintFromValue,
-    [DuckDBTypeId.SQLNULL]: nullConverter,
-    [DuckDBTypeId.STRING_LITERAL]: unsupportedConverter,
-    [DuckDBTypeId.INTEGER_LITERAL]: unsupportedConverter,
-    [DuckDBTypeId.TIME_NS]: stringFromTimeValue,
-    [DuckDBTypeId.GEOMETRY]: bytesFromGeometryValue,
-    [DuckDBTypeId.VARIANT]: fromVariantValue,
-  });
+export const duckDBRowValueConverter: DuckDBValueConverter<DuckDBRowValue> = createDuckDBValueConverter<DuckDBRowValue>({
+  [DuckDBTypeId.INVALID]: unsupportedConverter,
+  [DuckDBTypeId.BOOLEAN]: booleanFromValue,
+  [DuckDBTypeId.TINYINT]: numberFromValue,
+  [DuckDBTypeId.SMALLINT]: numberFromValue,
+  [DuckDBTypeId.INTEGER]: numberFromValue,
+  [DuckDBTypeId.BIGINT]: numberOrBigintFromValue,
+  [DuckDBTypeId.UTINYINT]: numberFromValue,
+  [DuckDBTypeId.USMALLINT]: numberFromValue,
+  [DuckDBTypeId.UINTEGER]: numberFromValue,
+  [DuckDBTypeId.UBIGINT]: numberOrBigintFromValue,
+  [DuckDBTypeId.FLOAT]: numberFromValue,
+  [DuckDBTypeId.DOUBLE]: numberFromValue,
+  [DuckDBTypeId.TIMESTAMP]: wallClockStringFromTimestampValue,
+  [DuckDBTypeId.DATE]: dateStringFromValue,
+  [DuckDBTypeId.TIME]: stringFromTimeValue,
+  [DuckDBTypeId.INTERVAL]: objectFromIntervalValue,
+  [DuckDBTypeId.HUGEINT]: numberOrBigintFromValue,
+  [DuckDBTypeId.UHUGEINT]: numberOrBigintFromValue,
+  [DuckDBTypeId.VARCHAR]: stringFromValue,
+  [DuckDBTypeId.BLOB]: bytesFromBlobValue,
+  [DuckDBTypeId.DECIMAL]: numberFromDecimalValue,
+  [DuckDBTypeId.TIMESTAMP_S]: wallClockStringFromTimestampValue,
+  [DuckDBTypeId.TIMESTAMP_MS]: wallClockStringFromTimestampValue,
+  [DuckDBTypeId.TIMESTAMP_NS]: wallClockStringFromTimestampValue,
+  [DuckDBTypeId.ENUM]: stringFromValue,
+  [DuckDBTypeId.LIST]: arrayFromListValue,
+  [DuckDBTypeId.STRUCT]: objectFromStructValue,
+  [DuckDBTypeId.MAP]: objectArrayFromMapValue,
+  [DuckDBTypeId.ARRAY]: arrayFromArrayValue,
+  [DuckDBTypeId.UUID]: stringFromValue,
+  [DuckDBTypeId.UNION]: objectFromUnionValue,
+  [DuckDBTypeId.BIT]: bytesFromBitValue,
+  [DuckDBTypeId.TIME_TZ]: stringFromTimeValue,
+  [DuckDBTypeId.TIMESTAMP_TZ]: dateFromTimestampTZValue,
+  [DuckDBTypeId.ANY]: unsupportedConverter,
+  [DuckDBTypeId.BIGNUM]: numberOrBigintFromValue,
+  [DuckDBTypeId.SQLNULL]: nullConverter,
+  [DuckDBTypeId.STRING_LITERAL]: unsupportedConverter,
+  [DuckDBTypeId.INTEGER_LITERAL]: unsupportedConverter,
+  [DuckDBTypeId.TIME_NS]: stringFromTimeValue,
+  [DuckDBTypeId.GEOMETRY]: bytesFromGeometryValue,
+  [DuckDBTypeId.VARIANT]: fromVariantValue,
+});

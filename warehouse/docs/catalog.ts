@@ -13,7 +13,7 @@ const PERSONAL_DATA_MARK = '个人信息';
 
 /** Whether a column's comment marks it as personal data. */
 function isPersonalComment(comment: string | null | undefined): boolean {
-  return comment != null && comment.includes(PERSONAL_DATA_MARK);
+  return comment?.includes(PERSONAL_DATA_MARK) ?? false;
 }
 
 /** Where a relation belongs in the documentation: bookkeeping, one per form, derived, or unknown. */
@@ -86,11 +86,17 @@ export async function readCatalog(warehouse: Warehouse): Promise<CatalogRelation
     byTable.set(String(c.table_name), list);
   }
   const order = new Map<string, [RelationGroup, number]>();
-  coreTables.forEach((t, i) => order.set(t.name, ['core', i]));
+  coreTables.forEach((t, i) => {
+    order.set(t.name, ['core', i]);
+  });
   // The analyst's decisions (migration 0004, `firestat review`) are bookkeeping too.
   order.set('review_actions', ['core', coreTables.length]);
-  forms.forEach((f, i) => order.set(f.table, ['fact', i]));
-  allViews().forEach((v, i) => order.set(v.name, ['view', i]));
+  forms.forEach((f, i) => {
+    order.set(f.table, ['fact', i]);
+  });
+  allViews().forEach((v, i) => {
+    order.set(v.name, ['view', i]);
+  });
   const groupRank: Record<RelationGroup, number> = { core: 0, fact: 1, view: 2, other: 3 };
   return relations
     .filter((r) => !internalTable(String(r.name)))

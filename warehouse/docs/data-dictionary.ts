@@ -30,7 +30,12 @@ export const FREE_TEXT_EXAMPLE = '（自由文本，可能含人名，不显示�
  * Columns with a closed vocabulary or a code (`category`, `status`, `penalty_kind`, `case_no`, …)
  * keep their examples. Whatever the column, the values in the warehouse are not changed.
  */
-const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set(['found', 'message', 'reason', ...forms.flatMap((f) => f.fields.filter((x) => x.freeText).map((x) => x.id))]);
+const FREE_TEXT_COLUMNS: ReadonlySet<string> = new Set([
+  'found',
+  'message',
+  'reason',
+  ...forms.flatMap((f) => f.fields.filter((x) => x.freeText).map((x) => x.id)),
+]);
 
 /** A personal-data column to name as the example in the preamble: the first a form declares (`l1_cases.party 当事人`). */
 const personalExample = (() => {
@@ -103,12 +108,12 @@ async function asOfDependentViews(warehouse: Warehouse): Promise<Set<string>> {
  */
 async function withAsOf<T>(warehouse: Warehouse, asOf: string, body: () => Promise<T>): Promise<T> {
   const before = (await queryRows(warehouse, `SELECT CAST(getvariable('as_of') AS VARCHAR) AS v`)).rows[0]?.v;
-  await warehouse.connection.run('SET VARIABLE as_of = $1::DATE', [checkedAsOf(asOf)]);
+  await warehouse.duckdb.run('SET VARIABLE as_of = $1::DATE', [checkedAsOf(asOf)]);
   try {
     return await body();
   } finally {
-    if (before == null) await warehouse.connection.run('RESET VARIABLE as_of');
-    else await warehouse.connection.run('SET VARIABLE as_of = $1::DATE', [String(before)]);
+    if (before == null) await warehouse.duckdb.run('RESET VARIABLE as_of');
+    else await warehouse.duckdb.run('SET VARIABLE as_of = $1::DATE', [String(before)]);
   }
 }
 
@@ -140,7 +145,10 @@ async function examples(warehouse: Warehouse, relation: CatalogRelation, redacto
   }
   if (rows.length < EXAMPLE_SCAN_ROWS) return found;
   for (const c of wanted.filter((x) => !found.has(x))) {
-    const r = await queryRows(warehouse, `SELECT ${sqlIdent(c)} AS v FROM ${from} WHERE ${sqlIdent(c)} IS NOT NULL${relation.kind === 'view' ? ' ORDER BY 1' : ''} LIMIT 1`);
+    const r = await queryRows(
+      warehouse,
+      `SELECT ${sqlIdent(c)} AS v FROM ${from} WHERE ${sqlIdent(c)} IS NOT NULL${relation.kind === 'view' ? ' ORDER BY 1' : ''} LIMIT 1`,
+    );
     if (r.rows[0]?.v != null) found.set(c, exampleText(r.rows[0].v, redactor));
   }
   return found;
@@ -224,12 +232,7 @@ function preamble(d: DataDictionary): string[] {
 
 /** Escapes text for a Markdown table cell (no raw HTML, no column breaks). */
 function mdCell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 function exampleCell(c: DictionaryColumn): string {
@@ -254,7 +257,15 @@ export function dataDictionaryMarkdown(d: DataDictionary): string {
   for (const [g, rs] of groups(d)) {
     out.push('', `## ${groupTitles[g]}`);
     for (const r of rs) {
-      out.push('', `### ${r.name}`, '', `${kindName(r)}，${rowsText(d, r)}。${mdCell(r.comment ?? NO_COMMENT)}`, '', '| 列 | 类型 | 说明 | 示例 |', '| --- | --- | --- | --- |');
+      out.push(
+        '',
+        `### ${r.name}`,
+        '',
+        `${kindName(r)}，${rowsText(d, r)}。${mdCell(r.comment ?? NO_COMMENT)}`,
+        '',
+        '| 列 | 类型 | 说明 | 示例 |',
+        '| --- | --- | --- | --- |',
+      );
       for (const c of r.columns) {
         out.push(`| \`${c.name}\` | ${mdCell(c.type)} | ${mdCell(c.comment ?? NO_COMMENT)} | ${mdCell(exampleCell(c))} |`);
       }

@@ -109,7 +109,6 @@ function sqlPath(path: string): string {
   return `'${path.replace(/'/g, "''")}'`;
 }
 
-
 async function filesUnder(dir: string): Promise<{ files: number; bytes: number }> {
   let files = 0;
   let bytes = 0;
@@ -152,7 +151,10 @@ async function exportOne(warehouse: Warehouse, relation: CatalogRelation, tmpDir
   // An empty relation has no partition to write into: a single (empty) file keeps its columns readable.
   if (expected === 0) partitionedBy = [];
   const copied = partitionedBy.length
-    ? await queryRows(warehouse, `COPY (${select}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${partitionedBy.map(sqlIdent).join(', ')}), OVERWRITE_OR_IGNORE)`)
+    ? await queryRows(
+        warehouse,
+        `COPY (${select}) TO ${sqlPath(target)} (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (${partitionedBy.map(sqlIdent).join(', ')}), OVERWRITE_OR_IGNORE)`,
+      )
     : await queryRows(warehouse, `COPY (${select}) TO ${sqlPath(join(target, SINGLE_FILE))} (FORMAT parquet, COMPRESSION zstd)`);
   const written = Number(copied.rows[0]?.Count ?? expected);
   const size = await filesUnder(target);
@@ -210,14 +212,14 @@ export async function exportParquet(options: ExportOptions): Promise<ExportManif
   const relations: ExportedRelation[] = [];
   try {
     await setAsOf(warehouse, asOf);
-    await warehouse.connection.run('BEGIN TRANSACTION');
+    await warehouse.duckdb.run('BEGIN TRANSACTION');
     try {
       for (const name of wanted) relations.push(await exportOne(warehouse, catalog.get(name)!, tmpDir, includePersonal));
     } catch (e) {
-      await warehouse.connection.run('ROLLBACK').catch(() => {});
+      await warehouse.duckdb.run('ROLLBACK').catch(() => {});
       throw e;
     }
-    await warehouse.connection.run('COMMIT');
+    await warehouse.duckdb.run('COMMIT');
     const manifest: ExportManifest = {
       format: 'firestat-parquet-export',
       manifestVersion: 1,

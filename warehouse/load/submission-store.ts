@@ -81,9 +81,9 @@ export class FileMemory {
 export class SubmissionStore {
   private readonly db: Kysely<WarehouseDatabase>;
 
-  /** Queries through `warehouse.db` (a `Warehouse`, or a transaction of its). */
-  constructor(warehouse: { readonly db: Kysely<WarehouseDatabase> }) {
-    this.db = warehouse.db;
+  /** Queries through `warehouse.kysely` (a `Warehouse`, or a transaction of its). */
+  constructor(warehouse: { readonly kysely: Kysely<WarehouseDatabase> }) {
+    this.db = warehouse.kysely;
   }
 
   /**
@@ -91,20 +91,32 @@ export class SubmissionStore {
    * for a transaction DuckDB has aborted (after an error that `work` caught, DuckDB answers COMMIT
    * with a silent rollback; the dialect throws Kysely's `AbortedTransactionError` instead). `work`
    * gets a store whose queries run in the transaction; DuckDB appenders on the warehouse's
-   * `connection` (the `FactWriter`) write into it too. If `work` throws, nothing is kept and the
+   * `duckdb` connection (the `FactWriter`) write into it too. If `work` throws, nothing is kept and the
    * error is rethrown. Inside `work`, query through the given store or the raw connection, never
-   * through `warehouse.db`: the transaction holds Kysely's one connection, so such a query would
+   * through `warehouse.kysely`: the transaction holds Kysely's one connection, so such a query would
    * wait for it forever.
    */
   async transaction<T>(work: (store: SubmissionStore) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute((trx) => work(new SubmissionStore({ db: trx })));
+    return this.db.transaction().execute((trx) => work(new SubmissionStore({ kysely: trx })));
   }
 
   /** Starts a run and returns its id. */
   async startRun(startedAt: string): Promise<number> {
     const row = await this.db
       .insertInto('runs')
-      .values({ run_id: sql<number>`nextval('run_id_seq')`, started_at: startedAt, status: 'running', finished_at: null, files_seen: null, files_loaded: null, files_unchanged: null, files_replaced: null, files_refused: null, rows_loaded: null, error: null })
+      .values({
+        run_id: sql<number>`nextval('run_id_seq')`,
+        started_at: startedAt,
+        status: 'running',
+        finished_at: null,
+        files_seen: null,
+        files_loaded: null,
+        files_unchanged: null,
+        files_replaced: null,
+        files_refused: null,
+        rows_loaded: null,
+        error: null,
+      })
       .returning('run_id')
       .executeTakeFirstOrThrow();
     return Number(row.run_id);
@@ -131,9 +143,18 @@ export class SubmissionStore {
    * nothing, so the run goes ahead and migrates it.
    */
   async fileMemory(rules: string): Promise<FileMemory> {
-    const migrated = await sql<{ n: number }>`SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'seen_files' AND column_name = 'outcome'`.execute(this.db);
+    const migrated = await sql<{ n: number }>`SELECT count(*) AS n FROM duckdb_columns() WHERE table_name = 'seen_files' AND column_name = 'outcome'`.execute(
+      this.db,
+    );
     if (Number(migrated.rows[0]?.n ?? 0) === 0) return new FileMemory(new Map(), rules, new Set());
-    const rows = await sql<{ path: string; bytes: number | bigint; modified: string; outcome: SeenOutcome | null; rules: string | null; failures: number | bigint }>`
+    const rows = await sql<{
+      path: string;
+      bytes: number | bigint;
+      modified: string;
+      outcome: SeenOutcome | null;
+      rules: string | null;
+      failures: number | bigint;
+    }>`
       SELECT path, bytes, strftime(modified_at, '%Y-%m-%d %H:%M:%S') AS modified,
         arg_max(outcome, run_id) AS outcome, arg_max(rules_fingerprint, run_id) AS rules,
         count(*) FILTER (WHERE outcome = 'failed') AS failures
@@ -145,10 +166,28 @@ export class SubmissionStore {
   }
 
   /** Remembers a file looked at, so an unchanged copy is skipped without reading it next time. */
-  async rememberFile(file: { path: string; bytes: number; modifiedAt: string; sha256: string | null; submissionId: number | null; runId: number; outcome: SeenOutcome; rules: string }): Promise<void> {
+  async rememberFile(file: {
+    path: string;
+    bytes: number;
+    modifiedAt: string;
+    sha256: string | null;
+    submissionId: number | null;
+    runId: number;
+    outcome: SeenOutcome;
+    rules: string;
+  }): Promise<void> {
     await this.db
       .insertInto('seen_files')
-      .values({ path: file.path, bytes: file.bytes, modified_at: file.modifiedAt, sha256: file.sha256, submission_id: file.submissionId, run_id: file.runId, outcome: file.outcome, rules_fingerprint: file.rules })
+      .values({
+        path: file.path,
+        bytes: file.bytes,
+        modified_at: file.modifiedAt,
+        sha256: file.sha256,
+        submission_id: file.submissionId,
+        run_id: file.runId,
+        outcome: file.outcome,
+        rules_fingerprint: file.rules,
+      })
       .execute();
   }
 
@@ -204,7 +243,13 @@ export class SubmissionStore {
       .where('period_to', '>=', from)
       .where('period_from', '<=', to)
       .execute();
-    return rows.map((r) => ({ submission_id: Number(r.submission_id), received_at: r.received_at, period_from: Number(r.period_from), period_to: Number(r.period_to), path: r.path }));
+    return rows.map((r) => ({
+      submission_id: Number(r.submission_id),
+      received_at: r.received_at,
+      period_from: Number(r.period_from),
+      period_to: Number(r.period_to),
+      path: r.path,
+    }));
   }
 
   /** Marks submissions replaced by a newer one. */
@@ -214,11 +259,19 @@ export class SubmissionStore {
   }
 
   /** Inserts a submission, its problems and where each field's column was in each sheet. */
-  async insert(submission: NewSubmission, problems: readonly Problem[], columns: readonly { sheet: string; field: string; column: string; header: string }[] = []): Promise<void> {
+  async insert(
+    submission: NewSubmission,
+    problems: readonly Problem[],
+    columns: readonly { sheet: string; field: string; column: string; header: string }[] = [],
+  ): Promise<void> {
     const { sheets, ...rest } = submission;
     await this.db
       .insertInto('submissions')
-      .values({ ...rest, replaced_by: submission.replaced_by ?? null, sheets: sql`${sql.val(JSON.stringify(sheets ?? []))}::JSON::VARCHAR[]` as unknown as string[] })
+      .values({
+        ...rest,
+        replaced_by: submission.replaced_by ?? null,
+        sheets: sql`${sql.val(JSON.stringify(sheets ?? []))}::JSON::VARCHAR[]` as unknown as string[],
+      })
       .execute();
     if (columns.length > 0) {
       await this.db

@@ -21,8 +21,7 @@ const asOfNote =
 /** `submission_status`: the 调度 matrix. */
 const submissionStatusView: ViewSpec = {
   name: 'submission_status',
-  comment:
-    `调度表：每个应报单位、每种报表、每个在数据截至日前已结束的期间一行；status 为 on_time 按时 / late 逾期 / rejected 被退回且未重报 / missing 未报 / pending 未到截止日；按月报送的报表（B1）每月一行。${asOfNote}`,
+  comment: `调度表：每个应报单位、每种报表、每个在数据截至日前已结束的期间一行；status 为 on_time 按时 / late 逾期 / rejected 被退回且未重报 / missing 未报 / pending 未到截止日；按月报送的报表（B1）每月一行。${asOfNote}`,
   columns: {
     year: '年度',
     quarter: '季度',
@@ -143,24 +142,24 @@ function findingsView(): ViewSpec {
   for (const r of rules) for (const [name, sql] of r.with ?? []) ctes.set(name, sql);
   const raw = rules.map((r) => `SELECT ${sqlString(r.code)} AS rule, ${sqlString(r.severity)} AS severity, ${r.select}\n  ${r.from}`).join('\n  UNION ALL\n  ');
   return {
-  name: 'findings',
-  comment:
-    '问题清单：数据违反规则之处（超上限的简易程序罚款、整改早于发现、决定早于立案、案号重复、累计整改超过累计发现、T1 与台账不符、B1 行政处罚与局本级案件台账不符、合计行不符等），每条说明所涉数值和位置；随新文件替换自动重算',
-  columns: {
-    finding_id: '问题编号（由规则和对象计算，重算后保持不变）',
-    rule: '规则代码',
-    severity: 'error 错误 / warning 警告',
-    unit: '单位',
-    form: '报表代码',
-    year: '年度',
-    quarter: '季度',
-    message: '问题说明（中文，含所涉数值）',
-    path: '来源文件路径',
-    sheet: '来源工作表',
-    cell: '单元格（能定位到单元格时）',
-    submission_id: '来源报送文件编号',
-  },
-  sql: `WITH current_sub AS (SELECT * FROM current_submissions),
+    name: 'findings',
+    comment:
+      '问题清单：数据违反规则之处（超上限的简易程序罚款、整改早于发现、决定早于立案、案号重复、累计整改超过累计发现、T1 与台账不符、B1 行政处罚与局本级案件台账不符、合计行不符等），每条说明所涉数值和位置；随新文件替换自动重算',
+    columns: {
+      finding_id: '问题编号（由规则和对象计算，重算后保持不变）',
+      rule: '规则代码',
+      severity: 'error 错误 / warning 警告',
+      unit: '单位',
+      form: '报表代码',
+      year: '年度',
+      quarter: '季度',
+      message: '问题说明（中文，含所涉数值）',
+      path: '来源文件路径',
+      sheet: '来源工作表',
+      cell: '单元格（能定位到单元格时）',
+      submission_id: '来源报送文件编号',
+    },
+    sql: `WITH current_sub AS (SELECT * FROM current_submissions),
 ${[...ctes].map(([name, sql]) => `${name} AS (\n  ${sql}\n)`).join(',\n')},
 raw AS (
   ${raw}
@@ -182,24 +181,27 @@ LEFT JOIN submission_columns col ON col.submission_id = r.submission_id AND col.
  */
 function townshipRankingView(): ViewSpec {
   const values = rankingIndicators
-    .map((i) => `SELECT t.year, t.quarter, t.unit, ${sqlString(i.code)} AS indicator, ${sqlString(i.label)} AS label, ${sqlString(i.better === 'lower' ? 'asc' : 'desc')} AS dir,
+    .map(
+      (
+        i,
+      ) => `SELECT t.year, t.quarter, t.unit, ${sqlString(i.code)} AS indicator, ${sqlString(i.label)} AS label, ${sqlString(i.better === 'lower' ? 'asc' : 'desc')} AS dir,
     ${i.sql}::DOUBLE AS value
-  FROM towns t`)
+  FROM towns t`,
+    )
     .join('\n  UNION ALL\n  ');
   return {
-  name: 'township_ranking',
-  comment:
-    `镇街排名：通报所用指标——${rankingIndicators.map((i) => `${i.code} ${i.label}${i.better === 'lower' ? '（越少越好）' : ''}`).join('、')}；比率和平均数为未经四舍五入的精确值（显示时才统一保留一位小数），rank 按精确值排出，为 22 个镇街中的名次`,
-  columns: {
-    year: '年度',
-    quarter: '季度',
-    unit: '镇街',
-    indicator: '指标代码',
-    label: '指标中文名',
-    value: '指标值（比率为 0-1 的小数，如 510 ÷ 567 = 0.899470…；不四舍五入，显示时统一保留一位小数）',
-    rank: '名次（1 为最好；并列同名次；无数据为空）',
-  },
-  sql: `WITH towns AS (
+    name: 'township_ranking',
+    comment: `镇街排名：通报所用指标——${rankingIndicators.map((i) => `${i.code} ${i.label}${i.better === 'lower' ? '（越少越好）' : ''}`).join('、')}；比率和平均数为未经四舍五入的精确值（显示时才统一保留一位小数），rank 按精确值排出，为 22 个镇街中的名次`,
+    columns: {
+      year: '年度',
+      quarter: '季度',
+      unit: '镇街',
+      indicator: '指标代码',
+      label: '指标中文名',
+      value: '指标值（比率为 0-1 的小数，如 510 ÷ 567 = 0.899470…；不四舍五入，显示时统一保留一位小数）',
+      rank: '名次（1 为最好；并列同名次；无数据为空）',
+    },
+    sql: `WITH towns AS (
   SELECT DISTINCT ss.year, ss.quarter, ss.unit FROM submission_status ss WHERE ss.unit_kind = 'township'
 ),
 qf AS (SELECT * FROM quarter_figures WHERE form = ${sqlString(rankingFiguresForm.code)}),

@@ -52,7 +52,9 @@ export function yearFiguresView(aggregateForms: readonly FormDefinition[]): View
     form.senders.flatMap((scope) =>
       form.fields
         .filter((f) => f.type === 'count')
-        .map((f) => `(${sqlString(form.code)}, ${sqlString(scope)}, ${sqlString(f.id)}, ${sqlString(f.reportLabel ?? fullLabel(f))}, ${form.fields.indexOf(f)})`),
+        .map(
+          (f) => `(${sqlString(form.code)}, ${sqlString(scope)}, ${sqlString(f.id)}, ${sqlString(f.reportLabel ?? fullLabel(f))}, ${form.fields.indexOf(f)})`,
+        ),
     ),
   );
   return {
@@ -95,7 +97,8 @@ export function ledgerView(form: FormDefinition): ViewSpec {
   }
   const key = (form.naturalKey ?? []).map((k) => (k === form.unitField ? 'f.unit' : `f.${k}`));
   // A period in the key (评查季度) is stored as year and quarter.
-  const partition = form.periodField && form.naturalKey?.includes(form.periodField) ? [...key.filter((k) => k !== `f.${form.periodField}`), 'f.year', 'f.quarter'] : key;
+  const partition =
+    form.periodField && form.naturalKey?.includes(form.periodField) ? [...key.filter((k) => k !== `f.${form.periodField}`), 'f.year', 'f.quarter'] : key;
   const extras = Object.entries(extra).map(([col, [expr]]) => `${expr} AS ${col}`);
   return {
     name,

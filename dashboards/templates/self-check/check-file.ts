@@ -145,5 +145,13 @@ export function reportLists(fileName: string, problems: readonly Problem[], omit
   const errors = problems.filter((p) => p.severity === 'error');
   const others = problems.filter((p) => p.severity !== 'error' && !technicalNoticeCodes.has(p.code));
   const report = { submissionId: 0, path: fileName, receivedAt: '', problems, omitted };
-  return { errors, others, technical: technicalLines(report, errors, problems.filter((p) => p.severity !== 'error')) };
+  return {
+    errors,
+    others,
+    technical: technicalLines(
+      report,
+      errors,
+      problems.filter((p) => p.severity !== 'error'),
+    ),
+  };
 }

@@ -27,7 +27,11 @@ let checks = 0;
 /** Columns shown of a sheet (a report is far narrower). */
 const MAX_SHOWN_COLUMNS = 80;
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: (Node | string | undefined)[]): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: (Node | string | undefined)[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
   for (const c of children) if (c !== undefined) node.append(c);
@@ -100,7 +104,13 @@ function resultCard(r: CheckResult): HTMLElement {
     card.append(list);
     if (r.omitted > 0) card.append(el('p', {}, `……另有 ${r.omitted} 处问题未列出，改正上述问题后请整体检查一遍。`));
     if (errors.some((p) => p.code === 'incomplete' || p.code === 'unit_unknown' || p.code === 'period_unknown')) {
-      card.append(el('p', { class: 'hint' }, '本页只看文件名和表格里写的内容，看不到文件所在的文件夹。请在表格标题（如“龙兴镇2024年第一季度……”）或文件名中写明单位和期间。'));
+      card.append(
+        el(
+          'p',
+          { class: 'hint' },
+          '本页只看文件名和表格里写的内容，看不到文件所在的文件夹。请在表格标题（如“龙兴镇2024年第一季度……”）或文件名中写明单位和期间。',
+        ),
+      );
     }
   }
   if (others.length > 0) {
@@ -136,7 +146,14 @@ function summary(r: CheckResult): HTMLElement {
 function totalsTable(r: CheckResult): HTMLElement {
   const body = el('tbody');
   for (const t of r.totals) {
-    body.append(el('tr', { 'data-field': t.field, 'data-total': String(t.total) }, el('th', {}, t.label), el('td', { class: 'num' }, `${t.total.toLocaleString('zh-CN')}${t.unit ? ` ${t.unit}` : ''}`)));
+    body.append(
+      el(
+        'tr',
+        { 'data-field': t.field, 'data-total': String(t.total) },
+        el('th', {}, t.label),
+        el('td', { class: 'num' }, `${t.total.toLocaleString('zh-CN')}${t.unit ? ` ${t.unit}` : ''}`),
+      ),
+    );
   }
   return el(
     'section',
@@ -167,7 +184,10 @@ let cards = 0;
 
 function cellId(r: CheckResult, sheet: ShownSheet, row: number, column: number): string {
   let card = cardIds.get(r);
-  if (card === undefined) cardIds.set(r, (card = ++cards));
+  if (card === undefined) {
+    card = ++cards;
+    cardIds.set(r, card);
+  }
   return `cell-${card}-${r.sheets.indexOf(sheet)}-${row}-${column}`;
 }
 

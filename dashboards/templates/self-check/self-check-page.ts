@@ -51,7 +51,9 @@ const zodLocalesTrimmed: Plugin = {
   setup(b) {
     const require = createRequire(import.meta.url);
     const en = require.resolve('zod/v4/locales/en.js');
-    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) => (/[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'firestat' } : undefined));
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]/.test(args.importer) ? { path: 'zod-locales', namespace: 'firestat' } : undefined,
+    );
     b.onLoad({ filter: /^zod-locales$/, namespace: 'firestat' }, () => ({
       contents: `export { default as en } from ${JSON.stringify(en)};`,
       resolveDir: dirname(en),
@@ -92,7 +94,10 @@ function selfCheckScript(): Promise<string> {
 
 /** Text for a `<script type="application/json">`: no `<` can close it. */
 function jsonInScript(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 const css = `

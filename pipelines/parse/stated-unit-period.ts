@@ -1,3 +1,9 @@
+/**
+ * Where a file states its unit and period outside its table — its folder names, its file name, a
+ * sheet's name, the title rows above the header — each read as a {@link Statement}; whether those
+ * statements agree ({@link agreeOnUnit}, {@link agreeOnPeriod}); and what a path alone suggests for a
+ * refused file ({@link guessFromPath}). (Statements in the plain sense: nothing here is SQL.)
+ */
 import { findPeriodMention, periodContains, periodLabel, type Period } from '../../domain/periods.js';
 import { squeeze } from '../../domain/text.js';
 import type { Unit, UnitRegistry } from '../../domain/units.js';
@@ -46,10 +52,19 @@ export interface Statement {
  * Reads what a text (folder, file or sheet name, title) says about unit and period. `place` says
  * where it was said; `locate` may name the cell holding given words (a title row's cells).
  */
-export function statementOf(place: StatementPlace | string, rawText: string, registry: UnitRegistry, contextYear?: number, locate?: (words: string) => string | undefined): Statement {
+export function statementOf(
+  place: StatementPlace | string,
+  rawText: string,
+  registry: UnitRegistry,
+  contextYear?: number,
+  locate?: (words: string) => string | undefined,
+): Statement {
   const { kind, label } = typeof place === 'string' ? { kind: 'path' as const, label: place } : place;
   // A fill-in line's date (填报日期：2024年4月5日) says when the form was filled, not what it covers.
-  const text = rawText.replace(/(填报|报送|填表|制表|打印|上报|审核|签发|导出|生成)(日期|时间)[:：]?\s*[0-9０-９]{4}\s*[年./-]\s*[0-9０-９]{1,2}\s*[月./-]\s*[0-9０-９]{1,2}\s*[日号]?/g, ' ');
+  const text = rawText.replace(
+    /(填报|报送|填表|制表|打印|上报|审核|签发|导出|生成)(日期|时间)[:：]?\s*[0-9０-９]{4}\s*[年./-]\s*[0-9０-９]{1,2}\s*[月./-]\s*[0-9０-９]{1,2}\s*[日号]?/g,
+    ' ',
+  );
   const yearMatch = /(?<![0-9])((?:19|20)\d{2})(?![0-9])|((?:19|20)\d{2})(?=年|Q|q|[-./]|0[1-9]|1[0-2])/.exec(squeeze(text));
   const year = yearMatch ? Number(yearMatch[1] ?? yearMatch[2]) : undefined;
   const mention = findPeriodMention(text, year ?? contextYear);
