@@ -30,13 +30,13 @@ const ok = (value: FieldValue): Conversion => ({ ok: true, value });
 const fail: Conversion = { ok: false };
 
 /** Marks that mean "none" in Chinese statistical tables. */
-const zeroMarks = new Set(['-', '—', '–', '/', '无', '－', '——', '0']);
+export const zeroMarks: ReadonlySet<string> = new Set(['-', '—', '–', '/', '无', '－', '——', '0']);
 
 /**
  * Marks that mean "no value" in a field that is not a count: a dash, a slash, 无, 暂无. In an
  * optional field they are read as empty (and said so); in a required field they are an error.
  */
-const noValueMarks = new Set([
+export const noValueMarks: ReadonlySet<string> = new Set([
   '-',
   '--',
   '—',

@@ -224,8 +224,8 @@ async function workOnCopy(options: NightlyRunOptions, run: RunProgress, warehous
   // The personal strings once, for the notices and the build alike. The 催报通知 are worked
   // out from the warehouse now, and written once it is published: after every `run`; after a
   // plain `ingest` only when it refused something (it prints where, as `run` does).
-  const personal = b || ingested.counts.files_refused > 0 ? await loadPersonalStrings(warehouse) : undefined;
-  const noticeSet = personal && !ingested.interrupted ? await nightNotices(options, warehouse, personal, asOf, ingested.runId) : undefined;
+  const personal = !ingested.interrupted && (b || ingested.counts.files_refused > 0) ? await loadPersonalStrings(warehouse) : undefined;
+  const noticeSet = personal ? await nightNotices(options, warehouse, personal, asOf, ingested.runId) : undefined;
   let restamp = false;
   if (b && !ingested.interrupted) {
     const c = ingested.counts;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
+import { t1Header } from '../support/csv-submissions.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { queryRows } from '../../warehouse/query.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
@@ -78,19 +79,7 @@ describe('two nights of a realistic inbox', () => {
     // A corrected quarter, sent later as one quarterly row in a plain workbook.
     const wb = new ExcelJS.Workbook();
     const ws = wb.addWorksheet('Sheet1');
-    ws.addRow([
-      '镇街',
-      '统计期间',
-      '检查社会单位数',
-      '发现火灾隐患数',
-      '整改火灾隐患数',
-      '赋权执法一般程序',
-      '赋权执法简易程序',
-      '委托执法一般程序',
-      '委托执法简易程序',
-      '联合执法检查',
-      '消防管理岗人员',
-    ]);
+    ws.addRow(t1Header);
     ws.addRow(['龙兴镇', '2024年第一季度', 1070, 36, 32, 1, 4, 2, 0, 12, 3]);
     const corrected = join(tempDir(), 'x.xlsx');
     await wb.xlsx.writeFile(corrected);

@@ -12,6 +12,7 @@ import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
 import { queryRows } from '../../warehouse/query.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { saveWorkbook, fixedWorkbook } from '../fixtures/fixture-workbook.js';
+import { t1Header } from '../support/csv-submissions.js';
 import { deliverFile, fixturesDir, tempDir } from '../support/ingest-helpers.js';
 
 const bin = new URL('../../bin/firestat.js', import.meta.url).pathname;
@@ -30,19 +31,7 @@ async function contradictoryT1(path: string, inspected: number): Promise<void> {
   const wb = fixedWorkbook();
   const ws = wb.addWorksheet('统计表');
   ws.addRow(['渝北区古路镇2024年第二季度消防执法工作统计表']);
-  ws.addRow([
-    '镇街',
-    '统计期间',
-    '检查社会单位数',
-    '发现火灾隐患数',
-    '整改火灾隐患数',
-    '赋权执法一般程序',
-    '赋权执法简易程序',
-    '委托执法一般程序',
-    '委托执法简易程序',
-    '联合执法检查',
-    '消防管理岗人员',
-  ]);
+  ws.addRow(t1Header);
   ws.addRow(['古路镇', '2024年第一季度', inspected, 10, 8, 1, 0, 0, 0, 2, 3]);
   await saveWorkbook(wb, path);
 }
@@ -51,19 +40,7 @@ async function contradictoryT1(path: string, inspected: number): Promise<void> {
 async function plainT1(path: string, unit: string, inspected: number, found: number): Promise<void> {
   const wb = new ExcelJS.Workbook();
   const ws = wb.addWorksheet('Sheet1');
-  ws.addRow([
-    '镇街',
-    '统计期间',
-    '检查社会单位数',
-    '发现火灾隐患数',
-    '整改火灾隐患数',
-    '赋权执法一般程序',
-    '赋权执法简易程序',
-    '委托执法一般程序',
-    '委托执法简易程序',
-    '联合执法检查',
-    '消防管理岗人员',
-  ]);
+  ws.addRow(t1Header);
   ws.addRow([unit, '2024年第一季度', inspected, found, 30, 1, 4, 2, 0, 6, 1]);
   await wb.xlsx.writeFile(path);
 }

@@ -45,7 +45,7 @@ import type { CellValue, ReadLimits, SheetRow, SheetStream, WorkbookReader, Work
 import { nodeText } from '../../../sources/readers/text-platform-node.js';
 import type { SourceFile } from '../../../sources/source.js';
 import { factColumns } from '../../../warehouse/schema/fact-tables.js';
-import { convertCell, type FieldValue } from '../../normalize/cell-values.js';
+import { convertCell, type FieldValue, noValueMarks, zeroMarks } from '../../normalize/cell-values.js';
 import { headerSearchRows, isLocateFailure, locateTable } from '../../normalize/table-locator.js';
 import { cumulativeLabel, notesRow, SubmissionParser, totalLabel, type ParsedRecord, type ParserContext } from '../../parse/submission-parser.js';
 import { rowSchema } from '../../validate/row-schema.js';
@@ -149,31 +149,8 @@ const re2 = (r: RegExp): string => r.source.replace(/\\u([0-9a-fA-F]{4})/g, (_, 
 const suspiciousRes = [totalLabel, cumulativeLabel, notesRow];
 const suspiciousSql = suspiciousRes.map((r) => `(?:${re2(r)})`).join('|');
 
-/** General "no value" marks (cell-values.ts) — any of them keeps a text cell off the SQL path. */
-const generalMarks = [
-  '-',
-  '--',
-  '—',
-  '——',
-  '–',
-  '－',
-  '/',
-  '／',
-  '\\',
-  '、',
-  '无',
-  '暂无',
-  '空',
-  '空白',
-  '不适用',
-  '无此项',
-  'n/a',
-  'na',
-  'N/A',
-  'NA',
-  '#N/A',
-  '0',
-];
+/** The general "no value" and "none" marks of `cell-values.ts` — any of them keeps a text cell off the SQL path. */
+const generalMarks = [...noValueMarks, ...zeroMarks];
 
 /**
  * On by default for large files (`auto`); `FIRESTAT_CSV_BULK=off` keeps every file on the JS path,
