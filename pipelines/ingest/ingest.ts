@@ -1,5 +1,6 @@
 import { writeCumulative, type CumulativeRow } from '../../warehouse/load/cumulative-writer.js';
 import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import { forms } from '../../domain/forms/index.js';
@@ -11,7 +12,7 @@ import { SNIFF_BYTES } from '../../sources/readers/sniff.js';
 import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader.js';
 import type { Source, SourceFile } from '../../sources/source.js';
 import { FactWriter } from '../../warehouse/load/fact-writer.js';
-import { CsvBulkTimeout, prepareCsvBulk, type CsvBulkPlan } from './csv-bulk/csv-bulk-load.js';
+import { CsvBulkTimeout, csvByteScanFor, prepareCsvBulk, type CsvBulkPlan, type CsvByteScan } from './csv-bulk/csv-bulk-load.js';
 import { anyRules, maxAttempts, SubmissionStore, type RunCounts, type SeenOutcome } from '../../warehouse/load/submission-store.js';
 import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
@@ -87,20 +88,35 @@ export interface IngestOptions {
   readonly signal?: AbortSignal;
 }
 
-/** The file's hash, and its first bytes for recognising its format (one read, not two). */
-async function sha256Of(file: SourceFile): Promise<{ sha256: string; head: Buffer }> {
+/**
+ * The file's hash, and its first bytes for recognising its format (one read, not two). A file on
+ * disk is read through one reused 1 MiB buffer (a 177 MB CSV: 0.14 s, against 0.6 s through a
+ * stream's 64 KiB chunks); `observe` sees every chunk too (the CSV bulk path's byte scan), and must
+ * not keep it.
+ */
+async function sha256Of(file: SourceFile, observe?: (chunk: Buffer) => void): Promise<{ sha256: string; head: Buffer }> {
   const hash = createHash('sha256');
-  const head: Buffer[] = [];
+  const head = Buffer.alloc(SNIFF_BYTES);
   let headBytes = 0;
-  for await (const chunk of file.open()) {
-    const buf = chunk as Buffer;
+  const take = (buf: Buffer) => {
     hash.update(buf);
-    if (headBytes < SNIFF_BYTES) {
-      head.push(buf);
-      headBytes += buf.length;
+    observe?.(buf);
+    if (headBytes < SNIFF_BYTES) headBytes += buf.copy(head, headBytes, 0, Math.min(buf.length, SNIFF_BYTES - headBytes));
+  };
+  if (file.localPath) {
+    const handle = await open(file.localPath, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n = (await handle.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await handle.read(buf, 0, buf.length, null)).bytesRead) {
+        take(n === buf.length ? buf : buf.subarray(0, n));
+      }
+    } finally {
+      await handle.close();
     }
+  } else {
+    for await (const chunk of file.open()) take(chunk as Buffer);
   }
-  return { sha256: hash.digest('hex'), head: Buffer.concat(head).subarray(0, SNIFF_BYTES) };
+  return { sha256: hash.digest('hex'), head: head.subarray(0, headBytes) };
 }
 
 class FileTimeout extends Error {}
@@ -281,8 +297,10 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
   }
   let sha256: string;
   let head: Buffer;
+  // A large CSV's bytes are checked for the bulk path while they are hashed (one read, not two).
+  const scan = csvByteScanFor(file);
   try {
-    ({ sha256, head } = await sha256Of(file));
+    ({ sha256, head } = await sha256Of(file, scan && ((chunk) => scan.update(chunk))));
   } catch (e) {
     // An I/O error is the disk's or the network share's, not the sender's: tried again later.
     job.problems.add({
@@ -305,7 +323,7 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     job.problems.add({ severity: 'error', code: 'unsupported_format', message, ...(detail ? { detail } : {}) });
     return refuse(job, { sha256 });
   }
-  return readAndLoad(job, sha256, reader, limits);
+  return readAndLoad(job, sha256, reader, limits, scan);
 }
 
 /** Takes a file in hand: its submission number, the columns every outcome records, and the clock for its duration. */
@@ -373,7 +391,13 @@ interface Loaded {
  * loaded, refused for its contents, or failed for this run (timeout, heap guard, an error of the
  * program or the warehouse) is decided here; a refusal is filed under what was found so far.
  */
-async function readAndLoad(job: FileJob, sha256: string, reader: Extract<ReaderChoice, { load: unknown }>, limits: ReadLimits): Promise<FileOutcome> {
+async function readAndLoad(
+  job: FileJob,
+  sha256: string,
+  reader: Extract<ReaderChoice, { load: unknown }>,
+  limits: ReadLimits,
+  scan: CsvByteScan | undefined,
+): Promise<FileOutcome> {
   const { file, ctx } = job;
   const deadline = Date.now() + (ctx.maxSecondsPerFile ?? 120) * 1000;
   // The readers check the deadline inside the file too (XML and CSV chunks, formula evaluation).
@@ -385,7 +409,15 @@ async function readAndLoad(job: FileJob, sha256: string, reader: Extract<ReaderC
   };
   const workbookReader = await reader.load();
   // A large ledger CSV: DuckDB reads the body, the same parser the rest (csv-bulk/csv-bulk-load.ts); else the JS path.
-  const bulk = await prepareCsvBulk({ file, reader: workbookReader, limits, deadline, connection: ctx.warehouse.duckdb, parserContext });
+  const bulk = await prepareCsvBulk({
+    file,
+    reader: workbookReader,
+    limits,
+    deadline,
+    connection: ctx.warehouse.duckdb,
+    parserContext,
+    ...(scan ? { scan } : {}),
+  });
   const parser = bulk?.parser ?? new SubmissionParser(workbookReader.read(file, { ...limits, deadline }), parserContext);
   const read: ContentRead = { parser, bulk, sha256, deadline, stage: 'read' };
   try {

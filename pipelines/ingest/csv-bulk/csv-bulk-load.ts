@@ -58,12 +58,20 @@ export const csvBulkSettings = {
   maxSuspectRows: 20_000,
   /** More distinct non-canonical values than this (all columns): the JS path instead. */
   maxDistinctValues: 300_000,
+  /** Rows at the start of the body that tell which columns hold few distinct values (at most 1 in 32 of them). */
+  sampleRows: 65_536,
+  /** Tests: judge every column's values in JS (`all`) or test every cell in SQL (`none`) instead of asking the sample. */
+  fewValues: undefined as 'all' | 'none' | undefined,
   /** DuckDB's memory limit while a file takes the bulk path, reset after it (1M rows: 880 → ~510 MiB peak); empty: DuckDB's default. */
   memoryLimit: process.env.FIRESTAT_CSV_BULK_MEMORY ?? '300MB',
 };
 
 /** What the bulk path did with the files it was offered (tests look at it). */
-export const csvBulkStats = { used: 0, fallbacks: [] as string[] };
+export const csvBulkStats = {
+  used: 0,
+  fallbacks: [] as string[],
+  /** The last file's columns whose every distinct value JS judged (1-based). */ fewColumns: [] as number[],
+};
 
 /** The file's time ran out while DuckDB read it; ingest treats it as its own timeout. */
 export class CsvBulkTimeout extends Error {}
@@ -82,6 +90,8 @@ export interface CsvBulkPlan {
 
 export interface CsvBulkInput {
   readonly file: SourceFile;
+  /** The file's bytes as checked while they were hashed ({@link csvByteScanFor}); without it a UTF-8 file is read once more to check them. */
+  readonly scan?: CsvByteScan;
   readonly reader: WorkbookReader;
   readonly limits: ReadLimits;
   readonly deadline: number;
@@ -137,10 +147,11 @@ function foldSql(col: string, chars: readonly number[]): string {
   if (!chars.length) return col;
   const from = chars.map((c) => String.fromCharCode(c));
   const to = chars.map((c) => String.fromCharCode(c - 0xfee0));
-  const folded =
-    chars.length <= 4 ? from.reduce((e, f, i) => `replace(${e}, ${q(f)}, ${q(to[i]!)})`, col) : `translate(${col}, ${q(from.join(''))}, ${q(to.join(''))})`;
-  // No guard: `replace` on text without the character costs less than a regex telling so.
-  return folded;
+  if (chars.length > 4) return `translate(${col}, ${q(from.join(''))}, ${q(to.join(''))})`;
+  // `contains` first: `replace` copies every string it is given (a million cells: 0.15–0.25 s a
+  // character), `contains` only looks (0.01 s).
+  const replaced = from.reduce((e, f, i) => `replace(${e}, ${q(f)}, ${q(to[i]!)})`, col);
+  return `CASE WHEN ${from.map((f) => `contains(${col}, ${q(f)})`).join(' OR ')} THEN ${replaced} ELSE ${col} END`;
 }
 
 const q = (text: string): string => `'${text.replace(/'/g, "''")}'`;
@@ -334,19 +345,50 @@ class LineCheck {
   }
 }
 
+/**
+ * What the bulk path needs to know of a UTF-8 file's bytes: its line ends (a blank line or a lone CR
+ * shifts DuckDB's record numbers) and the full-width ASCII it holds. Fed while the file is hashed.
+ */
+export class CsvByteScan {
+  readonly lines = new LineCheck();
+  readonly fullWidth = new FullWidthScan();
+
+  update(chunk: Buffer): void {
+    this.lines.update(chunk);
+    if (!this.lines.bad) this.fullWidth.update(chunk);
+  }
+}
+
+/** A byte scan for `file` when the bulk path may take it (a CSV on disk, large enough or `FIRESTAT_CSV_BULK=always`), else undefined. */
+export function csvByteScanFor(file: SourceFile): CsvByteScan | undefined {
+  const m = mode();
+  if (m === 'off' || !/\.csv$/i.test(file.path) || !file.localPath) return undefined;
+  if (m === 'auto' && file.bytes < csvBulkSettings.minBytes) return undefined;
+  return new CsvByteScan();
+}
+
 /** The body as UTF-8 for DuckDB: the file itself, or a GB18030 file transcoded (by the JS path's own decoder). */
-async function utf8Body(file: SourceFile, encoding: string, cleanup: (() => void)[]): Promise<{ path: string; newline: string; fullWidth: number[] }> {
+async function utf8Body(
+  file: SourceFile,
+  encoding: string,
+  cleanup: (() => void)[],
+  scanned: CsvByteScan | undefined,
+): Promise<{ path: string; newline: string; fullWidth: number[] }> {
+  if (encoding === 'utf-8') {
+    let scan = scanned;
+    if (!scan) {
+      scan = new CsvByteScan();
+      for await (const chunk of createReadStream(file.localPath!, { highWaterMark: 1 << 20 })) {
+        scan.update(chunk as Buffer);
+        if (scan.lines.bad) break;
+      }
+    }
+    if (scan.lines.bad) throw new Fallback(scan.lines.bad);
+    return { path: file.localPath!, newline: scan.lines.crlf ? '\\r\\n' : '\\n', fullWidth: [...scan.fullWidth.seen].sort((a, b) => a - b) };
+  }
   const check = new LineCheck();
   const fw = new FullWidthScan();
   const fullWidth = () => [...fw.seen].sort((a, b) => a - b);
-  if (encoding === 'utf-8') {
-    for await (const chunk of createReadStream(file.localPath!, { highWaterMark: 1 << 20 })) {
-      check.update(chunk as Buffer);
-      if (check.bad) throw new Fallback(check.bad);
-      fw.update(chunk as Buffer);
-    }
-    return { path: file.localPath!, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: fullWidth() };
-  }
   if (encoding !== 'gb18030') throw new Fallback(`encoding ${encoding}`);
   const dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
@@ -485,7 +527,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   const width = Math.max(...head.rows.map((r) => r.cells.length), head.guard.cells.length);
   if (width < 1 || width > limits.maxColumns) throw new Fallback('width');
 
-  const { path: body, newline, fullWidth } = await utf8Body(file, encoding, cleanup as (() => void)[]);
+  const { path: body, newline, fullWidth } = await utf8Body(file, encoding, cleanup as (() => void)[], input.scan);
   const tag = `${process.pid}_${++staging}`;
   const stage = `fs_csv_stage_${tag}`;
   const cols: Col[] = [];
@@ -569,9 +611,11 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
         ? `NOT regexp_matches(${n}, ${q(suspiciousSql)})`
         : `CASE WHEN ${nonNullBefore(c.index)} >= 3 THEN true ELSE NOT regexp_matches(${n}, ${q(suspiciousSql)}) END`;
     const foldable = Math.max(asciiLen(headerTexts), asciiLen(marks));
+    // Header words and marks in one list, looked up only for cells short enough to be one of them.
+    const listed = [...new Set([...headerTexts, ...marks])];
+    const listedBytes = Math.max(0, ...listed.map((t) => Buffer.byteLength(t)));
     const textual = [
-      ...notIn(n, headerTexts),
-      ...notIn(n, marks),
+      ...(listed.length ? [`CASE WHEN strlen(${n}) > ${listedBytes} THEN true ELSE ${n} NOT IN (${listed.map(q).join(', ')}) END`] : []),
       `regexp_full_match(${n}, ${q(canonicalRe)})`,
       labels,
       ...(foldable && fullWidth.length ? [`CASE WHEN length(${n}) > ${foldable} THEN true ELSE NOT ${hasFullWidth(n)} END`] : []),
@@ -582,7 +626,11 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
         [...headerTexts, ...marks].filter((t) => re.test(t)),
       );
     if (!f) {
-      c.fast = every(textual);
+      // A column no field reads only decides whether its row is simple. Printable ASCII without
+      // spaces (serial numbers, codes) is neither a label (they all start or end in CJK) nor
+      // changed by squeezing: only an ASCII header word would send its row to the parser.
+      const asciiListed = listed.filter((t) => /^[!-~]+$/.test(t));
+      c.fast = `CASE WHEN regexp_full_match(${n}, '[!-~]+') THEN ${asciiListed.length ? `${n} NOT IN (${asciiListed.map(q).join(', ')})` : 'true'} ELSE ${every(textual)} END`;
       continue;
     }
     switch (f.type) {
@@ -656,27 +704,38 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   const r0 = Number(hits[0]![0]);
   const base = head.guard.rowNumber - r0;
 
-  // One pass of the per-cell tests: each body row's record number, whether its empty cells or
-  // cell count already send it to the parser, and the text of every cell SQL does not convert.
-  const flags = `fs_csv_flags_${tag}`;
-  cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${flags}`).then(() => undefined));
+  // Which columns hold few distinct values, judged on a prefix of the body: every distinct value of
+  // those goes once through the JS conversion and no cell of theirs is tested in SQL. The others
+  // (names, descriptions, numbers) are tested cell by cell in SQL, and only their odd values go to JS.
+  // Either way a row is simple only when each of its cells is a value JS or SQL accepted; the
+  // choice changes the time, never the rows (a label-like value in a later column of a full row,
+  // which SQL lets through, goes to the parser instead).
+  const forced = csvBulkSettings.fewValues;
+  const sr = forced
+    ? {}
+    : (
+        await timed(connection, deadline, () =>
+          connection.runAndReadAll(
+            `SELECT count(*) AS n, ${cols.map((c) => `approx_count_distinct(${c.name}) AS k${c.index}`).join(', ')} FROM ${stage} WHERE rowid >= ${r0} AND rowid < ${r0 + csvBulkSettings.sampleRows}`,
+          ),
+        )
+      ).getRowObjects()[0]!;
+  const few = new Set(cols.filter((c) => c.fast === 'false' || (forced ? forced === 'all' : Number(sr[`k${c.index}`]) <= Math.max(64, Number(sr.n) / 32))));
+  csvBulkStats.fewColumns = [...few].map((c) => c.index);
+
+  // One pass: the row count, the widest cell, the rows whose empty cells or cell count send them to
+  // the parser, and the distinct values JS is to judge.
   const filled = cols.map((c) => `(${c.name} IS NOT NULL)::INT`).join(' + ');
   const nullBad = cols.filter((c) => !c.nullOk).map((c) => `${c.name} IS NULL`);
-  const other = (c: Col) => (c.fast === 'false' ? c.name : `CASE WHEN ${c.name} IS NOT NULL AND NOT coalesce(${c.fast}, false) THEN ${c.name} END`);
-  await timed(connection, deadline, () =>
-    connection.run(
-      `CREATE TEMP TABLE ${flags} AS SELECT rowid AS r, (${filled}) < 2${nullBad.map((x) => ` OR ${x}`).join('')} AS nb, ${cols.map((c) => `${other(c)} AS x${c.index}`).join(', ')} FROM ${stage} WHERE rowid >= ${r0}`,
-    ),
-  );
-
-  // Every distinct value SQL does not convert goes once through the real conversion.
+  const nb = `(${filled}) < 2${nullBad.map((x) => ` OR ${x}`).join('')}`;
+  const forJs = (c: Col) => (few.has(c) ? `${c.name} IS NOT NULL` : `${c.name} IS NOT NULL AND NOT coalesce(${c.fast}, false)`);
   const agg = await timed(connection, deadline, () =>
     connection.runAndReadAll(
-      `SELECT (SELECT count(*) FROM ${stage}) AS n, ${cols.map((c) => `(SELECT max(strlen(${c.name})) FROM ${stage}) AS w${c.index}, list(DISTINCT x${c.index}) FILTER (WHERE x${c.index} IS NOT NULL) AS d${c.index}`).join(', ')} FROM ${flags}`,
+      `SELECT count(*) AS n, count(*) FILTER (WHERE ${nb}) AS nb, ${cols.map((c) => `max(strlen(${c.name})) AS w${c.index}, list(DISTINCT ${c.name}) FILTER (WHERE ${forJs(c)}) AS d${c.index}`).join(', ')} FROM ${stage} WHERE rowid >= ${r0}`,
     ),
   );
   const a = agg.getRowObjects()[0]!;
-  const total = Number(a.n) - r0;
+  const total = Number(a.n);
   if (base + r0 + total + 2 > limits.maxRowsPerSheet) throw new Fallback('rows limit');
   let distinct = 0;
   for (const c of cols) {
@@ -705,38 +764,50 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
     c.map = map;
     c.bad = bad;
     // A few accepted values: a CASE in the INSERT instead of a hash join over every row.
-    if (inline.length === values.length - bad && inline.length <= 32) c.inline = inline;
+    if (inline.length === values.length - bad && inline.length <= 8) c.inline = inline;
   }
   lap('maps');
 
-  // The rows for the parser: an empty cell that may not be, too few cells, or a refused value.
-  const suspectTable = `fs_csv_suspects_${tag}`;
-  cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${suspectTable}`).then(() => undefined));
+  // The rows for the parser: an empty cell that may not be, too few cells, or a refused value
+  // (a clean file has none, and skips this pass).
   const refused = cols
     .filter((c) => c.map && c.bad)
-    .map((c) => ` OR x${c.index} IN (SELECT raw FROM ${c.map} WHERE NOT ok)`)
+    .map((c) => ` OR ${c.name} IN (SELECT raw FROM ${c.map} WHERE NOT ok)`)
     .join('');
-  await timed(connection, deadline, () =>
-    connection.run(`CREATE TEMP TABLE ${suspectTable} AS SELECT r FROM ${flags} WHERE nb${refused} ORDER BY r LIMIT ${csvBulkSettings.maxSuspectRows + 1}`),
-  );
-  await connection.run(`DROP TABLE IF EXISTS ${flags}`);
-  const suspects = await timed(connection, deadline, () =>
-    connection.runAndReadAll(
-      `SELECT s.rowid AS r, ${cols.map((c) => `s.${c.name}`).join(', ')} FROM ${stage} s WHERE s.rowid IN (SELECT r FROM ${suspectTable}) ORDER BY r`,
-    ),
-  );
+  const suspects =
+    Number(a.nb) > 0 || refused
+      ? (
+          await timed(connection, deadline, () =>
+            connection.runAndReadAll(
+              `SELECT rowid AS r, ${cols.map((c) => c.name).join(', ')} FROM ${stage} WHERE rowid >= ${r0} AND (${nb}${refused}) ORDER BY rowid LIMIT ${csvBulkSettings.maxSuspectRows + 1}`,
+            ),
+          )
+        ).getRows()
+      : [];
+  if (suspects.length > csvBulkSettings.maxSuspectRows) throw new Fallback('too many rows for the parser');
+  const suspectTable = `fs_csv_suspects_${tag}`;
+  if (suspects.length) {
+    // Their record numbers, for the INSERT to leave out.
+    cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${suspectTable}`).then(() => undefined));
+    await connection.run(`CREATE TEMP TABLE ${suspectTable} (r BIGINT)`);
+    const app = await connection.createAppender(suspectTable, 'main', 'temp');
+    for (const row of suspects) {
+      app.appendBigInt(BigInt(row[0] as bigint));
+      app.endRow();
+    }
+    app.closeSync();
+  }
   const suspectRows: SheetRow[] = [];
-  for (const row of suspects.getRows()) {
+  for (const row of suspects) {
     const cells = row.slice(1).map((v) => (v === null ? null : String(v).replace(/\r\n?/g, '\n'))) as CellValue[];
     while (cells.length && cells[cells.length - 1] === null) cells.pop();
     if (!cells.length) continue; // a record of empty fields: the JS reader skips it too
     suspectRows.push({ rowNumber: base + Number(row[0]), cells });
   }
-  if (suspects.getRows().length > csvBulkSettings.maxSuspectRows) throw new Fallback('too many rows for the parser');
   const counted = layout.columns.some((c) => c.field.type === 'count' || c.field.type === 'amount');
   if (counted && suspectRows.some((r) => r.cells.some((v) => typeof v === 'string' && totalLabel.test(squeeze(v)))))
     throw new Fallback('a total row where sums are checked');
-  const simpleRows = total - suspects.getRows().length;
+  const simpleRows = total - suspects.length;
 
   const parser = new SubmissionParser(
     workbookOf(head.sheetName, () => listed([...head.rows, ...suspectRows]), head.stream.notices),
@@ -787,7 +858,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
       const select = `SELECT ${exprs.join(', ')} FROM ${stage} s ${cols
         .filter((c) => c.map && !c.inline)
         .map((c) => `LEFT JOIN ${c.map} ON ${c.map}.raw = s.${c.name}`)
-        .join(' ')} WHERE s.rowid >= ${r0} AND s.rowid NOT IN (SELECT r FROM ${suspectTable})`;
+        .join(' ')} WHERE s.rowid >= ${r0}${suspects.length ? ` AND s.rowid NOT IN (SELECT r FROM ${suspectTable})` : ''}`;
       if (process.env.FIRESTAT_CSV_BULK_DEBUG === 'explain') {
         const plan = await connection.runAndReadAll(`EXPLAIN ANALYZE ${select}`);
         process.stderr.write(`${String(plan.getRows()[0]?.[1] ?? '')}\n`);
