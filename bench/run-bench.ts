@@ -4,6 +4,7 @@
  * bench/results.json. Not part of `npm test`.
  *
  *   BENCH_RUNS=3 BENCH_CSV_ROWS=1000000 BENCH_CSV_BIG_ROWS=1900000 BENCH_XLSX_ROWS=200000 npm run bench
+ *   BENCH_ONLY='CSV' npm run bench    # only the measures whose name matches
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -129,6 +130,9 @@ async function main(): Promise<void> {
   );
   jobs.push(job('sample year · nightly run, nothing new', 0, node, [bin, ...runArgs]));
 
+  // BENCH_ONLY=<regex>: only the measures whose name matches (while working on one of them).
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : undefined;
+  if (only) jobs.splice(0, jobs.length, ...jobs.filter((j) => only.test(j.name)));
   // Interleaved rounds: the machine is shared, so each round runs every measure once and the
   // ratios are taken within a round (their median), not between medians of different moments.
   process.stdout.write('测量中…\n');

@@ -9,7 +9,7 @@ import { join, relative } from 'node:path';
 import iconv from 'iconv-lite';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formByCode } from '../../domain/forms/index.js';
-import { csvBulkSettings, csvBulkStats } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
+import { csvBulkSettings, csvBulkStats, gbDecodersDiffer } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
 import { Prng } from '../../sources/sample/prng.js';
 import { queryRows } from '../../warehouse/query.js';
 import { mutate } from '../fuzz/mutator.js';
@@ -194,9 +194,38 @@ describe('CSV bulk path = JS path', () => {
     expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
   }, 120_000);
 
+  it("ICU's GB18030 decoder (the bulk path's) differs from iconv-lite's (the JS path's) only where the bulk path steps aside", () => {
+    const icu = (b: Buffer) => new TextDecoder('gb18030').decode(b);
+    const seen: string[] = [];
+    const compare = (bytes: number[]) => {
+      const b = Buffer.from(bytes);
+      const [a, c] = [iconv.decode(b, 'gb18030'), icu(b)];
+      if (a !== c) {
+        seen.push(b.toString('hex'));
+        expect(gbDecodersDiffer.test(c), `${b.toString('hex')}: iconv-lite ${JSON.stringify(a)}, ICU ${JSON.stringify(c)}`).toBe(true);
+      }
+    };
+    // Every two-byte code, and four-byte codes across the BMP range and into the supplementary planes.
+    for (let x = 0x81; x <= 0xfe; x++) for (let y = 0x40; y <= 0xfe; y++) if (y !== 0x7f) compare([x, y]);
+    for (let x = 0x81; x <= 0xfe; x += x < 0x85 || (x >= 0x90 && x < 0x93) || x > 0xe2 ? 1 : 7)
+      for (let y = 0x30; y <= 0x39; y++) for (let z = 0x81; z <= 0xfe; z += 3) for (let w = 0x30; w <= 0x39; w += 3) compare([x, y, z, w]);
+    // Cut sequences at the end of a file, and the lone bytes.
+    for (const bytes of [[0x81], [0x81, 0x30], [0x81, 0x30, 0x81], [0x80], [0xff]]) compare(bytes);
+    expect(seen).toContain('a6d9');
+    expect(seen).toContain('8431a530');
+  });
+
   it('GB18030 files are transcoded and read the same', async () => {
     const { used } = await expectSame([{ rel, bytes: iconv.encode(csvText(ledger(6, 100, 0.2)), 'gb18030') }]);
     expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
+    // A code the two decoders read differently (A6D9: iconv-lite's private use character, ICU's ︐) in a description: the JS path reads the file.
+    const rows = ledger(6, 100, 0);
+    rows[60]![4] = 'MARK';
+    const [before, after] = iconv.encode(csvText(rows), 'gb18030').toString('latin1').split('MARK') as [string, string];
+    const odd = Buffer.concat([Buffer.from(before, 'latin1'), Buffer.from([0xa6, 0xd9]), Buffer.from(after, 'latin1')]);
+    const fellBack = csvBulkStats.fallbacks.length;
+    expect((await expectSame([{ rel, bytes: odd }])).used).toBe(0);
+    expect(csvBulkStats.fallbacks.slice(fellBack)).toEqual([expect.stringContaining('GB18030 decoders'), expect.stringContaining('GB18030 decoders')]);
   });
 
   it('a refused ledger says the same problems in the same order', async () => {
