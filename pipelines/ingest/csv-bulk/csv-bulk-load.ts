@@ -61,7 +61,7 @@ export const csvBulkSettings = {
   maxSuspectRows: 20_000,
   /** More distinct non-canonical values than this (all columns): the JS path instead. */
   maxDistinctValues: 300_000,
-  /** Rows at the start of the body that tell which columns hold few distinct values (at most 1 in 32 of them). */
+  /** Rows at the start and the end of the body (half each) that tell which columns hold few distinct values (at most 1 in 32 of them). */
   sampleRows: 65_536,
   /** Tests: judge every column's values in JS (`all`) or test every cell in SQL (`none`) instead of asking the sample. */
   fewValues: undefined as 'all' | 'none' | undefined,
@@ -736,12 +736,16 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   // choice changes the time, never the rows (a label-like value in a later column of a full row,
   // which SQL lets through, goes to the parser instead).
   const forced = csvBulkSettings.fewValues;
+  const half = csvBulkSettings.sampleRows / 2;
+  const stageRows = forced ? 0 : Number((await connection.runAndReadAll(`SELECT count(*) FROM ${stage}`)).getRows()[0]![0]);
   const sr = forced
     ? {}
     : (
         await timed(connection, deadline, () =>
           connection.runAndReadAll(
-            `SELECT count(*) AS n, ${cols.map((c) => `approx_count_distinct(${c.name}) AS k${c.index}`).join(', ')} FROM ${stage} WHERE rowid >= ${r0} AND rowid < ${r0 + csvBulkSettings.sampleRows}`,
+            // The first and the last rows of the body (a ledger sorted by date or township can
+            // leave a column empty at one end): two range scans, cheap at any size.
+            `SELECT count(*) AS n, ${cols.map((c) => `approx_count_distinct(${c.name}) AS k${c.index}`).join(', ')} FROM (SELECT * FROM ${stage} WHERE rowid >= ${r0} AND rowid < ${r0 + half} UNION ALL SELECT * FROM ${stage} WHERE rowid >= ${Math.max(r0 + half, stageRows - half)})`,
           ),
         )
       ).getRowObjects()[0]!;
