@@ -32,7 +32,7 @@ function recomputedFigures(): string {
     for (const f of form.fields.filter((x) => x.type === 'count')) {
       const agg = f.measure === 'stock' ? `max_by(t.${f.id}, coalesce(t.month, t.quarter * 3))` : `sum(t.${f.id})`;
       parts.push(`SELECT t.year, t.quarter, t.unit, '${form.code}' AS form, '${f.id}' AS metric, ${agg}::BIGINT AS value
-        FROM ${form.table} t WHERE t.submission_id IN (SELECT submission_id FROM current_submissions) GROUP BY ALL`);
+        FROM ${form.table} t WHERE t.submission_id IN (SELECT submission_id FROM cur) GROUP BY ALL`);
     }
   }
   return parts.join(' UNION ALL ');
@@ -90,7 +90,8 @@ function checks(): CheckSpec[] {
     {
       check: 'quarter_figures_recompute',
       description: '季度数字（quarter_figures）等于直接从数据行重新计算的结果',
-      sql: `WITH r AS (${recomputedFigures()})
+      // The current submissions once (not the view's plan in each of the forty-odd parts: 0.24 s of planning).
+      sql: `WITH cur AS MATERIALIZED (SELECT submission_id FROM current_submissions), r AS (${recomputedFigures()})
       SELECT coalesce(q.unit, r.unit) || ' ' || coalesce(q.year, r.year) || '年第' || coalesce(q.quarter, r.quarter) || '季度 ' || coalesce(q.metric, r.metric)
         || '：视图 ' || coalesce(q.value::VARCHAR, '无') || '，重算 ' || coalesce(r.value::VARCHAR, '无') AS example
       FROM quarter_figures q FULL JOIN r ON q.year = r.year AND q.quarter = r.quarter AND q.unit = r.unit AND q.form = r.form AND q.metric = r.metric
