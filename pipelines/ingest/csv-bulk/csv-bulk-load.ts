@@ -10,14 +10,16 @@
  * converted in SQL; every distinct other value goes once through the real `convertCell` and the
  * form's zod schema and comes back as a map table.
  *
- * Where the time goes (a million rows): DuckDB's staging read 40%, the INSERT 30%, one aggregate
- * pass 15%. That pass reads, for each column whose values repeat (a sample of the body tells:
- * units, dates, categories, statuses), its distinct values, which JS judges whole, so no cell of
- * those is tested in SQL; for the others (names, descriptions, serial numbers) the per-cell tests
- * (canonical text, no label, no header word or mark) give the few odd values JS judges. Full-width
- * folding uses only the characters the file holds (found while its bytes are hashed), and only on
- * cells holding one; the INSERT is the staging table joined to the (small) maps, minus the
- * suspects, with no regex left in it; a clean file needs no pass to find suspects.
+ * Where the time goes (a million rows, 2 cores): DuckDB's staging read 1.5–2 s, the INSERT into the
+ * fact table 1.1–1.4 s, one aggregate pass 0.6–0.7 s; before them 1.4 s of start, opening and
+ * hashing (`npm run bench`, README "Performance"). The aggregate pass reads, for each column whose
+ * values repeat (a sample of the body tells: units, dates, categories, statuses), its distinct
+ * values, which JS judges whole, so no cell of those is tested in SQL; for the others (names,
+ * descriptions, serial numbers) the per-cell tests (canonical text, no label, no header word or
+ * mark) give the few odd values JS judges. Full-width folding uses only the characters the file
+ * holds (found while its bytes are hashed), and only on cells holding one; the INSERT is the
+ * staging table joined to the (small) maps, minus the suspects, with no regex left in it; a clean
+ * file needs no pass to find suspects.
  * A row is loaded by SQL only when every one of its cells is such a value and nothing in it could
  * make it a 合计, 累计, 注释 or repeated header row; every other row ("suspect") goes, in record
  * order after the head, through the real parser, which says the same problems and notices in the
