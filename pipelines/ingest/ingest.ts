@@ -101,7 +101,11 @@ async function sha256Of(file: SourceFile, observe?: (chunk: Buffer) => void): Pr
   const take = (buf: Buffer) => {
     hash.update(buf);
     observe?.(buf);
-    if (headBytes < SNIFF_BYTES) headBytes += buf.copy(head, headBytes, 0, Math.min(buf.length, SNIFF_BYTES - headBytes));
+    if (headBytes < SNIFF_BYTES) {
+      const part = buf.subarray(0, SNIFF_BYTES - headBytes);
+      head.set(part, headBytes);
+      headBytes += part.length;
+    }
   };
   if (file.localPath) {
     const handle = await open(file.localPath, 'r');

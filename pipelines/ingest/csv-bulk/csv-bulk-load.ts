@@ -368,7 +368,7 @@ export function csvByteScanFor(file: SourceFile): CsvByteScan | undefined {
   return new CsvByteScan();
 }
 
-/** The body as UTF-8 for DuckDB: the file itself, or a GB18030 file transcoded (by the JS path's own decoder). */
+/** The body as UTF-8 for DuckDB: the file itself, or a GB18030 file transcoded (by ICU's decoder, see {@link gb18030Transcoder}). */
 async function utf8Body(
   file: SourceFile,
   encoding: string,
@@ -639,10 +639,10 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
         : `CASE WHEN ${nonNullBefore(c.index)} >= 3 THEN true ELSE NOT regexp_matches(${n}, ${q(suspiciousSql)}) END`;
     const foldable = Math.max(asciiLen(headerTexts), asciiLen(marks));
     // Header words and marks in one list, looked up only for cells short enough to be one of them.
-    const listed = [...new Set([...headerTexts, ...marks])];
-    const listedBytes = Math.max(0, ...listed.map((t) => Buffer.byteLength(t)));
+    const wordsAndMarks = [...new Set([...headerTexts, ...marks])];
+    const listedBytes = Math.max(0, ...wordsAndMarks.map((t) => Buffer.byteLength(t)));
     const textual = [
-      ...(listed.length ? [`CASE WHEN strlen(${n}) > ${listedBytes} THEN true ELSE ${n} NOT IN (${listed.map(q).join(', ')}) END`] : []),
+      ...(wordsAndMarks.length ? [`CASE WHEN strlen(${n}) > ${listedBytes} THEN true ELSE ${n} NOT IN (${wordsAndMarks.map(q).join(', ')}) END`] : []),
       `regexp_full_match(${n}, ${q(canonicalRe)})`,
       labels,
       ...(foldable && fullWidth.length ? [`CASE WHEN length(${n}) > ${foldable} THEN true ELSE NOT ${hasFullWidth(n)} END`] : []),
@@ -656,7 +656,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
       // A column no field reads only decides whether its row is simple. Printable ASCII without
       // spaces (serial numbers, codes) is neither a label (they all start or end in CJK) nor
       // changed by squeezing: only an ASCII header word would send its row to the parser.
-      const asciiListed = listed.filter((t) => /^[!-~]+$/.test(t));
+      const asciiListed = wordsAndMarks.filter((t) => /^[!-~]+$/.test(t));
       c.fast = `CASE WHEN regexp_full_match(${n}, '[!-~]+') THEN ${asciiListed.length ? `${n} NOT IN (${asciiListed.map(q).join(', ')})` : 'true'} ELSE ${every(textual)} END`;
       continue;
     }
@@ -731,7 +731,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   const r0 = Number(hits[0]![0]);
   const base = head.guard.rowNumber - r0;
 
-  // Which columns hold few distinct values, judged on a prefix of the body: every distinct value of
+  // Which columns hold few distinct values, judged on the first and last rows of the body: every distinct value of
   // those goes once through the JS conversion and no cell of theirs is tested in SQL. The others
   // (names, descriptions, numbers) are tested cell by cell in SQL, and only their odd values go to JS.
   // Either way a row is simple only when each of its cells is a value JS or SQL accepted; the
@@ -739,7 +739,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   // which SQL lets through, goes to the parser instead).
   const forced = csvBulkSettings.fewValues;
   const half = csvBulkSettings.sampleRows / 2;
-  const stageRows = forced ? 0 : Number((await connection.runAndReadAll(`SELECT count(*) FROM ${stage}`)).getRows()[0]![0]);
+  const stageRows = forced ? 0 : Number((await timed(connection, deadline, () => connection.runAndReadAll(`SELECT count(*) FROM ${stage}`))).getRows()[0]![0]);
   const sr = forced
     ? {}
     : (
@@ -747,11 +747,18 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
           connection.runAndReadAll(
             // The first and the last rows of the body (a ledger sorted by date or township can
             // leave a column empty at one end): two range scans, cheap at any size.
-            `SELECT count(*) AS n, ${cols.map((c) => `approx_count_distinct(${c.name}) AS k${c.index}`).join(', ')} FROM (SELECT * FROM ${stage} WHERE rowid >= ${r0} AND rowid < ${r0 + half} UNION ALL SELECT * FROM ${stage} WHERE rowid >= ${Math.max(r0 + half, stageRows - half)})`,
+            `SELECT count(*) AS n, ${cols.map((c) => `approx_count_distinct(${c.name}) AS k${c.index}, count(${c.name}) AS f${c.index}`).join(', ')} FROM (SELECT * FROM ${stage} WHERE rowid >= ${r0} AND rowid < ${r0 + half} UNION ALL SELECT * FROM ${stage} WHERE rowid >= ${Math.max(r0 + half, stageRows - half)})`,
           ),
         )
       ).getRowObjects()[0]!;
-  const few = new Set(cols.filter((c) => c.fast === 'false' || (forced ? forced === 'all' : Number(sr[`k${c.index}`]) <= Math.max(64, Number(sr.n) / 32))));
+  const few = new Set(
+    cols.filter(
+      (c) =>
+        c.fast === 'false' ||
+        // A column empty at both ends says nothing of its middle: tested cell by cell.
+        (forced ? forced === 'all' : Number(sr[`f${c.index}`]) > 0 && Number(sr[`k${c.index}`]) <= Math.max(64, Number(sr.n) / 32)),
+    ),
+  );
   csvBulkStats.fewColumns = [...few].map((c) => c.index);
 
   // One pass: the row count, the widest cell, the rows whose empty cells or cell count send them to
@@ -887,7 +894,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
       });
       const names = factColumns(form).map((fc) => fc.name);
       const select = `SELECT ${exprs.join(', ')} FROM ${stage} s ${cols
-        .filter((c) => c.map && !c.inline)
+        .filter((c) => c.field && c.map && !c.inline)
         .map((c) => `LEFT JOIN ${c.map} ON ${c.map}.raw = s.${c.name}`)
         .join(' ')} WHERE s.rowid >= ${r0}${suspects.length ? ` AND s.rowid NOT IN (SELECT r FROM ${suspectTable})` : ''}`;
       if (process.env.FIRESTAT_CSV_BULK_DEBUG === 'explain') {
