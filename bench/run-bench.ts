@@ -59,7 +59,8 @@ function runOnce(job: Job): void {
   if (r.status !== 0) throw new Error(`${job.name} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   // An ingest that refused its file (a limit, a parse error) is no measurement.
   const loaded = /新增数据 (\d+) 行/.exec(`${r.stdout}${r.stderr}`);
-  if (job.args.includes('ingest') && loaded && Number(loaded[1]) !== job.rows) throw new Error(`${job.name}: loaded ${loaded[1]} rows, expected ${job.rows}`);
+  if (job.args.includes('ingest') && Number(loaded?.[1]) !== job.rows)
+    throw new Error(`${job.name}: loaded ${loaded?.[1] ?? 'no'} rows (no summary line?), expected ${job.rows}`);
   job.times.push(seconds);
   job.rss.push(Number(/(?:firestat-)?peak-rss-kib (\d+)/.exec(r.stderr)?.[1] ?? NaN));
   process.stdout.write(`  ${job.name}: ${seconds.toFixed(2)} s, ${Math.round(job.rss[job.rss.length - 1]! / 1024)} MiB\n`);

@@ -44,23 +44,11 @@ export async function buildDocuments(ctx: BuildContext): Promise<DocumentSet> {
   const quarterDocs = [];
   const dispatch = [];
   const bulletins = [];
+  const townNames = towns.map((t) => t.name);
   for (const q of quarters) {
-    quarterDocs.push(
-      await quarterDocument(
-        ctx,
-        q,
-        towns.map((t) => t.name),
-        bureau,
-      ),
-    );
+    quarterDocs.push(await quarterDocument(ctx, q, townNames, bureau));
     dispatch.push(await dispatchDocument(ctx, q, q === quarters.at(-1)));
-    bulletins.push(
-      await bulletinDocument(
-        ctx,
-        q,
-        towns.map((t) => t.name),
-      ),
-    );
+    bulletins.push(await bulletinDocument(ctx, q, townNames));
   }
   const townships = [];
   for (const t of towns) townships.push(await townshipDocument(ctx, t, quarters, towns.length));

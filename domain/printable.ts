@@ -9,7 +9,6 @@
  * C0 and C1 controls, DEL, the Unicode line and paragraph separators, and the bidirectional
  * overrides and isolates that reorder what a terminal shows (`evil\u202excsl.exe`).
  */
-// eslint-disable-next-line no-control-regex
 const unprintable = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 const anyUnprintable = new RegExp(unprintable.source);

@@ -1,4 +1,4 @@
-import { forms } from '../../domain/forms/index.js';
+import { forms, stockMetrics } from '../../domain/forms/index.js';
 import { findingRuleLabels } from '../../domain/forms/finding-rules.js';
 import { daysOverdueAt, foundYear, openAt, openHazardCategory, openHazardsSource, overdueAt } from '../../domain/forms/open-hazards.js';
 import { rankingIndicators } from '../../domain/forms/ranking-indicators.js';
@@ -210,13 +210,6 @@ const senderScopes = {
 
 const t1Metrics = countFields(townshipFiguresForm.fields).map((f) => f.id);
 const b1Metrics = countFields(bureauFiguresForm.fields).map((f) => f.id);
-const stockMetrics = new Set(
-  forms
-    .filter((f) => f.kind === 'aggregate')
-    .flatMap((f) => f.fields)
-    .filter((f) => f.measure === 'stock')
-    .map((f) => f.id),
-);
 
 /** The rectification rate of a row of figures (整改 ÷ 发现). */
 const rateOfRow = (r: Record<string, number>): number | null => rate(r[rectification.rectified], r[rectification.found]);
@@ -248,18 +241,33 @@ const bureauBeside = (() => {
 /** The key of a bureau-only figure in a 汇总 row's record: `bureau_inspections`. */
 const bureauKey = (b1Field: string) => `bureau_${b1Field}`;
 
-/** Per unit: metric → value for one quarter, and year-to-date (stock: latest). */
-async function figuresByUnit(
-  ctx: BuildContext,
-  form: string,
-  quarter: number,
-): Promise<Map<string, { q: Record<string, number>; ytd: Record<string, number> }>> {
+type UnitFigures = Map<string, { q: Record<string, number>; ytd: Record<string, number> }>;
+/** One build asks for a form's quarter from the 汇总, the 通报 and the next quarter's comparison: once each. */
+const figuresCache = new WeakMap<BuildContext, Map<string, Promise<UnitFigures>>>();
+
+/** Per unit: metric → value for one quarter, and year-to-date (stock: latest). Read-only: the result is shared within a build. */
+function figuresByUnit(ctx: BuildContext, form: string, quarter: number): Promise<UnitFigures> {
+  let byKey = figuresCache.get(ctx);
+  if (!byKey) {
+    byKey = new Map();
+    figuresCache.set(ctx, byKey);
+  }
+  const key = `${form}:${quarter}`;
+  let figures = byKey.get(key);
+  if (!figures) {
+    figures = queryFiguresByUnit(ctx, form, quarter);
+    byKey.set(key, figures);
+  }
+  return figures;
+}
+
+async function queryFiguresByUnit(ctx: BuildContext, form: string, quarter: number): Promise<UnitFigures> {
   const r = await rows(
     ctx,
     `SELECT unit, metric, quarter, value FROM quarter_figures WHERE form = $1 AND year = $2 AND quarter <= $3 ORDER BY unit, metric, quarter`,
     [form, ctx.year, quarter],
   );
-  const out = new Map<string, { q: Record<string, number>; ytd: Record<string, number> }>();
+  const out: UnitFigures = new Map();
   for (const x of r) {
     const unit = String(x.unit);
     const entry = out.get(unit) ?? { q: {}, ytd: {} };
@@ -270,6 +278,21 @@ async function figuresByUnit(
     out.set(unit, entry);
   }
   return out;
+}
+
+const districtCache = new WeakMap<BuildContext, Promise<Record<string, unknown>[]>>();
+
+/** The townships' T1 figures summed per quarter and metric: the same for every township page of a build, read once. */
+function districtFigures(ctx: BuildContext): Promise<Record<string, unknown>[]> {
+  let all = districtCache.get(ctx);
+  if (!all) {
+    all = rows(ctx, `SELECT quarter, metric, sum(value) AS value FROM quarter_figures WHERE form = $2 AND year = $1 AND unit_kind = 'township' GROUP BY ALL`, [
+      ctx.year,
+      townshipFiguresForm.code,
+    ]);
+    districtCache.set(ctx, all);
+  }
+  return all;
 }
 
 function sum(records: readonly Record<string, number>[], metrics: readonly string[]): Record<string, number> {
@@ -660,11 +683,7 @@ export async function townshipDocument(
     unit.name,
     townshipFiguresForm.code,
   ]);
-  const all = await rows(
-    ctx,
-    `SELECT quarter, metric, sum(value) AS value FROM quarter_figures WHERE form = $2 AND year = $1 AND unit_kind = 'township' GROUP BY ALL`,
-    [ctx.year, townshipFiguresForm.code],
-  );
+  const all = await districtFigures(ctx);
   const subs = await rows(
     ctx,
     `SELECT submission_id, path, form, year, period_from, period_to, status, strftime(received_at, '%Y-%m-%d %H:%M:%S') AS received_at, reason

@@ -57,12 +57,3 @@ export function sourceAnchor(id: number): string {
 export function sourceFor(sources: readonly Source[], unit: string, form: string): Source | undefined {
   return sources.find((s) => s.unit === unit && s.form === form);
 }
-
-/** Head counts (`消防管理岗人员`): a span's figure is the latest value, never a sum over it. */
-export const stockMetrics: ReadonlySet<string> = new Set(
-  declaredForms
-    .filter((f) => f.kind === 'aggregate')
-    .flatMap((f) => f.fields)
-    .filter((f) => f.measure === 'stock')
-    .map((f) => f.id),
-);

@@ -6,7 +6,8 @@ import { findingsTable } from './dispatch-page.js';
 import { count, percent, quarterNumeral, statusDescriptions, submissionStatusLabels } from './format.js';
 import { html, type Html } from './html.js';
 import { page, scope, tableWrap } from './layout.js';
-import { files, formName, sourceAnchor, stockMetrics, type Site } from './site.js';
+import { stockMetrics } from '../../domain/forms/index.js';
+import { files, formName, sourceAnchor, type Site } from './site.js';
 
 function compareTable(doc: TownshipDocument): Html {
   const qs = doc.quarters;

@@ -7,7 +7,8 @@ import { count, percent, quarterName, quarterNumeral } from './format.js';
 import { html, type Html } from './html.js';
 import { page, scope, tableWrap } from './layout.js';
 import { fileLinks, quarterOutputs } from './output-links.js';
-import { files, stockMetrics, type Site } from './site.js';
+import { stockMetrics } from '../../domain/forms/index.js';
+import { files, type Site } from './site.js';
 
 type Figure = YearDocument['bureau'][number];
 

@@ -12,6 +12,15 @@ export { townshipStatsForm, bureauMonthlyForm, penaltyCasesForm, hazardLedgerFor
 export const forms: readonly FormDefinition[] = [townshipStatsForm, bureauMonthlyForm, penaltyCasesForm, hazardLedgerForm, caseReviewsForm];
 
 /** Looks a form up by its code (`T1`). */
+/** Head counts (`消防管理岗人员`): a span's figure is the latest value, never a sum over it. */
+export const stockMetrics: ReadonlySet<string> = new Set(
+  forms
+    .filter((f) => f.kind === 'aggregate')
+    .flatMap((f) => f.fields)
+    .filter((f) => f.measure === 'stock')
+    .map((f) => f.id),
+);
+
 export function formByCode(code: string): FormDefinition | undefined {
   return forms.find((f) => f.code === code);
 }

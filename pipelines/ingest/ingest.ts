@@ -420,7 +420,7 @@ async function readAndLoad(
     deadline,
     connection: ctx.warehouse.duckdb,
     parserContext,
-    ...(scan ? { scan } : {}),
+    scan,
   });
   const parser = bulk?.parser ?? new SubmissionParser(workbookReader.read(file, { ...limits, deadline }), parserContext);
   const read: ContentRead = { parser, bulk, sha256, deadline, stage: 'read' };

@@ -10,6 +10,7 @@ import { cellAddress, cellRange, defaultReadLimits, readWhole, type CellValue, t
 import { readHead, sniffBytes } from '../../sources/readers/sniff.js';
 import { technicalNoticeCodes, type Problem } from '../parse/problem.js';
 import { problemLine, reportLine } from './refusal-report.js';
+import { escapeXml } from '../../domain/html-text.js';
 
 /**
  * The clerk's own workbook, marked up: for a refused `.xlsx`/`.xlsm`/`.xls`/`.et`/`.csv`, a copy of
@@ -88,7 +89,6 @@ const noticeNoteHead = '【提示】';
 export function markedCopyName(path: string): string {
   const base = basename(path.replace(/\\/g, '/'));
   const stem = base.replace(/\.[^.]*$/, '') || base;
-  // eslint-disable-next-line no-control-regex
   const safe = stem
     .replace(/[<>:"/\\|?*\u0000-\u001f]/g, '_')
     .replace(/[. ]+$/, '')
@@ -774,10 +774,6 @@ function resolvePart(from: string, target: string): string {
     else if (seg !== '.') parts.push(seg);
   }
   return parts.join('/');
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function unescapeXml(s: string): string {

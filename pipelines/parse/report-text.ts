@@ -108,7 +108,6 @@ export function refusalReportText(r: RefusalReportInput): string {
 }
 
 /** Characters Windows does not allow in a file name, and control characters. */
-// eslint-disable-next-line no-control-regex
 const unsafeName = /[<>:"/\\|?*\u0000-\u001f]+/g;
 
 /** `退回说明-龙兴镇-2024年第二季度.txt` (`未识别单位` / `期间不明` when unknown). */

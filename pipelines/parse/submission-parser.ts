@@ -344,9 +344,9 @@ export class SubmissionParser {
     }
     const layout = located;
     const foreign = this.adoptSheet(sheetName, layout);
-    this.reportLayout(sheetName, layout);
-    const sheet = this.startSheet(sheetName, layout, head, foreign);
     const headerRow = layout.headerRowNumbers[layout.headerRowNumbers.length - 1] ?? 0;
+    this.reportLayout(sheetName, layout, headerRow);
+    const sheet = this.startSheet(sheetName, layout, head, foreign);
     const lastHeaderIndex = head.findIndex((r) => r.rowNumber === headerRow);
     for (const row of head.slice(lastHeaderIndex + 1)) {
       const record = this.readRow(sheet, row);
@@ -390,10 +390,12 @@ export class SubmissionParser {
     return foreign;
   }
 
-  /** Which header problems refuse the sheet (a repeated or missing column, a wrong unit of measure) and which columns are only noted or ignored. */
-  private reportLayout(sheetName: string, layout: TableLayout): void {
+  /**
+   * Which header problems refuse the sheet (a repeated or missing column, a wrong unit of measure)
+   * and which columns are only noted or ignored; `headerRow` (the last header row) is where they are reported.
+   */
+  private reportLayout(sheetName: string, layout: TableLayout, headerRow: number): void {
     const form = layout.form;
-    const headerRow = layout.headerRowNumbers[layout.headerRowNumbers.length - 1] ?? 0;
     for (const d of layout.duplicateColumns) this.error('duplicate_column', d.message, { sheet: sheetName, cell: d.cell });
     for (const f of layout.missingFields) {
       this.error(

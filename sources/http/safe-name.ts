@@ -28,10 +28,18 @@ const maxSegmentBytes = 150;
 const maxSegments = 6;
 
 export type SafeName =
-  | { readonly ok: true /** `a/b/c.csv`: `/`-separated, every segment safe. */; readonly path: string; readonly basename: string }
-  | { readonly ok: false /** Chinese. */; readonly reason: string };
+  | {
+      readonly ok: true;
+      /** `a/b/c.csv`: `/`-separated, every segment safe. */
+      readonly path: string;
+      readonly basename: string;
+    }
+  | {
+      readonly ok: false;
+      /** Chinese. */
+      readonly reason: string;
+    };
 
-// eslint-disable-next-line no-control-regex
 const control = /[\u0000-\u001f\u007f-\u009f]/;
 /** Zero-width and bidirectional formatting characters: invisible, used to disguise extensions. */
 const invisible = /[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]/g;

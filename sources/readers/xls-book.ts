@@ -63,14 +63,14 @@ const RESAVE = '请用 Excel 或 WPS 打开后“另存为” Excel 工作簿（
 
 /** BIFF error codes → the text Excel shows. */
 const ERROR_TEXT: Readonly<Record<number, string>> = {
-  0: '#NULL!',
-  7: '#DIV/0!',
-  15: '#VALUE!',
-  23: '#REF!',
-  29: '#NAME?',
-  36: '#NUM!',
-  42: '#N/A',
-  43: '#GETTING_DATA',
+  0: '#NULL!', // 0x00
+  7: '#DIV/0!', // 0x07
+  15: '#VALUE!', // 0x0F
+  23: '#REF!', // 0x17
+  29: '#NAME?', // 0x1D
+  36: '#NUM!', // 0x24
+  42: '#N/A', // 0x2A
+  43: '#GETTING_DATA', // 0x2B
 };
 
 /**

@@ -2,6 +2,7 @@ import { dateToSerial } from '../../domain/excel-serial.js';
 import { columnLetters } from '../readers/reader.js';
 import type { SampleCell, SheetDoc, WorkbookDoc } from './sheet-doc.js';
 import { zip } from './zip-writer.js';
+import { escapeXml } from '../../domain/html-text.js';
 
 /**
  * Writes a workbook the way a system export does (the 镇街系统管理平台, Java exporters): inline
@@ -25,10 +26,6 @@ export function exportXlsx(doc: WorkbookDoc): Buffer {
 const xmlHeader = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n';
 const mainNs = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
 const relNs = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
 
 function contentTypes(count: number): string {
   const sheets = Array.from(

@@ -4,18 +4,14 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Prng } from '../../sources/sample/prng.js';
 import { mutate } from '../fuzz/mutator.js';
-import { csvText, expectSame, ledger, rel, utf8 } from '../support/bulk-diff.js';
+import { csvText, expectSame, ledger, rel, restoreBulkModeAfterAll, utf8 } from '../support/bulk-diff.js';
 import { filesUnder } from '../support/files.js';
 import { fixturesDir } from '../support/ingest-helpers.js';
 
-const saved = process.env.FIRESTAT_CSV_BULK;
-afterAll(() => {
-  if (saved === undefined) delete process.env.FIRESTAT_CSV_BULK;
-  else process.env.FIRESTAT_CSV_BULK = saved;
-});
+restoreBulkModeAfterAll();
 
 describe('CSV bulk path = JS path: fixtures, corpus, fuzz', () => {
   it('the CSV fixtures and the real-world CSV corpus', async () => {

@@ -6,15 +6,11 @@
  * and fuzzed files are in \`csv-bulk-differential-corpus.test.ts\` (two files: vitest runs them side by side).
  */
 import iconv from 'iconv-lite';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { csvBulkStats, gbDecodersDiffer } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
-import { csvText, expectSame, l2Header, ledger, rel, runWith, utf8 } from '../support/bulk-diff.js';
+import { csvText, expectSame, l2Header, ledger, rel, restoreBulkModeAfterAll, runWith, utf8 } from '../support/bulk-diff.js';
 
-const saved = process.env.FIRESTAT_CSV_BULK;
-afterAll(() => {
-  if (saved === undefined) delete process.env.FIRESTAT_CSV_BULK;
-  else process.env.FIRESTAT_CSV_BULK = saved;
-});
+restoreBulkModeAfterAll();
 
 describe('CSV bulk path = JS path', () => {
   it('a clean ledger loads through SQL with the same rows', async () => {

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { formByCode } from '../../domain/forms/index.js';
 import { csvBulkSettings, csvBulkStats } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
 import { Prng } from '../../sources/sample/prng.js';
@@ -13,6 +13,15 @@ import { queryRows } from '../../warehouse/query.js';
 import { memoryWarehouse, runIngest, tempDir } from './ingest-helpers.js';
 
 const when = new Date('2024-04-05T02:00:00Z');
+
+/** {@link runWith} sets `FIRESTAT_CSV_BULK`: a test file calls this once to put it back afterwards. */
+export function restoreBulkModeAfterAll(): void {
+  const saved = process.env.FIRESTAT_CSV_BULK;
+  afterAll(() => {
+    if (saved === undefined) delete process.env.FIRESTAT_CSV_BULK;
+    else process.env.FIRESTAT_CSV_BULK = saved;
+  });
+}
 
 /** Everything a run leaves about its files: submissions, problems in order, fact rows in full. */
 export async function runWith(mode: 'off' | 'always', files: readonly { rel: string; bytes: Buffer }[]): Promise<unknown> {

@@ -116,7 +116,10 @@ const structural = new Set([
   'quarter_figures_recompute',
 ]);
 
-/** The checks whose failure makes the warehouse unsound (the others are reported). */
+/**
+ * The checks whose failure makes the warehouse unsound (the others are reported).
+ * @public (the schema-evolution test reads it through its freshly imported modules)
+ */
 export const structuralChecks: ReadonlySet<string> = structural;
 
 /**

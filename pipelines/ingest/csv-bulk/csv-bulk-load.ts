@@ -95,8 +95,8 @@ export interface CsvBulkPlan {
 
 export interface CsvBulkInput {
   readonly file: SourceFile;
-  /** The file's bytes as checked while they were hashed ({@link csvByteScanFor}); without it a UTF-8 file is read once more to check them. */
-  readonly scan?: CsvByteScan;
+  /** The file's bytes as checked while they were hashed ({@link csvByteScanFor}); undefined: the JS path reads the file. */
+  readonly scan: CsvByteScan | undefined;
   readonly reader: WorkbookReader;
   readonly limits: ReadLimits;
   readonly deadline: number;
@@ -185,11 +185,8 @@ function fallback(reason: string): undefined {
  * throws for the file's contents; a timeout becomes a plan whose `records()` throws {@link CsvBulkTimeout}.
  */
 export async function prepareCsvBulk(input: CsvBulkInput): Promise<CsvBulkPlan | undefined> {
-  const m = mode();
-  if (m === 'off') return undefined;
-  const { file } = input;
-  if (!/\.csv$/i.test(file.path) || !file.localPath || !(input.reader instanceof CsvBookReader)) return undefined;
-  if (m === 'auto' && file.bytes < csvBulkSettings.minBytes) return undefined;
+  // No scan: not a file the bulk path may take (see csvByteScanFor).
+  if (!input.scan || !(input.reader instanceof CsvBookReader)) return undefined;
   const cleanup: (() => Promise<void> | void)[] = [];
   const dispose = async () => {
     for (const c of cleanup.splice(0).reverse()) {
@@ -201,7 +198,7 @@ export async function prepareCsvBulk(input: CsvBulkInput): Promise<CsvBulkPlan |
     }
   };
   try {
-    const plan = await prepare(input, cleanup, dispose);
+    const plan = await prepare(input, input.scan, cleanup, dispose);
     if (!plan) await dispose();
     else csvBulkStats.used++;
     return plan;
@@ -373,24 +370,16 @@ async function utf8Body(
   file: SourceFile,
   encoding: string,
   cleanup: (() => void)[],
-  scanned: CsvByteScan | undefined,
+  scan: CsvByteScan,
 ): Promise<{ path: string; newline: string; fullWidth: number[] }> {
   if (encoding === 'utf-8') {
-    let scan = scanned;
-    if (!scan) {
-      scan = new CsvByteScan();
-      for await (const chunk of createReadStream(file.localPath!, { highWaterMark: 1 << 20 })) {
-        scan.update(chunk as Buffer);
-        if (scan.lines.bad) break;
-      }
-    }
     if (scan.lines.bad) throw new Fallback(scan.lines.bad);
     return { path: file.localPath!, newline: scan.lines.crlf ? '\\r\\n' : '\\n', fullWidth: [...scan.fullWidth.seen].sort((a, b) => a - b) };
   }
   if (encoding !== 'gb18030') throw new Fallback(`encoding ${encoding}`);
   // Line ends are the same bytes in GB18030 (no multi-byte sequence holds CR or LF): the scan made
   // while hashing holds; the full-width characters are looked for in the UTF-8 written.
-  const check = scanned?.lines ?? new LineCheck();
+  const check = scan.lines;
   if (check.bad) throw new Fallback(check.bad);
   const fw = new FullWidthScan();
   const dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
@@ -402,10 +391,6 @@ async function utf8Body(
     if (!text) return;
     if (gbDecodersDiffer.test(text)) throw new Fallback('bytes the two GB18030 decoders read differently, or not at all');
     const bytes = Buffer.from(text, 'utf8');
-    if (!scanned) {
-      check.update(bytes);
-      if (check.bad) throw new Fallback(check.bad);
-    }
     fw.update(bytes);
     if (!out.write(bytes)) await once(out, 'drain');
   };
@@ -442,7 +427,8 @@ function gb18030Transcoder(): { write(bytes: Buffer): string; end(): string } {
 }
 
 /** `FIRESTAT_CSV_BULK_DEBUG=1`: phase timings on stderr; `=explain`: also the INSERT's `EXPLAIN ANALYZE`. */
-const debug = process.env.FIRESTAT_CSV_BULK_DEBUG === '1' || process.env.FIRESTAT_CSV_BULK_DEBUG === 'explain';
+const explain = process.env.FIRESTAT_CSV_BULK_DEBUG === 'explain';
+const debug = process.env.FIRESTAT_CSV_BULK_DEBUG === '1' || explain;
 let debugAt = performance.now();
 function lap(what: string): void {
   if (!debug) return;
@@ -512,7 +498,12 @@ function sqlLiteral(field: FieldDefinition | undefined, value: FieldValue): stri
   return field?.type === 'date' ? `DATE ${q(value)}` : q(value);
 }
 
-async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void)[], dispose: () => Promise<void>): Promise<CsvBulkPlan | undefined> {
+async function prepare(
+  input: CsvBulkInput,
+  scan: CsvByteScan,
+  cleanup: (() => Promise<void> | void)[],
+  dispose: () => Promise<void>,
+): Promise<CsvBulkPlan | undefined> {
   const { file, connection, deadline, limits } = input;
   const registry = input.parserContext.registry;
   const matcher = input.parserContext.matcher;
@@ -554,7 +545,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   const width = Math.max(...head.rows.map((r) => r.cells.length), head.guard.cells.length);
   if (width < 1 || width > limits.maxColumns) throw new Fallback('width');
 
-  const { path: body, newline, fullWidth } = await utf8Body(file, encoding, cleanup as (() => void)[], input.scan);
+  const { path: body, newline, fullWidth } = await utf8Body(file, encoding, cleanup as (() => void)[], scan);
   const tag = `${process.pid}_${++staging}`;
   const stage = `fs_csv_stage_${tag}`;
   const cols: Col[] = [];
@@ -704,6 +695,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
   if (csvBulkSettings.memoryLimit) {
     // The staging tables spill to DuckDB's temp directory instead of growing the process.
     await connection.run(`SET memory_limit = ${q(csvBulkSettings.memoryLimit)}`);
+    // Back to DuckDB's default: nothing else in firestat sets a memory limit (one that did would be undone here).
     cleanup.push(() => connection.run('RESET memory_limit').then(() => undefined));
   }
   try {
@@ -897,7 +889,7 @@ async function prepare(input: CsvBulkInput, cleanup: (() => Promise<void> | void
         .filter((c) => c.field && c.map && !c.inline)
         .map((c) => `LEFT JOIN ${c.map} ON ${c.map}.raw = s.${c.name}`)
         .join(' ')} WHERE s.rowid >= ${r0}${suspects.length ? ` AND s.rowid NOT IN (SELECT r FROM ${suspectTable})` : ''}`;
-      if (process.env.FIRESTAT_CSV_BULK_DEBUG === 'explain') {
+      if (explain) {
         const plan = await connection.runAndReadAll(`EXPLAIN ANALYZE ${select}`);
         process.stderr.write(`${String(plan.getRows()[0]?.[1] ?? '')}\n`);
         lap('explain analyze');
