@@ -22,6 +22,7 @@ const slowTests = [
   'test/pipelines/marked-copy.test.ts',
   'test/sample/sample-year.test.ts',
   'test/sources/read-budget.test.ts',
+  'test/sources/reader-thread.test.ts',
   'test/trust/read-only.test.ts',
   'test/trust/personal-data.test.ts',
 ];

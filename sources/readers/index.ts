@@ -5,7 +5,11 @@ import { readHead } from './sniff.js';
 
 export type { ReaderChoice } from './reader-choice.js';
 
-const xlsxReader = lazy(['.xlsx', '.xlsm'], async () => new (await import('./xlsx-reader.js')).XlsxReader());
+// Large .xlsx files are read on a worker thread while the main thread parses and loads (`reader-thread.ts`).
+const xlsxReader = lazy(['.xlsx', '.xlsm'], async () => {
+  const [{ XlsxReader }, { ThreadedReader }] = await Promise.all([import('./xlsx-reader.js'), import('./reader-thread.js')]);
+  return new ThreadedReader('xlsx', new XlsxReader());
+});
 const csvReader = lazy(['.csv', '.txt'], async () => new (await import('./csv-reader.js')).CsvReader());
 const xlsReader = lazy(['.xls', '.et'], async () => new (await import('./xls-reader.js')).XlsReader());
 
