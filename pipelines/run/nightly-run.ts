@@ -10,7 +10,7 @@ import { readBuildStamp, restampBuild } from '../../dashboards/build-stamp.js';
 import { checkedAsOf } from '../../warehouse/as-of.js';
 import type { Publisher } from '../../dashboards/publisher.js';
 import type { ReadLimits } from '../../sources/readers/reader.js';
-import type { Source } from '../../sources/source.js';
+import type { Source, SourceFile } from '../../sources/source.js';
 import { queryRows } from '../../warehouse/query.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
 import { SubmissionStore } from '../../warehouse/load/submission-store.js';
@@ -18,6 +18,7 @@ import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import { clearForeignWal, warehouseIdentity, withWorkingCopy } from '../../warehouse/working-copy.js';
 import type { CheckResult } from '../../warehouse/check/integrity-check.js';
 import type { FileOutcome, IngestResult } from '../ingest/ingest.js';
+import type { HashAhead } from '../ingest/file-hash.js';
 import { noticesFolder, writeNoticeSet, type WrittenNotices } from '../notices/notice-files.js';
 import { composeNotices, type NoticeSet } from '../notices/notices.js';
 import { loadPersonalStrings, type PersonalStrings } from '../../warehouse/personal-data.js';
@@ -119,8 +120,9 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
   const run: RunProgress = { step: '准备运行', published: false };
   try {
     await cleanUpAfterDeadRuns(options, run);
-    if (await nothingNew(options)) return await quietNight(options, run, asOf);
-    return await ingestNight(options, run, lock, asOf);
+    const news = await whatIsNew(options);
+    if (!news) return await quietNight(options, run, asOf);
+    return await ingestNight(options, run, lock, asOf, news);
   } catch (e) {
     await run.outputs?.staged.discard();
     throw runFailure(options, run, e);
@@ -187,10 +189,17 @@ interface CopyWork {
  * A night with something new: work on a copy of the warehouse (see {@link workOnCopy}), publish it
  * once the lock is still ours, then write the 催报通知 and swap in (or restamp) the outputs.
  */
-async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: RunLock, asOf: string): Promise<NightlyRunResult> {
+async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: RunLock, asOf: string, news: readonly SourceFile[]): Promise<NightlyRunResult> {
   options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
   run.step = '复制数据仓库';
-  const work = await withWorkingCopy(options.warehousePath, (warehouse) => workOnCopy(options, run, warehouse, asOf), {
+  // The new files' hashes are worked out while the warehouse is copied and opened.
+  const hashAhead = import('../ingest/ingest.js').then(async ({ sortForReading }) => {
+    const { HashAhead } = await import('../ingest/file-hash.js');
+    return new HashAhead(sortForReading([...news], options.clock()));
+  });
+  // Settled here, so that a failed import is not unhandled while the copy is made; ingest says it again.
+  hashAhead.catch(() => undefined);
+  const work = await withWorkingCopy(options.warehousePath, (warehouse) => workOnCopy(options, run, warehouse, asOf, hashAhead), {
     beforePublish: async (workPath) => {
       run.step = '发布数据仓库';
       if (!(await lock.held())) throw new RunFailedError('运行锁已被另一个运行接管，本次结果未发布');
@@ -210,14 +219,14 @@ async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: R
  * The night's work on the working copy: log its schema steps, replay the review journal, ingest,
  * check (an unsound warehouse throws), work out the 催报通知, and stage the outputs when they must change.
  */
-async function workOnCopy(options: NightlyRunOptions, run: RunProgress, warehouse: Warehouse, asOf: string): Promise<CopyWork> {
+async function workOnCopy(options: NightlyRunOptions, run: RunProgress, warehouse: Warehouse, asOf: string, hashAhead: Promise<HashAhead>): Promise<CopyWork> {
   for (const s of warehouse.schemaSteps) {
     options.log('schema-step', { step: s.stepNo, form: s.form, table: s.table, column: s.column ?? undefined, action: s.action });
   }
   run.step = '重放审核日志';
   await replayJournal(options, warehouse);
   run.step = '装入新文件';
-  const ingested = await ingestNewFiles(options, warehouse);
+  const ingested = await ingestNewFiles(options, warehouse, await hashAhead);
   run.step = '完整性检查';
   const checks = await checkBeforePublishing(options, warehouse);
   const b = options.build;
@@ -249,10 +258,11 @@ async function replayJournal(options: NightlyRunOptions, warehouse: Warehouse): 
 }
 
 /** Ingests the source's new files into the working copy, logging each file that was not unchanged. */
-async function ingestNewFiles(options: NightlyRunOptions, warehouse: Warehouse): Promise<IngestResult> {
+async function ingestNewFiles(options: NightlyRunOptions, warehouse: Warehouse, hashAhead: HashAhead): Promise<IngestResult> {
   const { ingest } = await import('../ingest/ingest.js');
   return ingest({
     source: options.source,
+    hashAhead,
     warehouse,
     registry: options.registry,
     reportsDir: options.reportsDir,
@@ -403,23 +413,27 @@ async function writeNotices(options: NightlyRunOptions, set: NoticeSet | undefin
 }
 
 /**
- * A night with nothing new must cost almost nothing: compare the source's listing with the files
- * the published warehouse has seen (path, size, time), without copying or writing anything.
+ * The files the source offers that the published warehouse has not seen (path, size, time), or
+ * undefined when there is nothing new: a night with nothing new must cost almost nothing, so
+ * nothing is copied or written. Also something new: a form or field added since the last run,
+ * failed files still to retry, refusals under another registry, `firestat reprocess` requests —
+ * the same decision ingest makes. A warehouse not yet made: every file is new.
  */
-async function nothingNew(options: NightlyRunOptions): Promise<boolean> {
-  if (!existsSync(options.warehousePath)) return false;
+async function whatIsNew(options: NightlyRunOptions): Promise<SourceFile[] | undefined> {
+  const listed = async (keep: (f: SourceFile) => boolean) => {
+    const files: SourceFile[] = [];
+    for await (const f of options.source.list()) if (keep(f)) files.push(f);
+    return files;
+  };
+  if (!existsSync(options.warehousePath)) return listed(() => true);
   const warehouse = await Warehouse.open({ path: options.warehousePath, readOnly: true });
   try {
     // A form or field added since the last run: its schema step (and the views over it) is something new.
     const schema = await warehouse.pendingSchema();
-    if (schema.steps.length > 0 || schema.mismatches.length > 0) return false;
-    // The same decision ingest makes: failed files still to retry, refusals under another registry
-    // and `firestat reprocess` requests are something new.
+    const schemaChanged = schema.steps.length > 0 || schema.mismatches.length > 0;
     const memory = await new SubmissionStore(warehouse).fileMemory(rulesFingerprint(options.registry));
-    for await (const f of options.source.list()) {
-      if (!memory.unchanged({ path: f.path, bytes: f.bytes, modifiedAt: shanghaiTimestamp(f.modifiedAt) })) return false;
-    }
-    return true;
+    const news = await listed((f) => !memory.unchanged({ path: f.path, bytes: f.bytes, modifiedAt: shanghaiTimestamp(f.modifiedAt) }));
+    return news.length > 0 || schemaChanged ? news : undefined;
   } finally {
     await warehouse.close();
   }

@@ -1,0 +1,120 @@
+/**
+ * What ingest needs of a file's bytes before reading it — its SHA-256 (content seen before?), its
+ * first bytes (which reader?) and, for a large CSV, the bulk path's byte scan — in one read; and
+ * the same worked out ahead, while the run does something else.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { SNIFF_BYTES } from '../../sources/readers/sniff.js';
+import type { SourceFile } from '../../sources/source.js';
+import { csvByteScanFor, type CsvByteScan } from './csv-bulk/csv-bulk-load.js';
+
+/** A file's bytes as ingest needs them before reading it. */
+export interface FileBytes {
+  readonly sha256: string;
+  /** The first `SNIFF_BYTES`, for choosing the reader. */
+  readonly head: Buffer;
+  /** A large CSV's line ends and full-width characters, checked for the bulk path while hashing; undefined for other files. */
+  readonly scan: CsvByteScan | undefined;
+}
+
+/** Hashes `file`; a large CSV's bytes are checked for the bulk path in the same read (one read, not two). */
+export async function hashFile(file: SourceFile): Promise<FileBytes> {
+  const scan = csvByteScanFor(file);
+  const { sha256, head } = await sha256Of(file, scan && ((chunk) => scan.update(chunk)));
+  return { sha256, head, scan };
+}
+
+/**
+ * The file's hash, and its first bytes for recognising its format (one read, not two). A file on
+ * disk is read through one reused 1 MiB buffer (a 177 MB CSV: 0.14 s, against 0.6 s through a
+ * stream's 64 KiB chunks); `observe` sees every chunk too (the CSV bulk path's byte scan), and must
+ * not keep it.
+ */
+async function sha256Of(file: SourceFile, observe?: (chunk: Buffer) => void): Promise<{ sha256: string; head: Buffer }> {
+  const hash = createHash('sha256');
+  const head = Buffer.alloc(SNIFF_BYTES);
+  let headBytes = 0;
+  const take = (buf: Buffer) => {
+    hash.update(buf);
+    observe?.(buf);
+    if (headBytes < SNIFF_BYTES) {
+      const part = buf.subarray(0, SNIFF_BYTES - headBytes);
+      head.set(part, headBytes);
+      headBytes += part.length;
+    }
+  };
+  if (file.localPath) {
+    const handle = await open(file.localPath, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n = (await handle.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await handle.read(buf, 0, buf.length, null)).bytesRead) {
+        take(n === buf.length ? buf : buf.subarray(0, n));
+      }
+    } finally {
+      await handle.close();
+    }
+  } else {
+    for await (const chunk of file.open()) take(chunk as Buffer);
+  }
+  return { sha256: hash.digest('hex'), head: head.subarray(0, headBytes) };
+}
+
+/** A listed file as a run knows it before reading it: its path, size and time. */
+const identity = (f: SourceFile): string => `${f.bytes}\u0000${f.modifiedAt.getTime()}\u0000${f.path}`;
+
+/**
+ * Hashes the files a run is about to read, one at a time in the order it reads them, while it does
+ * something else: the first while the warehouse is copied and opened (a 177 MB CSV: 0.3 s of the
+ * 0.5 s an open takes), each next one while the one before is loaded (DuckDB's work, or the
+ * reader's on its own thread). Never more than `ahead` files past the last one taken, so nothing
+ * piles up. A file changed since it was listed does not match and is hashed again when read.
+ */
+export class HashAhead {
+  private readonly files: SourceFile[];
+  private readonly started = new Map<string, Promise<FileBytes>>();
+  /** Index in `files` of the next file to hash, and of the one after the last taken. */
+  private next = 0;
+  private reached = 0;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  /**
+   * @param files the files in the order the run reads them (`sortForReading`)
+   * @param ahead how many files past the last one taken may be hashed
+   */
+  constructor(
+    files: readonly SourceFile[],
+    private readonly ahead = 2,
+  ) {
+    // Only files on disk, which the source does not refuse outright (those are not hashed at all).
+    this.files = files.filter((f) => f.localPath && !f.refusal);
+    this.pump();
+  }
+
+  /** The bytes of `file` if they were worked out (or are being), else undefined: hash it now. */
+  take(file: SourceFile): Promise<FileBytes> | undefined {
+    const key = identity(file);
+    const at = this.files.findIndex((f, i) => i >= this.reached && identity(f) === key);
+    if (at < 0) return undefined;
+    const bytes = this.started.get(key);
+    // Files passed over (read from memory as unchanged, or refused before hashing) are let go.
+    for (let i = this.reached; i <= at; i++) this.started.delete(identity(this.files[i]!));
+    this.reached = at + 1;
+    this.next = Math.max(this.next, this.reached);
+    this.pump();
+    return bytes;
+  }
+
+  private pump(): void {
+    while (this.next < this.files.length && this.next < this.reached + this.ahead) {
+      const file = this.files[this.next++]!;
+      const bytes = this.chain.then(() => hashFile(file));
+      // Not taken (the run stopped first): nobody is told, the file is hashed again next time.
+      bytes.catch(() => undefined);
+      this.chain = bytes.catch(() => undefined);
+      this.started.set(identity(file), bytes);
+    }
+  }
+}
