@@ -107,6 +107,11 @@ async function main(): Promise<void> {
       maxRuns: 1,
     }),
     job('firestat ingest · xlsx', xlsxRows, node, [bin, ...ingest(inputs.xlsx)], { prepare: fresh }),
+    job('firestat ingest · xlsx, read on the main thread (FIRESTAT_READER_THREAD=off)', xlsxRows, node, [bin, ...ingest(inputs.xlsx)], {
+      prepare: fresh,
+      env: { FIRESTAT_READER_THREAD: 'off' },
+      maxRuns: 1,
+    }),
     job('exceljs streaming reader alone · xlsx', xlsxRows, node, [join(root, 'dist/bench/baselines/exceljs-stream-read.js'), inputs.xlsx]),
   ];
   const pandas = pandasAvailable();
@@ -175,6 +180,7 @@ async function main(): Promise<void> {
     gb18030VsUtf8: ratio(by('firestat ingest · CSV GB18030'), fs1),
     jsPathVsBulk: ratio(by('firestat ingest · CSV UTF-8, JS path (FIRESTAT_CSV_BULK=off)'), fs1),
     xlsxVsExceljs: ratio(by('firestat ingest · xlsx'), by('exceljs streaming reader alone · xlsx')),
+    xlsxOneThreadVsWorker: ratio(by('firestat ingest · xlsx, read on the main thread (FIRESTAT_READER_THREAD=off)'), by('firestat ingest · xlsx')),
     pandasXlsxVsFirestat: ratio(by('pandas read_excel (openpyxl) · xlsx'), by('firestat ingest · xlsx')),
     pandasCsvVsFirestat: ratio(by('pandas read_csv · CSV UTF-8'), fs1),
   };

@@ -7,7 +7,8 @@
  */
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
-import { csvBulkStats, gbDecodersDiffer } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
+import { csvBulkStats } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
+import { gbDecodersDiffer } from '../../pipelines/ingest/csv-bulk/gb18030-utf8.js';
 import { csvText, expectSame, l2Header, ledger, rel, restoreBulkModeAfterAll, runWith, utf8 } from '../support/bulk-diff.js';
 
 restoreBulkModeAfterAll();

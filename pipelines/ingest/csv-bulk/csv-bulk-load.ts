@@ -34,8 +34,7 @@
  *
  * @module
  */
-import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
-import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,13 +46,13 @@ import { squeeze } from '../../../domain/text.js';
 import type { Unit } from '../../../domain/units.js';
 import { CsvBookReader, detectDelimiter, type CsvWorkbookStream } from '../../../sources/readers/csv-book.js';
 import type { CellValue, ReadLimits, SheetRow, SheetStream, WorkbookReader, WorkbookStream } from '../../../sources/readers/reader.js';
-import { nodeText } from '../../../sources/readers/text-platform-node.js';
 import type { SourceFile } from '../../../sources/source.js';
 import { factColumns } from '../../../warehouse/schema/fact-tables.js';
 import { convertCell, type FieldValue, noValueMarks, zeroMarks } from '../../normalize/cell-values.js';
 import { headerSearchRows, isLocateFailure, locateTable } from '../../normalize/table-locator.js';
 import { cumulativeLabel, notesRow, SubmissionParser, totalLabel, type ParsedRecord, type ParserContext } from '../../parse/submission-parser.js';
 import { rowSchema } from '../../validate/row-schema.js';
+import { Gb18030ToUtf8 } from './gb18030-utf8.js';
 
 /** When the bulk path is tried (`auto`, the default; `FIRESTAT_CSV_BULK=always` ignores the size, for tests). */
 export const csvBulkSettings = {
@@ -365,7 +364,7 @@ export function csvByteScanFor(file: SourceFile): CsvByteScan | undefined {
   return new CsvByteScan();
 }
 
-/** The body as UTF-8 for DuckDB: the file itself, or a GB18030 file transcoded (by ICU's decoder, see {@link gb18030Transcoder}). */
+/** The body as UTF-8 for DuckDB: the file itself, or a GB18030 file transcoded (by table, see `gb18030-utf8.ts`). */
 async function utf8Body(
   file: SourceFile,
   encoding: string,
@@ -385,45 +384,28 @@ async function utf8Body(
   const dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
   const target = join(dir, 'body.csv');
-  const out = createWriteStream(target);
-  const decoder = gb18030Transcoder();
-  const write = async (text: string) => {
-    if (!text) return;
-    if (gbDecodersDiffer.test(text)) throw new Fallback('bytes the two GB18030 decoders read differently, or not at all');
-    const bytes = Buffer.from(text, 'utf8');
-    fw.update(bytes);
-    if (!out.write(bytes)) await once(out, 'drain');
-  };
+  const out = await open(target, 'w');
+  const transcoder = new Gb18030ToUtf8();
+  const differ = () => new Fallback('bytes the two GB18030 decoders read differently, or not at all');
   try {
-    for await (const chunk of createReadStream(file.localPath!, { highWaterMark: 1 << 20 })) await write(decoder.write(chunk as Buffer));
-    await write(decoder.end());
+    const source = await open(file.localPath!, 'r');
+    try {
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (let n = (await source.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await source.read(buf, 0, buf.length, null)).bytesRead) {
+        const bytes = transcoder.write(buf.subarray(0, n));
+        if (transcoder.differs) throw differ();
+        fw.update(bytes);
+        await out.write(bytes);
+      }
+    } finally {
+      await source.close();
+    }
+    transcoder.end();
+    if (transcoder.differs) throw differ();
   } finally {
-    out.end();
-    await once(out, 'close');
+    await out.close();
   }
   return { path: target, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: [...fw.seen].sort((a, b) => a - b) };
-}
-
-/**
- * Text where ICU's GB18030 decoder and iconv-lite's (the JS path's, `text-platform-node.ts`) may
- * disagree: U+FFFD (iconv-lite reads some four-byte sequences past the mapped range that ICU
- * refuses, and a cut sequence differently), and the 18 characters ICU gives for two-byte codes
- * iconv-lite maps to the private use area (A6D9–A6F3, FE59–FEA0). A file holding any of them is
- * left to the JS path. `test/pipelines/csv-bulk-differential.test.ts` compares the two decoders.
- */
-export const gbDecodersDiffer = /[\uFFFD\uFE10-\uFE19\u9FB4-\u9FBB]/;
-
-/**
- * The bulk path's GB18030 decoder: ICU's, through `TextDecoder` (a 150 MB file: 1.6 s against
- * iconv-lite's 2.8 s), or iconv-lite's where this Node has no ICU GB18030.
- */
-function gb18030Transcoder(): { write(bytes: Buffer): string; end(): string } {
-  try {
-    const d = new TextDecoder('gb18030');
-    return { write: (bytes) => d.decode(bytes, { stream: true }), end: () => d.decode() };
-  } catch {
-    return nodeText.gb18030();
-  }
 }
 
 /** `FIRESTAT_CSV_BULK_DEBUG=1`: phase timings on stderr; `=explain`: also the INSERT's `EXPLAIN ANALYZE`. */
