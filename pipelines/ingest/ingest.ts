@@ -10,7 +10,7 @@ import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader
 import type { Source, SourceFile } from '../../sources/source.js';
 import { FactWriter } from '../../warehouse/load/fact-writer.js';
 import { CsvBulkTimeout, prepareCsvBulk, type CsvBulkPlan, type CsvByteScan } from './csv-bulk/csv-bulk-load.js';
-import { hashFile, type FileBytes, type HashAhead } from './file-hash.js';
+import { hashFile, releaseBytes, type FileBytes, type HashAhead } from './file-hash.js';
 import { anyRules, maxAttempts, SubmissionStore, type RunCounts, type SeenOutcome } from '../../warehouse/load/submission-store.js';
 import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
 import type { Warehouse } from '../../warehouse/warehouse.js';
@@ -181,6 +181,9 @@ export async function ingest(options: IngestOptions): Promise<IngestResult> {
     const counts = countOutcomes(outcomes, outcomes.length);
     await store.finishRun(runId, shanghaiTimestamp(clock()), counts, e instanceof Error ? e.message : String(e));
     throw e;
+  } finally {
+    // Hashes worked out for files the run did not get to (stopped, or passed over) are let go.
+    options.hashAhead?.dispose();
   }
 }
 
@@ -287,6 +290,16 @@ async function ingestFile(file: SourceFile, ctx: FileContext): Promise<FileOutco
     });
     return refuse(job, undefined, 'failed');
   }
+  try {
+    return await readHashed(job, bytes, limits);
+  } finally {
+    await releaseBytes(bytes);
+  }
+}
+
+/** A file whose bytes are hashed: seen before, or read with the reader its first bytes choose. */
+async function readHashed(job: FileJob, bytes: FileBytes, limits: ReadLimits): Promise<FileOutcome> {
+  const { file, ctx } = job;
   const { sha256, head, scan } = bytes;
   if (!ctx.reprocess) {
     const sameAs = await ctx.store.contentSeen(sha256, file.path, ctx.rules);

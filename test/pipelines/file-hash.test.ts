@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import iconv from 'iconv-lite';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { csvBulkSettings } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
-import { HashAhead, hashFile } from '../../pipelines/ingest/file-hash.js';
+import { HashAhead, hashFile, releaseBytes } from '../../pipelines/ingest/file-hash.js';
 import { sortForReading } from '../../pipelines/ingest/ingest.js';
 import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
 import type { SourceFile } from '../../sources/source.js';
@@ -83,5 +84,40 @@ describe('hashes worked out ahead', () => {
     expect(await ahead.take(files[3]!)).toBeDefined();
     expect((await ahead.take(files[4]!))!.sha256).toBe(sha(f4));
     expect(sha(f4)).not.toBe(createHash('sha256').update(before).digest('hex'));
+  });
+
+  it('turn a GB18030 CSV into UTF-8 in the same read, and let go of the copy with the hash', async () => {
+    const saved = csvBulkSettings.minBytes;
+    csvBulkSettings.minBytes = 0;
+    try {
+      const dir = tempDir('firestat-hash-');
+      dirs.push(dir);
+      const text = `单位,日期,隐患描述\r\n${'某某镇,2024-01-02,安全出口（第３处）上锁\r\n'.repeat(40_000)}`;
+      writeFileSync(join(dir, 'gb.csv'), iconv.encode(text, 'gb18030'));
+      writeFileSync(join(dir, 'utf8.csv'), text);
+      // A code the two decoders read differently (A6D9), late in the file.
+      writeFileSync(join(dir, 'odd.csv'), Buffer.concat([iconv.encode(text, 'gb18030'), Buffer.from([0xa6, 0xd9, 0x0d, 0x0a])]));
+      const files: Record<string, SourceFile> = {};
+      for await (const f of new FolderInbox(dir).list()) files[f.path] = f;
+
+      const gb = await hashFile(files['gb.csv']!);
+      const copy = gb.scan!.gbCopy!;
+      expect(readFileSync(copy.path, 'utf8')).toBe(text);
+      expect(copy.differs).toBe(false);
+      // The full-width characters of the copy (（ ） ３), for the bulk path's folding.
+      expect(copy.fullWidth).toEqual([0xff08, 0xff09, 0xff13]);
+      expect(gb.sha256).toBe(sha(files['gb.csv']!.localPath!));
+      await releaseBytes(gb);
+      expect(existsSync(copy.path)).toBe(false);
+
+      const utf8 = await hashFile(files['utf8.csv']!);
+      expect(utf8.scan!.gbCopy).toBeUndefined();
+
+      const odd = await hashFile(files['odd.csv']!);
+      expect(odd.scan!.gbCopy!.differs).toBe(true);
+      await releaseBytes(odd);
+    } finally {
+      csvBulkSettings.minBytes = saved;
+    }
   });
 });

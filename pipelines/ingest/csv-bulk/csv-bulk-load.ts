@@ -26,6 +26,10 @@
  * same order as the JS path. Only the final `INSERT … SELECT` into the fact table runs inside the
  * file's transaction, so a file still loads whole or not at all.
  *
+ * A GB18030 file is transcoded to UTF-8 for DuckDB by table (`gb18030-utf8.ts`), while its bytes
+ * are hashed when its first bytes already say it is not UTF-8 (one read, and on a night's first
+ * file while the warehouse opens: `pipelines/ingest/file-hash.ts`).
+ *
  * Whenever the bulk path cannot promise identical rows and problems it steps aside and the JS path
  * reads the file: aggregate forms, a period column, cumulative columns, UTF-16, a blank line or a
  * lone CR in the file, DuckDB refusing the CSV, a head that already has problems, a body row that
@@ -34,8 +38,9 @@
  *
  * @module
  */
+import { isUtf8 } from 'node:buffer';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
@@ -349,10 +354,95 @@ class LineCheck {
 export class CsvByteScan {
   readonly lines = new LineCheck();
   readonly fullWidth = new FullWidthScan();
+  /** A file whose first bytes are not UTF-8 is transcoded from GB18030 while it is hashed (one read, not two). */
+  private gb: GbCopy | undefined;
+  private first = true;
 
-  update(chunk: Buffer): void {
+  /** Sees the next chunk, which it does not keep; a promise while it writes the GB18030 file's copy. */
+  update(chunk: Buffer): Promise<void> | undefined {
     this.lines.update(chunk);
     if (!this.lines.bad) this.fullWidth.update(chunk);
+    if (this.first) {
+      this.first = false;
+      if (maybeGb18030(chunk)) this.gb = new GbCopy();
+    }
+    return this.gb?.write(chunk);
+  }
+
+  /** The file has been read to its end. */
+  async end(): Promise<void> {
+    await this.gb?.end();
+  }
+
+  /** The file as UTF-8, if it was transcoded while hashed (used when the reader, too, reads it as GB18030). */
+  get gbCopy(): { readonly path: string; readonly differs: boolean; readonly fullWidth: number[] } | undefined {
+    return this.gb?.done();
+  }
+
+  /** Removes the copy. */
+  async dispose(): Promise<void> {
+    await this.gb?.dispose();
+  }
+}
+
+/**
+ * Whether a file starting with `chunk` may be GB18030: it holds bytes over 0x7F and is not UTF-8
+ * up to its last line end (nor UTF-16). The reader decides; a copy made for nothing is removed.
+ */
+function maybeGb18030(chunk: Buffer): boolean {
+  if (chunk.length < 2 || (chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) return false;
+  const lf = chunk.lastIndexOf(10);
+  const part = lf > 0 ? chunk.subarray(0, lf) : chunk;
+  return part.some((b) => b >= 0x80) && !isUtf8(part);
+}
+
+/** A GB18030 file's UTF-8 copy in a temporary folder, written chunk by chunk; any failure only makes it unusable. */
+class GbCopy {
+  private readonly transcoder = new Gb18030ToUtf8();
+  private readonly fullWidth = new FullWidthScan();
+  private dir: string | undefined;
+  private handle: FileHandle | undefined;
+  private failed = false;
+  private ended = false;
+
+  async write(chunk: Buffer): Promise<void> {
+    if (this.failed || this.transcoder.differs) return;
+    try {
+      if (!this.handle) {
+        this.dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
+        this.handle = await open(join(this.dir, 'body.csv'), 'w');
+      }
+      const bytes = this.transcoder.write(chunk);
+      if (this.transcoder.differs) return;
+      this.fullWidth.update(bytes);
+      await this.handle.write(bytes);
+    } catch {
+      this.failed = true;
+    }
+  }
+
+  async end(): Promise<void> {
+    this.transcoder.end();
+    try {
+      await this.handle?.close();
+    } catch {
+      this.failed = true;
+    }
+    this.handle = undefined;
+    this.ended = true;
+  }
+
+  done(): { path: string; differs: boolean; fullWidth: number[] } | undefined {
+    if (!this.ended || this.failed || !this.dir) return undefined;
+    return { path: join(this.dir, 'body.csv'), differs: this.transcoder.differs, fullWidth: [...this.fullWidth.seen].sort((a, b) => a - b) };
+  }
+
+  async dispose(): Promise<void> {
+    this.failed = true;
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = undefined;
   }
 }
 
@@ -380,6 +470,10 @@ async function utf8Body(
   // while hashing holds; the full-width characters are looked for in the UTF-8 written.
   const check = scan.lines;
   if (check.bad) throw new Fallback(check.bad);
+  const copy = scan.gbCopy;
+  if (copy?.differs) throw new Fallback('bytes the two GB18030 decoders read differently, or not at all');
+  // Transcoded while it was hashed (the copy is the scan's, removed with it).
+  if (copy) return { path: copy.path, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: copy.fullWidth };
   const fw = new FullWidthScan();
   const dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
   cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
