@@ -90,6 +90,8 @@ export class HashAhead {
   private next = 0;
   private reached = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  /** The run is over: hashes queued but not begun are not begun. */
+  private disposed = false;
 
   /**
    * @param files the files in the order the run reads them (`sortForReading`)
@@ -98,9 +100,10 @@ export class HashAhead {
   constructor(
     files: readonly SourceFile[],
     private readonly ahead = 2,
+    maxFileBytes = Number.POSITIVE_INFINITY,
   ) {
-    // Only files on disk, which the source does not refuse outright (those are not hashed at all).
-    this.files = files.filter((f) => f.localPath && !f.refusal);
+    // Only files on disk that ingest will hash: not those the source refuses outright or that are too large to read.
+    this.files = files.filter((f) => f.localPath && !f.refusal && f.bytes <= maxFileBytes);
     this.pump();
   }
 
@@ -124,6 +127,7 @@ export class HashAhead {
 
   /** Lets go of every hash not taken (the run is over). */
   dispose(): void {
+    this.disposed = true;
     for (const bytes of this.started.values()) this.release(bytes);
     this.started.clear();
     this.next = this.files.length;
@@ -136,7 +140,7 @@ export class HashAhead {
   private pump(): void {
     while (this.next < this.files.length && this.next < this.reached + this.ahead) {
       const file = this.files[this.next++]!;
-      const bytes = this.chain.then(() => hashFile(file));
+      const bytes = this.chain.then(() => (this.disposed ? Promise.reject(new Error('the run is over')) : hashFile(file)));
       // Not taken (the run stopped first): nobody is told, the file is hashed again next time.
       bytes.catch(() => undefined);
       this.chain = bytes.catch(() => undefined);

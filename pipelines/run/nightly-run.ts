@@ -9,7 +9,7 @@ import type { BuildResult, StagedBuild } from '../../dashboards/build.js';
 import { readBuildStamp, restampBuild } from '../../dashboards/build-stamp.js';
 import { checkedAsOf } from '../../warehouse/as-of.js';
 import type { Publisher } from '../../dashboards/publisher.js';
-import type { ReadLimits } from '../../sources/readers/reader.js';
+import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader.js';
 import type { Source, SourceFile } from '../../sources/source.js';
 import { queryRows } from '../../warehouse/query.js';
 import { Warehouse } from '../../warehouse/warehouse.js';
@@ -195,17 +195,23 @@ async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: R
   // The new files' hashes are worked out while the warehouse is copied and opened.
   const hashAhead = import('../ingest/ingest.js').then(async ({ sortForReading }) => {
     const { HashAhead } = await import('../ingest/file-hash.js');
-    return new HashAhead(sortForReading([...news], options.clock()));
+    return new HashAhead(sortForReading([...news], options.clock()), 2, options.limits?.maxFileBytes ?? defaultReadLimits.maxFileBytes);
   });
   // Settled here, so that a failed import is not unhandled while the copy is made; ingest says it again.
   hashAhead.catch(() => undefined);
-  const work = await withWorkingCopy(options.warehousePath, (warehouse) => workOnCopy(options, run, warehouse, asOf, hashAhead), {
-    beforePublish: async (workPath) => {
-      run.step = '发布数据仓库';
-      if (!(await lock.held())) throw new RunFailedError('运行锁已被另一个运行接管，本次结果未发布');
-      await run.outputs?.staged.stamp(await warehouseIdentity(workPath));
-    },
-  });
+  let work: CopyWork;
+  try {
+    work = await withWorkingCopy(options.warehousePath, (warehouse) => workOnCopy(options, run, warehouse, asOf, hashAhead), {
+      beforePublish: async (workPath) => {
+        run.step = '发布数据仓库';
+        if (!(await lock.held())) throw new RunFailedError('运行锁已被另一个运行接管，本次结果未发布');
+        await run.outputs?.staged.stamp(await warehouseIdentity(workPath));
+      },
+    });
+  } finally {
+    // Also when the run failed before ingest began: the hashes (and GB18030 copies) not taken are let go.
+    (await hashAhead.catch(() => undefined))?.dispose();
+  }
   run.published = true;
   const written = await writeNotices(options, work.noticeSet, asOf);
   let built: BuildResult | undefined;

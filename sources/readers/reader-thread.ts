@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
+import { checkReadBudget } from './read-budget.js';
 import { ReadError } from './reader.js';
 import type { ReadableFile, ReaderNotice, ReadLimits, SheetRow, SheetStream, WorkbookReader, WorkbookStream } from './reader.js';
 import type { FromWorker, ThreadedFamily, ToWorker, WorkerError, WorkerInput } from './reader-thread-protocol.js';
@@ -66,7 +67,8 @@ export class ThreadedReader implements WorkbookReader {
       batchRows: readerThreadSettings.batchRows,
       ahead: readerThreadSettings.ahead,
     };
-    return { notices, sheets: threadedSheets(input, notices, this.options.resourceLimits) };
+    const inProcess = () => this.inProcess.read(file, limits);
+    return { notices, sheets: threadedSheets(input, notices, this.options.resourceLimits, inProcess) };
   }
 }
 
@@ -157,8 +159,20 @@ interface SheetState {
   failure?: Error;
 }
 
-async function* threadedSheets(input: WorkerInput, notices: ReaderNotice[], resourceLimits: ResourceLimits | undefined): AsyncGenerator<SheetStream> {
-  const worker = startWorker(input, resourceLimits);
+async function* threadedSheets(
+  input: WorkerInput,
+  notices: ReaderNotice[],
+  resourceLimits: ResourceLimits | undefined,
+  inProcess: () => WorkbookStream,
+): AsyncGenerator<SheetStream> {
+  let worker: Worker;
+  try {
+    worker = startWorker(input, resourceLimits);
+  } catch {
+    // No worker on this machine (threads refused, the script missing): the file is read here.
+    yield* readHere(inProcess, notices);
+    return;
+  }
   readerThreadStats.started++;
   const inbox = new Inbox(worker);
   /** The next message, its notices added first: they were given before what it carries was read. */
@@ -167,14 +181,26 @@ async function* threadedSheets(input: WorkerInput, notices: ReaderNotice[], reso
     for (const n of m.notices) notices.push(n);
     return m;
   };
+  let heard = false;
   try {
     for (;;) {
-      const m = await next();
+      let m: FromWorker;
+      try {
+        m = await next();
+      } catch (e) {
+        // A worker that failed before saying anything (it could not start) says nothing of the
+        // file: the file is read here instead. One that ran out of heap says out_of_memory.
+        if (heard || e instanceof ReadError) throw e;
+        await stop(worker, inbox);
+        yield* readHere(inProcess, notices);
+        return;
+      }
+      heard = true;
       if (m.t === 'end') return;
       if (m.t === 'error') throw revived(m.error);
       if (m.t !== 'sheet') throw new Error(`读取线程消息顺序错误：${m.t}`);
       const state: SheetState = { taken: false, ended: false };
-      const rows: AsyncIterable<SheetRow> = { [Symbol.asyncIterator]: () => sheetRows(worker, next, state, m.index) };
+      const rows: AsyncIterable<SheetRow> = { [Symbol.asyncIterator]: () => sheetRows(worker, next, state, m.index, input.limits) };
       yield { name: m.name, index: m.index, rows };
       if (state.failure) throw state.failure;
       if (!state.ended) {
@@ -197,12 +223,15 @@ async function* threadedSheets(input: WorkerInput, notices: ReaderNotice[], reso
   }
 }
 
-async function* sheetRows(worker: Worker, next: () => Promise<FromWorker>, state: SheetState, sheet: number): AsyncGenerator<SheetRow> {
+async function* sheetRows(worker: Worker, next: () => Promise<FromWorker>, state: SheetState, sheet: number, limits: ReadLimits): AsyncGenerator<SheetRow> {
   if (state.taken) throw new Error(`工作表 ${sheet + 1} 的行只能读取一次`);
   state.taken = true;
   for (;;) {
     const m = await next();
     if (m.t === 'rows') {
+      // The main thread's heap too (what the consumer keeps of the rows) and the deadline, as the
+      // reader checks them on the calling thread; the worker checks its own.
+      checkReadBudget(limits);
       // Taken: the worker may read one batch more while these are parsed.
       post(worker, { t: 'next' });
       yield* m.rows;
@@ -227,5 +256,24 @@ async function stop(worker: Worker, inbox: Inbox): Promise<void> {
     await exited;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The file read on this thread, its notices added to `notices` as they come. */
+async function* readHere(inProcess: () => WorkbookStream, notices: ReaderNotice[]): AsyncGenerator<SheetStream> {
+  const stream = inProcess();
+  let seen = 0;
+  const sync = () => {
+    for (const n of stream.notices.slice(seen)) notices.push(n);
+    seen = stream.notices.length;
+  };
+  try {
+    for await (const sheet of stream.sheets) {
+      sync();
+      yield sheet;
+      sync();
+    }
+  } finally {
+    sync();
   }
 }

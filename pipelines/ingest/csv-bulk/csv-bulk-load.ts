@@ -398,7 +398,8 @@ function maybeGb18030(chunk: Buffer): boolean {
 
 /** A GB18030 file's UTF-8 copy in a temporary folder, written chunk by chunk; any failure only makes it unusable. */
 class GbCopy {
-  private readonly transcoder = new Gb18030ToUtf8();
+  /** Made at the first chunk, inside the `try`: a Node without ICU's GB18030 makes no copy (the JS path reads the file). */
+  private transcoder: Gb18030ToUtf8 | undefined;
   private readonly fullWidth = new FullWidthScan();
   private dir: string | undefined;
   private handle: FileHandle | undefined;
@@ -406,8 +407,9 @@ class GbCopy {
   private ended = false;
 
   async write(chunk: Buffer): Promise<void> {
-    if (this.failed || this.transcoder.differs) return;
+    if (this.failed || this.transcoder?.differs) return;
     try {
+      this.transcoder ??= new Gb18030ToUtf8();
       if (!this.handle) {
         this.dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
         this.handle = await open(join(this.dir, 'body.csv'), 'w');
@@ -422,7 +424,7 @@ class GbCopy {
   }
 
   async end(): Promise<void> {
-    this.transcoder.end();
+    this.transcoder?.end();
     try {
       await this.handle?.close();
     } catch {
@@ -433,7 +435,7 @@ class GbCopy {
   }
 
   done(): { path: string; differs: boolean; fullWidth: number[] } | undefined {
-    if (!this.ended || this.failed || !this.dir) return undefined;
+    if (!this.ended || this.failed || !this.dir || !this.transcoder) return undefined;
     return { path: join(this.dir, 'body.csv'), differs: this.transcoder.differs, fullWidth: [...this.fullWidth.seen].sort((a, b) => a - b) };
   }
 
