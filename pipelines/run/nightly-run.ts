@@ -193,8 +193,7 @@ async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: R
   options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
   run.step = '复制数据仓库';
   // The new files' hashes are worked out while the warehouse is copied and opened.
-  const hashAhead = import('../ingest/ingest.js').then(async ({ sortForReading }) => {
-    const { HashAhead } = await import('../ingest/file-hash.js');
+  const hashAhead = Promise.all([import('../ingest/ingest.js'), import('../ingest/file-hash.js')]).then(([{ sortForReading }, { HashAhead }]) => {
     return new HashAhead(sortForReading([...news], options.clock()), 2, options.limits?.maxFileBytes ?? defaultReadLimits.maxFileBytes);
   });
   // Settled here, so that a failed import is not unhandled while the copy is made; ingest says it again.

@@ -473,35 +473,27 @@ async function utf8Body(
   const check = scan.lines;
   if (check.bad) throw new Fallback(check.bad);
   const copy = scan.gbCopy;
-  if (copy?.differs) throw new Fallback('bytes the two GB18030 decoders read differently, or not at all');
+  const differ = 'bytes the two GB18030 decoders read differently, or not at all';
+  if (copy?.differs) throw new Fallback(differ);
   // Transcoded while it was hashed (the copy is the scan's, removed with it).
   if (copy) return { path: copy.path, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: copy.fullWidth };
-  const fw = new FullWidthScan();
-  const dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
-  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
-  const target = join(dir, 'body.csv');
-  const out = await open(target, 'w');
-  const transcoder = new Gb18030ToUtf8();
-  const differ = () => new Fallback('bytes the two GB18030 decoders read differently, or not at all');
+  // Not transcoded while hashed (its first bytes were ASCII): the same copy, made now.
+  const late = new GbCopy();
+  cleanup.push(() => void late.dispose());
+  const source = await open(file.localPath!, 'r');
   try {
-    const source = await open(file.localPath!, 'r');
-    try {
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (let n = (await source.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await source.read(buf, 0, buf.length, null)).bytesRead) {
-        const bytes = transcoder.write(buf.subarray(0, n));
-        if (transcoder.differs) throw differ();
-        fw.update(bytes);
-        await out.write(bytes);
-      }
-    } finally {
-      await source.close();
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (let n = (await source.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await source.read(buf, 0, buf.length, null)).bytesRead) {
+      await late.write(buf.subarray(0, n));
     }
-    transcoder.end();
-    if (transcoder.differs) throw differ();
   } finally {
-    await out.close();
+    await source.close();
   }
-  return { path: target, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: [...fw.seen].sort((a, b) => a - b) };
+  await late.end();
+  const made = late.done();
+  if (!made) throw new Fallback('the UTF-8 copy could not be written');
+  if (made.differs) throw new Fallback(differ);
+  return { path: made.path, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: made.fullWidth };
 }
 
 /** `FIRESTAT_CSV_BULK_DEBUG=1`: phase timings on stderr; `=explain`: also the INSERT's `EXPLAIN ANALYZE`. */
