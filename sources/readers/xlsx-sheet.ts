@@ -432,9 +432,10 @@ class RowBuilder implements XmlSink {
 function columnOf(ref: string | undefined): number | undefined {
   if (!ref) return undefined;
   let column = 0;
-  for (const ch of ref) {
-    if (ch === '$') continue;
-    const code = ch.toUpperCase().charCodeAt(0);
+  for (let i = 0; i < ref.length; i++) {
+    let code = ref.charCodeAt(i);
+    if (code === 36 /* $ */) continue;
+    if (code >= 97 && code <= 122) code -= 32;
     if (code < 65 || code > 90) break;
     column = column * 26 + (code - 64);
     if (column > 1_000_000) return undefined;

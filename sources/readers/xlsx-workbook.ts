@@ -174,7 +174,8 @@ export async function loadSharedStrings(pkg: XlsxPackage, part: string | undefin
  * length is counted. The limit applies after `_xHHHH_` unescaping, so the raw cap is 7× wider.
  */
 export class TextCollector {
-  private parts: string[] = [];
+  /** The pieces so far, joined (most values are one piece: no array per value). */
+  private text = '';
   private rawLength = 0;
   /** Part of the text was left out by the XML bounds: over the limit whatever its length. */
   private wasCut = false;
@@ -182,28 +183,28 @@ export class TextCollector {
   constructor(private readonly maxChars: number) {}
 
   reset(): void {
-    this.parts = [];
+    this.text = '';
     this.rawLength = 0;
     this.wasCut = false;
   }
 
   add(chunk: string): void {
     this.rawLength += chunk.length;
-    if (this.rawLength <= this.maxChars * 7) this.parts.push(chunk);
-    else this.parts = [];
+    if (this.rawLength <= this.maxChars * 7) this.text = this.text === '' ? chunk : this.text + chunk;
+    else this.text = '';
   }
 
   /** `dropped` characters of the text were left out before it reached the parser. */
   cut(dropped: number): void {
     this.rawLength += dropped;
     this.wasCut = true;
-    this.parts = [];
+    this.text = '';
   }
 
   /** The unescaped text, or its (raw) length when over the limit; resets the collector. */
   take(): SharedString {
     const over = this.wasCut || this.rawLength > this.maxChars * 7;
-    const text = over ? '' : unescapeOoxml(this.parts.join(''));
+    const text = over ? '' : unescapeOoxml(this.text);
     const result = over || text.length > this.maxChars ? new OversizeText(over ? this.rawLength : text.length) : text;
     this.reset();
     return result;

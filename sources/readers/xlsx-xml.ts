@@ -1,12 +1,12 @@
-import { SaxesParser } from 'saxes';
-import type { SaxesTagPlain } from 'saxes';
 import { checkDeadline } from './read-deadline.js';
 import { ReadError, defaultReadLimits } from './reader.js';
 import type { ReadBudget, ReadLimits } from './reader.js';
 import { XmlBounds, runCapFor } from './xlsx-xml-bounds.js';
+import { XmlScanError, XmlScanner } from './xml-scanner.js';
 
 /**
- * Push-style XML parsing of one package part (saxes, the parser exceljs itself uses).
+ * Push-style XML parsing of one package part ({@link XmlScanner}, which gives saxes' events and
+ * refuses what saxes refuses, at about twice its speed).
  * Element names reach the sink without their prefix, because producers bind the SpreadsheetML
  * namespace to `x:` (EasyExcel), `ns2:` (Tencent Docs) or nothing, and Strict OOXML changes the URI.
  */
@@ -24,10 +24,17 @@ export interface XmlSink {
   cut?(dropped: number): void;
 }
 
-/** The local part of a qualified name: `x:row` → `row`. */
+/** The local part of a qualified name: `x:row` → `row`. The scanner interns names, so this is the same string each time too. */
+const localNames = new Map<string, string>();
 function localName(qname: string): string {
   const colon = qname.indexOf(':');
-  return colon < 0 ? qname : qname.slice(colon + 1);
+  if (colon < 0) return qname;
+  let local = localNames.get(qname);
+  if (local === undefined) {
+    local = qname.slice(colon + 1);
+    if (localNames.size < 4096) localNames.set(qname, local);
+  }
+  return local;
 }
 
 /** An attribute by local name, whatever prefix the producer bound (`r:id`, `ns:id`). */
@@ -39,15 +46,15 @@ export function prefixedAttribute(attributes: Readonly<Record<string, string>>, 
 }
 
 /**
- * Feeds the bytes of one part to saxes, through {@link XmlBounds} so that saxes never holds more
+ * Feeds the bytes of one part to the scanner, through {@link XmlBounds} so that it never holds more
  * than a bounded run of text; every problem becomes a `ReadError('corrupt')`. Each chunk checks
  * the read's budget (`budget`: the deadline, and on Node the heap guard).
  */
 export class XmlPartParser {
-  private readonly parser = new SaxesParser({ xmlns: false });
+  private readonly parser: XmlScanner;
   private readonly bounds: XmlBounds;
   private decoder: TextDecoder | undefined;
-  /** Characters left out of the text node or CDATA section saxes reports next. */
+  /** Characters left out of the text node or CDATA section the scanner reports next. */
   private dropped = 0;
 
   constructor(
@@ -70,17 +77,11 @@ export class XmlPartParser {
         this.dropped += dropped;
       },
     });
-    this.parser.on('opentag', (tag: SaxesTagPlain) => sink.open(localName(tag.name), tag.attributes));
-    this.parser.on('closetag', (tag: SaxesTagPlain) => sink.close(localName(tag.name)));
-    this.parser.on('text', text);
-    this.parser.on('cdata', text);
-    this.parser.on('doctype', () => {
-      // Refused by XmlBounds before saxes sees it; kept in case that ever changes.
-      // OOXML forbids DTDs; refusing them outright disarms entity expansion and XXE attacks.
-      throw new ReadError('corrupt', `文件包含不允许的 XML 文档类型声明（DOCTYPE，部件“${this.partName}”），可能是恶意构造的文件，已拒绝读取。`);
-    });
-    this.parser.on('error', (err: Error) => {
-      throw new ReadError('corrupt', `文件已损坏：部件“${this.partName}”不是有效的 XML。（${err.message}）`);
+    this.parser = new XmlScanner({
+      open: (name, attributes) => sink.open(localName(name), attributes),
+      close: (name) => sink.close(localName(name)),
+      text,
+      cdata: text,
     });
   }
 
@@ -97,7 +98,7 @@ export class XmlPartParser {
       const rest = this.decoder?.decode() ?? '';
       if (rest) this.bounds.write(rest);
       this.bounds.end();
-      this.parser.close();
+      this.parser.end();
     });
   }
 
@@ -106,6 +107,9 @@ export class XmlPartParser {
       step();
     } catch (err) {
       if (err instanceof ReadError) throw err;
+      if (err instanceof XmlScanError) {
+        throw new ReadError('corrupt', `文件已损坏：部件“${this.partName}”不是有效的 XML。（${err.message}）`);
+      }
       if (err instanceof RangeError) {
         throw new ReadError('too_large', `部件“${this.partName}”中的内容过大，无法读取。（${err.message}）`);
       }
