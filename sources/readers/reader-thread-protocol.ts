@@ -27,5 +27,12 @@ export type FromWorker = { readonly notices: readonly ReaderNotice[] } & (
   | { readonly t: 'error'; readonly error: WorkerError; readonly sheet?: number }
 );
 
-/** `next`: one batch taken; `skip`: the consumer left sheet `sheet`; `stop`: close the file and end. */
-export type ToWorker = { readonly t: 'next' } | { readonly t: 'skip'; readonly sheet: number } | { readonly t: 'stop' };
+/**
+ * `next`: one batch taken; `skip`: the consumer left sheet `sheet`; `stop`: close the file and end;
+ * `deadline`: a read started ahead has been taken, and its deadline is now this one.
+ */
+export type ToWorker =
+  | { readonly t: 'next' }
+  | { readonly t: 'skip'; readonly sheet: number }
+  | { readonly t: 'stop' }
+  | { readonly t: 'deadline'; readonly deadline: number | undefined };

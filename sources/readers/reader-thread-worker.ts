@@ -7,12 +7,14 @@
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { ReadError } from './reader.js';
-import type { ReadableFile, SheetRow, WorkbookReader } from './reader.js';
+import type { ReadableFile, ReadLimits, SheetRow, WorkbookReader } from './reader.js';
 import type { FromWorker, ThreadedFamily, ToWorker, WorkerError, WorkerInput } from './reader-thread-protocol.js';
 
 const port = parentPort!;
 const input = workerData as WorkerInput;
 
+/** The reader keeps this object: a read started ahead gets its deadline when it is taken. */
+const limits: { -readonly [K in keyof ReadLimits]: ReadLimits[K] } = { ...input.limits };
 let credit = input.ahead;
 let skipSheet = -1;
 let stopped = false;
@@ -20,6 +22,7 @@ let wake: (() => void) | undefined;
 port.on('message', (m: ToWorker) => {
   if (m.t === 'next') credit++;
   else if (m.t === 'skip') skipSheet = m.sheet;
+  else if (m.t === 'deadline') limits.deadline = m.deadline;
   else stopped = true;
   const w = wake;
   wake = undefined;
@@ -49,7 +52,7 @@ function asWorkerError(e: unknown): WorkerError {
 async function main(): Promise<void> {
   const { path, bytes, localPath } = input.file;
   const file: ReadableFile = { path, bytes, localPath, open: () => createReadStream(localPath) };
-  const book = (await readerOf(input.family)).read(file, input.limits);
+  const book = (await readerOf(input.family)).read(file, limits);
   let sent = 0;
   const fresh = () => {
     const n = book.notices.slice(sent);

@@ -57,19 +57,87 @@ export class ThreadedReader implements WorkbookReader {
   }
 
   read(file: ReadableFile, limits: ReadLimits): WorkbookStream {
-    const m = mode();
-    if (m === 'off' || !file.localPath || (m === 'auto' && file.bytes < readerThreadSettings.minBytes)) return this.inProcess.read(file, limits);
+    if (!onThread(file)) return this.inProcess.read(file, limits);
     const notices: ReaderNotice[] = [];
-    const input: WorkerInput = {
-      family: this.family,
-      file: { path: file.path, bytes: file.bytes, localPath: file.localPath },
-      limits,
-      batchRows: readerThreadSettings.batchRows,
-      ahead: readerThreadSettings.ahead,
-    };
+    const input = workerInput(this.family, file, limits);
     const inProcess = () => this.inProcess.read(file, limits);
-    return { notices, sheets: threadedSheets(input, notices, this.options.resourceLimits, inProcess) };
+    const ahead = takeReadAhead(input);
+    const started = ahead ?? begin(input, this.options.resourceLimits);
+    return { notices, sheets: threadedSheets(started, limits, notices, inProcess) };
   }
+}
+
+/** Whether `file` is read on a worker thread. */
+function onThread(file: ReadableFile): file is ReadableFile & { localPath: string } {
+  const m = mode();
+  return m !== 'off' && !!file.localPath && (m === 'always' || file.bytes >= readerThreadSettings.minBytes);
+}
+
+function workerInput(family: ThreadedFamily, file: ReadableFile & { localPath: string }, limits: ReadLimits): WorkerInput {
+  return {
+    family,
+    file: { path: file.path, bytes: file.bytes, localPath: file.localPath },
+    limits,
+    batchRows: readerThreadSettings.batchRows,
+    ahead: readerThreadSettings.ahead,
+  };
+}
+
+/** A worker and its messages; undefined when no worker could be started here. */
+type Started = { readonly worker: Worker; readonly inbox: Inbox } | undefined;
+
+function begin(input: WorkerInput, resourceLimits: ResourceLimits | undefined): Started {
+  let worker: Worker;
+  try {
+    worker = startWorker(input, resourceLimits);
+  } catch {
+    // No worker on this machine (threads refused, the script missing): the file is read here.
+    return undefined;
+  }
+  readerThreadStats.started++;
+  return { worker, inbox: new Inbox(worker) };
+}
+
+/** Reads started before their file's turn, by file and limits (the deadline aside). */
+const readsAhead = new Map<string, NonNullable<Started>>();
+
+function aheadKey(input: WorkerInput): string {
+  const { deadline: _deadline, ...limits } = input.limits;
+  return JSON.stringify([input.family, input.file, limits, input.batchRows, input.ahead]);
+}
+
+/**
+ * Starts reading `file` on a worker now, before the pipeline asks for it: the night's first large
+ * workbook is read (its shared strings, its first batches, no more than the flow control allows)
+ * while the warehouse is copied and opened. The read has no deadline until the pipeline takes it
+ * with {@link ThreadedReader.read} for the same file and limits; the deadline given then applies
+ * from then on. A file that is not read on a worker, or not read at all, is not taken: the
+ * function returned stops the worker (call it once the night's files are done).
+ */
+export function readAhead(family: ThreadedFamily, file: ReadableFile, limits: ReadLimits): () => Promise<void> {
+  if (!onThread(file)) return async () => {};
+  const { deadline: _deadline, ...untimed } = limits;
+  const input = workerInput(family, file, untimed);
+  const key = aheadKey(input);
+  if (readsAhead.has(key)) return async () => {};
+  const started = begin(input, undefined);
+  if (!started) return async () => {};
+  readsAhead.set(key, started);
+  return async () => {
+    if (readsAhead.get(key) !== started) return;
+    readsAhead.delete(key);
+    await stop(started.worker, started.inbox);
+  };
+}
+
+/** The read started ahead for this file and these limits, now given their deadline; undefined when there is none. */
+function takeReadAhead(input: WorkerInput): Started {
+  const key = aheadKey(input);
+  const started = readsAhead.get(key);
+  if (!started) return undefined;
+  readsAhead.delete(key);
+  post(started.worker, { t: 'deadline', deadline: input.limits.deadline });
+  return started;
 }
 
 /**
@@ -159,22 +227,12 @@ interface SheetState {
   failure?: Error;
 }
 
-async function* threadedSheets(
-  input: WorkerInput,
-  notices: ReaderNotice[],
-  resourceLimits: ResourceLimits | undefined,
-  inProcess: () => WorkbookStream,
-): AsyncGenerator<SheetStream> {
-  let worker: Worker;
-  try {
-    worker = startWorker(input, resourceLimits);
-  } catch {
-    // No worker on this machine (threads refused, the script missing): the file is read here.
+async function* threadedSheets(started: Started, limits: ReadLimits, notices: ReaderNotice[], inProcess: () => WorkbookStream): AsyncGenerator<SheetStream> {
+  if (!started) {
     yield* readHere(inProcess, notices);
     return;
   }
-  readerThreadStats.started++;
-  const inbox = new Inbox(worker);
+  const { worker, inbox } = started;
   /** The next message, its notices added first: they were given before what it carries was read. */
   const next = async (): Promise<FromWorker> => {
     const m = await inbox.take();
@@ -200,7 +258,7 @@ async function* threadedSheets(
       if (m.t === 'error') throw revived(m.error);
       if (m.t !== 'sheet') throw new Error(`读取线程消息顺序错误：${m.t}`);
       const state: SheetState = { taken: false, ended: false };
-      const rows: AsyncIterable<SheetRow> = { [Symbol.asyncIterator]: () => sheetRows(worker, next, state, m.index, input.limits) };
+      const rows: AsyncIterable<SheetRow> = { [Symbol.asyncIterator]: () => sheetRows(worker, next, state, m.index, limits) };
       yield { name: m.name, index: m.index, rows };
       if (state.failure) throw state.failure;
       if (!state.ended) {

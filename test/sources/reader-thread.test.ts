@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultReadLimits, ReadError } from '../../sources/readers/reader.js';
 import type { ReadableFile, ReadLimits, SheetRow, WorkbookReader } from '../../sources/readers/reader.js';
-import { readerThreadSettings, readerThreadStats, ThreadedReader } from '../../sources/readers/reader-thread.js';
+import { readAhead, readerThreadSettings, readerThreadStats, ThreadedReader } from '../../sources/readers/reader-thread.js';
 import { XlsxReader } from '../../sources/readers/xlsx-reader.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -126,6 +126,55 @@ describe('an .xlsx read on a worker thread', () => {
       };
       expect(await skipFirst(threaded), path.relative(repoRoot, f)).toEqual(await skipFirst(new XlsxReader()));
     }
+    await workersGone();
+  });
+
+  it('takes a read started ahead for the same file and limits, and gives it the deadline it is taken with', async () => {
+    const f = await readable(10);
+    const threaded = new ThreadedReader('xlsx', new XlsxReader());
+    const here = await transcript(new XlsxReader(), fileAt(f));
+    const before = readerThreadStats.started;
+
+    // Started ahead, left to read for a while (the flow control holds it), then taken: one worker, the same transcript.
+    const stop = readAhead('xlsx', fileAt(f), defaultReadLimits);
+    expect(readerThreadStats.started - before).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await transcript(threaded, fileAt(f), { ...defaultReadLimits, deadline: Date.now() + 60_000 })).toEqual(here);
+    expect(readerThreadStats.started - before).toBe(1);
+    await stop(); // taken: nothing left to stop
+    await workersGone();
+
+    // Taken with a deadline already past: stopped as any read past its deadline (the read ahead had none).
+    const stopLate = readAhead('xlsx', fileAt(f), defaultReadLimits);
+    await new Promise((r) => setTimeout(r, 300));
+    const late = await transcript(threaded, fileAt(f), { ...defaultReadLimits, deadline: Date.now() - 1 });
+    expect(late).toContainEqual(expect.objectContaining({ ReadError: 'timeout' }));
+    expect(readerThreadStats.started - before).toBe(2);
+    await stopLate();
+    await workersGone();
+  });
+
+  it('does not take a read started ahead for other limits or another file; the stopper ends it', async () => {
+    const f = await readable(10);
+    const threaded = new ThreadedReader('xlsx', new XlsxReader());
+    const before = readerThreadStats.started;
+    const exitedBefore = readerThreadStats.exited;
+    const stop = readAhead('xlsx', fileAt(f), defaultReadLimits);
+    const other = { ...defaultReadLimits, maxRowsPerSheet: 3 };
+    // Other limits: read by a worker of its own, with those limits (the sheet has more than three rows).
+    expect(await transcript(threaded, fileAt(f), other)).toEqual(await transcript(new XlsxReader(), fileAt(f), other));
+    expect(readerThreadStats.started - before).toBe(2);
+    // The read ahead is still waiting; the stopper ends it.
+    expect(readerThreadStats.exited - exitedBefore).toBe(1);
+    await stop();
+    await workersGone();
+    expect(readerThreadStats.exited - exitedBefore).toBe(2);
+    // Started ahead twice for the same file and limits: one worker.
+    const again = readAhead('xlsx', fileAt(f), defaultReadLimits);
+    const twice = readAhead('xlsx', fileAt(f), defaultReadLimits);
+    expect(readerThreadStats.started - before).toBe(3);
+    await twice();
+    await again();
     await workersGone();
   });
 
