@@ -33,13 +33,20 @@ export class XmlScanError extends Error {}
 /** Text needing more than a slice: entities, line ends, `]]>`, characters XML forbids. */
 const TEXT_SPECIAL = /[&\r\]\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]/;
 /** Characters XML does not allow, lone surrogates among them (TextDecoder never makes one; a test does). */
-const FORBIDDEN_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const FORBIDDEN_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
 const NOT_SPACE = /[^ \t\r\n]/;
 /** XML 1.0 (fifth edition) names: the spec's ranges (combining marks may follow a start character, never begin a name). */
 const NAME_START = String.raw`:A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\u{10000}-\u{EFFFF}`;
 const NAME = new RegExp(String.raw`^[${NAME_START}][${NAME_START}\-.0-9\u00B7\u0300-\u036F\u203F-\u2040]*$`, 'u');
 
-const EMPTY: Readonly<Record<string, string>> = Object.freeze({});
+/**
+ * A tag's attributes: a plain object with no prototype, so that a name such as `toString` or
+ * `__proto__` is an attribute like any other, yet (unlike `Object.create(null)`) one V8 keeps in
+ * fast mode.
+ */
+const Attributes = function Attributes(this: Record<string, string>) {} as unknown as new () => Record<string, string>;
+Object.setPrototypeOf(Attributes.prototype, null);
+const EMPTY: Readonly<Record<string, string>> = Object.freeze(new Attributes());
 /** Distinct names remembered (a real part has a few dozen). */
 const MAX_NAMES = 4096;
 const CDATA_OPEN = '<![CDATA[';
@@ -186,9 +193,9 @@ export class XmlScanner {
       }
       if (j >= n) return -1;
       const raw = s.slice(i + 1, j);
-      if (attributes === EMPTY) attributes = {};
-      if (Object.hasOwn(attributes, key)) throw this.fault(s, lt, `duplicate attribute: ${key}.`);
-      setAttribute(attributes, key, special ? attributeValue(raw) : raw);
+      if (attributes === EMPTY) attributes = new Attributes();
+      if (attributes[key] !== undefined) throw this.fault(s, lt, `duplicate attribute: ${key}.`);
+      (attributes as Record<string, string>)[key] = special ? attributeValue(raw) : raw;
       i = j + 1;
     }
     if (this.closedRoot) throw new XmlScanError('text data outside of root node.');
@@ -321,12 +328,6 @@ function attributeValue(raw: string): string {
   if (FORBIDDEN_CHAR.test(raw)) throw new XmlScanError('disallowed character.');
   const value = raw.replace(/\r\n?/g, '\n').replace(/[\t\n]/g, ' ');
   return value.includes('&') ? resolveEntities(value) : value;
-}
-
-/** `__proto__` is an attribute name like any other. */
-function setAttribute(attributes: Record<string, string>, key: string, value: string): void {
-  if (key === '__proto__') Object.defineProperty(attributes, key, { value, enumerable: true, writable: true, configurable: true });
-  else attributes[key] = value;
 }
 
 /** Resolves the five predefined entities and character references; anything else is a fault. */

@@ -183,6 +183,12 @@ describe('XmlScanner against saxes', () => {
     expect(run('scanner', xml, []).refused).toBe(true);
   });
 
+  it('refuses a lone surrogate in text, a value or a CDATA section, and reads a pair', () => {
+    for (const xml of ['<a>\ud800x</a>', '<a>x\udc00</a>', '<a b="\udc00"/>', '<a><![CDATA[\ud83d]]></a>'])
+      expect(run('scanner', xml, []).refused, xml).toBe(true);
+    expect(run('scanner', '<a b="😀">😀<![CDATA[😀]]></a>', []).events).toEqual(['open:a b="😀"', 'text:"😀"', 'cdata:"😀"', 'close:a']);
+  });
+
   it('keeps an attribute named __proto__ as an attribute', () => {
     const events: string[] = [];
     const scanner = new XmlScanner(recorder(events));
