@@ -24,19 +24,6 @@ export interface XmlSink {
   cut?(dropped: number): void;
 }
 
-/** The local part of a qualified name: `x:row` → `row`. The scanner interns names, so this is the same string each time too. */
-const localNames = new Map<string, string>();
-function localName(qname: string): string {
-  const colon = qname.indexOf(':');
-  if (colon < 0) return qname;
-  let local = localNames.get(qname);
-  if (local === undefined) {
-    local = qname.slice(colon + 1);
-    if (localNames.size < 4096) localNames.set(qname, local);
-  }
-  return local;
-}
-
 /** An attribute by local name, whatever prefix the producer bound (`r:id`, `ns:id`). */
 export function prefixedAttribute(attributes: Readonly<Record<string, string>>, name: string): string | undefined {
   for (const [key, value] of Object.entries(attributes)) {
@@ -77,12 +64,7 @@ export class XmlPartParser {
         this.dropped += dropped;
       },
     });
-    this.parser = new XmlScanner({
-      open: (name, attributes) => sink.open(localName(name), attributes),
-      close: (name) => sink.close(localName(name)),
-      text,
-      cdata: text,
-    });
+    this.parser = new XmlScanner({ open: sink.open.bind(sink), close: sink.close.bind(sink), text, cdata: text }, { localNames: true });
   }
 
   /** Parses the next chunk; handlers run synchronously inside this call. */

@@ -19,7 +19,7 @@
  * waiting for the rest of a tag is bounded.
  */
 
-/** What the scanner reports. Names are qualified (`x:row`). */
+/** What the scanner reports. Names are qualified (`x:row`) unless the scanner is asked for local names. */
 export interface XmlScanHandlers {
   open(name: string, attributes: Readonly<Record<string, string>>): void;
   close(name: string): void;
@@ -69,7 +69,29 @@ export class XmlScanner {
   private readonly names: (string[] | undefined)[] = new Array(128).fill(undefined);
   private nameCount = 0;
 
-  constructor(private readonly handlers: XmlScanHandlers) {}
+  /** Local names of the prefixed element names met (`x:row` → `row`), when handlers are given local names. */
+  private readonly locals: Map<string, string> | undefined;
+
+  /** `localNames`: elements reach the handlers without their prefix (`x:row` as `row`); attributes keep theirs. */
+  constructor(
+    private readonly handlers: XmlScanHandlers,
+    options: { readonly localNames?: boolean } = {},
+  ) {
+    this.locals = options.localNames ? new Map() : undefined;
+  }
+
+  /** The name an element is reported by. */
+  private shown(name: string): string {
+    const locals = this.locals;
+    if (!locals) return name;
+    let local = locals.get(name);
+    if (local === undefined) {
+      const colon = name.indexOf(':');
+      local = colon < 0 ? name : name.slice(colon + 1);
+      if (locals.size < MAX_NAMES) locals.set(name, local);
+    }
+    return local;
+  }
 
   /** Scans the next piece of the document. */
   write(chunk: string): void {
@@ -202,11 +224,12 @@ export class XmlScanner {
     if (this.stack.length === 0) this.sawRoot = true;
     if (selfClosing) {
       if (this.stack.length === 0) this.closedRoot = true;
-      this.handlers.open(name, attributes);
-      this.handlers.close(name);
+      const shown = this.shown(name);
+      this.handlers.open(shown, attributes);
+      this.handlers.close(shown);
     } else {
       this.stack.push(name);
-      this.handlers.open(name, attributes);
+      this.handlers.open(this.shown(name), attributes);
     }
     return i;
   }
@@ -237,7 +260,7 @@ export class XmlScanner {
     }
     this.stack.pop();
     if (this.stack.length === 0) this.closedRoot = true;
-    this.handlers.close(open);
+    this.handlers.close(this.shown(open));
     return i + 1;
   }
 

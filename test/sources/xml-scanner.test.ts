@@ -189,6 +189,16 @@ describe('XmlScanner against saxes', () => {
     expect(run('scanner', '<a b="😀">😀<![CDATA[😀]]></a>', []).events).toEqual(['open:a b="😀"', 'text:"😀"', 'cdata:"😀"', 'close:a']);
   });
 
+  it('reports elements by local name when asked, attributes with their prefixes, and still matches tags by qualified name', () => {
+    const events: string[] = [];
+    const scanner = new XmlScanner(recorder(events), { localNames: true });
+    scanner.write('<x:a r:id="1"><y:c/><c/></x:a>');
+    scanner.end();
+    expect(events).toEqual(['open:a r:id="1"', 'open:c', 'close:c', 'open:c', 'close:c', 'close:a']);
+    const mismatched = new XmlScanner(recorder([]), { localNames: true });
+    expect(() => mismatched.write('<x:a></y:a>')).toThrow(XmlScanError);
+  });
+
   it('keeps an attribute named __proto__ as an attribute', () => {
     const events: string[] = [];
     const scanner = new XmlScanner(recorder(events));
