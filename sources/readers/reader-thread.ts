@@ -61,9 +61,10 @@ export class ThreadedReader implements WorkbookReader {
     const notices: ReaderNotice[] = [];
     const input = workerInput(this.family, file, limits);
     const inProcess = () => this.inProcess.read(file, limits);
-    const ahead = takeReadAhead(input);
-    const started = ahead ?? begin(input, this.options.resourceLimits);
-    return { notices, sheets: threadedSheets(started, limits, notices, inProcess) };
+    // Started (or a read started ahead taken) when the sheets are first asked for: a stream
+    // dropped unread holds no worker, and its finally stops the one it started.
+    const start = () => takeReadAhead(input) ?? begin(input, this.options.resourceLimits);
+    return { notices, sheets: threadedSheets(start, limits, notices, inProcess) };
   }
 }
 
@@ -227,7 +228,13 @@ interface SheetState {
   failure?: Error;
 }
 
-async function* threadedSheets(started: Started, limits: ReadLimits, notices: ReaderNotice[], inProcess: () => WorkbookStream): AsyncGenerator<SheetStream> {
+async function* threadedSheets(
+  start: () => Started,
+  limits: ReadLimits,
+  notices: ReaderNotice[],
+  inProcess: () => WorkbookStream,
+): AsyncGenerator<SheetStream> {
+  const started = start();
   if (!started) {
     yield* readHere(inProcess, notices);
     return;

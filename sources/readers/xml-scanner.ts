@@ -46,16 +46,32 @@ const NAME = new RegExp(String.raw`^[${NAME_START}][${NAME_START}\-.0-9\u00B7\u0
  */
 const Attributes = function Attributes(this: Record<string, string>) {} as unknown as new () => Record<string, string>;
 Object.setPrototypeOf(Attributes.prototype, null);
+// Nor may the prototype's own `constructor` stand in for an attribute of that name.
+delete (Attributes.prototype as { constructor?: unknown }).constructor;
 const EMPTY: Readonly<Record<string, string>> = Object.freeze(new Attributes());
-/** Distinct names remembered (a real part has a few dozen). */
+/** Names remembered per first character (a real part has a few dozen names in all). */
+const BUCKET = 16;
+/** Local names remembered (`x:row` → `row`). */
 const MAX_NAMES = 4096;
 const CDATA_OPEN = '<![CDATA[';
 
-const PREDEFINED: Readonly<Record<string, string>> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+/** A Map, not an object: `&constructor;` must be an undefined entity, not `Object` found on a prototype. */
+const PREDEFINED: ReadonlyMap<string, string> = new Map([
+  ['lt', '<'],
+  ['gt', '>'],
+  ['amp', '&'],
+  ['quot', '"'],
+  ['apos', "'"],
+]);
 
 export class XmlScanner {
   /** Unfinished markup or text held back from the last chunk. */
   private carry = '';
+  /** Pieces written since an unfinished construct was carried, not yet scanned (see {@link write}). */
+  private deferred: string[] = [];
+  private deferredLength = 0;
+  /** Held length (carry and deferred pieces) at which the carried construct is tried again. */
+  private retryAt = 0;
   /** Pieces of the text node in hand (it ends at the next `<`). */
   private pending = '';
   private readonly stack: string[] = [];
@@ -67,7 +83,7 @@ export class XmlScanner {
   private closedRoot = false;
   /** Names already checked against {@link NAME}, by their first character's low seven bits. */
   private readonly names: (string[] | undefined)[] = new Array(128).fill(undefined);
-  private nameCount = 0;
+  private evictions = 0;
 
   /** Local names of the prefixed element names met (`x:row` → `row`), when handlers are given local names. */
   private readonly locals: Map<string, string> | undefined;
@@ -95,6 +111,27 @@ export class XmlScanner {
 
   /** Scans the next piece of the document. */
   write(chunk: string): void {
+    if (this.carry.charCodeAt(0) === 60 /* < */) {
+      // An unfinished tag or section is tried again only once what is held has doubled: one that
+      // arrives in many small pieces (XmlBounds passes one on each side of every comment or PI it
+      // drops) then costs linear time, not a rescan per piece.
+      this.deferred.push(chunk);
+      this.deferredLength += chunk.length;
+      if (this.carry.length + this.deferredLength < this.retryAt) return;
+      this.scan(this.takeDeferred());
+      return;
+    }
+    this.scan(chunk);
+  }
+
+  private takeDeferred(): string {
+    const joined = this.deferred.join('');
+    this.deferred = [];
+    this.deferredLength = 0;
+    return joined;
+  }
+
+  private scan(chunk: string): void {
     // Joined, not `+`: a cons string costs every charCodeAt an indirection (2.4× the loops here).
     const s = this.carry ? [this.carry, chunk].join('') : chunk;
     this.carry = '';
@@ -123,6 +160,7 @@ export class XmlScanner {
       else at = this.openTag(s, lt);
       if (at < 0) {
         this.carry = s.slice(lt);
+        this.retryAt = 2 * this.carry.length;
         return;
       }
       this.begun = true;
@@ -133,6 +171,7 @@ export class XmlScanner {
 
   /** The document has ended. */
   end(): void {
+    if (this.deferred.length > 0) this.scan(this.takeDeferred());
     if (this.carry) {
       if (this.carry === '\r') this.pending += '\n';
       else throw new XmlScanError('unexpected end.');
@@ -300,14 +339,14 @@ export class XmlScanner {
     if (end === at) throw this.fault(s, at - 1, 'missing name.');
     const name = s.slice(at, end);
     if (!NAME.test(name)) throw new XmlScanError(`invalid name: ${JSON.stringify(name.slice(0, 80))}.`);
-    if (this.nameCount < MAX_NAMES) {
-      this.nameCount++;
-      // Longest first, so that `cols` is tried before `c`.
-      const list = this.names[first & 127] ?? [];
-      this.names[first & 127] = list;
-      list.push(name);
-      list.sort((x, y) => y.length - x.length);
-    }
+    // Remembered in a bucket of at most BUCKET names (the order does not matter: the character after
+    // a name tells `c` from `cols`); a full bucket gives up a slot in turn, so that a file naming
+    // thousands of look-alikes cannot make each tag try them all.
+    const slot = first & 127;
+    const bucket = this.names[slot] ?? [];
+    this.names[slot] = bucket;
+    if (bucket.length < BUCKET) bucket.push(name);
+    else bucket[this.evictions++ % BUCKET] = name;
     return name;
   }
 
@@ -367,7 +406,7 @@ function resolveEntities(text: string): string {
 }
 
 function resolveEntity(ref: string): string {
-  const predefined = PREDEFINED[ref];
+  const predefined = PREDEFINED.get(ref);
   if (predefined !== undefined) return predefined;
   const m = /^#(?:x([0-9a-fA-F]+)|([0-9]+))$/.exec(ref);
   if (!m) throw new XmlScanError(`undefined entity: ${JSON.stringify(ref.slice(0, 40))}.`);

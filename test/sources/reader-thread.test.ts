@@ -135,6 +135,10 @@ describe('an .xlsx read on a worker thread', () => {
     const here = await transcript(new XlsxReader(), fileAt(f));
     const before = readerThreadStats.started;
 
+    // A stream dropped before its sheets are asked for starts no worker and takes no read started ahead.
+    threaded.read(fileAt(f), defaultReadLimits);
+    expect(readerThreadStats.started - before).toBe(0);
+
     // Started ahead, left to read for a while (the flow control holds it), then taken: one worker, the same transcript.
     const stop = readAhead('xlsx', fileAt(f), defaultReadLimits);
     expect(readerThreadStats.started - before).toBe(1);

@@ -163,6 +163,9 @@ describe('XmlScanner against saxes', () => {
     ['no root', '   '],
     ['"]]>" in text', '<a>x]]>y</a>'],
     ['an undefined entity', '<a>&nbsp;</a>'],
+    ['an entity named like an object property', '<a>&constructor;</a>'],
+    ['an entity named __proto__ in a value', '<a b="&__proto__;"/>'],
+    ['an entity named toString', '<a>&toString;</a>'],
     ['an entity without its semicolon', '<a>AT&T</a>'],
     ['a character reference to NUL', '<a>&#0;</a>'],
     ['a character reference to a surrogate', '<a>&#xD800;</a>'],
@@ -199,12 +202,40 @@ describe('XmlScanner against saxes', () => {
     expect(() => mismatched.write('<x:a></y:a>')).toThrow(XmlScanError);
   });
 
+  it('reads a tag that arrives one character at a time, however long (held pieces are scanned again only once doubled)', () => {
+    const value = 'v'.repeat(200_000);
+    const xml = `<a b="${value}">x<c/></a>`;
+    const events: string[] = [];
+    const scanner = new XmlScanner(recorder(events));
+    for (const ch of xml) scanner.write(ch);
+    scanner.end();
+    expect(events).toEqual([`open:a b="${value}"`, 'text:"x"', 'open:c', 'close:c', 'close:a']);
+  });
+
+  it('reads, without rescanning it per piece, a tag XmlBounds hands over in a quarter of a million pieces', () => {
+    // Each dropped PI splits the tag: before, every piece rescanned all the tag held so far.
+    const xml = `<a${' <??>'.repeat(250_000)}/>`;
+    expect(expectAgreement(xml, [], 'split tag').events).toEqual(['open:a', 'close:a']);
+    // Past the bounds' cap the tag is refused, by XmlBounds.
+    expect(run('scanner', `<a${' <??>'.repeat(300_000)}/>`, []).fault).toMatch(/异常长的 XML 标签/);
+  });
+
+  it('reads names right when thousands of look-alikes share their first letter', () => {
+    const attributes = Array.from({ length: 3000 }, (_, i) => ` c${i}="${i}"`).join('');
+    const xml = `<worksheet${attributes}><sheetData><row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row></sheetData></worksheet>`;
+    const scanned = run('scanner', xml, [17, 4000, 9000]);
+    expect(scanned.refused).toBe(false);
+    expect(scanned.events).toEqual(run('saxes', xml, []).events);
+    expect(scanned.events.filter((e) => e.startsWith('open:c ')).length).toBe(2);
+  });
+
   it('keeps an attribute named __proto__ as an attribute', () => {
     const events: string[] = [];
     const scanner = new XmlScanner(recorder(events));
-    scanner.write('<a __proto__="x" toString="y"/>');
+    scanner.write('<a __proto__="x" toString="y" constructor="z"/>');
     scanner.end();
-    expect(events[0]).toBe('open:a __proto__="x" toString="y"');
+    expect(events[0]).toBe('open:a __proto__="x" toString="y" constructor="z"');
+    expect(run('saxes', '<a constructor="z"/>', []).refused).toBe(false);
   });
 
   it('agrees with saxes on thousands of mutated documents (refusing exactly where saxes refuses)', () => {
