@@ -501,7 +501,8 @@ interface SettledContents {
 function settledContents(parser: SubmissionParser): SettledContents {
   const codes = new Set(parser.result.problems.items.map((p) => p.code));
   if (codes.has('read_timeout')) throw new FileTimeout();
-  if (codes.has('read_out_of_memory')) throw new ReadStopped();
+  // The heap guard, or a fault of the reader itself (a bug, its thread gone): nothing said of the contents.
+  if (codes.has('read_out_of_memory') || codes.has('read_internal')) throw new ReadStopped();
   const r = parser.result;
   // The parser's finish() says `incomplete` when no unit or period is settled.
   if (r.problems.hasErrors) throw new Refusal('rejected');
@@ -618,7 +619,7 @@ function addFailure(job: FileJob, e: unknown, stage: Stage): void {
       message: `文件处理超过 ${job.ctx.maxSecondsPerFile ?? 120} 秒仍未完成，已停止。请检查文件是否过大或损坏`,
     });
   } else if (stage === 'read' && e instanceof ReadStopped) {
-    // The reader's own problem (read_out_of_memory) says why.
+    // The reader's own problem (read_out_of_memory, read_internal) says why.
   } else if (stage === 'read') {
     job.problems.add({
       severity: 'error',

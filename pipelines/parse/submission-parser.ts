@@ -279,7 +279,10 @@ export class SubmissionParser {
         const sheet = e.sheet && e.sheet !== name.replace(/\.[^.]+$/, '') ? e.sheet : undefined;
         this.error(`read_${e.code}`, message, { ...(sheet ? { sheet } : {}), ...(e.cell ? { cell: e.cell } : {}), ...(detail ? { detail } : {}) });
       } else {
-        this.error('read_failed', '文件无法读取，可能已损坏或不是表格文件。请用 Excel 或 WPS 打开后另存为 .xlsx 再报送', {
+        // The readers turn everything a file can do wrong into a ReadError: anything else is the
+        // program's (a reader's bug, its worker thread gone), not the sender's. Ingest keeps the
+        // file and tries it again on later runs; the self-check says the same.
+        this.error('read_internal', '读取该文件时程序出错，不是文件本身的问题。文件已保留，请联系系统管理员', {
           detail: e instanceof Error ? e.message : String(e),
         });
       }

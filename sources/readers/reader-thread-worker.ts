@@ -15,6 +15,12 @@ const input = workerData as WorkerInput;
 
 /** The reader keeps this object: a read started ahead gets its deadline when it is taken. */
 const limits: { -readonly [K in keyof ReadLimits]: ReadLimits[K] } = { ...input.limits };
+/**
+ * Fault injection for the tests of a worker that dies in the middle of a file (`test/sources/
+ * reader-thread.test.ts`): the thread exits after sending this many batches of rows.
+ */
+const exitAfterBatches = Number(process.env.FIRESTAT_READER_THREAD_EXIT_AFTER ?? Number.NaN);
+let batchesSent = 0;
 let credit = input.ahead;
 let skipSheet = -1;
 let stopped = false;
@@ -72,6 +78,7 @@ async function main(): Promise<void> {
         if (leaving()) return;
         credit--;
         send({ t: 'rows', rows: batch, notices: batchNotices });
+        if (++batchesSent >= exitAfterBatches) process.exit(70);
         batch = [];
         batchNotices = [];
       };

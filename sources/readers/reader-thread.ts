@@ -174,10 +174,10 @@ class Inbox {
       } else this.items.push(m);
     });
     worker.on('error', (e: Error & { code?: string }) => this.fail(workerFailure(e)));
-    worker.on('exit', () => {
+    worker.on('exit', (code: number) => {
       this.exited = true;
       readerThreadStats.exited++;
-      this.fail(new Error('读取线程意外退出'));
+      this.fail(new Error(`reader worker thread exited unexpectedly (exit code ${code})`));
     });
   }
 

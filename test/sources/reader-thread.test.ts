@@ -6,6 +6,7 @@ import { defaultReadLimits, ReadError } from '../../sources/readers/reader.js';
 import type { ReadableFile, ReadLimits, SheetRow, WorkbookReader } from '../../sources/readers/reader.js';
 import { readAhead, readerThreadSettings, readerThreadStats, ThreadedReader } from '../../sources/readers/reader-thread.js';
 import { XlsxReader } from '../../sources/readers/xlsx-reader.js';
+import { deliverFile, memoryWarehouse, runIngest, tempDir } from '../support/ingest-helpers.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -179,6 +180,35 @@ describe('an .xlsx read on a worker thread', () => {
     expect(readerThreadStats.started - before).toBe(3);
     await twice();
     await again();
+    await workersGone();
+  });
+
+  it('a worker that dies in the middle of a file fails it for this run, as the program’s fault, and the next run loads it', async () => {
+    const file = path.join(repoRoot, 'test/fixtures/inbox/2024Q1/龙兴镇/隐患台账.xlsx');
+    const dir = tempDir('firestat-worker-dies-');
+    const inbox = path.join(dir, 'inbox');
+    deliverFile(file, inbox, '2024Q1/龙兴镇/隐患台账.xlsx', new Date('2024-04-10T02:00:00Z'));
+    const warehouse = await memoryWarehouse();
+    const saved = process.env.FIRESTAT_READER_THREAD_EXIT_AFTER;
+    try {
+      process.env.FIRESTAT_READER_THREAD_EXIT_AFTER = '1';
+      const first = await runIngest(warehouse, inbox, path.join(dir, 'reports'));
+      expect(first.outcomes.map((o) => o.status)).toEqual(['failed']);
+      const reason = first.outcomes[0]!.reason ?? '';
+      expect(reason).toContain('读取该文件时程序出错，不是文件本身的问题');
+      expect(reason).toContain('exited unexpectedly');
+      expect(reason).toContain('以后的运行会自动重试');
+      await workersGone();
+
+      delete process.env.FIRESTAT_READER_THREAD_EXIT_AFTER;
+      const second = await runIngest(warehouse, inbox, path.join(dir, 'reports'), new Date('2024-04-21T02:00:00Z'));
+      expect(second.outcomes.map((o) => o.status)).toEqual(['loaded']);
+      expect(second.outcomes[0]!.rows).toBeGreaterThan(0);
+    } finally {
+      if (saved === undefined) delete process.env.FIRESTAT_READER_THREAD_EXIT_AFTER;
+      else process.env.FIRESTAT_READER_THREAD_EXIT_AFTER = saved;
+      await warehouse.close();
+    }
     await workersGone();
   });
 
