@@ -19,7 +19,8 @@ import type { SheetEntry } from './xlsx-workbook.js';
  * order whatever the member order). exceljs's streaming `WorkbookReader` is not used: on the corpus
  * it mis-orders and mis-names sheets, throws TypeErrors on prefixed namespaces and LibreOffice member
  * order, drops CDATA, reads phonetic text instead of the value, cannot read rows without `r=`, and
- * does not find parts outside `xl/`. Its XML parser (saxes) is used directly instead.
+ * does not find parts outside `xl/`. The package's XML goes through our own scanner instead
+ * (`xml-scanner.ts`: saxes's events, which exceljs's parser gives, at twice the speed).
  *
  * Before a sheet's rows are yielded, a small sheet (≤ 16 MiB of XML) is surveyed on its raw
  * bytes: formulas a program wrote without a cached result are evaluated over the sheets held in
@@ -28,7 +29,7 @@ import type { SheetEntry } from './xlsx-workbook.js';
  * before; a formula without a result there refuses the file at the end of the sheet.
  *
  * Memory per file is bounded whatever a part holds: every part goes through `xlsx-xml-bounds.ts`
- * (comments and PIs dropped, no run of text or tag over a cap reaches saxes), and every chunk and
+ * (comments and PIs dropped, no run of text or tag over a cap reaches the scanner), and every chunk and
  * every 65,536 formula steps check the read's budget (the deadline; on Node the heap guard too).
  *
  * What depends on where it runs is given to it: how the file's zip is opened and the budget.

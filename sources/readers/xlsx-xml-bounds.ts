@@ -1,7 +1,8 @@
 import { ReadError } from './reader.js';
 
 /**
- * A filter in front of saxes that bounds what it can accumulate (issue 14).
+ * A filter in front of the XML tokeniser (`xml-scanner.ts`; saxes when it was written) that bounds
+ * what it can accumulate (issue 14).
  *
  * saxes builds every comment, processing instruction, CDATA section, text node and attribute value
  * as one string, `+=` by `+=`; in a comment such as `<!-- -x-y-z… -->` every `-` costs a new
@@ -9,7 +10,7 @@ import { ReadError } from './reader.js';
  * comment took the reader to 570 MB, a 140 MB one (a 40–70 MB xlsx, inside every limit) to the
  * 4 GB heap limit. Not registering a handler does not help: the text is built all the same.
  *
- * So saxes never sees what it could pile up:
+ * So the tokeniser never sees what saxes could pile up (it holds at most one unfinished run itself):
  * - comments and processing instructions (the XML declaration included) are dropped here, and
  *   markup other than CDATA behind `<!` (a DOCTYPE) refuses the part at once, before any of it
  *   is kept;
