@@ -46,6 +46,7 @@ export const yearDocumentSchema = z.object({
   byQuarter: z.array(z.object({ quarter: z.number().int(), scope: z.enum(['township', 'bureau']), metric: z.string(), label: z.string(), value: z.number() })),
   byMonth: z.array(z.object({ month: z.number().int(), metric: z.string(), label: z.string(), value: z.number() })),
   paragraphs: z.array(z.string()),
+  /** The year's findings still to check, by rule (acknowledged ones, `firestat review ack`, are checked). */
   findings: z.object({ total: z.number().int(), byRule: z.array(z.object({ rule: z.string(), label: z.string(), count: z.number().int() })) }),
 });
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { UnitRegistry } from '../../domain/units.js';
-import { bulletinDocument, dispatchDocument, type BuildContext } from '../../dashboards/data/build-documents.js';
+import { bulletinDocument, dispatchDocument, yearDocument, type BuildContext } from '../../dashboards/data/build-documents.js';
 import { ackFinding, acceptSubmission, rejectSubmission, ReviewError, undoAction, type FileDeskOptions } from '../../pipelines/review/desk.js';
 import { journalPath, readJournal } from '../../pipelines/review/journal.js';
 import { nightlyRun } from '../../pipelines/run/nightly-run.js';
@@ -150,6 +150,7 @@ describe("the analyst's desk", () => {
 
   it('acknowledges a finding (through the CLI): it leaves the 通报, stays in findings with its status, and the 调度 shows it apart', async () => {
     const [first] = await bulletinFindings(place);
+    const yearBefore = await read(place, (w) => yearDocument(ctx(w)));
     const list = firestat(['review', 'findings', '--warehouse', place.wh, '--open', '--format', 'json']);
     expect(list.status, list.stderr).toBe(0);
     expect((JSON.parse(list.stdout) as { finding_id: string }[]).map((f) => f.finding_id)).toContain(first);
@@ -167,6 +168,9 @@ describe("the analyst's desk", () => {
     expect(dispatch.acknowledged.find((f) => f.findingId === first)).toMatchObject({ reviewNote: '台账晚一天登记，已电话核实' });
     // Who acknowledged stays in the warehouse: a person's name is never published.
     expect(JSON.stringify(dispatch)).not.toContain('统计员乙');
+    // The year page counts the findings still to check: one fewer.
+    const yearAfter = await read(place, (w) => yearDocument(ctx(w)));
+    expect(yearAfter.findings.total).toBe(yearBefore.findings.total - 1);
     // Twice is an error, in Chinese, and records nothing.
     const again = firestat(['review', 'ack', first!, '--note', '再次', '--warehouse', place.wh]);
     expect(again.status).toBe(2);
