@@ -94,16 +94,14 @@ export class HashAhead {
   private disposed = false;
 
   /**
-   * @param files the files in the order the run reads them (`sortForReading`)
+   * @param files the files whose bytes the run reads, in the order it reads them (`filesToRead` in `ingest.ts`)
    * @param ahead how many files past the last one taken may be hashed
    */
   constructor(
     files: readonly SourceFile[],
     private readonly ahead = 2,
-    maxFileBytes = Number.POSITIVE_INFINITY,
   ) {
-    // Only files on disk that ingest will hash: not those the source refuses outright or that are too large to read.
-    this.files = files.filter((f) => f.localPath && !f.refusal && f.bytes <= maxFileBytes);
+    this.files = files.filter((f) => f.localPath);
     this.pump();
   }
 

@@ -196,6 +196,15 @@ export function sortForReading(files: SourceFile[], now: Date): SourceFile[] {
   return files.sort((a, b) => received.get(a)! - received.get(b)! || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
 
+/**
+ * The files of `files` whose bytes a run reads, in the order it reads them: on disk and not
+ * refused before a byte is read ({@link refusedUnread}). What the night works out ahead (hashes,
+ * the first workbook's read) is worked out for these.
+ */
+export function filesToRead(files: readonly SourceFile[], now: Date, limits: ReadLimits): SourceFile[] {
+  return sortForReading([...files], now).filter((f) => f.localPath && !refusedUnread(f, limits));
+}
+
 /** When a file counts as received: as the source says, but never later than the run's clock. */
 function receivedBy(file: SourceFile, now: Date): Date {
   return file.receivedAt.getTime() > now.getTime() ? now : file.receivedAt;

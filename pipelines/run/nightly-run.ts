@@ -192,13 +192,19 @@ interface CopyWork {
 async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: RunLock, asOf: string, news: readonly SourceFile[]): Promise<NightlyRunResult> {
   options.log('run-start', { source: options.source.description, warehouse: options.warehousePath });
   run.step = '复制数据仓库';
-  // The new files' hashes are worked out while the warehouse is copied and opened.
-  const hashAhead = Promise.all([import('../ingest/ingest.js'), import('../ingest/file-hash.js')]).then(([{ sortForReading }, { HashAhead }]) => {
-    return new HashAhead(sortForReading([...news], options.clock()), 2, options.limits?.maxFileBytes ?? defaultReadLimits.maxFileBytes);
-  });
+  // Worked out while the warehouse is copied and opened: the new files' hashes, and the first
+  // file's read when it is a large workbook (see `readAhead` in `reader-thread.ts`).
+  const ahead = Promise.all([import('../ingest/ingest.js'), import('../ingest/file-hash.js'), import('../../sources/readers/reader-thread.js')]).then(
+    ([{ filesToRead }, { HashAhead }, { readAhead }]) => {
+      const limits = options.limits ?? defaultReadLimits;
+      const files = filesToRead(news, options.clock(), limits);
+      const first = files[0];
+      return { hashes: new HashAhead(files), stopReading: first && /\.xls[xm]$/i.test(first.path) ? readAhead('xlsx', first, limits) : async () => {} };
+    },
+  );
+  const hashAhead = ahead.then((a) => a.hashes);
   // Settled here, so that a failed import is not unhandled while the copy is made; ingest says it again.
   hashAhead.catch(() => undefined);
-  const stopReadAhead = readFirstAhead(options, news).catch(() => undefined);
   let work: CopyWork;
   try {
     work = await withWorkingCopy(options.warehousePath, (warehouse) => workOnCopy(options, run, warehouse, asOf, hashAhead), {
@@ -211,8 +217,9 @@ async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: R
   } finally {
     // Also when the run failed before ingest began: the hashes (and GB18030 copies) not taken are let go,
     // and a read started ahead that ingest did not take is stopped.
-    (await hashAhead.catch(() => undefined))?.dispose();
-    await (await stopReadAhead)?.();
+    const started = await ahead.catch(() => undefined);
+    started?.hashes.dispose();
+    await started?.stopReading();
   }
   run.published = true;
   const written = await writeNotices(options, work.noticeSet, asOf);
@@ -221,20 +228,6 @@ async function ingestNight(options: NightlyRunOptions, run: RunProgress, lock: R
   else if (work.restamp && options.build) await restampBuild(options.build.outDir, await warehouseIdentity(options.warehousePath));
   logRunEnd(options, work.ingest);
   return { ingest: work.ingest, checks: work.checks, ...(built ? { built } : {}), ...(written ? { notices: written } : {}) };
-}
-
-/**
- * When the night's first file to read is a large workbook, starts reading it on a worker thread
- * now, while the warehouse is copied and opened (`readAhead` in `reader-thread.ts`); ingest takes
- * that read when the file's turn comes. Returns what stops it if ingest never took it.
- */
-async function readFirstAhead(options: NightlyRunOptions, news: readonly SourceFile[]): Promise<() => Promise<void>> {
-  const { sortForReading } = await import('../ingest/ingest.js');
-  const first = sortForReading([...news], options.clock())[0];
-  const limits = options.limits ?? defaultReadLimits;
-  if (!first?.localPath || first.refusal || first.failure || first.bytes > limits.maxFileBytes || !/\.xls[xm]$/i.test(first.path)) return async () => {};
-  const { readAhead } = await import('../../sources/readers/reader-thread.js');
-  return readAhead('xlsx', first, limits);
 }
 
 /**

@@ -14,8 +14,9 @@ import type { FromWorker, ThreadedFamily, ToWorker, WorkerError, WorkerInput } f
  * Reading an .xlsx is more than half of its ingest on the one thread (unzipping, tokenising the
  * sheet XML, building rows), while the second core waits; on a worker the two halves overlap
  * (200,000 rows: 6.9 s on one thread, 5.3 s with the worker). The night's first workbook can be
- * started before ingest asks for it ({@link readAhead}). Rows come over in batches with flow control (the worker runs at
- * most {@link readerThreadSettings.ahead} batches ahead, so memory does not grow with the file);
+ * started before ingest asks for it ({@link readAhead}). Rows come over in batches with flow
+ * control (the worker runs at most {@link readerThreadSettings.ahead} batches ahead, so memory does
+ * not grow with the file);
  * notices arrive before the rows read after them; a `ReadError` comes back as the same `ReadError`
  * (code, Chinese message, sheet, cell). A worker that runs out of heap takes only itself down: the
  * file is stopped with `out_of_memory`, as the heap guard would. Stopping early (the parser gives
