@@ -113,8 +113,8 @@ class Fallback extends Error {}
 
 let staging = 0;
 
-/** Text `squeeze`/`tidy` turn into itself with full-width ASCII folded: no whitespace, nothing else NFKC changes. */
-const canonicalRe = '[!-~一-鿿！-～]+';
+/** A character that keeps a text from being one `squeeze`/`tidy` turn into itself with full-width ASCII folded (whitespace, anything else NFKC changes). */
+const nonCanonicalRe = '[^!-~一-鿿！-～]';
 /** A cell holding full-width ASCII (RE2 class). */
 const fullWidthRe = '[！-～]';
 
@@ -670,11 +670,14 @@ async function prepare(
   // date, a number or an exact choice holds no CJK (no label), and the header words and marks of
   // that shape are listed (checked here in JS).
   const hasFullWidth = (c: string) => `regexp_matches(${c}, ${q(fullWidthRe)})`;
-  const nonNullBefore = (i: number) =>
-    cols
-      .slice(0, i - 1)
-      .map((c) => `(${c.name} IS NOT NULL)::INT`)
-      .join(' + ') || '0';
+  // How many cells before column i are filled, as SQL. A column whose empty cell makes its row a
+  // suspect (not nullOk) counts as filled: a cell's test only matters in a row that is not one, so
+  // with three such columns before it the answer is known without looking.
+  const nonNullBefore = (i: number): { sure: number; sql: string } => {
+    const before = cols.slice(0, i - 1);
+    const sure = before.filter((c) => !c.nullOk).length;
+    return { sure, sql: [String(sure), ...before.filter((c) => c.nullOk).map((c) => `(${c.name} IS NOT NULL)::INT`)].join(' + ') };
+  };
   const asciiLen = (texts: Iterable<string>) => Math.max(0, ...[...texts].filter((t) => /[!-~]/.test(t)).map((t) => [...t].length));
   const notIn = (n: string, texts: Iterable<string>) => {
     const list = [...new Set(texts)];
@@ -694,19 +697,26 @@ async function prepare(
     c.nullOk = nv.ok;
     c.nullValue = f?.id === form.unitField ? q(unit.name) : sqlLiteral(f, nv.value);
     // CASE, not OR: DuckDB then runs the regex only on the rows that need it.
+    const before = nonNullBefore(c.index);
     const labels =
       c.index <= 3
         ? `NOT regexp_matches(${n}, ${q(suspiciousSql)})`
-        : `CASE WHEN ${nonNullBefore(c.index)} >= 3 THEN true ELSE NOT regexp_matches(${n}, ${q(suspiciousSql)}) END`;
+        : before.sure >= 3
+          ? 'true'
+          : `CASE WHEN ${before.sql} >= 3 THEN true ELSE NOT regexp_matches(${n}, ${q(suspiciousSql)}) END`;
     const foldable = Math.max(asciiLen(headerTexts), asciiLen(marks));
     // Header words and marks in one list, looked up only for cells short enough to be one of them.
     const wordsAndMarks = [...new Set([...headerTexts, ...marks])];
     const listedBytes = Math.max(0, ...wordsAndMarks.map((t) => Buffer.byteLength(t)));
     const textual = [
       ...(wordsAndMarks.length ? [`CASE WHEN strlen(${n}) > ${listedBytes} THEN true ELSE ${n} NOT IN (${wordsAndMarks.map(q).join(', ')}) END`] : []),
-      `regexp_full_match(${n}, ${q(canonicalRe)})`,
-      labels,
-      ...(foldable && fullWidth.length ? [`CASE WHEN length(${n}) > ${foldable} THEN true ELSE NOT ${hasFullWidth(n)} END`] : []),
+      // No character outside the canonical set (a search for one is cheaper than a full match; cells are never empty).
+      `NOT regexp_matches(${n}, ${q(nonCanonicalRe)})`,
+      ...(labels === 'true' ? [] : [labels]),
+      // `length` counts characters one by one, `strlen` is stored: a cell of more bytes than four per character is longer.
+      ...(foldable && fullWidth.length
+        ? [`CASE WHEN strlen(${n}) > ${4 * foldable} OR length(${n}) > ${foldable} THEN true ELSE NOT ${hasFullWidth(n)} END`]
+        : []),
     ];
     const shaped = (re: RegExp) =>
       notIn(
@@ -718,12 +728,12 @@ async function prepare(
       // spaces (serial numbers, codes) is neither a label (they all start or end in CJK) nor
       // changed by squeezing: only an ASCII header word would send its row to the parser.
       const asciiListed = wordsAndMarks.filter((t) => /^[!-~]+$/.test(t));
-      c.fast = `CASE WHEN regexp_full_match(${n}, '[!-~]+') THEN ${asciiListed.length ? `${n} NOT IN (${asciiListed.map(q).join(', ')})` : 'true'} ELSE ${every(textual)} END`;
+      c.fast = `CASE WHEN NOT regexp_matches(${n}, '[^!-~]') THEN ${asciiListed.length ? `${n} NOT IN (${asciiListed.map(q).join(', ')})` : 'true'} ELSE ${every(textual)} END`;
       continue;
     }
     switch (f.type) {
       case 'text':
-        c.fast = every([`length(${n}) <= 4000`, ...textual]);
+        c.fast = every([`strlen(${n}) <= 4000 OR length(${n}) <= 4000`, ...textual]);
         c.fastValue = foldSql(n, fullWidth);
         break;
       case 'date':
@@ -827,7 +837,8 @@ async function prepare(
   // the parser, and the distinct values JS is to judge.
   const filled = cols.map((c) => `(${c.name} IS NOT NULL)::INT`).join(' + ');
   const nullBad = cols.filter((c) => !c.nullOk).map((c) => `${c.name} IS NULL`);
-  const nb = `(${filled}) < 2${nullBad.map((x) => ` OR ${x}`).join('')}`;
+  // Fewer than two cells filled (a heading or note row): with two columns that may not be empty, one of them is.
+  const nb = [...(nullBad.length >= 2 ? [] : [`(${filled}) < 2`]), ...nullBad].join(' OR ') || 'false';
   const forJs = (c: Col) => (few.has(c) ? `${c.name} IS NOT NULL` : `${c.name} IS NOT NULL AND NOT coalesce(${c.fast}, false)`);
   const agg = await timed(connection, deadline, () =>
     connection.runAndReadAll(
