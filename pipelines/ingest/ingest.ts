@@ -9,7 +9,8 @@ import { readerFor, type ReaderChoice } from '../../sources/readers/index.js';
 import { defaultReadLimits, type ReadLimits } from '../../sources/readers/reader.js';
 import type { Source, SourceFile } from '../../sources/source.js';
 import { FactWriter } from '../../warehouse/load/fact-writer.js';
-import { CsvBulkTimeout, prepareCsvBulk, type CsvBulkPlan, type CsvByteScan } from './csv-bulk/csv-bulk-load.js';
+import { CsvBulkTimeout, prepareCsvBulk, type CsvBulkPlan } from './csv-bulk/csv-bulk-load.js';
+import type { CsvScan } from './csv-bulk/csv-byte-scan.js';
 import { hashFile, releaseBytes, type FileBytes, type HashAhead } from './file-hash.js';
 import { anyRules, maxAttempts, SubmissionStore, type RunCounts, type SeenOutcome } from '../../warehouse/load/submission-store.js';
 import { rulesFingerprint } from '../../domain/rules-fingerprint.js';
@@ -395,7 +396,7 @@ async function readAndLoad(
   sha256: string,
   reader: Extract<ReaderChoice, { load: unknown }>,
   limits: ReadLimits,
-  scan: CsvByteScan | undefined,
+  scan: CsvScan | undefined,
 ): Promise<FileOutcome> {
   const { file, ctx } = job;
   const deadline = Date.now() + (ctx.maxSecondsPerFile ?? 120) * 1000;

@@ -1,7 +1,6 @@
 import { once } from 'node:events';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker, type ResourceLimits } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
+import { workerBeside } from '../../domain/worker-script.js';
 import { checkReadBudget } from './read-budget.js';
 import { ReadError } from './reader.js';
 import type { ReadableFile, ReaderNotice, ReadLimits, SheetRow, SheetStream, WorkbookReader, WorkbookStream } from './reader.js';
@@ -143,21 +142,9 @@ function takeReadAhead(input: WorkerInput): Started {
   return started;
 }
 
-/**
- * The worker's script: the compiled `.js` beside this module; under the test runner, which runs the
- * TypeScript sources, the `.ts` one through tsx (so a test never runs a stale build).
- */
+/** The worker, on `reader-thread-worker` beside this module (see {@link workerBeside}). */
 function startWorker(input: WorkerInput, resourceLimits: ResourceLimits | undefined): Worker {
-  const here = import.meta.url;
-  const options = { workerData: input, ...(resourceLimits ? { resourceLimits } : {}) };
-  if (here.endsWith('.js')) return new Worker(new URL('./reader-thread-worker.js', here), options);
-  const tsx = pathToFileURL(
-    createRequire(here)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const script = new URL('./reader-thread-worker.ts', here).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); })`, { ...options, eval: true });
+  return workerBeside(import.meta.url, 'reader-thread-worker', { workerData: input, ...(resourceLimits ? { resourceLimits } : {}) });
 }
 
 /** The worker's messages in order; once it is gone, why. */

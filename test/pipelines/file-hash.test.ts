@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { csvBulkSettings } from '../../pipelines/ingest/csv-bulk/csv-bulk-load.js';
 import { HashAhead, hashFile, releaseBytes } from '../../pipelines/ingest/file-hash.js';
+import { hashThreadSettings, hashThreadStats } from '../../pipelines/ingest/hash-thread.js';
 import { sortForReading } from '../../pipelines/ingest/ingest.js';
 import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
 import type { SourceFile } from '../../sources/source.js';
@@ -41,8 +42,8 @@ describe('hashes worked out ahead', () => {
         expect(early!.sha256).toBe(sha(f.localPath!));
         expect(early!.sha256).toBe(now.sha256);
         expect(early!.head.equals(now.head)).toBe(true);
-        expect(early!.scan?.lines.lf).toBe(now.scan?.lines.lf);
-        expect(early!.scan?.lines.lf).toBeGreaterThan(1000);
+        expect(early!.scan?.state.lf).toBe(now.scan?.state.lf);
+        expect(early!.scan?.state.lf).toBeGreaterThan(1000);
       }
     } finally {
       csvBulkSettings.minBytes = saved;
@@ -119,5 +120,109 @@ describe('hashes worked out ahead', () => {
     } finally {
       csvBulkSettings.minBytes = saved;
     }
+  });
+});
+
+describe('the hashing thread', () => {
+  /** Runs `fn` with every CSV scanned for the bulk path and every file on disk hashed on the thread. */
+  async function onThread<T>(fn: () => Promise<T>): Promise<T> {
+    const saved = [csvBulkSettings.minBytes, hashThreadSettings.minBytes] as const;
+    csvBulkSettings.minBytes = 0;
+    hashThreadSettings.minBytes = 0;
+    try {
+      return await fn();
+    } finally {
+      [csvBulkSettings.minBytes, hashThreadSettings.minBytes] = saved;
+    }
+  }
+
+  async function listed(files: Record<string, Buffer | string>): Promise<Record<string, SourceFile>> {
+    const dir = tempDir('firestat-hash-thread-');
+    dirs.push(dir);
+    for (const [name, bytes] of Object.entries(files)) writeFileSync(join(dir, name), bytes);
+    const out: Record<string, SourceFile> = {};
+    for await (const f of new FolderInbox(dir).list()) out[f.path] = f;
+    return out;
+  }
+
+  it('gives each file the hash, first bytes and byte scan the calling thread gives', async () => {
+    const text = `单位,日期,隐患描述\r\n${'某某镇,2024-01-02,安全出口（第３处）上锁\r\n'.repeat(30_000)}`;
+    const files = await listed({
+      'crlf.csv': text,
+      'lf.csv': text.replace(/\r\n/g, '\n'),
+      'blank.csv': text.replace('上锁\r\n', '上锁\r\n\r\n'),
+      'lone-cr.csv': text.replace('上锁\r\n', '上锁\r'),
+      'gb.csv': iconv.encode(text, 'gb18030'),
+      'odd.csv': Buffer.concat([iconv.encode(text, 'gb18030'), Buffer.from([0xa6, 0xd9, 0x0d, 0x0a])]),
+      'note.txt': text,
+    });
+    await onThread(async () => {
+      const before = hashThreadStats.hashed;
+      for (const f of Object.values(files)) {
+        const threaded = await hashFile(f);
+        hashThreadSettings.enabled = false;
+        const here = await hashFile(f).finally(() => {
+          hashThreadSettings.enabled = true;
+        });
+        try {
+          expect(threaded.sha256, f.path).toBe(sha(f.localPath!));
+          expect(threaded.sha256, f.path).toBe(here.sha256);
+          expect(threaded.head.equals(here.head), f.path).toBe(true);
+          const { gb: gbThreaded, ...scanThreaded } = threaded.scan?.state ?? {};
+          const { gb: gbHere, ...scanHere } = here.scan?.state ?? {};
+          expect(scanThreaded, f.path).toEqual(scanHere);
+          expect(threaded.scan?.gbCopy?.differs, f.path).toBe(here.scan?.gbCopy?.differs);
+          expect(threaded.scan?.gbCopy?.fullWidth, f.path).toEqual(here.scan?.gbCopy?.fullWidth);
+          if (!here.scan?.gbCopy?.differs && here.scan?.gbCopy) expect(readFileSync(threaded.scan!.gbCopy!.path, 'utf8')).toBe(text);
+          expect(Boolean(gbThreaded), f.path).toBe(Boolean(gbHere));
+        } finally {
+          await releaseBytes(threaded);
+          await releaseBytes(here);
+        }
+        if (threaded.scan?.state.gb) expect(existsSync(threaded.scan.state.gb.dir)).toBe(false);
+      }
+      expect(hashThreadStats.hashed - before).toBe(Object.keys(files).length);
+      // What tells the files apart came through.
+      const scans = Object.fromEntries(await Promise.all(Object.entries(files).map(async ([k, f]) => [k, (await hashFile(f)).scan?.state] as const)));
+      expect(scans['crlf.csv']).toMatchObject({ crlf: true, fullWidth: [0xff08, 0xff09, 0xff13] });
+      expect(scans['crlf.csv']!.bad).toBeUndefined();
+      expect(scans['lf.csv']).toMatchObject({ crlf: false });
+      expect(scans['blank.csv']!.bad).toBe('blank line inside the file');
+      expect(scans['lone-cr.csv']!.bad).toBe('lone CR');
+      expect(scans['note.txt']).toBeUndefined();
+      for (const s of Object.values(scans)) if (s?.gb) rmSync(s.gb.dir, { recursive: true, force: true });
+    });
+  });
+
+  it('says why a file it cannot read could not be read, and stays', async () => {
+    const files = await listed({ 'gone.csv': 'a,b\n1,2\n', 'here.csv': 'a,b\n3,4\n' });
+    rmSync(files['gone.csv']!.localPath!);
+    await onThread(async () => {
+      const started = hashThreadStats.started;
+      await expect(hashFile(files['gone.csv']!)).rejects.toThrow(/ENOENT/);
+      expect((await hashFile(files['here.csv']!)).sha256).toBe(sha(files['here.csv']!.localPath!));
+      expect(hashThreadStats.started).toBe(started);
+    });
+  });
+
+  it('gone mid-file, leaves the file to the calling thread; the next file starts it again', async () => {
+    const files = await listed({ 'a.csv': 'a,b\n1,2\n', 'b.csv': 'a,b\n3,4\n' });
+    await onThread(async () => {
+      const before = { ...hashThreadStats };
+      process.env.FIRESTAT_HASH_THREAD_EXIT = '1';
+      try {
+        const a = await hashFile(files['a.csv']!);
+        expect(a.sha256).toBe(sha(files['a.csv']!.localPath!));
+        expect(a.scan?.state.lf).toBe(2);
+      } finally {
+        delete process.env.FIRESTAT_HASH_THREAD_EXIT;
+      }
+      expect(hashThreadStats.failures).toBe(before.failures + 1);
+      expect(hashThreadStats.hashed).toBe(before.hashed);
+      hashThreadStats.failures = before.failures;
+      expect((await hashFile(files['b.csv']!)).sha256).toBe(sha(files['b.csv']!.localPath!));
+      expect(hashThreadStats.hashed).toBe(before.hashed + 1);
+      expect(hashThreadStats.started).toBeGreaterThan(before.started);
+    });
   });
 });

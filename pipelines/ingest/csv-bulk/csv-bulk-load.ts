@@ -10,25 +10,27 @@
  * converted in SQL; every distinct other value goes once through the real `convertCell` and the
  * form's zod schema and comes back as a map table.
  *
- * Where the time goes (a million rows, 2 cores): DuckDB's staging read 1.5–2 s, the INSERT into the
- * fact table 1.1–1.4 s, one aggregate pass 0.6–0.7 s; before them 1.4 s of start, opening and
- * hashing (`npm run bench`, README "Performance"). The aggregate pass reads, for each column whose
- * values repeat (a sample of the body tells: units, dates, categories, statuses), its distinct
- * values, which JS judges whole, so no cell of those is tested in SQL; for the others (names,
- * descriptions, serial numbers) the per-cell tests (canonical text, no label, no header word or
- * mark) give the few odd values JS judges. Full-width folding uses only the characters the file
- * holds (found while its bytes are hashed), and only on cells holding one; the INSERT is the
- * staging table joined to the (small) maps, minus the suspects, with no regex left in it; a clean
- * file needs no pass to find suspects.
+ * Where the time goes (a million rows, 177 MB, 2 cores, `FIRESTAT_CSV_BULK_DEBUG=1`): DuckDB's
+ * staging read 0.8 s, one aggregate pass 0.55–0.6 s, the INSERT into the fact table 1.15–1.2 s; before
+ * them 0.9 s of start, imports, the warehouse's creation and the hash (README "Performance"). The
+ * aggregate pass reads, for each column whose values repeat (a sample of the body tells: units,
+ * dates, categories, statuses), its distinct values, which JS judges whole, so no cell of those is
+ * tested in SQL; for the others (names, descriptions, serial numbers) the per-cell tests (canonical
+ * text, no label, no header word or mark) give the few odd values JS judges. Full-width folding uses
+ * only the characters the file holds (found while its bytes are hashed), and only on cells holding
+ * one; the INSERT is the staging table joined to the (small) maps, minus the suspects, with no regex
+ * left in it; a clean file needs no pass to find suspects.
  * A row is loaded by SQL only when every one of its cells is such a value and nothing in it could
  * make it a 合计, 累计, 注释 or repeated header row; every other row ("suspect") goes, in record
  * order after the head, through the real parser, which says the same problems and notices in the
  * same order as the JS path. Only the final `INSERT … SELECT` into the fact table runs inside the
  * file's transaction, so a file still loads whole or not at all.
  *
- * A GB18030 file is transcoded to UTF-8 for DuckDB by table (`gb18030-utf8.ts`), while its bytes
- * are hashed when its first bytes already say it is not UTF-8 (one read, and on a night's first
- * file while the warehouse opens: `pipelines/ingest/file-hash.ts`).
+ * The file's bytes are checked while it is hashed (`csv-byte-scan.ts`, on the hashing thread for a
+ * large file: `../hash-thread.ts`): a blank line or a lone CR, which would shift DuckDB's record
+ * numbers, and the full-width characters it holds. A GB18030 file is transcoded to UTF-8 for DuckDB by
+ * table (`gb18030-utf8.ts`) in the same read when its first bytes already say it is not UTF-8 (on a
+ * night's first file while the warehouse opens: `pipelines/ingest/file-hash.ts`).
  *
  * Whenever the bulk path cannot promise identical rows and problems it steps aside and the JS path
  * reads the file: aggregate forms, a period column, cumulative columns, UTF-16, a blank line or a
@@ -38,11 +40,7 @@
  *
  * @module
  */
-import { isUtf8 } from 'node:buffer';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { open } from 'node:fs/promises';
 import type { DuckDBAppender, DuckDBConnection } from '@duckdb/node-api';
 import { LIST, VARCHAR } from '@duckdb/node-api';
 import type { FieldDefinition, FormDefinition } from '../../../domain/forms/form-definition.js';
@@ -57,7 +55,7 @@ import { convertCell, type FieldValue, noValueMarks, zeroMarks } from '../../nor
 import { headerSearchRows, isLocateFailure, locateTable } from '../../normalize/table-locator.js';
 import { cumulativeLabel, notesRow, SubmissionParser, totalLabel, type ParsedRecord, type ParserContext } from '../../parse/submission-parser.js';
 import { rowSchema } from '../../validate/row-schema.js';
-import { Gb18030ToUtf8 } from './gb18030-utf8.js';
+import { GbCopy, type CsvScan } from './csv-byte-scan.js';
 
 /** When the bulk path is tried (`auto`, the default; `FIRESTAT_CSV_BULK=always` ignores the size, for tests). */
 export const csvBulkSettings = {
@@ -100,7 +98,7 @@ export interface CsvBulkPlan {
 export interface CsvBulkInput {
   readonly file: SourceFile;
   /** The file's bytes as checked while they were hashed ({@link csvByteScanFor}); undefined: the JS path reads the file. */
-  readonly scan: CsvByteScan | undefined;
+  readonly scan: CsvScan | undefined;
   readonly reader: WorkbookReader;
   readonly limits: ReadLimits;
   readonly deadline: number;
@@ -117,35 +115,6 @@ let staging = 0;
 const nonCanonicalRe = '[^!-~一-鿿！-～]';
 /** A cell holding full-width ASCII (RE2 class). */
 const fullWidthRe = '[！-～]';
-
-/**
- * The full-width ASCII characters a UTF-8 file holds (U+FF01–U+FF5E: EF BC 81–BF, EF BD 80–9E),
- * so that SQL folds only those: DuckDB's `translate` costs in proportion to its table, per cell.
- */
-class FullWidthScan {
-  readonly seen = new Set<number>();
-  private prev = -1;
-  private prev2 = -1;
-
-  update(buf: Buffer): void {
-    const at = (i: number) => (i >= 0 ? buf[i]! : i === -1 ? this.prev : this.prev2);
-    // A character split across chunks: its lead byte is one of the last two of the previous chunk.
-    for (let i = -2; i < 0; i++) if (at(i) === 0xef && i + 2 < buf.length) this.take(at(i + 1), at(i + 2));
-    for (let i = buf.indexOf(0xef); i >= 0 && i + 2 < buf.length; i = buf.indexOf(0xef, i + 1)) this.take(buf[i + 1]!, buf[i + 2]!);
-    if (buf.length >= 2) {
-      this.prev2 = buf[buf.length - 2]!;
-      this.prev = buf[buf.length - 1]!;
-    } else if (buf.length === 1) {
-      this.prev2 = this.prev;
-      this.prev = buf[0]!;
-    }
-  }
-
-  private take(b1: number, b2: number): void {
-    if (b1 === 0xbc && b2 >= 0x81 && b2 <= 0xbf) this.seen.add(0xff00 + b2 - 0x80);
-    else if (b1 === 0xbd && b2 >= 0x80 && b2 <= 0x9e) this.seen.add(0xff40 + b2 - 0x80);
-  }
-}
 
 /** SQL folding the full-width ASCII of `col` that the file holds (`chars`) to ASCII, as NFKC does. */
 function foldSql(col: string, chars: readonly number[]): string {
@@ -289,171 +258,11 @@ async function* listed(rows: readonly SheetRow[]): AsyncGenerator<SheetRow> {
   for (const r of rows) yield r;
 }
 
-/** Scans UTF-8 bytes: a blank line before the end, or a CR not followed by LF, shifts DuckDB's record numbers. */
-class LineCheck {
-  private prev = -1;
-  private prev2 = -1;
-  private tail = false;
-  private pendingCR = false;
-  crlf = 0;
-  lf = 0;
-  bad: string | undefined;
-
-  update(buf: Buffer): void {
-    if (this.bad) return;
-    if (this.tail) {
-      for (const b of buf) if (b !== 10 && b !== 13) this.bad = 'blank line inside the file';
-      return;
-    }
-    if (this.pendingCR && buf.length && buf[0] !== 10) this.bad = 'lone CR';
-    this.pendingCR = false;
-    for (let i = buf.indexOf(13); i >= 0; i = buf.indexOf(13, i + 1)) {
-      if (i === buf.length - 1) this.pendingCR = true;
-      else if (buf[i + 1] !== 10) {
-        this.bad = 'lone CR';
-        return;
-      }
-    }
-    // A blank line: LF LF or LF CR LF (also across chunk boundaries). Line ends of both kinds
-    // (a CRLF file with LF inside quoted cells): DuckDB takes one kind, the JS reader both.
-    const at = (i: number) => (i >= 0 ? buf[i]! : i === -1 ? this.prev : this.prev2);
-    let blank = -1;
-    for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) {
-      const before = at(i - 1);
-      if (before === 13) this.crlf++;
-      else this.lf++;
-      if (before === 10 || (before === 13 && at(i - 2) === 10)) {
-        blank = i;
-        break;
-      }
-    }
-    if (this.crlf && this.lf) this.bad = 'both CRLF and LF line ends';
-    if (blank >= 0) {
-      this.tail = true;
-      for (let i = blank + 1; i < buf.length; i++) if (buf[i] !== 10 && buf[i] !== 13) this.bad = 'blank line inside the file';
-      return;
-    }
-    if (buf.length >= 2) {
-      this.prev2 = buf[buf.length - 2]!;
-      this.prev = buf[buf.length - 1]!;
-    } else if (buf.length === 1) {
-      this.prev2 = this.prev;
-      this.prev = buf[0]!;
-    }
-  }
-
-  end(): void {
-    if (this.pendingCR) this.bad ??= undefined; // a final CR: the last record ends there in both readers
-  }
-}
-
-/**
- * What the bulk path needs to know of a UTF-8 file's bytes: its line ends (a blank line or a lone CR
- * shifts DuckDB's record numbers) and the full-width ASCII it holds. Fed while the file is hashed.
- */
-export class CsvByteScan {
-  readonly lines = new LineCheck();
-  readonly fullWidth = new FullWidthScan();
-  /** A file whose first bytes are not UTF-8 is transcoded from GB18030 while it is hashed (one read, not two). */
-  private gb: GbCopy | undefined;
-  private first = true;
-
-  /** Sees the next chunk, which it does not keep; a promise while it writes the GB18030 file's copy. */
-  update(chunk: Buffer): Promise<void> | undefined {
-    this.lines.update(chunk);
-    if (!this.lines.bad) this.fullWidth.update(chunk);
-    if (this.first) {
-      this.first = false;
-      if (maybeGb18030(chunk)) this.gb = new GbCopy();
-    }
-    return this.gb?.write(chunk);
-  }
-
-  /** The file has been read to its end. */
-  async end(): Promise<void> {
-    await this.gb?.end();
-  }
-
-  /** The file as UTF-8, if it was transcoded while hashed (used when the reader, too, reads it as GB18030). */
-  get gbCopy(): { readonly path: string; readonly differs: boolean; readonly fullWidth: number[] } | undefined {
-    return this.gb?.done();
-  }
-
-  /** Removes the copy. */
-  async dispose(): Promise<void> {
-    await this.gb?.dispose();
-  }
-}
-
-/**
- * Whether a file starting with `chunk` may be GB18030: it holds bytes over 0x7F and is not UTF-8
- * up to its last line end (nor UTF-16). The reader decides; a copy made for nothing is removed.
- */
-function maybeGb18030(chunk: Buffer): boolean {
-  if (chunk.length < 2 || (chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff)) return false;
-  const lf = chunk.lastIndexOf(10);
-  const part = lf > 0 ? chunk.subarray(0, lf) : chunk;
-  return part.some((b) => b >= 0x80) && !isUtf8(part);
-}
-
-/** A GB18030 file's UTF-8 copy in a temporary folder, written chunk by chunk; any failure only makes it unusable. */
-class GbCopy {
-  /** Made at the first chunk, inside the `try`: a Node without ICU's GB18030 makes no copy (the JS path reads the file). */
-  private transcoder: Gb18030ToUtf8 | undefined;
-  private readonly fullWidth = new FullWidthScan();
-  private dir: string | undefined;
-  private handle: FileHandle | undefined;
-  private failed = false;
-  private ended = false;
-
-  async write(chunk: Buffer): Promise<void> {
-    if (this.failed || this.transcoder?.differs) return;
-    try {
-      this.transcoder ??= new Gb18030ToUtf8();
-      if (!this.handle) {
-        this.dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
-        this.handle = await open(join(this.dir, 'body.csv'), 'w');
-      }
-      const bytes = this.transcoder.write(chunk);
-      if (this.transcoder.differs) return;
-      this.fullWidth.update(bytes);
-      await this.handle.write(bytes);
-    } catch {
-      this.failed = true;
-    }
-  }
-
-  async end(): Promise<void> {
-    this.transcoder?.end();
-    try {
-      await this.handle?.close();
-    } catch {
-      this.failed = true;
-    }
-    this.handle = undefined;
-    this.ended = true;
-  }
-
-  done(): { path: string; differs: boolean; fullWidth: number[] } | undefined {
-    if (!this.ended || this.failed || !this.dir || !this.transcoder) return undefined;
-    return { path: join(this.dir, 'body.csv'), differs: this.transcoder.differs, fullWidth: [...this.fullWidth.seen].sort((a, b) => a - b) };
-  }
-
-  async dispose(): Promise<void> {
-    this.failed = true;
-    await this.handle?.close().catch(() => undefined);
-    this.handle = undefined;
-    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
-    this.dir = undefined;
-  }
-}
-
-/** A byte scan for `file` when the bulk path may take it (a CSV on disk, large enough or `FIRESTAT_CSV_BULK=always`), else undefined. */
-export function csvByteScanFor(file: SourceFile): CsvByteScan | undefined {
+/** Whether the bulk path may take `file` (a CSV on disk, large enough or `FIRESTAT_CSV_BULK=always`): its bytes are then scanned while hashed ({@link CsvByteScan}). */
+export function csvBulkMayTake(file: SourceFile): boolean {
   const m = mode();
-  if (m === 'off' || !/\.csv$/i.test(file.path) || !file.localPath) return undefined;
-  if (m === 'auto' && file.bytes < csvBulkSettings.minBytes) return undefined;
-  return new CsvByteScan();
+  if (m === 'off' || !/\.csv$/i.test(file.path) || !file.localPath) return false;
+  return m === 'always' || file.bytes >= csvBulkSettings.minBytes;
 }
 
 /** The body as UTF-8 for DuckDB: the file itself, or a GB18030 file transcoded (by table, see `gb18030-utf8.ts`). */
@@ -461,16 +270,16 @@ async function utf8Body(
   file: SourceFile,
   encoding: string,
   cleanup: (() => void)[],
-  scan: CsvByteScan,
-): Promise<{ path: string; newline: string; fullWidth: number[] }> {
+  scan: CsvScan,
+): Promise<{ path: string; newline: string; fullWidth: readonly number[] }> {
+  const check = scan.state;
   if (encoding === 'utf-8') {
-    if (scan.lines.bad) throw new Fallback(scan.lines.bad);
-    return { path: file.localPath!, newline: scan.lines.crlf ? '\\r\\n' : '\\n', fullWidth: [...scan.fullWidth.seen].sort((a, b) => a - b) };
+    if (check.bad) throw new Fallback(check.bad);
+    return { path: file.localPath!, newline: check.crlf ? '\\r\\n' : '\\n', fullWidth: check.fullWidth };
   }
   if (encoding !== 'gb18030') throw new Fallback(`encoding ${encoding}`);
   // Line ends are the same bytes in GB18030 (no multi-byte sequence holds CR or LF): the scan made
   // while hashing holds; the full-width characters are looked for in the UTF-8 written.
-  const check = scan.lines;
   if (check.bad) throw new Fallback(check.bad);
   const copy = scan.gbCopy;
   const differ = 'bytes the two GB18030 decoders read differently, or not at all';
@@ -570,7 +379,7 @@ function sqlLiteral(field: FieldDefinition | undefined, value: FieldValue): stri
 
 async function prepare(
   input: CsvBulkInput,
-  scan: CsvByteScan,
+  scan: CsvScan,
   cleanup: (() => Promise<void> | void)[],
   dispose: () => Promise<void>,
 ): Promise<CsvBulkPlan | undefined> {

@@ -1,0 +1,16 @@
+/** Messages between `hash-thread.ts` and its worker, `hash-thread-worker.ts`. */
+import type { CsvScanState } from './csv-bulk/csv-byte-scan.js';
+
+/** Hash the file at `path`; `scan`: also check its bytes for the CSV bulk path. */
+export interface HashRequest {
+  readonly id: number;
+  readonly path: string;
+  readonly scan: boolean;
+  /** Fault injection (tests): the thread exits on this request, as if it had died. */
+  readonly exit?: true;
+}
+
+/** The file's digest (and scan), or why it could not be read. */
+export type HashReply =
+  | { readonly id: number; readonly sha256: string; readonly head: Uint8Array; readonly scan?: CsvScanState }
+  | { readonly id: number; readonly error: string; readonly code?: string };
