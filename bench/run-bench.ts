@@ -8,10 +8,15 @@
  */
 import { spawnSync } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canonicalHeader } from '../domain/forms/form-definition.js';
+import { hazardLedgerForm } from '../domain/forms/index.js';
+import { csvBulkSettings } from '../pipelines/ingest/csv-bulk/csv-bulk-load.js';
 import { writeSampleInbox } from '../sources/sample/index.js';
+import { factColumns, factTableDdl } from '../warehouse/schema/fact-tables.js';
+import type { FloorSpec } from './baselines/duckdb-floor.js';
 import { benchInputs } from './inputs.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -86,6 +91,9 @@ async function main(): Promise<void> {
   const ingest = (file: string) => ['-c', config, 'ingest', '--inbox', dirname(dirname(dirname(file))), '--warehouse', wh, '--quiet'];
   const node = process.execPath;
   const duck = join(root, 'dist/bench/baselines/duckdb-read-csv.js');
+  const floor = join(root, 'dist/bench/baselines/duckdb-floor.js');
+  const floorSpec = join(work, 'floor-spec.json');
+  writeFileSync(floorSpec, JSON.stringify(floorSpecOf(inputs.csvUtf8)));
   const job = (name: string, rows: number, cmd: string, args: string[], extra: Partial<Job> = {}): Job => ({
     name,
     rows,
@@ -100,6 +108,24 @@ async function main(): Promise<void> {
     job('DuckDB read_csv · CSV UTF-8', csvRows, node, [duck, inputs.csvUtf8, join(work, 'duck.duckdb')]),
     job(`firestat ingest · CSV UTF-8 ×${bigCsvRows / csvRows}`, bigCsvRows, node, [bin, ...ingest(big.csvUtf8)], { prepare: fresh }),
     job(`DuckDB read_csv · CSV UTF-8 ×${bigCsvRows / csvRows}`, bigCsvRows, node, [duck, big.csvUtf8, join(work, 'duck.duckdb')]),
+    // The floor (see bench/baselines/duckdb-floor.ts): what DuckDB alone takes to load the body into
+    // the fact table under the bulk path's memory limit, without (bare) and with (staged) row numbers.
+    job('DuckDB floor · bare INSERT from read_csv, no row numbers', csvRows, node, [floor, 'bare', inputs.csvUtf8, join(work, 'floor.duckdb'), floorSpec]),
+    job(`DuckDB floor · bare INSERT from read_csv, no row numbers ×${bigCsvRows / csvRows}`, bigCsvRows, node, [
+      floor,
+      'bare',
+      big.csvUtf8,
+      join(work, 'floor.duckdb'),
+      floorSpec,
+    ]),
+    job('DuckDB floor · staged, then INSERT with row numbers', csvRows, node, [floor, 'staged', inputs.csvUtf8, join(work, 'floor.duckdb'), floorSpec]),
+    job(`DuckDB floor · staged, then INSERT with row numbers ×${bigCsvRows / csvRows}`, bigCsvRows, node, [
+      floor,
+      'staged',
+      big.csvUtf8,
+      join(work, 'floor.duckdb'),
+      floorSpec,
+    ]),
     job('firestat ingest · CSV GB18030', csvRows, node, [bin, ...ingest(inputs.csvGb18030)], { prepare: fresh }),
     job('firestat ingest · CSV UTF-8, JS path (FIRESTAT_CSV_BULK=off)', csvRows, node, [bin, ...ingest(inputs.csvUtf8)], {
       prepare: fresh,
@@ -167,16 +193,23 @@ async function main(): Promise<void> {
   const fsBig = by(`firestat ingest · CSV UTF-8 ×${bigCsvRows / csvRows}`);
   const dk1 = by('DuckDB read_csv · CSV UTF-8');
   const dkBig = by(`DuckDB read_csv · CSV UTF-8 ×${bigCsvRows / csvRows}`);
-  const perRow = () => {
-    if (!fs1 || !fsBig || !dk1 || !dkBig) return null;
-    const n = Math.min(fs1.times.length, fsBig.times.length, dk1.times.length, dkBig.times.length);
-    const xs = Array.from({ length: n }, (_, i) => (fsBig.times[i]! - fs1.times[i]!) / (dkBig.times[i]! - dk1.times[i]!));
+  /** Median over rounds of the cost per extra row (1M → big) of `small`/`large` against DuckDB's own. */
+  const perRow = (small = fs1, large = fsBig) => {
+    if (!small || !large || !dk1 || !dkBig) return null;
+    const n = Math.min(small.times.length, large.times.length, dk1.times.length, dkBig.times.length);
+    const xs = Array.from({ length: n }, (_, i) => (large.times[i]! - small.times[i]!) / (dkBig.times[i]! - dk1.times[i]!));
     return n ? Math.round(median(xs) * 100) / 100 : null;
   };
+  const floorOf = (name: string) => [by(name), by(`${name} ×${bigCsvRows / csvRows}`)] as const;
+  const [bare1, bareBig] = floorOf('DuckDB floor · bare INSERT from read_csv, no row numbers');
+  const [staged1, stagedBig] = floorOf('DuckDB floor · staged, then INSERT with row numbers');
   const ratios = {
     csvVsDuckdb: ratio(fs1, dk1),
     csvBigVsDuckdb: ratio(fsBig, dkBig),
     extraRowCostVsDuckdb: perRow(),
+    floorBareExtraRowCostVsDuckdb: perRow(bare1, bareBig),
+    floorStagedExtraRowCostVsDuckdb: perRow(staged1, stagedBig),
+    floorStagedVsDuckdb: ratio(staged1, dk1),
     gb18030VsUtf8: ratio(by('firestat ingest · CSV GB18030'), fs1),
     jsPathVsBulk: ratio(by('firestat ingest · CSV UTF-8, JS path (FIRESTAT_CSV_BULK=off)'), fs1),
     xlsxVsExceljs: ratio(by('firestat ingest · xlsx'), by('exceljs streaming reader alone · xlsx')),
@@ -223,6 +256,38 @@ async function main(): Promise<void> {
   );
   writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify({ date, machine, runs, results, ratios, goals, pandas }, null, 2)}\n`);
   process.stdout.write(`写入 bench/results.json\n`);
+}
+
+/** The floor's table and conversions (see `baselines/duckdb-floor.ts`), from the L2 form and the bench ledger's header. */
+function floorSpecOf(csv: string): FloorSpec {
+  const start = readFileSync(csv, 'utf8').slice(0, 4096);
+  const header = start.split(/\r?\n/)[0]!.split(',');
+  const column = (label: string) => {
+    const i = header.indexOf(label);
+    if (i < 0) throw new Error(`the bench ledger has no column ${label}`);
+    return `c${i + 1}`;
+  };
+  const form = hazardLedgerForm;
+  const unit = form.fields.find((f) => f.id === form.unitField)!;
+  const lineage: Record<string, string> = {
+    submission_id: '1',
+    sheet: "'T'",
+    source_row: 'ROW',
+    unit: column(canonicalHeader(unit)),
+    year: '2024',
+    quarter: '1',
+    month: 'NULL',
+  };
+  return {
+    ddl: factTableDdl(form)[0]!,
+    table: form.table,
+    exprs: factColumns(form).map((c) =>
+      c.field ? (c.type === 'DATE' ? `TRY_CAST(${column(canonicalHeader(c.field))} AS DATE)` : column(canonicalHeader(c.field))) : lineage[c.name]!,
+    ),
+    columns: header.length,
+    newLine: start.includes('\r\n') ? '\\r\\n' : '\\n',
+    memoryLimit: csvBulkSettings.memoryLimit,
+  };
 }
 
 await main();
