@@ -577,9 +577,10 @@ async function prepare(
   }
 
   // Staging: the body as text. Only a plain projection keeps DuckDB's insertion order (the rowid
-  // is the record number); heavier expressions in the same statement reorder rows.
+  // is the record number); heavier expressions in the same statement reorder rows. An empty field,
+  // quoted or not, is NULL (`allow_quoted_nulls`, DuckDB's default, said explicitly: every emptiness test below relies on it).
   const stageSql = (parallel: boolean) =>
-    `CREATE TEMP TABLE ${stage} AS SELECT ${cols.map((c) => `nullif(${c.name}, '') AS ${c.name}`).join(', ')} FROM read_csv(${q(body)}, header = false, all_varchar = true, auto_detect = false, delim = ${q(delimiter)}, quote = '"', escape = '"', new_line = ${q(newline)}, skip = ${skip}, null_padding = true, parallel = ${parallel}, columns = {${cols.map((c) => `${q(c.name)}: 'VARCHAR'`).join(', ')}})`;
+    `CREATE TEMP TABLE ${stage} AS SELECT ${cols.map((c) => c.name).join(', ')} FROM read_csv(${q(body)}, header = false, all_varchar = true, auto_detect = false, allow_quoted_nulls = true, delim = ${q(delimiter)}, quote = '"', escape = '"', new_line = ${q(newline)}, skip = ${skip}, null_padding = true, parallel = ${parallel}, columns = {${cols.map((c) => `${q(c.name)}: 'VARCHAR'`).join(', ')}})`;
   cleanup.push(() => connection.run(`DROP TABLE IF EXISTS ${stage}`).then(() => undefined));
   if (csvBulkSettings.memoryLimit) {
     // The staging tables spill to DuckDB's temp directory instead of growing the process.
