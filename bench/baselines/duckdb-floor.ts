@@ -13,7 +13,7 @@ export interface FloorSpec {
   /** CREATE TABLE of the fact table. */
   readonly ddl: string;
   readonly table: string;
-  /** One SQL expression per fact column over `c1…cN`; `ROW` stands for the row number. */
+  /** One SQL expression per fact column over `c1…cN`; the expression `ROW` stands for the row number. */
   readonly exprs: readonly string[];
   readonly columns: number;
   readonly newLine: string;
@@ -29,7 +29,7 @@ if (spec.memoryLimit) await connection.run(`SET memory_limit = '${spec.memoryLim
 await connection.run(spec.ddl);
 const cols = Array.from({ length: spec.columns }, (_, i) => `c${i + 1}`);
 const csv = `read_csv('${input.replace(/'/g, "''")}', header = false, all_varchar = true, auto_detect = false, delim = ',', quote = '"', escape = '"', new_line = '${spec.newLine}', skip = 1, null_padding = true, columns = {${cols.map((c) => `'${c}': 'VARCHAR'`).join(', ')}})`;
-const select = (row: string) => `SELECT ${spec.exprs.join(', ').replace('ROW', row)}`;
+const select = (row: string) => `SELECT ${spec.exprs.map((e) => (e === 'ROW' ? row : e)).join(', ')}`;
 if (variant === 'bare') await connection.run(`INSERT INTO ${spec.table} ${select('0')} FROM ${csv}`);
 else {
   await connection.run(`CREATE TEMP TABLE stage AS SELECT * FROM ${csv}`);

@@ -6,11 +6,15 @@ export interface HashRequest {
   readonly id: number;
   readonly path: string;
   readonly scan: boolean;
-  /** Fault injection (tests): the thread exits on this request, as if it had died. */
-  readonly exit?: true;
+  /** Fault injection (tests): the thread exits on this request, as if it had died — as it arrives, or once it has made a GB18030 copy's folder. */
+  readonly exit?: 'request' | 'copy';
 }
 
-/** The file's digest (and scan), or why it could not be read. */
+/**
+ * The file's digest (and scan), or why it could not be read; before either, the folder of a GB18030
+ * copy as soon as it is made (removed by the main thread if the thread dies before its reply).
+ */
 export type HashReply =
   | { readonly id: number; readonly sha256: string; readonly head: Uint8Array; readonly scan?: CsvScanState }
-  | { readonly id: number; readonly error: string; readonly code?: string };
+  | { readonly id: number; readonly error: string; readonly code?: string }
+  | { readonly id: number; readonly copyDir: string };

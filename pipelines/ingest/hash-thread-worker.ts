@@ -9,7 +9,12 @@ import { digestLocalFile } from './file-digest.js';
 import type { HashReply, HashRequest } from './hash-thread-protocol.js';
 
 async function reply(request: HashRequest): Promise<HashReply> {
-  const scan = request.scan ? new CsvByteScan() : undefined;
+  const scan = request.scan
+    ? new CsvByteScan((copyDir) => {
+        parentPort!.postMessage({ id: request.id, copyDir } satisfies HashReply);
+        if (request.exit === 'copy') process.exit(3);
+      })
+    : undefined;
   try {
     const { sha256, head } = await digestLocalFile(request.path, scan && ((chunk) => scan.update(chunk)));
     await scan?.end();
@@ -22,6 +27,6 @@ async function reply(request: HashRequest): Promise<HashReply> {
 }
 
 parentPort!.on('message', (request: HashRequest) => {
-  if (request.exit) process.exit(3);
+  if (request.exit === 'request') process.exit(3);
   void reply(request).then((r) => parentPort!.postMessage(r));
 });

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { rmSync } from 'node:fs';
 import type { Worker } from 'node:worker_threads';
 import { workerBeside } from '../../domain/worker-script.js';
 import { CsvScan } from './csv-bulk/csv-byte-scan.js';
@@ -33,9 +34,16 @@ export class HashThreadGone extends Error {}
 
 type Success = Extract<HashReply, { sha256: string }>;
 
+interface Pending {
+  readonly resolve: (r: Success) => void;
+  readonly reject: (e: Error) => void;
+  /** The GB18030 copy's folder, once the thread has made it: removed here if no reply comes. */
+  copyDir?: string;
+}
+
 interface Thread {
   readonly worker: Worker;
-  readonly pending: Map<number, { resolve: (r: Success) => void; reject: (e: Error) => void }>;
+  readonly pending: Map<number, Pending>;
   /** Ends the thread once it has been idle this long (the scheduler's process lives between nights). */
   idle?: NodeJS.Timeout;
 }
@@ -47,7 +55,13 @@ let thread: Thread | undefined;
 let nextId = 0;
 
 function start(): Thread {
-  const worker = workerBeside(import.meta.url, 'hash-thread-worker');
+  let worker: Worker;
+  try {
+    worker = workerBeside(import.meta.url, 'hash-thread-worker');
+  } catch (e) {
+    hashThreadStats.failures++;
+    throw new HashThreadGone(`hashing thread could not start: ${e instanceof Error ? e.message : String(e)}`);
+  }
   hashThreadStats.started++;
   const t: Thread = { worker, pending: new Map() };
   worker.unref();
@@ -55,12 +69,25 @@ function start(): Thread {
     if (thread !== t) return;
     thread = undefined;
     hashThreadStats.failures++;
-    for (const p of t.pending.values()) p.reject(why);
+    for (const p of t.pending.values()) {
+      // A copy half written by a thread that died: nobody else knows its folder.
+      if (p.copyDir) rmSync(p.copyDir, { recursive: true, force: true });
+      p.reject(why);
+    }
     t.pending.clear();
   };
   worker.on('message', (m: HashReply) => {
     const p = t.pending.get(m.id);
-    if (!p) return;
+    if ('copyDir' in m) {
+      if (p) p.copyDir = m.copyDir;
+      else rmSync(m.copyDir, { recursive: true, force: true });
+      return;
+    }
+    if (!p) {
+      // A reply nobody waits for any more (its thread was given up): its copy is removed.
+      if ('scan' in m && m.scan?.gb) rmSync(m.scan.gb.dir, { recursive: true, force: true });
+      return;
+    }
     t.pending.delete(m.id);
     if (t.pending.size === 0) {
       worker.unref();
@@ -93,8 +120,9 @@ export async function digestOnThread(path: string, scan: boolean): Promise<Diges
   const reply = await new Promise<Success>((resolve, reject) => {
     t.pending.set(id, { resolve, reject });
     t.worker.ref();
-    // FIRESTAT_HASH_THREAD_EXIT=1 (tests): the thread exits on this request, as if it had died.
-    t.worker.postMessage({ id, path, scan, ...(process.env.FIRESTAT_HASH_THREAD_EXIT === '1' ? { exit: true } : {}) } satisfies HashRequest);
+    // FIRESTAT_HASH_THREAD_EXIT=request|copy (tests): the thread exits on this request, as if it had died.
+    const exit = process.env.FIRESTAT_HASH_THREAD_EXIT;
+    t.worker.postMessage({ id, path, scan, ...(exit === 'request' || exit === 'copy' ? { exit } : {}) } satisfies HashRequest);
   });
   hashThreadStats.hashed++;
   const head = Buffer.from(reply.head.buffer, reply.head.byteOffset, reply.head.byteLength);

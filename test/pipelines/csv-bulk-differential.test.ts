@@ -27,6 +27,18 @@ describe('CSV bulk path = JS path', () => {
     expect(csvBulkStats.fewColumns).toEqual([1, 2, 4, 6, 7, 8, 10]);
   });
 
+  it('a quoted empty field ("") is an empty cell, in a column that may be empty and in one that may not', async () => {
+    const rows = ledger(12, 200, 0).map((r, i) =>
+      i < 40
+        ? r
+        : r.map((c, j) => ((j === 9 && i % 7 === 0) || (j === 6 && i % 11 === 0) || (j === 2 && i % 13 === 0) || (j === 4 && i % 17 === 0) ? '\u0000' : c)),
+    );
+    const text = csvText(rows).replace(/\u0000/g, '""');
+    expect(text).toContain(',"",');
+    const { used } = await expectSame([{ rel, bytes: utf8(text) }]);
+    expect(used, csvBulkStats.fallbacks.join('; ')).toBe(1);
+  });
+
   it('a ledger with odd cells in many rows (conversions, marks, 当场整改, bad dates, unknown units)', async () => {
     for (const seed of [2, 3, 4]) {
       const { used } = await expectSame([{ rel, bytes: utf8(csvText(ledger(seed, 150, 0.3))) }]);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import iconv from 'iconv-lite';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -205,11 +206,35 @@ describe('the hashing thread', () => {
     });
   });
 
+  it('gone while writing a GB18030 copy: the copy is removed, the calling thread makes its own', async () => {
+    const text = `单位,日期,隐患描述\r\n${'某某镇,2024-01-02,安全出口（第３处）上锁\r\n'.repeat(20_000)}`;
+    const files = await listed({ 'gb.csv': iconv.encode(text, 'gb18030') });
+    const copies = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('firestat-csv-')));
+    await onThread(async () => {
+      const before = { ...hashThreadStats };
+      const existing = copies();
+      process.env.FIRESTAT_HASH_THREAD_EXIT = 'copy';
+      let gb: Awaited<ReturnType<typeof hashFile>>;
+      try {
+        gb = await hashFile(files['gb.csv']!);
+      } finally {
+        delete process.env.FIRESTAT_HASH_THREAD_EXIT;
+      }
+      expect(hashThreadStats.failures).toBe(before.failures + 1);
+      hashThreadStats.failures = before.failures;
+      expect(readFileSync(gb.scan!.gbCopy!.path, 'utf8')).toBe(text);
+      // Only the calling thread's copy is left, and it goes with the hash.
+      expect([...copies()].filter((d) => !existing.has(d))).toHaveLength(1);
+      await releaseBytes(gb);
+      expect([...copies()].filter((d) => !existing.has(d))).toEqual([]);
+    });
+  });
+
   it('gone mid-file, leaves the file to the calling thread; the next file starts it again', async () => {
     const files = await listed({ 'a.csv': 'a,b\n1,2\n', 'b.csv': 'a,b\n3,4\n' });
     await onThread(async () => {
       const before = { ...hashThreadStats };
-      process.env.FIRESTAT_HASH_THREAD_EXIT = '1';
+      process.env.FIRESTAT_HASH_THREAD_EXIT = 'request';
       try {
         const a = await hashFile(files['a.csv']!);
         expect(a.sha256).toBe(sha(files['a.csv']!.localPath!));

@@ -105,6 +105,9 @@ class LineCheck {
  * whichever thread hashes it; {@link result} is what ingest keeps.
  */
 export class CsvByteScan {
+  /** @param onCopyDir told the folder of a GB18030 copy as soon as it is made (the hashing thread tells the main thread, which removes it if the thread dies). */
+  constructor(private readonly onCopyDir?: (dir: string) => void) {}
+
   private readonly lines = new LineCheck();
   private readonly fullWidth = new FullWidthScan();
   /** A file whose first bytes are not UTF-8 is transcoded from GB18030 while it is hashed (one read, not two). */
@@ -117,7 +120,7 @@ export class CsvByteScan {
     if (!this.lines.bad) this.fullWidth.update(chunk);
     if (this.first) {
       this.first = false;
-      if (maybeGb18030(chunk)) this.gb = new GbCopy();
+      if (maybeGb18030(chunk)) this.gb = new GbCopy(this.onCopyDir);
     }
     return this.gb?.write(chunk);
   }
@@ -187,6 +190,8 @@ function maybeGb18030(chunk: Buffer): boolean {
 
 /** A GB18030 file's UTF-8 copy in a temporary folder, written chunk by chunk; any failure only makes it unusable. */
 export class GbCopy {
+  constructor(private readonly onDir?: (dir: string) => void) {}
+
   /** Made at the first chunk, inside the `try`: a Node without ICU's GB18030 makes no copy (the JS path reads the file). */
   private transcoder: Gb18030ToUtf8 | undefined;
   private readonly fullWidth = new FullWidthScan();
@@ -201,6 +206,7 @@ export class GbCopy {
       this.transcoder ??= new Gb18030ToUtf8();
       if (!this.handle) {
         this.dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
+        this.onDir?.(this.dir);
         this.handle = await open(join(this.dir, 'body.csv'), 'w');
       }
       const bytes = this.transcoder.write(chunk);
