@@ -7,6 +7,7 @@ import { shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import { formByCode } from '../../domain/forms/index.js';
 import { parsePeriodCell, periodLabel, type Period } from '../../domain/periods.js';
 import type { Problem } from '../../domain/problem.js';
+import { tempFolderPrefix } from '../../domain/temp-folders.js';
 import type { Unit, UnitRegistry } from '../../domain/units.js';
 import type { ReadLimits } from '../../sources/readers/reader.js';
 import { FolderInbox } from '../../sources/inbox/folder-inbox.js';
@@ -359,7 +360,7 @@ export async function acceptSubmission(
     // papers for a file that is still refused go to a scratch folder (nothing of it is published).
     await record(action);
     await new SubmissionStore(w).requestReprocess(s.path, submissionId, shanghaiTimestamp(o.clock()));
-    const scratch = await mkdtemp(join(tmpdir(), 'firestat-accept-'));
+    const scratch = await mkdtemp(join(tmpdir(), tempFolderPrefix.accept));
     let outcome: FileOutcome | undefined;
     try {
       const one: Source = {

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname } from 'node:path';
 import { shanghaiDate, shanghaiTimestamp, type Clock } from '../../domain/clock.js';
 import { recoverStaleStaging } from '../../domain/staged-folder.js';
+import { sweepStaleTempFolders } from '../../domain/temp-folders.js';
 import { failureLine } from '../../domain/system-errors.js';
 import type { UnitRegistry } from '../../domain/units.js';
 import type { BuildResult, StagedBuild } from '../../dashboards/build.js';
@@ -131,12 +133,15 @@ export async function nightlyRun(options: NightlyRunOptions): Promise<NightlyRun
   }
 }
 
-/** Removes what runs that died left behind: output staging folders, and a foreign WAL beside the published warehouse (each logged). */
+/** Removes what runs that died left behind: output staging folders, firestat's temporary folders a day old, and a foreign WAL beside the published warehouse (each logged). */
 async function cleanUpAfterDeadRuns(options: NightlyRunOptions, run: RunProgress): Promise<void> {
   if (options.build) {
     const cleaned = await recoverStaleStaging(options.build.outDir);
     if (cleaned.length) options.log('staging-cleaned', { out: options.build.outDir, removed: cleaned.join(',') });
   }
+  // Real time, not the run's clock: the folders' times are the file system's.
+  const swept = await sweepStaleTempFolders(new Date());
+  if (swept.length) options.log('temp-cleaned', { dir: tmpdir(), removed: swept.join(',') });
   run.step = '检查已发布的数据仓库';
   for (const w of await clearForeignWal(options.warehousePath)) {
     options.log('foreign-wal-removed', { file: w.file, bytes: w.bytes, note: '已发布的数据仓库旁有其他程序留下的 WAL 文件，已移除' });

@@ -6,6 +6,7 @@ import { Transform } from 'node:stream';
 import type { TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkReadBudget } from './read-budget.js';
+import { tempFolderPrefix } from '../../domain/temp-folders.js';
 import { ReadError } from './reader.js';
 import type { ReadLimits, ReadableFile } from './reader.js';
 
@@ -21,7 +22,7 @@ export interface LocalCopy {
  */
 export async function localCopyOf(file: ReadableFile, limits: ReadLimits): Promise<LocalCopy> {
   if (file.localPath) return { path: file.localPath, cleanup: async () => {} };
-  const dir = await mkdtemp(join(tmpdir(), 'firestat-xlsx-'));
+  const dir = await mkdtemp(join(tmpdir(), tempFolderPrefix.xlsx));
   const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
   const path = join(dir, 'input.xlsx');
   try {

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempFolderPrefix } from '../../../domain/temp-folders.js';
 import { Gb18030ToUtf8 } from './gb18030-utf8.js';
 
 /**
@@ -205,7 +206,7 @@ export class GbCopy {
     try {
       this.transcoder ??= new Gb18030ToUtf8();
       if (!this.handle) {
-        this.dir = mkdtempSync(join(tmpdir(), 'firestat-csv-'));
+        this.dir = mkdtempSync(join(tmpdir(), tempFolderPrefix.csv));
         this.onDir?.(this.dir);
         this.handle = await open(join(this.dir, 'body.csv'), 'w');
       }
