@@ -13,7 +13,7 @@ import { buildDemoYearInto, demoYearKey } from './support/demo-year.js';
  */
 export default async function setup(project: TestProject): Promise<void> {
   const root = fileURLToPath(new URL('..', import.meta.url));
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
   const tmp = join(root, 'test', '.tmp');
   const name = `demo-${demoYearKey(root)}`;
   const dir = join(tmp, name);

@@ -57,7 +57,7 @@ let nextId = 0;
 function start(): Thread {
   let worker: Worker;
   try {
-    worker = workerBeside(import.meta.url, 'hash-thread-worker');
+    worker = workerBeside(import.meta.url, 'pipelines/ingest', 'hash-thread-worker');
   } catch (e) {
     hashThreadStats.failures++;
     throw new HashThreadGone(`hashing thread could not start: ${e instanceof Error ? e.message : String(e)}`);

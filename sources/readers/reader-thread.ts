@@ -144,7 +144,7 @@ function takeReadAhead(input: WorkerInput): Started {
 
 /** The worker, on `reader-thread-worker` beside this module (see {@link workerBeside}). */
 function startWorker(input: WorkerInput, resourceLimits: ResourceLimits | undefined): Worker {
-  return workerBeside(import.meta.url, 'reader-thread-worker', { workerData: input, ...(resourceLimits ? { resourceLimits } : {}) });
+  return workerBeside(import.meta.url, 'sources/readers', 'reader-thread-worker', { workerData: input, ...(resourceLimits ? { resourceLimits } : {}) });
 }
 
 /** The worker's messages in order; once it is gone, why. */

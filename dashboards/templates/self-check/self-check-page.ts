@@ -6,6 +6,7 @@ import { build, type Plugin } from 'esbuild';
 import { writeFileAtomic } from '../../../domain/atomic-write.js';
 import type { UnitRegistry } from '../../../domain/unit-registry.js';
 import { escapeHtml } from '../../../domain/html-text.js';
+import { packageRoot } from '../../../domain/package-root.js';
 import type { DocumentSet, OutputFile, Publisher } from '../../publisher.js';
 
 /**
@@ -24,7 +25,11 @@ import type { DocumentSet, OutputFile, Publisher } from '../../publisher.js';
 export { selfCheckFileName } from './file-name.js';
 import { selfCheckFileName } from './file-name.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
+/** This module's folder; in the CLI's bundle (`dist/cli/`), its compiled folder under `dist/`. */
+const here = ((dir) =>
+  existsSync(join(dir, 'self-check-app.ts')) || existsSync(join(dir, 'self-check-app.js')) ? dir : join(packageRoot(), 'dist/dashboards/templates/self-check'))(
+  dirname(fileURLToPath(import.meta.url)),
+);
 
 /** A module beside this one: the `.ts` source (tests, tsx) or the compiled `.js` (dist/). */
 function sibling(name: string): string {
