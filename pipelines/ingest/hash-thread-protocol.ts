@@ -18,3 +18,6 @@ export type HashReply =
   | { readonly id: number; readonly sha256: string; readonly head: Uint8Array; readonly scan?: CsvScanState }
   | { readonly id: number; readonly error: string; readonly code?: string }
   | { readonly id: number; readonly copyDir: string };
+
+/** From `gb-copy-worker.ts` to the hashing thread: the copy's folder once made, then the copy (null: none). */
+export type GbCopyReply = { readonly copyDir: string } | { readonly state: CsvScanState['gb'] | null };

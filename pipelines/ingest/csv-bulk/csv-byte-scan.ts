@@ -106,13 +106,22 @@ class LineCheck {
  * whichever thread hashes it; {@link result} is what ingest keeps.
  */
 export class CsvByteScan {
-  /** @param onCopyDir told the folder of a GB18030 copy as soon as it is made (the hashing thread tells the main thread, which removes it if the thread dies). */
-  constructor(private readonly onCopyDir?: (dir: string) => void) {}
+  /**
+   * @param onCopyDir told the folder of a GB18030 copy as soon as it is made (the hashing thread tells the main thread, which removes it if the thread dies)
+   * @param copyElsewhere makes a GB18030 file's copy on another thread, which reads the file itself (the hashing thread's way: the two run side by side); it never rejects
+   */
+  constructor(
+    private readonly onCopyDir?: (dir: string) => void,
+    private readonly copyElsewhere?: () => Promise<CsvScanState['gb']>,
+  ) {}
 
   private readonly lines = new LineCheck();
   private readonly fullWidth = new FullWidthScan();
-  /** A file whose first bytes are not UTF-8 is transcoded from GB18030 while it is hashed (one read, not two). */
+  /** A file whose first bytes are not UTF-8 is transcoded from GB18030 while it is hashed (one read, not two)… */
   private gb: GbCopy | undefined;
+  /** …or on another thread at the same time. */
+  private gbElsewhere: Promise<CsvScanState['gb']> | undefined;
+  private gbMadeElsewhere: CsvScanState['gb'];
   private first = true;
 
   /** Sees the next chunk, which it does not keep; a promise while it writes the GB18030 file's copy. */
@@ -121,19 +130,23 @@ export class CsvByteScan {
     if (!this.lines.bad) this.fullWidth.update(chunk);
     if (this.first) {
       this.first = false;
-      if (maybeGb18030(chunk)) this.gb = new GbCopy(this.onCopyDir);
+      if (maybeGb18030(chunk)) {
+        if (this.copyElsewhere) this.gbElsewhere = this.copyElsewhere();
+        else this.gb = new GbCopy(this.onCopyDir);
+      }
     }
     return this.gb?.write(chunk);
   }
 
-  /** The file has been read to its end. */
+  /** The file has been read to its end (and its copy, if another thread makes it, written). */
   async end(): Promise<void> {
     await this.gb?.end();
+    if (this.gbElsewhere) this.gbMadeElsewhere = await this.gbElsewhere;
   }
 
   /** What the scan found, once the file has been read to its end (the GB18030 copy, if any, is the result's to remove). */
   result(): CsvScan {
-    const gb = this.gb?.state();
+    const gb = this.gbElsewhere ? this.gbMadeElsewhere : this.gb?.state();
     return new CsvScan({
       ...(this.lines.bad ? { bad: this.lines.bad } : {}),
       crlf: this.lines.crlf > 0,
@@ -146,6 +159,8 @@ export class CsvByteScan {
   /** Removes the copy (the file could not be read to its end). */
   async dispose(): Promise<void> {
     await this.gb?.dispose();
+    const elsewhere = await this.gbElsewhere;
+    if (elsewhere) rmSync(elsewhere.dir, { recursive: true, force: true });
   }
 }
 
