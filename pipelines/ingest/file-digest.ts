@@ -41,19 +41,25 @@ export class DigestBuilder {
 }
 
 /**
- * A file on disk, read through one reused 1 MiB buffer (a 177 MB CSV: 0.14 s, against 0.6 s through a
- * stream's 64 KiB chunks).
+ * Reads a file on disk through one reused 1 MiB buffer (a 177 MB CSV: 0.14 s, against 0.6 s through
+ * a stream's 64 KiB chunks); `take` sees each chunk and must not keep it (the next read waits for the
+ * promise it may return).
  */
-export async function digestLocalFile(path: string, observe?: ChunkObserver): Promise<Digest> {
-  const builder = new DigestBuilder(observe);
+export async function readLocalChunks(path: string, take: ChunkObserver): Promise<void> {
   const handle = await open(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(1 << 20);
     for (let n = (await handle.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await handle.read(buf, 0, buf.length, null)).bytesRead) {
-      await builder.take(n === buf.length ? buf : buf.subarray(0, n));
+      await take(n === buf.length ? buf : buf.subarray(0, n));
     }
   } finally {
     await handle.close();
   }
+}
+
+/** The digest of a file on disk (see {@link readLocalChunks}); `observe` sees every chunk too. */
+export async function digestLocalFile(path: string, observe?: ChunkObserver): Promise<Digest> {
+  const builder = new DigestBuilder(observe);
+  await readLocalChunks(path, (chunk) => builder.take(chunk));
   return builder.digest();
 }

@@ -6,24 +6,16 @@
  * the copy as soon as it is made, then the copy's state; a failure makes no copy (the bulk path then
  * makes one on the main thread, or steps aside).
  */
-import { open } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { GbCopy } from './csv-bulk/csv-byte-scan.js';
+import { readLocalChunks } from './file-digest.js';
 import type { GbCopyReply } from './hash-thread-protocol.js';
 
 const { path } = workerData as { path: string };
 const post = (m: GbCopyReply) => parentPort!.postMessage(m);
 const copy = new GbCopy((copyDir) => post({ copyDir }));
 try {
-  const handle = await open(path, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n = (await handle.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await handle.read(buf, 0, buf.length, null)).bytesRead) {
-      await copy.write(n === buf.length ? buf : buf.subarray(0, n));
-    }
-  } finally {
-    await handle.close();
-  }
+  await readLocalChunks(path, (chunk) => copy.write(chunk));
   await copy.end();
   post({ state: copy.state() ?? null });
 } catch {

@@ -55,6 +55,7 @@ import { convertCell, type FieldValue, noValueMarks, zeroMarks } from '../../nor
 import { headerSearchRows, isLocateFailure, locateTable } from '../../normalize/table-locator.js';
 import { cumulativeLabel, notesRow, SubmissionParser, totalLabel, type ParsedRecord, type ParserContext } from '../../parse/submission-parser.js';
 import { rowSchema } from '../../validate/row-schema.js';
+import { readLocalChunks } from '../file-digest.js';
 import { GbCopy, type CsvScan } from './csv-byte-scan.js';
 
 /** When the bulk path is tried (`auto`, the default; `FIRESTAT_CSV_BULK=always` ignores the size, for tests). */
@@ -289,15 +290,7 @@ async function utf8Body(
   // Not transcoded while hashed (its first bytes were ASCII): the same copy, made now.
   const late = new GbCopy();
   cleanup.push(() => void late.dispose());
-  const source = await open(file.localPath!, 'r');
-  try {
-    const buf = Buffer.allocUnsafe(1 << 20);
-    for (let n = (await source.read(buf, 0, buf.length, null)).bytesRead; n > 0; n = (await source.read(buf, 0, buf.length, null)).bytesRead) {
-      await late.write(buf.subarray(0, n));
-    }
-  } finally {
-    await source.close();
-  }
+  await readLocalChunks(file.localPath!, (chunk) => late.write(chunk));
   await late.end();
   const made = late.done();
   if (!made) throw new Fallback('the UTF-8 copy could not be written');

@@ -13,20 +13,18 @@ import { join } from 'node:path';
 import { tempFolderPrefix } from '../../../domain/temp-folders.js';
 import { Gb18030ToUtf8 } from './gb18030-utf8.js';
 
-/**
- * The full-width ASCII characters a UTF-8 file holds (U+FF01–U+FF5E: EF BC 81–BF, EF BD 80–9E),
- * so that SQL folds only those: DuckDB's `translate` costs in proportion to its table, per cell.
- */
-class FullWidthScan {
-  readonly seen = new Set<number>();
+/** The last two bytes of the chunks seen so far: a character or a line end may be cut by a chunk's end. */
+class Carry {
   private prev = -1;
   private prev2 = -1;
 
-  update(buf: Buffer): void {
-    const at = (i: number) => (i >= 0 ? buf[i]! : i === -1 ? this.prev : this.prev2);
-    // A character split across chunks: its lead byte is one of the last two of the previous chunk.
-    for (let i = -2; i < 0; i++) if (at(i) === 0xef && i + 2 < buf.length) this.take(at(i + 1), at(i + 2));
-    for (let i = buf.indexOf(0xef); i >= 0 && i + 2 < buf.length; i = buf.indexOf(0xef, i + 1)) this.take(buf[i + 1]!, buf[i + 2]!);
+  /** Byte `i` of `buf`; for `i` = -1 and -2, the last and second-last byte before it. */
+  at(buf: Buffer, i: number): number {
+    return i >= 0 ? buf[i]! : i === -1 ? this.prev : this.prev2;
+  }
+
+  /** `buf` has been seen. */
+  keep(buf: Buffer): void {
     if (buf.length >= 2) {
       this.prev2 = buf[buf.length - 2]!;
       this.prev = buf[buf.length - 1]!;
@@ -34,6 +32,23 @@ class FullWidthScan {
       this.prev2 = this.prev;
       this.prev = buf[0]!;
     }
+  }
+}
+
+/**
+ * The full-width ASCII characters a UTF-8 file holds (U+FF01–U+FF5E: EF BC 81–BF, EF BD 80–9E),
+ * so that SQL folds only those: DuckDB's `translate` costs in proportion to its table, per cell.
+ */
+class FullWidthScan {
+  readonly seen = new Set<number>();
+  private readonly carry = new Carry();
+
+  update(buf: Buffer): void {
+    const at = (i: number) => this.carry.at(buf, i);
+    // A character split across chunks: its lead byte is one of the last two of the previous chunk.
+    for (let i = -2; i < 0; i++) if (at(i) === 0xef && i + 2 < buf.length) this.take(at(i + 1), at(i + 2));
+    for (let i = buf.indexOf(0xef); i >= 0 && i + 2 < buf.length; i = buf.indexOf(0xef, i + 1)) this.take(buf[i + 1]!, buf[i + 2]!);
+    this.carry.keep(buf);
   }
 
   private take(b1: number, b2: number): void {
@@ -44,9 +59,9 @@ class FullWidthScan {
 
 /** Scans UTF-8 bytes: a blank line before the end, or a CR not followed by LF, shifts DuckDB's record numbers. */
 class LineCheck {
-  private prev = -1;
-  private prev2 = -1;
+  private readonly carry = new Carry();
   private tail = false;
+  /** The chunk ended in CR: the next must start with LF (a final CR ends the last record in both readers). */
   private pendingCR = false;
   crlf = 0;
   lf = 0;
@@ -69,7 +84,7 @@ class LineCheck {
     }
     // A blank line: LF LF or LF CR LF (also across chunk boundaries). Line ends of both kinds
     // (a CRLF file with LF inside quoted cells): DuckDB takes one kind, the JS reader both.
-    const at = (i: number) => (i >= 0 ? buf[i]! : i === -1 ? this.prev : this.prev2);
+    const at = (i: number) => this.carry.at(buf, i);
     let blank = -1;
     for (let i = buf.indexOf(10); i >= 0; i = buf.indexOf(10, i + 1)) {
       const before = at(i - 1);
@@ -86,17 +101,7 @@ class LineCheck {
       for (let i = blank + 1; i < buf.length; i++) if (buf[i] !== 10 && buf[i] !== 13) this.bad = 'blank line inside the file';
       return;
     }
-    if (buf.length >= 2) {
-      this.prev2 = buf[buf.length - 2]!;
-      this.prev = buf[buf.length - 1]!;
-    } else if (buf.length === 1) {
-      this.prev2 = this.prev;
-      this.prev = buf[0]!;
-    }
-  }
-
-  end(): void {
-    if (this.pendingCR) this.bad ??= undefined; // a final CR: the last record ends there in both readers
+    this.carry.keep(buf);
   }
 }
 
